@@ -1,0 +1,40 @@
+"""Identifiers and code systems: HL7's, and PHR Share's own OID arc.
+
+PHR Share's arc is a UUID-derived OID (``2.25.<uuid as integer>``, ITU-T X.667), so it
+needs no registration and collides with nothing.
+"""
+
+from __future__ import annotations
+
+from phr_share.models import LOINC, InstanceId
+
+__all__ = [
+    "BODY_MEASURES_TEMPLATE",
+    "CUSTODIAN_ID_ROOT",
+    "LOCAL_CODES",
+    "LOINC",
+    "PATIENT_ID_ROOT",
+    "PHR_OID",
+    "READINGS_TEMPLATE",
+    "ROLE_CODE",
+    "SNOMED",
+    "patient_instance_id",
+]
+
+PHR_OID = "2.25.159894715224632297503976708677735739468"
+BODY_MEASURES_TEMPLATE = f"{PHR_OID}.1.1"  # a vital-signs section holding body measures only
+READINGS_TEMPLATE = f"{PHR_OID}.1.2"  # a document built from the home readings form
+LOCAL_CODES = f"{PHR_OID}.2"  # concepts no standard code system has (mood scale, diet note)
+PATIENT_ID_ROOT = f"{PHR_OID}.3"  # extension: the patient's global id
+CUSTODIAN_ID_ROOT = f"{PHR_OID}.4"  # PHR Share as the custodian of patient-made documents
+
+SNOMED = "2.16.840.1.113883.6.96"
+ROLE_CODE = "2.16.840.1.113883.5.111"
+GENDER = "2.16.840.1.113883.5.1"
+CONFIDENTIALITY = "2.16.840.1.113883.5.25"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+
+
+def patient_instance_id(patient_id: object) -> InstanceId:
+    """The CDA identifier that names a patient by global id and nothing else."""
+    return InstanceId(PATIENT_ID_ROOT, str(patient_id))

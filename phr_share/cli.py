@@ -1,0 +1,250 @@
+"""The ``phr-share`` command: parse arguments, call the library, map errors to exit codes.
+
+Exit codes: 0 success, 2 usage, 65 input refused (document, segment or readings),
+66 an input file cannot be read, 73 an output cannot be written, 78 bad configuration,
+70 anything unexpected.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+from phr_share import __version__
+from phr_share.ccda import (
+    PatientHeader,
+    parse_readings,
+    readings_document,
+    rebuild_document,
+    segment_to_xml,
+    segments_from_xml,
+    select_segments,
+    split_document,
+)
+from phr_share.ccda.split import SplitDocument
+from phr_share.errors import DocumentTooLarge, PhrShareError
+from phr_share.models import SegmentKind
+from phr_share.settings import Settings
+
+__all__ = ["main"]
+
+EX_NOINPUT = 66
+EX_CANTCREAT = 73
+
+
+class _FileError(Exception):
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int:
+    """Run the command line; returns the process exit code."""
+    out = stdout or sys.stdout
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        result: int = args.handler(args, settings, out)
+        return result
+    except PhrShareError as exc:
+        print(f"phr-share: error: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except _FileError as exc:
+        print(f"phr-share: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="phr-share",
+        description="Split, share and rebuild personal health records (CCD / C-CDA).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    split = commands.add_parser("split", help="split a C-CDA document into segments")
+    split.add_argument("file", type=Path, metavar="FILE.xml", help="the CCD / C-CDA document")
+    split.add_argument(
+        "--patient", type=uuid.UUID, help="the patient's global id (default: a new one)"
+    )
+    split.add_argument("--out", type=Path, metavar="DIR", help="write each segment to DIR")
+    split.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    split.set_defaults(handler=_split)
+
+    rebuild = commands.add_parser("rebuild", help="rebuild a CDA document from segment files")
+    rebuild.add_argument("dir", type=Path, metavar="DIR", help="directory of segment files (*.xml)")
+    rebuild.add_argument(
+        "--kinds",
+        type=_kinds,
+        metavar="KIND,...",
+        help="use only these segment kinds (default: all)",
+    )
+    rebuild.add_argument("--out", type=Path, metavar="FILE", help="write here instead of stdout")
+    rebuild.set_defaults(handler=_rebuild)
+
+    readings = commands.add_parser("readings", help="make a C-CDA document of home readings")
+    readings.add_argument(
+        "--patient", type=uuid.UUID, required=True, help="the patient's global id"
+    )
+    readings.add_argument(
+        "--at", dest="measured_at", metavar="ISO-TIME", help="when (default: now)"
+    )
+    for name in ("systolic", "diastolic", "heart-rate", "glucose", "weight", "height", "pain"):
+        readings.add_argument(f"--{name}", metavar="N")
+    for name in ("glucose-unit", "weight-unit", "height-unit", "mood", "diet", "activity", "note"):
+        readings.add_argument(f"--{name}", metavar="TEXT")
+    readings.add_argument("--activity-minutes", metavar="N")
+    readings.add_argument(
+        "--family",
+        action="append",
+        default=[],
+        metavar="'RELATION: CONDITION'",
+        help="a relative's condition (repeatable)",
+    )
+    readings.add_argument("--out", type=Path, metavar="FILE", help="write here instead of stdout")
+    readings.set_defaults(handler=_readings)
+    return parser
+
+
+def _kinds(value: str) -> frozenset[SegmentKind]:
+    try:
+        return frozenset(SegmentKind(part.strip()) for part in value.split(",") if part.strip())
+    except ValueError:
+        known = ", ".join(kind.value for kind in SegmentKind)
+        raise argparse.ArgumentTypeError(f"kinds are: {known}") from None
+
+
+def _split(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    patient = args.patient or uuid.uuid4()
+    result = split_document(_read(args.file, settings), patient, settings)
+    if args.out is not None:
+        _write_segments(result, args.out)
+    if args.json:
+        json.dump(_split_json(result), out, indent=2)
+        out.write("\n")
+    else:
+        _print_table(result, out)
+    return 0
+
+
+def _rebuild(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    files = sorted(args.dir.glob("*.xml")) if args.dir.is_dir() else []
+    if not files:
+        raise _FileError(f"no segment files (*.xml) in {args.dir}", EX_NOINPUT)
+    segments = [s for f in files for s in segments_from_xml(_read(f, settings), settings)]
+    chosen = select_segments(segments, kinds=args.kinds)
+    _emit(rebuild_document(chosen, settings), args.out, out)
+    return 0
+
+
+def _readings(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    form = {
+        key: value
+        for key, value in vars(args).items()
+        if isinstance(value, str) and key not in {"handler"}
+    }
+    form["family_history"] = "\n".join(args.family)
+    readings = parse_readings(form, now=datetime.now(UTC))
+    document = readings_document(readings, PatientHeader(args.patient), uuid.uuid4())
+    _emit(document, args.out, out)
+    return 0
+
+
+def _read(path: Path, settings: Settings) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > settings.max_document_bytes:
+            raise DocumentTooLarge(
+                f"the document is {size} bytes; the limit is {settings.max_document_bytes} bytes"
+            )
+        return path.read_bytes()
+    except OSError as exc:
+        raise _FileError(
+            f"cannot read {path}: {exc.strerror or 'unreadable'}", EX_NOINPUT
+        ) from None
+
+
+def _emit(data: bytes, path: Path | None, out: TextIO) -> None:
+    if path is None:
+        out.write(data.decode("utf-8"))
+        out.write("\n")
+        return
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise _FileError(
+            f"cannot write {path}: {exc.strerror or 'unwritable'}", EX_CANTCREAT
+        ) from None
+
+
+def _write_segments(result: SplitDocument, directory: Path) -> None:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        for number, segment in enumerate(result.segments):
+            name = f"{number:03d}-{segment.kind.value}-{segment.tracking_id}.xml"
+            (directory / name).write_bytes(segment_to_xml(segment))
+    except OSError as exc:
+        raise _FileError(
+            f"cannot write to {directory}: {exc.strerror or 'unwritable'}", EX_CANTCREAT
+        ) from None
+
+
+def _split_json(result: SplitDocument) -> dict[str, object]:
+    return {
+        "patient_id": str(result.patient_id),
+        "document": {"id": str(result.document.id), "version": result.document.version},
+        "sections": len(result.section_segments),
+        "segments": [
+            {
+                "kind": s.kind.value,
+                "path": s.path,
+                "title": s.title,
+                "loinc": s.code.loinc if s.code else None,
+                "code": None if s.code is None else {"code": s.code.code, "system": s.code.system},
+                "bytes": len(s.content),
+                "sha256": s.sha256,
+                "tracking_id": str(s.tracking_id),
+            }
+            for s in result.segments
+        ],
+    }
+
+
+def _print_table(result: SplitDocument, out: TextIO) -> None:
+    rows = [
+        (
+            s.kind.value,
+            _clip(s.title or "", 38),
+            (s.code.loinc if s.code else None) or "-",
+            str(len(s.content)),
+            str(s.tracking_id),
+        )
+        for s in result.segments
+    ]
+    header = ("KIND", "TITLE", "LOINC", "BYTES", "TRACKING ID")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    print(
+        f"patient {result.patient_id}: {len(result.section_segments)} sections, "
+        f"{len(result.segments)} segments",
+        file=out,
+    )
+    for row in [header, *rows]:
+        cells = [
+            cell.rjust(w) if i == 3 else cell.ljust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        print("  ".join(cells).rstrip(), file=out)
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

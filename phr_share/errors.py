@@ -1,0 +1,140 @@
+"""The exceptions PHR Share raises, each with its HTTP status and CLI exit code.
+
+Every message is written by this package, never copied from a document, so no
+patient data can reach a log line or an error page through an exception::
+
+    PhrShareError                     500 / 70 (EX_SOFTWARE)
+    ├── InvalidInput                  422 / 65 (EX_DATAERR)
+    │   ├── InvalidDocument           an XML document was refused
+    │   │   ├── EmptyDocument
+    │   │   ├── DocumentTooLarge      413
+    │   │   ├── DocumentTooDeep
+    │   │   ├── MalformedXML          not well-formed XML
+    │   │   ├── ForbiddenXML          DTD, entity or other construct refused
+    │   │   ├── NotClinicalDocument   wrong root element or namespace
+    │   │   └── SchemaViolation       does not match a schema in schemas/
+    │   ├── InvalidSegment            a segment or segment set is unusable
+    │   └── InvalidReadings           home readings rejected, per field
+    └── ConfigurationError            78 (EX_CONFIG)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+__all__ = [
+    "ConfigurationError",
+    "DocumentTooDeep",
+    "DocumentTooLarge",
+    "EmptyDocument",
+    "ForbiddenXML",
+    "InvalidDocument",
+    "InvalidInput",
+    "InvalidReadings",
+    "InvalidSegment",
+    "MalformedXML",
+    "NotClinicalDocument",
+    "PhrShareError",
+    "SchemaViolation",
+]
+
+
+class PhrShareError(Exception):
+    """Base of every error this package raises on purpose."""
+
+    http_status = 500
+    exit_code = 70
+    code = "internal"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInput(PhrShareError):
+    """Input from a user or a file that the system refuses."""
+
+    http_status = 422
+    exit_code = 65
+    code = "invalid-input"
+
+
+class InvalidDocument(InvalidInput):
+    """An XML document was refused; ``line`` and ``column`` say where, when known."""
+
+    code = "invalid-document"
+
+    def __init__(self, message: str, *, line: int | None = None, column: int | None = None) -> None:
+        where = (
+            f" (line {line}, column {column})" if line is not None and column is not None else ""
+        )
+        super().__init__(message + where)
+        self.line = line
+        self.column = column
+
+
+class EmptyDocument(InvalidDocument):
+    """The document holds no XML at all."""
+
+    code = "empty-document"
+
+
+class DocumentTooLarge(InvalidDocument):
+    """The document is over the configured size limit."""
+
+    http_status = 413
+    code = "document-too-large"
+
+
+class DocumentTooDeep(InvalidDocument):
+    """Elements are nested deeper than the configured limit."""
+
+    code = "document-too-deep"
+
+
+class MalformedXML(InvalidDocument):
+    """The bytes are not well-formed XML (truncated, garbage, bad encoding)."""
+
+    code = "malformed-xml"
+
+
+class ForbiddenXML(InvalidDocument):
+    """A construct that is never accepted: DTDs, entity declarations or references."""
+
+    code = "forbidden-xml"
+
+
+class NotClinicalDocument(InvalidDocument):
+    """Well-formed XML, but not an HL7 CDA ``ClinicalDocument``."""
+
+    code = "not-clinical-document"
+
+
+class SchemaViolation(InvalidDocument):
+    """The document does not match one of the schemas in ``schemas/``."""
+
+    code = "schema-violation"
+
+
+class InvalidSegment(InvalidInput):
+    """A segment (or a set of segments) cannot be read, trusted or combined."""
+
+    code = "invalid-segment"
+
+
+class InvalidReadings(InvalidInput):
+    """Home readings were rejected; ``fields`` maps each bad field to what is wrong."""
+
+    code = "invalid-readings"
+
+    def __init__(self, fields: Mapping[str, str]) -> None:
+        self.fields = dict(fields)
+        listed = "; ".join(f"{name}: {problem}" for name, problem in sorted(self.fields.items()))
+        super().__init__(f"readings rejected: {listed}")
+
+
+class ConfigurationError(PhrShareError):
+    """A PHR_* setting is missing or has a value that cannot be used."""
+
+    exit_code = 78
+    code = "configuration"

@@ -1,0 +1,124 @@
+"""The phr-share command: output, files, exit codes, help."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from phr_share.cli import main
+from tests.conftest import DATA, DEMO_CCD, PATIENT
+
+
+def run(*argv: str) -> tuple[int, str]:
+    out = io.StringIO()
+    code = main(list(argv), stdout=out)
+    return code, out.getvalue()
+
+
+def test_split_prints_a_table_of_segments() -> None:
+    code, out = run("split", str(DEMO_CCD), "--patient", str(PATIENT))
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == f"patient {PATIENT}: 12 sections, 13 segments"
+    assert lines[1].split() == ["KIND", "TITLE", "LOINC", "BYTES", "TRACKING", "ID"]
+    assert lines[2].startswith("personal")
+    assert any(line.startswith("physical-signs") and "8716-3" in line for line in lines)
+
+
+def test_split_json_is_machine_readable() -> None:
+    code, out = run("split", str(DEMO_CCD), "--patient", str(PATIENT), "--json")
+    report = json.loads(out)
+    assert code == 0
+    assert report["patient_id"] == str(PATIENT)
+    assert report["sections"] == 12
+    assert [s["kind"] for s in report["segments"]][:2] == ["personal", "health-status"]
+    assert report["segments"][4]["loinc"] == "8716-3"
+
+
+def test_split_out_then_rebuild_round_trips(tmp_path: Path) -> None:
+    segments = tmp_path / "segments"
+    assert run("split", str(DEMO_CCD), "--patient", str(PATIENT), "--out", str(segments))[0] == 0
+    files = sorted(p.name for p in segments.iterdir())
+    assert len(files) == 13
+    assert files[0].startswith("000-personal-")
+    document = tmp_path / "rebuilt.xml"
+    assert run("rebuild", str(segments), "--out", str(document))[0] == 0
+    _, out = run("split", str(document), "--patient", str(PATIENT), "--json")
+    assert json.loads(out)["sections"] == 12
+
+
+def test_rebuild_with_chosen_kinds_masks_the_patient(tmp_path: Path) -> None:
+    run("split", str(DEMO_CCD), "--patient", str(PATIENT), "--out", str(tmp_path))
+    code, out = run("rebuild", str(tmp_path), "--kinds", "physical-signs")
+    assert code == 0
+    assert "Vital Signs" in out
+    assert "Medications" not in out
+    assert "Jordan" not in out
+
+
+def test_readings_make_a_document_the_splitter_reads(tmp_path: Path) -> None:
+    target = tmp_path / "readings.xml"
+    code, _ = run(
+        "readings",
+        "--patient",
+        str(PATIENT),
+        "--systolic",
+        "130",
+        "--diastolic",
+        "85",
+        "--weight",
+        "82",
+        "--family",
+        "father: stroke",
+        "--out",
+        str(target),
+    )
+    assert code == 0
+    code, out = run("split", str(target), "--patient", str(PATIENT), "--json")
+    kinds = [s["kind"] for s in json.loads(out)["segments"]]
+    assert kinds == ["personal", "physical-signs", "body-measures", "family-history"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "exit_code", "says"),
+    [
+        (["split", str(DATA / "hostile" / "billion-laughs.xml")], 65, "not accepted"),
+        (["split", str(DATA / "hostile" / "truncated.xml")], 65, "line 6"),
+        (["split", "/nonexistent/file.xml"], 66, "cannot read"),
+        (["rebuild", "/nonexistent"], 66, "no segment files"),
+        (["readings", "--patient", str(PATIENT), "--pain", "12"], 65, "pain: must be"),
+    ],
+)
+def test_errors_map_to_exit_codes(
+    argv: list[str], exit_code: int, says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(*argv)[0] == exit_code
+    assert says in capsys.readouterr().err
+
+
+def test_a_bad_setting_is_a_configuration_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PHR_MAX_DOCUMENT_BYTES", "lots")
+    assert run("split", str(DEMO_CCD))[0] == 78
+
+
+def test_unknown_kinds_are_a_usage_error() -> None:
+    with pytest.raises(SystemExit) as caught:
+        run("rebuild", ".", "--kinds", "gossip")
+    assert caught.value.code == 2
+
+
+@pytest.mark.parametrize("command", [[], ["split"], ["rebuild"], ["readings"]])
+def test_every_command_has_help(command: list[str]) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "phr_share.cli", *command, "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0
+    assert "usage: phr-share" in done.stdout

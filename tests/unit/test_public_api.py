@@ -1,0 +1,54 @@
+"""The public API is small and explicit: __all__ is what the package promises."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+
+import pytest
+
+PUBLIC = {
+    "phr_share": {"Segment", "SegmentKind", "__version__"},
+    "phr_share.ccda": {
+        "HIDEABLE_FIELDS",
+        "FamilyCondition",
+        "Mood",
+        "PatientHeader",
+        "Quantity",
+        "Readings",
+        "SplitDocument",
+        "classify",
+        "concatenate_segments",
+        "hide_fields",
+        "parse_readings",
+        "parse_xml",
+        "readings_document",
+        "rebuild_document",
+        "segment_from_xml",
+        "segment_to_xml",
+        "segments_from_xml",
+        "segments_to_xml",
+        "select_segments",
+        "split_document",
+    },
+}
+
+
+@pytest.mark.parametrize("module", sorted(PUBLIC))
+def test_all_lists_exactly_the_public_names(module: str) -> None:
+    imported = importlib.import_module(module)
+    assert set(imported.__all__) == PUBLIC[module]
+    for name in imported.__all__:
+        assert hasattr(imported, name)
+
+
+def test_importing_the_package_does_no_work() -> None:
+    # Nothing is built at import time: the section table and schemas load on first use.
+    probe = (
+        "import phr_share, phr_share.cli;"
+        "import phr_share.ccda.sections as s, phr_share.ccda.schemas as x;"
+        "print(s.section_table.cache_info().currsize, len(getattr(x._local, 'schemas', {})))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["0", "0"]

@@ -1,0 +1,47 @@
+"""Settings come from PHR_* variables only, and refuse values that cannot work."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from phr_share.errors import ConfigurationError
+from phr_share.settings import Settings
+from tests.conftest import ROOT
+
+
+def test_defaults() -> None:
+    settings = Settings.from_env({})
+    assert settings.max_document_bytes == 20 * 1024 * 1024
+    assert settings.max_xml_depth == 256
+
+
+def test_values_are_read_from_the_environment() -> None:
+    settings = Settings.from_env({"PHR_MAX_DOCUMENT_BYTES": "1000", "PHR_MAX_XML_DEPTH": " 64 "})
+    assert (settings.max_document_bytes, settings.max_xml_depth) == (1000, 64)
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"PHR_MAX_DOCUMENT_BYTES": "20MB"},
+        {"PHR_MAX_DOCUMENT_BYTES": "0"},
+        {"PHR_MAX_XML_DEPTH": "1000"},
+        {"PHR_MAX_XML_DEPTH": "2"},
+    ],
+)
+def test_unusable_values_are_refused(env: dict[str, str]) -> None:
+    with pytest.raises(ConfigurationError, match=next(iter(env))):
+        Settings.from_env(env)
+
+
+def test_every_setting_is_documented_once_in_the_sample_file() -> None:
+    sample = (ROOT / "deploy" / "phr-share.env.sample").read_text()
+    documented = re.findall(r"^#?\s*(PHR_[A-Z0-9_]+)=", sample, flags=re.MULTILINE)
+    used = set(
+        re.findall(r'"(PHR_[A-Z0-9_]+)"', Path(ROOT / "phr_share" / "settings.py").read_text())
+    )
+    assert sorted(documented) == sorted(set(documented)), "a setting is documented twice"
+    assert used == set(documented)
