@@ -32,6 +32,7 @@ unit: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/split.py
+	$(BIN)/python bench/deid.py
 
 $(STAMP):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "PHR Share needs Python 3.11 or newer")'

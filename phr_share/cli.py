@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import uuid
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
@@ -28,8 +30,11 @@ from phr_share.ccda import (
     split_document,
 )
 from phr_share.ccda.split import SplitDocument
+from phr_share.deid.policy import DateMode, DeidPolicy
+from phr_share.deidentify import deidentify_document
 from phr_share.errors import DocumentTooLarge, PhrShareError
-from phr_share.models import SegmentKind
+from phr_share.keyfile import load_or_create_secret
+from phr_share.models import PhiKind, SegmentKind
 from phr_share.settings import Settings
 
 __all__ = ["main"]
@@ -58,6 +63,9 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int
     except _FileError as exc:
         print(f"phr-share: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:  # the reader stopped early (| head): not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -109,6 +117,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     readings.add_argument("--out", type=Path, metavar="FILE", help="write here instead of stdout")
     readings.set_defaults(handler=_readings)
+
+    deid = commands.add_parser(
+        "deidentify", help="de-identify a C-CDA document as it would be released for research"
+    )
+    deid.add_argument("file", type=Path, metavar="FILE.xml", help="the CCD / C-CDA document")
+    deid.add_argument(
+        "--patient", type=uuid.UUID, help="the patient's global id (default: a new one)"
+    )
+    deid.add_argument(
+        "--kinds", type=_kinds, metavar="KIND,...", help="release only these kinds (default: all)"
+    )
+    deid.add_argument("--dates", choices=["year", "shift"], help="override PHR_DEID_DATES")
+    deid.add_argument("--jsonl", action="store_true", help="print the flat records as JSON lines")
+    deid.set_defaults(handler=_deidentify)
     return parser
 
 
@@ -154,6 +176,38 @@ def _readings(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     document = readings_document(readings, PatientHeader(args.patient), uuid.uuid4())
     _emit(document, args.out, out)
     return 0
+
+
+def _deidentify(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    patient = args.patient or uuid.uuid4()
+    document = split_document(_read(args.file, settings), patient, settings)
+    secret = settings.deid_secret or load_or_create_secret(settings.state_dir / "deid.secret")
+    policy = DeidPolicy(
+        secret, datetime.now(UTC).date(), DateMode(args.dates or settings.deid_dates)
+    )
+    kinds = None if args.kinds is None else args.kinds - {SegmentKind.PERSONAL}
+    released = deidentify_document(document, policy, kinds)
+    if args.jsonl:
+        for segment in released:
+            for record in segment.records:
+                out.write(json.dumps(record.as_json(), sort_keys=True, ensure_ascii=False) + "\n")
+        return 0
+    total: Counter[PhiKind] = Counter()
+    for segment in released:
+        total.update(segment.removed)
+        print(
+            f"<!-- {segment.kind.value}: {segment.title or 'untitled'}; removed "
+            f"{_removed(segment.removed)}; {len(segment.records)} records -->",
+            file=out,
+        )
+        out.write(segment.xml.decode() + "\n")
+    print(f"removed in all: {_removed(total)}", file=out)
+    return 0
+
+
+def _removed(counts: Mapping[PhiKind, int]) -> str:
+    parts = [f"{kind.value} {n}" for kind, n in sorted(counts.items()) if n]
+    return ", ".join(parts) or "nothing"
 
 
 def _read(path: Path, settings: Settings) -> bytes:

@@ -15,6 +15,7 @@ patient data can reach a log line or an error page through an exception::
     │   │   └── SchemaViolation       does not match a schema in schemas/
     │   ├── InvalidSegment            a segment or segment set is unusable
     │   └── InvalidReadings           home readings rejected, per field
+    ├── KAnonymityNotReached          422 / 65  a research release refused, nothing written
     └── ConfigurationError            78 (EX_CONFIG)
 """
 
@@ -32,6 +33,7 @@ __all__ = [
     "InvalidInput",
     "InvalidReadings",
     "InvalidSegment",
+    "KAnonymityNotReached",
     "MalformedXML",
     "NotClinicalDocument",
     "PhrShareError",
@@ -131,6 +133,14 @@ class InvalidReadings(InvalidInput):
         self.fields = dict(fields)
         listed = "; ".join(f"{name}: {problem}" for name, problem in sorted(self.fields.items()))
         super().__init__(f"readings rejected: {listed}")
+
+
+class KAnonymityNotReached(PhrShareError):
+    """A research release would leave someone in a group smaller than k; nothing is written."""
+
+    http_status = 422
+    exit_code = 65
+    code = "k-anonymity-not-reached"
 
 
 class ConfigurationError(PhrShareError):

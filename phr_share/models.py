@@ -10,9 +10,16 @@ from enum import StrEnum
 
 __all__ = [
     "LOINC",
+    "PHR_OID",
+    "RXNORM",
+    "SNOMED",
+    "ClinicalEntry",
     "Code",
     "DocumentRef",
+    "Identifiers",
     "InstanceId",
+    "PatientIdentity",
+    "PhiKind",
     "Segment",
     "SegmentKind",
     "path_sort_key",
@@ -21,6 +28,10 @@ __all__ = [
 ]
 
 LOINC = "2.16.840.1.113883.6.1"
+SNOMED = "2.16.840.1.113883.6.96"
+RXNORM = "2.16.840.1.113883.6.88"
+# PHR Share's own OID arc: a UUID-derived OID (2.25.<uuid as integer>, ITU-T X.667).
+PHR_OID = "2.25.159894715224632297503976708677735739468"
 
 # UUIDv5 namespace of PHR Share tracking ids. Changing it changes every tracking id.
 _TRACKING_NAMESPACE = uuid.UUID("a870bd87-2c1e-4582-a15f-30c42dd26b83")
@@ -134,3 +145,74 @@ def path_sort_key(path: str) -> tuple[int, ...]:
     if path == "header":
         return (0,)
     return (1, *(int(part) for part in path.split("/")[1:]))
+
+
+class PhiKind(StrEnum):
+    """The 18 HIPAA Safe Harbor identifier kinds (45 CFR 164.514(b)(2)(i)(A)-(R))."""
+
+    NAME = "names"
+    GEOGRAPHY = "geography"  # below state; ZIP beyond 3 digits
+    DATE = "dates"  # every date element but the year; ages over 89
+    PHONE = "phone"
+    FAX = "fax"
+    EMAIL = "email"
+    SSN = "ssn"
+    MRN = "medical-record-number"
+    HEALTH_PLAN = "health-plan-number"
+    ACCOUNT = "account-number"
+    LICENCE = "licence-number"
+    VEHICLE = "vehicle-identifier"
+    DEVICE = "device-identifier"
+    URL = "url"
+    IP_ADDRESS = "ip-address"
+    BIOMETRIC = "biometric"
+    IMAGE = "image"
+    OTHER_ID = "other-identifier"
+
+
+@dataclass(frozen=True, slots=True)
+class Identifiers:
+    """Identifying values found in a document, by kind: what must never leave it."""
+
+    values: tuple[tuple[PhiKind, str], ...] = ()
+
+    def of(self, kind: PhiKind) -> frozenset[str]:
+        """The values of one kind."""
+        return frozenset(value for k, value in self.values if k is kind)
+
+    def __or__(self, other: Identifiers) -> Identifiers:
+        return Identifiers(tuple(sorted({*self.values, *other.values})))
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+@dataclass(frozen=True, slots=True)
+class PatientIdentity:
+    """What a document's header says about its patient, for de-identification.
+
+    ``birth_time`` is an HL7 timestamp; ``sex`` is M, F or U; ``postal_code`` is the
+    home address's. ``identifiers`` holds every identifying value of the header.
+    """
+
+    patient_id: uuid.UUID
+    birth_time: str | None = None
+    sex: str = "U"
+    postal_code: str | None = None
+    identifiers: Identifiers = field(default_factory=Identifiers)
+
+
+@dataclass(frozen=True, slots=True)
+class ClinicalEntry:
+    """One coded clinical statement of a section, as plain facts.
+
+    ``codes`` holds the statement's code, its coded value and the coded product (drug,
+    vaccine) when present; ``value``/``unit`` a measured value; ``time`` the statement's
+    HL7 timestamp (its start when it is an interval).
+    """
+
+    statement: str
+    codes: tuple[Code, ...]
+    value: str | None = None
+    unit: str | None = None
+    time: str | None = None

@@ -1,12 +1,13 @@
-"""Identifiers and code systems: HL7's, and PHR Share's own OID arc.
+"""Identifiers and code systems: HL7's, and the arcs PHR Share uses under its own OID.
 
-PHR Share's arc is a UUID-derived OID (``2.25.<uuid as integer>``, ITU-T X.667), so it
-needs no registration and collides with nothing.
+PHR Share's OID (``models.PHR_OID``) is UUID-derived (``2.25.<uuid as integer>``,
+ITU-T X.667), so it needs no registration and collides with nothing. Arc 5 is used by
+the de-identifier for replaced instance identifiers.
 """
 
 from __future__ import annotations
 
-from phr_share.models import LOINC, InstanceId
+from phr_share.models import LOINC, PHR_OID, SNOMED, InstanceId
 
 __all__ = [
     "BODY_MEASURES_TEMPLATE",
@@ -21,14 +22,12 @@ __all__ = [
     "patient_instance_id",
 ]
 
-PHR_OID = "2.25.159894715224632297503976708677735739468"
 BODY_MEASURES_TEMPLATE = f"{PHR_OID}.1.1"  # a vital-signs section holding body measures only
 READINGS_TEMPLATE = f"{PHR_OID}.1.2"  # a document built from the home readings form
 LOCAL_CODES = f"{PHR_OID}.2"  # concepts no standard code system has (mood scale, diet note)
 PATIENT_ID_ROOT = f"{PHR_OID}.3"  # extension: the patient's global id
 CUSTODIAN_ID_ROOT = f"{PHR_OID}.4"  # PHR Share as the custodian of patient-made documents
 
-SNOMED = "2.16.840.1.113883.6.96"
 ROLE_CODE = "2.16.840.1.113883.5.111"
 GENDER = "2.16.840.1.113883.5.1"
 CONFIDENTIALITY = "2.16.840.1.113883.5.25"

@@ -112,7 +112,7 @@ def test_unknown_kinds_are_a_usage_error() -> None:
     assert caught.value.code == 2
 
 
-@pytest.mark.parametrize("command", [[], ["split"], ["rebuild"], ["readings"]])
+@pytest.mark.parametrize("command", [[], ["split"], ["rebuild"], ["readings"], ["deidentify"]])
 def test_every_command_has_help(command: list[str]) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "phr_share.cli", *command, "--help"],
@@ -122,3 +122,52 @@ def test_every_command_has_help(command: list[str]) -> None:
     )
     assert done.returncode == 0
     assert "usage: phr-share" in done.stdout
+
+
+def test_deidentify_prints_released_segments_and_what_was_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PHR_STATE_DIR", str(tmp_path / "state"))
+    code, out = run("deidentify", str(DEMO_CCD), "--patient", str(PATIENT))
+    assert code == 0
+    assert out.count("<section") == 12  # every section but the header
+    for identifying in ("Jordan", "Sample", "MRN-998877", "19580412", "Juniper", "Okafor"):
+        assert identifying not in out
+    assert out.splitlines()[-1].startswith("removed in all: dates ")
+    secret = tmp_path / "state" / "deid.secret"
+    assert secret.stat().st_mode & 0o777 == 0o600
+
+
+def test_deidentify_jsonl_gives_stable_pseudonymous_records(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PHR_DEID_SECRET", "ab" * 32)
+    monkeypatch.setenv("PHR_STATE_DIR", str(tmp_path))
+    argv = (
+        "deidentify",
+        str(DEMO_CCD),
+        "--patient",
+        str(PATIENT),
+        "--jsonl",
+        "--kinds",
+        "physical-signs",
+    )
+    first, again = run(*argv), run(*argv)
+    assert first == again
+    rows = [json.loads(line) for line in first[1].splitlines()]
+    assert {r["kind"] for r in rows} == {"physical-signs"}
+    assert {r["pseudonym"] for r in rows} == {rows[0]["pseudonym"]}
+    assert {r["loinc"] for r in rows} >= {"8480-6", "8462-4", "8867-4", "29463-7"}
+    assert not list(tmp_path.iterdir())  # a configured secret needs no local file
+
+
+def test_deidentify_can_shift_dates(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PHR_DEID_SECRET", "cd" * 32)
+    _, out = run(
+        "deidentify", str(DEMO_CCD), "--patient", str(PATIENT), "--jsonl", "--dates", "shift"
+    )
+    rows = [json.loads(line) for line in out.splitlines()]
+    dated = {r["date"] for r in rows if r["year"]}
+    assert None not in dated
+    assert "2026-03-10" not in dated  # the vital signs' true day
+    assert len(dated) >= 4

@@ -9,6 +9,19 @@ import sys
 import pytest
 
 PUBLIC = {
+    "phr_share.deid": {
+        "DateMode",
+        "DeidPolicy",
+        "Finding",
+        "FlatRecord",
+        "Release",
+        "ReleaseObject",
+        "SafeHarbor",
+        "build_release",
+        "enforce_k_anonymity",
+        "pseudonym",
+        "scan",
+    },
     "phr_share": {"Segment", "SegmentKind", "__version__"},
     "phr_share.ccda": {
         "HIDEABLE_FIELDS",
