@@ -6,23 +6,30 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 # Re-install when the project's dependencies change.
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
-DEMO   := deploy/demo/demo-ccd.xml
 VAR    ?= var
+# `make test` runs the database tests a second time on this PostgreSQL, when reachable.
+PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test lint typecheck unit bench clean
+.PHONY: run stop test lint typecheck unit postgres bench clean
 
 run: $(STAMP)
-	@$(BIN)/phr-share split $(DEMO) --patient 2f1f5c1e-8a7b-4c1e-9a51-6c0f2b7d9e10 --out $(VAR)/demo-segments
+	@$(BIN)/phr-share stack up
+	@$(BIN)/python deploy/demo/seed.py
 	@echo
-	@echo "Segments written to $(VAR)/demo-segments/. Rebuild what a reader granted only"
-	@echo "health-status and physical-signs would see:"
-	@echo "  $(BIN)/phr-share rebuild $(VAR)/demo-segments --kinds health-status,physical-signs"
+	@echo "The local stack is running (state in $(VAR)/). Try:"
+	@echo "  $(BIN)/phr-share segments --patient 2f1f5c1e-8a7b-4c1e-9a51-6c0f2b7d9e10"
+	@echo "  $(BIN)/phr-share get TRACKING_ID"
+	@echo "  $(BIN)/phr-share stack status"
+	@echo "Stop it with: make stop"
 
-test: $(STAMP) lint typecheck unit
+stop: $(STAMP)
+	@$(BIN)/phr-share stack down
+
+test: $(STAMP) lint typecheck unit postgres
 
 lint: $(STAMP)
-	$(BIN)/ruff check phr_share tests bench
-	$(BIN)/ruff format --check phr_share tests bench
+	$(BIN)/ruff check phr_share tests bench deploy
+	$(BIN)/ruff format --check phr_share tests bench deploy
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -30,9 +37,19 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -q
 
+postgres: $(STAMP)
+	@if $(BIN)/python -c 'import sys, sqlalchemy; sqlalchemy.create_engine(sys.argv[1], connect_args={"connect_timeout": 3}).connect().close()' '$(PG_URL)' 2>/dev/null; then \
+		echo "== the database tests again, on PostgreSQL at $(PG_URL)"; \
+		PHR_TEST_DATABASE_URL='$(PG_URL)' $(BIN)/pytest -q -m db; \
+	else \
+		echo "== PostgreSQL is not reachable at $(PG_URL): the database tests ran on SQLite only."; \
+		echo "   (set PG_URL=postgresql+psycopg://USER@HOST:PORT/DB to test against a server)"; \
+	fi
+
 bench: $(STAMP)
 	$(BIN)/python bench/split.py
 	$(BIN)/python bench/deid.py
+	$(BIN)/python bench/ingest.py
 
 $(STAMP):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "PHR Share needs Python 3.11 or newer")'

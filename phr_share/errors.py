@@ -16,6 +16,13 @@ patient data can reach a log line or an error page through an exception::
     │   ├── InvalidSegment            a segment or segment set is unusable
     │   └── InvalidReadings           home readings rejected, per field
     ├── KAnonymityNotReached          422 / 65  a research release refused, nothing written
+    ├── NotFound                      404 / 66 (EX_NOINPUT)
+    │   └── ObjectNotFound            a stored object is missing
+    ├── IntegrityError                500 / 65  a stored object failed to decrypt (one opaque error)
+    ├── KeyErased                     410 / 65  the patient's key was destroyed (erasure)
+    ├── StorageError                  502 / 74 (EX_IOERR)
+    │   ├── StoreUnavailable          503 / 69 (EX_UNAVAILABLE)  Swift, S3 or KMS cannot be reached
+    │   └── StoreConflict             409 / 75 (EX_TEMPFAIL)  a concurrent change; retry
     └── ConfigurationError            78 (EX_CONFIG)
 """
 
@@ -29,15 +36,22 @@ __all__ = [
     "DocumentTooLarge",
     "EmptyDocument",
     "ForbiddenXML",
+    "IntegrityError",
     "InvalidDocument",
     "InvalidInput",
     "InvalidReadings",
     "InvalidSegment",
     "KAnonymityNotReached",
+    "KeyErased",
     "MalformedXML",
     "NotClinicalDocument",
+    "NotFound",
+    "ObjectNotFound",
     "PhrShareError",
     "SchemaViolation",
+    "StorageError",
+    "StoreConflict",
+    "StoreUnavailable",
 ]
 
 
@@ -141,6 +155,66 @@ class KAnonymityNotReached(PhrShareError):
     http_status = 422
     exit_code = 65
     code = "k-anonymity-not-reached"
+
+
+class NotFound(PhrShareError):
+    """A patient, document, segment or release the caller named does not exist."""
+
+    http_status = 404
+    exit_code = 66
+    code = "not-found"
+
+
+class ObjectNotFound(NotFound):
+    """A stored object is missing from its container or bucket."""
+
+    code = "object-not-found"
+
+
+class IntegrityError(PhrShareError):
+    """A stored object failed authentication: edited, swapped, truncated or re-labelled.
+
+    Deliberately one error with one message, whatever check failed, as Fernet's
+    ``InvalidToken``: a tamperer learns nothing from it.
+    """
+
+    exit_code = 65
+    code = "integrity"
+
+    def __init__(self, message: str = "a stored object failed its integrity check") -> None:
+        super().__init__(message)
+
+
+class KeyErased(PhrShareError):
+    """The patient's key was destroyed by an erasure: their private data is unreadable."""
+
+    http_status = 410
+    exit_code = 65
+    code = "key-erased"
+
+
+class StorageError(PhrShareError):
+    """An object store (Swift, S3) or key service refused or failed a request."""
+
+    http_status = 502
+    exit_code = 74
+    code = "storage"
+
+
+class StoreUnavailable(StorageError):
+    """An object store or key service cannot be reached; nothing half-done is kept."""
+
+    http_status = 503
+    exit_code = 69
+    code = "store-unavailable"
+
+
+class StoreConflict(StorageError):
+    """A concurrent change got there first (e.g. a non-empty container); retry."""
+
+    http_status = 409
+    exit_code = 75
+    code = "store-conflict"
 
 
 class ConfigurationError(PhrShareError):

@@ -1,6 +1,8 @@
 """Configuration: the only module that reads ``os.environ`` (``PHR_*`` variables).
 
-Every variable is documented once, in ``deploy/phr-share.env.sample``.
+Every variable is documented once, in ``deploy/phr-share.env.sample``. Beneath the
+environment lies ``$PHR_STATE_DIR/stack.env``, written by ``phr-share stack up``, so the
+commands find the local stack without exports; a variable that is set always wins.
 """
 
 from __future__ import annotations
@@ -12,11 +14,14 @@ from pathlib import Path
 
 from phr_share.errors import ConfigurationError
 
-__all__ = ["Settings"]
+__all__ = ["STACK_ENV_FILE", "Settings", "parse_env_file"]
 
 _DEFAULT_MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 _DEFAULT_MAX_XML_DEPTH = 256
 _DATE_MODES = ("year", "shift")
+_KEYSTORES = ("file", "kms")
+_SWIFT_AUTH_VERSIONS = ("1", "3")
+STACK_ENV_FILE = "stack.env"
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +35,34 @@ class Settings:
     deid_dates: str = "year"
     kanon_k: int = 5
     kanon_max_suppressed: float = 0.05
+    database_url: str = ""
+    swift_auth_url: str = ""
+    swift_auth_version: str = "1"
+    swift_user: str = ""
+    swift_key: str = ""
+    swift_project: str = ""
+    swift_user_domain: str = "Default"
+    swift_project_domain: str = "Default"
+    s3_endpoint_url: str = ""
+    s3_bucket: str = "phr-share-research"
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
+    keystore: str = "file"
+    kms_key_alias: str = "alias/phr-share-master"
+    kms_endpoint_url: str = ""
+    routing_policy: Path | None = None
+    store_concurrency: int = 8
+
+    @property
+    def database(self) -> str:
+        """The SQLAlchemy URL: PHR_DATABASE_URL, else a SQLite file in the state directory."""
+        return self.database_url or f"sqlite:///{self.state_dir / 'phr-share.db'}"
+
+    @property
+    def master_key_dir(self) -> Path:
+        """Where the local key store keeps its master key versions."""
+        return self.state_dir / "keys"
 
     def __post_init__(self) -> None:
         if self.max_document_bytes < 1:
@@ -45,11 +78,20 @@ class Settings:
             raise ConfigurationError("PHR_KANON_K must be 2 or more")
         if not 0 <= self.kanon_max_suppressed <= 0.5:
             raise ConfigurationError("PHR_KANON_MAX_SUPPRESSED must be between 0 and 0.5")
+        if self.keystore not in _KEYSTORES:
+            raise ConfigurationError("PHR_KEYSTORE must be 'file' or 'kms'")
+        if self.swift_auth_version not in _SWIFT_AUTH_VERSIONS:
+            raise ConfigurationError("PHR_SWIFT_AUTH_VERSION must be 1 (tempauth) or 3 (Keystone)")
+        if not 1 <= self.store_concurrency <= 64:
+            raise ConfigurationError("PHR_STORE_CONCURRENCY must be between 1 and 64")
+        if not 3 <= len(self.s3_bucket) <= 63:
+            raise ConfigurationError("PHR_S3_BUCKET must be a valid bucket name (3-63 characters)")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Read ``PHR_*`` variables; raises ConfigurationError on an unusable value."""
-        env = os.environ if environ is None else environ
+        env = _with_stack_defaults(os.environ if environ is None else environ)
+        routing = _raw(env, "PHR_ROUTING_POLICY")
         return cls(
             max_document_bytes=_int(env, "PHR_MAX_DOCUMENT_BYTES", _DEFAULT_MAX_DOCUMENT_BYTES),
             max_xml_depth=_int(env, "PHR_MAX_XML_DEPTH", _DEFAULT_MAX_XML_DEPTH),
@@ -58,7 +100,47 @@ class Settings:
             deid_dates=env.get("PHR_DEID_DATES", "").strip().lower() or "year",
             kanon_k=_int(env, "PHR_KANON_K", 5),
             kanon_max_suppressed=_float(env, "PHR_KANON_MAX_SUPPRESSED", 0.05),
+            database_url=_raw(env, "PHR_DATABASE_URL"),
+            swift_auth_url=_raw(env, "PHR_SWIFT_AUTH_URL"),
+            swift_auth_version=_raw(env, "PHR_SWIFT_AUTH_VERSION") or "1",
+            swift_user=_raw(env, "PHR_SWIFT_USER"),
+            swift_key=_raw(env, "PHR_SWIFT_KEY"),
+            swift_project=_raw(env, "PHR_SWIFT_PROJECT"),
+            swift_user_domain=_raw(env, "PHR_SWIFT_USER_DOMAIN") or "Default",
+            swift_project_domain=_raw(env, "PHR_SWIFT_PROJECT_DOMAIN") or "Default",
+            s3_endpoint_url=_raw(env, "PHR_S3_ENDPOINT_URL"),
+            s3_bucket=_raw(env, "PHR_S3_BUCKET") or "phr-share-research",
+            s3_region=_raw(env, "PHR_S3_REGION") or "us-east-1",
+            s3_access_key_id=_raw(env, "PHR_S3_ACCESS_KEY_ID"),
+            s3_secret_access_key=_raw(env, "PHR_S3_SECRET_ACCESS_KEY"),
+            keystore=_raw(env, "PHR_KEYSTORE").lower() or "file",
+            kms_key_alias=_raw(env, "PHR_KMS_KEY_ALIAS") or "alias/phr-share-master",
+            kms_endpoint_url=_raw(env, "PHR_KMS_ENDPOINT_URL"),
+            routing_policy=Path(routing) if routing else None,
+            store_concurrency=_int(env, "PHR_STORE_CONCURRENCY", 8),
         )
+
+
+def _with_stack_defaults(env: Mapping[str, str]) -> Mapping[str, str]:
+    """The environment laid over ``stack.env`` from the state directory, when there is one."""
+    state_dir = Path(env.get("PHR_STATE_DIR", "").strip() or "var")
+    try:
+        text = (state_dir / STACK_ENV_FILE).read_text(encoding="utf-8")
+    except OSError:
+        return env
+    layered = dict(parse_env_file(text))
+    layered.update({k: v for k, v in env.items() if v.strip()})
+    return layered
+
+
+def parse_env_file(text: str) -> dict[str, str]:
+    """``NAME=value`` lines of a PHR_* env file; comments, blanks and other names ignored."""
+    values = {}
+    for line in text.splitlines():
+        name, sep, value = line.strip().partition("=")
+        if sep and name.startswith("PHR_") and not name.startswith("#"):
+            values[name.strip()] = value.strip()
+    return values
 
 
 def _raw(env: Mapping[str, str], name: str) -> str:

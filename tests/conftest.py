@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,3 +37,34 @@ def demo_ccd() -> bytes:
 @pytest.fixture
 def patient() -> uuid.UUID:
     return PATIENT
+
+
+# The database tests run on SQLite, and again on PostgreSQL when `make test` finds a
+# server: it sets PHR_TEST_DATABASE_URL and runs `pytest -m db`. Each test gets its own
+# schema there, dropped afterwards.
+TEST_DATABASE_URL = os.environ.get("PHR_TEST_DATABASE_URL", "").strip()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "database_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.db)
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    if not TEST_DATABASE_URL:
+        yield f"sqlite:///{tmp_path / 'phr-share.db'}"
+        return
+    from sqlalchemy import create_engine
+
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(TEST_DATABASE_URL)
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield f"{TEST_DATABASE_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 import threading
-from importlib import resources
 from pathlib import Path
 from typing import Literal
 
 from lxml import etree
 
 from phr_share.errors import SchemaViolation
+from phr_share.resources import shipped_file
 
 __all__ = ["SchemaName", "schema_path", "validate"]
 
@@ -62,10 +62,7 @@ def _describe(message: str) -> str | None:
 
 def schema_path(name: SchemaName) -> Path:
     """Where a schema file is: inside the installed package, else the source tree."""
-    packaged = resources.files("phr_share").joinpath("schemas", name)
-    if packaged.is_file():
-        return Path(str(packaged))
-    return Path(__file__).resolve().parents[2] / "schemas" / name
+    return shipped_file("schemas", name)
 
 
 def _load(name: SchemaName) -> etree.XMLSchema | etree.RelaxNG:

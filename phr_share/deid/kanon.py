@@ -21,7 +21,15 @@ from typing import Any
 from phr_share.deid.records import QUASI_IDENTIFIERS, FlatRecord
 from phr_share.errors import KAnonymityNotReached
 
-__all__ = ["Release", "ReleaseObject", "build_release", "enforce_k_anonymity", "smallest_group"]
+__all__ = [
+    "Release",
+    "ReleaseObject",
+    "build_release",
+    "enforce_k_anonymity",
+    "generalise",
+    "lay_out_release",
+    "smallest_group",
+]
 
 MANIFEST_FORMAT = 1
 
@@ -57,6 +65,15 @@ _LADDER: tuple[tuple[str, Generaliser | None], ...] = (
     ("20-year age bands", _widen_age(20)),
     ("5-year periods", _five_year_period),
 )
+
+
+def generalise(record: FlatRecord, steps: Sequence[str]) -> FlatRecord:
+    """The record as the gate saw it after the named generalisation steps."""
+    chosen = set(steps)
+    for step, generaliser in _LADDER:
+        if generaliser is not None and step in chosen:
+            record = generaliser(record)
+    return record
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +176,11 @@ def build_release(
 
     Raises KAnonymityNotReached (and so builds nothing) when the gate cannot be met.
     """
-    gated = enforce_k_anonymity(records, k, max_suppressed)
+    return lay_out_release(enforce_k_anonymity(records, k, max_suppressed))
+
+
+def lay_out_release(gated: KAnonymous) -> Release:
+    """Records that passed the gate as JSON Lines objects by kind and period, with a manifest."""
     by_object: dict[str, list[FlatRecord]] = defaultdict(list)
     for record in gated.records:
         by_object[f"{record.kind}/{record.year or 'unknown'}/records.jsonl"].append(record)

@@ -171,3 +171,19 @@ def test_deidentify_can_shift_dates(monkeypatch: pytest.MonkeyPatch) -> None:
     assert None not in dated
     assert "2026-03-10" not in dated  # the vital signs' true day
     assert len(dated) >= 4
+
+
+def test_store_commands_without_a_store_say_how_to_get_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PHR_STATE_DIR", str(tmp_path))
+    code, _ = run("ingest", str(DEMO_CCD), "--patient", str(PATIENT))
+    assert code == 78
+    assert "phr-share stack up" in capsys.readouterr().err
+
+
+def test_erase_needs_confirmation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PHR_STATE_DIR", str(tmp_path))
+    code, _ = run("erase", "--patient", str(PATIENT))
+    assert code == 2
+    assert not (tmp_path / "phr-share.db").exists()

@@ -1,24 +1,16 @@
-"""The ``phr-share`` command: parse arguments, call the library, map errors to exit codes.
-
-Exit codes: 0 success, 2 usage, 65 input refused (document, segment or readings),
-66 an input file cannot be read, 73 an output cannot be written, 78 bad configuration,
-70 anything unexpected.
-"""
+"""Commands on documents, with no store: split, rebuild, readings, deidentify."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import sys
 import uuid
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from phr_share import __version__
 from phr_share.ccda import (
     PatientHeader,
     parse_readings,
@@ -30,52 +22,27 @@ from phr_share.ccda import (
     split_document,
 )
 from phr_share.ccda.split import SplitDocument
+from phr_share.cli.common import (
+    EX_CANTCREAT,
+    EX_NOINPUT,
+    FileError,
+    clip,
+    emit,
+    kinds,
+    print_table,
+    read,
+)
 from phr_share.deid.policy import DateMode, DeidPolicy
 from phr_share.deidentify import deidentify_document
-from phr_share.errors import DocumentTooLarge, PhrShareError
 from phr_share.keyfile import load_or_create_secret
 from phr_share.models import PhiKind, SegmentKind
 from phr_share.settings import Settings
 
-__all__ = ["main"]
-
-EX_NOINPUT = 66
-EX_CANTCREAT = 73
+__all__ = ["add_document_commands"]
 
 
-class _FileError(Exception):
-    def __init__(self, message: str, exit_code: int) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
-
-
-def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int:
-    """Run the command line; returns the process exit code."""
-    out = stdout or sys.stdout
-    args = _parser().parse_args(argv)
-    try:
-        settings = Settings.from_env()
-        result: int = args.handler(args, settings, out)
-        return result
-    except PhrShareError as exc:
-        print(f"phr-share: error: {exc.message}", file=sys.stderr)
-        return exc.exit_code
-    except _FileError as exc:
-        print(f"phr-share: error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except BrokenPipeError:  # the reader stopped early (| head): not an error
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="phr-share",
-        description="Split, share and rebuild personal health records (CCD / C-CDA).",
-    )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
-
+def add_document_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register split, rebuild, readings and deidentify."""
     split = commands.add_parser("split", help="split a C-CDA document into segments")
     split.add_argument("file", type=Path, metavar="FILE.xml", help="the CCD / C-CDA document")
     split.add_argument(
@@ -89,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     rebuild.add_argument("dir", type=Path, metavar="DIR", help="directory of segment files (*.xml)")
     rebuild.add_argument(
         "--kinds",
-        type=_kinds,
+        type=kinds,
         metavar="KIND,...",
         help="use only these segment kinds (default: all)",
     )
@@ -126,25 +93,16 @@ def _parser() -> argparse.ArgumentParser:
         "--patient", type=uuid.UUID, help="the patient's global id (default: a new one)"
     )
     deid.add_argument(
-        "--kinds", type=_kinds, metavar="KIND,...", help="release only these kinds (default: all)"
+        "--kinds", type=kinds, metavar="KIND,...", help="release only these kinds (default: all)"
     )
     deid.add_argument("--dates", choices=["year", "shift"], help="override PHR_DEID_DATES")
     deid.add_argument("--jsonl", action="store_true", help="print the flat records as JSON lines")
     deid.set_defaults(handler=_deidentify)
-    return parser
-
-
-def _kinds(value: str) -> frozenset[SegmentKind]:
-    try:
-        return frozenset(SegmentKind(part.strip()) for part in value.split(",") if part.strip())
-    except ValueError:
-        known = ", ".join(kind.value for kind in SegmentKind)
-        raise argparse.ArgumentTypeError(f"kinds are: {known}") from None
 
 
 def _split(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     patient = args.patient or uuid.uuid4()
-    result = split_document(_read(args.file, settings), patient, settings)
+    result = split_document(read(args.file, settings), patient, settings)
     if args.out is not None:
         _write_segments(result, args.out)
     if args.json:
@@ -158,10 +116,10 @@ def _split(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 def _rebuild(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     files = sorted(args.dir.glob("*.xml")) if args.dir.is_dir() else []
     if not files:
-        raise _FileError(f"no segment files (*.xml) in {args.dir}", EX_NOINPUT)
-    segments = [s for f in files for s in segments_from_xml(_read(f, settings), settings)]
+        raise FileError(f"no segment files (*.xml) in {args.dir}", EX_NOINPUT)
+    segments = [s for f in files for s in segments_from_xml(read(f, settings), settings)]
     chosen = select_segments(segments, kinds=args.kinds)
-    _emit(rebuild_document(chosen, settings), args.out, out)
+    emit(rebuild_document(chosen, settings), args.out, out)
     return 0
 
 
@@ -174,13 +132,13 @@ def _readings(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     form["family_history"] = "\n".join(args.family)
     readings = parse_readings(form, now=datetime.now(UTC))
     document = readings_document(readings, PatientHeader(args.patient), uuid.uuid4())
-    _emit(document, args.out, out)
+    emit(document, args.out, out)
     return 0
 
 
 def _deidentify(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     patient = args.patient or uuid.uuid4()
-    document = split_document(_read(args.file, settings), patient, settings)
+    document = split_document(read(args.file, settings), patient, settings)
     secret = settings.deid_secret or load_or_create_secret(settings.state_dir / "deid.secret")
     policy = DeidPolicy(
         secret, datetime.now(UTC).date(), DateMode(args.dates or settings.deid_dates)
@@ -210,33 +168,6 @@ def _removed(counts: Mapping[PhiKind, int]) -> str:
     return ", ".join(parts) or "nothing"
 
 
-def _read(path: Path, settings: Settings) -> bytes:
-    try:
-        size = path.stat().st_size
-        if size > settings.max_document_bytes:
-            raise DocumentTooLarge(
-                f"the document is {size} bytes; the limit is {settings.max_document_bytes} bytes"
-            )
-        return path.read_bytes()
-    except OSError as exc:
-        raise _FileError(
-            f"cannot read {path}: {exc.strerror or 'unreadable'}", EX_NOINPUT
-        ) from None
-
-
-def _emit(data: bytes, path: Path | None, out: TextIO) -> None:
-    if path is None:
-        out.write(data.decode("utf-8"))
-        out.write("\n")
-        return
-    try:
-        path.write_bytes(data)
-    except OSError as exc:
-        raise _FileError(
-            f"cannot write {path}: {exc.strerror or 'unwritable'}", EX_CANTCREAT
-        ) from None
-
-
 def _write_segments(result: SplitDocument, directory: Path) -> None:
     try:
         directory.mkdir(parents=True, exist_ok=True)
@@ -244,7 +175,7 @@ def _write_segments(result: SplitDocument, directory: Path) -> None:
             name = f"{number:03d}-{segment.kind.value}-{segment.tracking_id}.xml"
             (directory / name).write_bytes(segment_to_xml(segment))
     except OSError as exc:
-        raise _FileError(
+        raise FileError(
             f"cannot write to {directory}: {exc.strerror or 'unwritable'}", EX_CANTCREAT
         ) from None
 
@@ -274,31 +205,16 @@ def _print_table(result: SplitDocument, out: TextIO) -> None:
     rows = [
         (
             s.kind.value,
-            _clip(s.title or "", 38),
+            clip(s.title or "", 38),
             (s.code.loinc if s.code else None) or "-",
             str(len(s.content)),
             str(s.tracking_id),
         )
         for s in result.segments
     ]
-    header = ("KIND", "TITLE", "LOINC", "BYTES", "TRACKING ID")
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     print(
         f"patient {result.patient_id}: {len(result.section_segments)} sections, "
         f"{len(result.segments)} segments",
         file=out,
     )
-    for row in [header, *rows]:
-        cells = [
-            cell.rjust(w) if i == 3 else cell.ljust(w)
-            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
-        ]
-        print("  ".join(cells).rstrip(), file=out)
-
-
-def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    print_table(("KIND", "TITLE", "LOINC", "BYTES", "TRACKING ID"), rows, out)

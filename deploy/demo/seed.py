@@ -1,0 +1,85 @@
+"""Load the demo data into the running local stack: what `make run` shows.
+
+* Jordan Sample (the demo CCD) is stored privately, nothing released;
+* eight demo patients enter a year of monthly home readings (blood pressure, heart rate,
+  glucose, weight) and release their physical signs for research;
+* one research release runs: de-identified, through the k-anonymity gate, to S3.
+
+Idempotent: running it again stores nothing twice and releases nothing twice.
+"""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from phr_share.ccda import PatientHeader, parse_readings, readings_document
+from phr_share.errors import PhrShareError
+from phr_share.models import SegmentKind
+from phr_share.settings import Settings
+from phr_share.sharing import IngestResult, choose_release, ingest_batch, open_services, run_release
+
+DEMO = Path(__file__).with_name("demo-ccd.xml")
+JORDAN = uuid.UUID("2f1f5c1e-8a7b-4c1e-9a51-6c0f2b7d9e10")
+COHORT_NS = uuid.UUID("5d1c7e0a-3f3e-4f5e-9d8a-1c2b3a4d5e6f")
+START = datetime(2026, 1, 5, 8, 30, tzinfo=UTC)
+
+
+def cohort() -> list[uuid.UUID]:
+    """Eight fixed demo patients (ids only: the readings documents carry no names)."""
+    return [uuid.uuid5(COHORT_NS, f"demo-patient-{n}") for n in range(1, 9)]
+
+
+def readings_for(patient: uuid.UUID, number: int) -> list[bytes]:
+    """Twelve monthly sittings of readings for one demo patient."""
+    header = PatientHeader(patient, birth_date=date(1961, 3, 1 + number), sex="F")
+    documents = []
+    for month in range(12):
+        when = START + timedelta(days=30 * month, hours=number)
+        form = {
+            "measured_at": when.isoformat(),
+            "systolic": str(128 + number + (month % 4) * 3),
+            "diastolic": str(80 + (month % 3) * 2),
+            "heart_rate": str(66 + number + month % 5),
+            "glucose": str(95 + number * 2 + month % 7),
+            "glucose_unit": "mg/dL",
+            "weight": f"{70 + number * 0.8 - month * 0.2:.1f}",
+            "weight_unit": "kg",
+        }
+        readings = parse_readings(form, now=when)
+        document_id = uuid.uuid5(patient, f"readings-{month}")
+        documents.append(readings_document(readings, header, document_id))
+    return documents
+
+
+def main() -> int:
+    settings = Settings.from_env()
+    svc = open_services(settings)
+    items = [(DEMO.read_bytes(), JORDAN)]
+    for number, patient in enumerate(cohort(), start=1):
+        choose_release(svc, patient, {SegmentKind.PHYSICAL_SIGNS})
+        items.extend((document, patient) for document in readings_for(patient, number))
+    outcomes = ingest_batch(svc, items)
+    stored = sum(isinstance(o, IngestResult) and o.created for o in outcomes)
+    failed = [o for o in outcomes if isinstance(o, PhrShareError)]
+    print(f"demo documents: {len(items)}, newly stored {stored}, failed {len(failed)}")
+    if failed:
+        print(f"first failure: {failed[0].message}", file=sys.stderr)
+        return 1
+    report = run_release(svc)
+    if report.release_id is None:
+        print("research release: nothing new to release")
+    else:
+        print(
+            f"research release {report.release_id}: {report.segments_published} segments, "
+            f"{report.records_in - report.records_suppressed} records, k={report.k_achieved}, "
+            f"to s3://{settings.s3_bucket}/"
+        )
+    print(f"Jordan Sample's segments: phr-share segments --patient {JORDAN}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,252 @@
+"""Commands on the stores: stack, ingest, segments, get, release, keys, erase, recover."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from phr_share import sharing
+from phr_share import stack as local_stack
+from phr_share.cli.common import EX_NOINPUT, FileError, emit, kinds, print_table, read
+from phr_share.cli.progress import Progress
+from phr_share.errors import PhrShareError
+from phr_share.settings import Settings
+from phr_share.sharing import IngestResult, open_services
+
+__all__ = ["add_store_commands"]
+
+if TYPE_CHECKING:
+    Commands = argparse._SubParsersAction[argparse.ArgumentParser]
+
+
+def add_store_commands(commands: Commands) -> None:
+    """Register the commands that talk to the database, Swift, S3 and the key store."""
+    up = commands.add_parser("stack", help="start, stop or show the local Swift + S3 stack")
+    up.add_argument("action", choices=["up", "down", "status"])
+    up.add_argument("--keystone", action="store_true", help="Swift behind a real Keystone v3")
+    up.set_defaults(handler=_stack)
+
+    ingest = commands.add_parser("ingest", help="store documents: encrypted, split, indexed")
+    ingest.add_argument("files", type=Path, nargs="+", metavar="FILE", help="C-CDA files or dirs")
+    ingest.add_argument("--patient", type=uuid.UUID, required=True, help="the patient's global id")
+    ingest.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    ingest.set_defaults(handler=_ingest)
+
+    listing = commands.add_parser("segments", help="list a patient's stored segments")
+    listing.add_argument("--patient", type=uuid.UUID, required=True)
+    listing.set_defaults(handler=_segments)
+
+    get = commands.add_parser("get", help="read one stored segment back, decrypted")
+    get.add_argument("tracking_id", type=uuid.UUID, metavar="TRACKING_ID")
+    get.add_argument("--version", type=int, help="document version (default: the newest)")
+    get.add_argument("--out", type=Path, metavar="FILE", help="write here instead of stdout")
+    get.set_defaults(handler=_get)
+
+    release = commands.add_parser(
+        "release", help="record research choices and publish what waits, de-identified"
+    )
+    release.add_argument("--patient", type=uuid.UUID, help="whose choices --kinds/--withdraw set")
+    release.add_argument("--kinds", type=kinds, default=frozenset(), metavar="KIND,...")
+    release.add_argument("--withdraw", type=kinds, default=frozenset(), metavar="KIND,...")
+    release.add_argument("--k", type=int, help="override PHR_KANON_K for this run")
+    release.add_argument("--json", action="store_true", help="print the report as JSON")
+    release.set_defaults(handler=_release)
+
+    keys = commands.add_parser("keys", help="master key rotation")
+    keys.add_argument("action", choices=["rotate", "retire", "list"])
+    keys.add_argument("version", nargs="?", help="the master key version to retire")
+    keys.set_defaults(handler=_keys)
+
+    erase = commands.add_parser("erase", help="erase a patient: shred keys, delete container")
+    erase.add_argument("--patient", type=uuid.UUID, required=True)
+    erase.add_argument("--yes", action="store_true", help="confirm; nothing happens without it")
+    erase.set_defaults(handler=_erase)
+
+    recover = commands.add_parser("recover", help="clean up ingests and releases cut off midway")
+    recover.set_defaults(handler=_recover)
+
+
+def _stack(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    if args.action == "up":
+        info = local_stack.up(settings.state_dir, keystone=args.keystone)
+        for service in info.services:
+            print(f"{service.name:<16} pid {service.pid:<8} 127.0.0.1:{service.port}", file=out)
+        print(f"settings written to {settings.state_dir / 'stack.env'}", file=out)
+    elif args.action == "down":
+        stopped = local_stack.down(settings.state_dir)
+        print(f"stopped: {', '.join(stopped) or 'nothing was running'}", file=out)
+    else:
+        rows = [
+            (s.name, str(s.pid or "-"), str(s.port or "-"), "up" if s.answering else "down")
+            for s in local_stack.status(settings.state_dir)
+        ]
+        print_table(("SERVICE", "PID", "PORT", "STATE"), rows, out)
+        return 0 if rows and all(row[3] == "up" for row in rows) else 69
+    return 0
+
+
+def _files(paths: list[Path]) -> list[Path]:
+    found: list[Path] = []
+    for path in paths:
+        found.extend(sorted(path.rglob("*.xml")) if path.is_dir() else [path])
+    if not found:
+        raise FileError("no XML documents found in the given directories", EX_NOINPUT)
+    return found
+
+
+def _ingest(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    files = _files(args.files)
+    svc = open_services(settings)
+    items = [(read(path, settings), args.patient) for path in files]
+    with Progress(len(items), "ingest") as bar:
+        outcomes = sharing.ingest_batch(svc, items, bar)
+    failed = 0
+    report: list[dict[str, object]] = []
+    for path, outcome in zip(files, outcomes, strict=True):
+        if isinstance(outcome, PhrShareError):
+            failed += 1
+            report.append({"file": str(path), "error": outcome.code, "message": outcome.message})
+        else:
+            report.append({"file": str(path), **_result_json(outcome)})
+    if args.json:
+        json.dump(report, out, indent=2)
+        out.write("\n")
+    else:
+        _print_ingest(report, out)
+    return 0 if not failed else max(o.exit_code for o in outcomes if isinstance(o, PhrShareError))
+
+
+def _result_json(result: IngestResult) -> dict[str, object]:
+    return {
+        "document_id": result.document_id,
+        "version": result.version,
+        "new": result.created,
+        "segments": [
+            {
+                "kind": p.kind.value,
+                "title": p.title,
+                "bytes": p.size,
+                "tracking_id": str(p.tracking_id),
+                "private": f"swift:{p.container}/{p.object_name}",
+                "research": "queued" if p.research else "no",
+            }
+            for p in result.placements
+        ],
+    }
+
+
+def _print_ingest(report: list[dict[str, object]], out: TextIO) -> None:
+    for entry in report:
+        if "error" in entry:
+            print(f"{entry['file']}: refused: {entry['message']}", file=out)
+            continue
+        state = "stored" if entry["new"] else "already stored (nothing written)"
+        print(f"{entry['file']}: document version {entry['version']}, {state}", file=out)
+        segments = entry["segments"]
+        assert isinstance(segments, list)
+        rows = [
+            (s["kind"], s["tracking_id"], str(s["bytes"]), s["private"], s["research"])
+            for s in segments
+        ]
+        print_table(("KIND", "TRACKING ID", "BYTES", "PRIVATE OBJECT", "RESEARCH"), rows, out)
+    if any(s["research"] == "queued" for e in report for s in e.get("segments", [])):  # type: ignore[attr-defined]
+        print("research copies wait for the next `phr-share release`", file=out)
+
+
+def _segments(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    svc = open_services(settings)
+    rows = [
+        (r.kind.value, str(r.tracking_id), str(r.version), str(r.size), r.key_id)
+        for r in sharing.segments_of(svc, args.patient)
+    ]
+    print_table(("KIND", "TRACKING ID", "VERSION", "BYTES", "KEY"), rows, out)
+    return 0
+
+
+def _get(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    svc = open_services(settings)
+    record = sharing.find_segment(svc, args.tracking_id, args.version)
+    emit(sharing.read_segment(svc, record), args.out, out)
+    return 0
+
+
+def _release(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    svc = open_services(settings)
+    if args.kinds or args.withdraw:
+        if args.patient is None:
+            raise FileError("--kinds and --withdraw need --patient", 2)
+        now = sharing.choose_release(svc, args.patient, args.kinds, args.withdraw)
+        print(f"patient releases: {', '.join(sorted(now)) or 'nothing'}", file=out)
+    report = sharing.run_release(svc, k=args.k)
+    if args.json:
+        json.dump(_release_json(report), out, indent=2)
+        out.write("\n")
+    elif report.release_id is None:
+        print("nothing waits for release", file=out)
+    else:
+        print(
+            f"release {report.release_id}: k={report.k_achieved} (asked {report.k_requested}); "
+            f"{report.records_in} records in, {report.records_suppressed} suppressed; "
+            f"{report.segments_published} segments published, "
+            f"{report.segments_held_back} held back; manifest {report.manifest}",
+            file=out,
+        )
+    return 0
+
+
+def _release_json(report: sharing.ReleaseReport) -> dict[str, object]:
+    return {
+        "release": None if report.release_id is None else str(report.release_id),
+        "k_requested": report.k_requested,
+        "k_achieved": report.k_achieved,
+        "records_in": report.records_in,
+        "records_suppressed": report.records_suppressed,
+        "segments_published": report.segments_published,
+        "segments_held_back": report.segments_held_back,
+        "objects": list(report.objects),
+        "manifest": report.manifest,
+    }
+
+
+def _keys(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    svc = open_services(settings)
+    if args.action == "rotate":
+        rotation = sharing.rotate_master(svc)
+        print(
+            f"master key now {rotation.master_version}; {rotation.rewrapped} patient keys "
+            "re-wrapped, no segment re-encrypted",
+            file=out,
+        )
+    elif args.action == "retire":
+        if not args.version:
+            raise FileError("keys retire needs the VERSION to retire", 2)
+        sharing.retire_master(svc, args.version)
+        print(f"master key {args.version} retired", file=out)
+    current = svc.keystore.current_version()
+    for version in svc.keystore.versions():
+        print(f"{version}{'  (current)' if version == current else ''}", file=out)
+    return 0
+
+
+def _erase(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    if not args.yes:
+        raise FileError("erasure cannot be undone: run again with --yes to confirm", 2)
+    svc = open_services(settings)
+    report = sharing.erase_patient(svc, args.patient)
+    print(
+        f"erased: {report.keys_destroyed} keys shredded, {report.segments} segments made "
+        f"unreadable, {report.objects_deleted} objects deleted, container removed",
+        file=out,
+    )
+    return 0
+
+
+def _recover(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    svc = open_services(settings)
+    documents = sharing.recover(svc)
+    releases = sharing.recover_releases(svc)
+    print(f"cleaned up {documents} interrupted ingests and {releases} releases", file=out)
+    return 0

@@ -1,0 +1,55 @@
+"""Envelope encryption: the only code that touches ``cryptography``.
+
+Safe recipes on top (:func:`seal`, :func:`open_sealed`, key stores); every decryption
+failure is the same opaque :class:`~phr_share.errors.IntegrityError`.
+"""
+
+from phr_share.crypto.envelope import (
+    ALGORITHM,
+    FORMAT_VERSION,
+    Binding,
+    new_key,
+    open_sealed,
+    peek_key_id,
+    seal,
+)
+from phr_share.crypto.keystore import (
+    KeyStore,
+    LocalKeyStore,
+    WrappedKey,
+    unwrap_patient_key,
+    wrap_patient_key,
+)
+from phr_share.crypto.kms import KmsKeyStore, make_kms_client
+from phr_share.settings import Settings
+
+__all__ = [
+    "ALGORITHM",
+    "FORMAT_VERSION",
+    "Binding",
+    "KeyStore",
+    "KmsKeyStore",
+    "LocalKeyStore",
+    "WrappedKey",
+    "make_kms_client",
+    "new_key",
+    "open_keystore",
+    "open_sealed",
+    "peek_key_id",
+    "seal",
+    "unwrap_patient_key",
+    "wrap_patient_key",
+]
+
+
+def open_keystore(settings: Settings) -> KeyStore:
+    """The key store the settings name: local key files or AWS KMS."""
+    if settings.keystore == "kms":
+        client = make_kms_client(
+            settings.kms_endpoint_url or None,
+            settings.s3_region,
+            settings.s3_access_key_id or None,
+            settings.s3_secret_access_key or None,
+        )
+        return KmsKeyStore(client, settings.kms_key_alias)
+    return LocalKeyStore(settings.master_key_dir)

@@ -1,0 +1,72 @@
+"""Erasure by crypto-shredding: destroy the patient's keys, then delete their container.
+
+The keys go first and are committed before any object is touched: from that moment no
+copy of the patient's private segments anywhere (replicas, backups of the object store)
+can be decrypted, even if deleting the container fails half-way. Running it again
+finishes the deletion.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from phr_share.db import Erasure, Patient, PatientKey, ReleaseChoice, StoredSegment
+from phr_share.errors import NotFound
+from phr_share.sharing.ingest import container_for
+from phr_share.sharing.services import Services
+
+__all__ = ["ErasureReport", "erase_patient"]
+
+
+@dataclass(frozen=True, slots=True)
+class ErasureReport:
+    """What an erasure destroyed: keys shredded, segments made unreadable, objects deleted."""
+
+    patient_id: uuid.UUID
+    keys_destroyed: int
+    segments: int
+    objects_deleted: int
+
+
+def erase_patient(svc: Services, patient_id: uuid.UUID) -> ErasureReport:
+    """Shred a patient's keys and delete their container; raises NotFound or StorageError."""
+    now = svc.clock()
+    with svc.db.session() as session:
+        patient = session.get(Patient, patient_id)
+        if patient is None:
+            raise NotFound("no patient has that id")
+        keys = session.scalars(
+            select(PatientKey).where(
+                PatientKey.patient_id == patient_id, PatientKey.wrapped.is_not(None)
+            )
+        ).all()
+        for key in keys:
+            key.wrapped, key.destroyed_at = None, now
+        for choice in session.scalars(
+            select(ReleaseChoice).where(
+                ReleaseChoice.patient_id == patient_id, ReleaseChoice.withdrawn_at.is_(None)
+            )
+        ):
+            choice.withdrawn_at = now
+        patient.erased_at = now
+        segments = session.scalar(
+            select(func.count())
+            .select_from(StoredSegment)
+            .where(StoredSegment.patient_id == patient_id)
+        )
+    svc.forget_keys(patient_id)
+    deleted = svc.private.delete_container(container_for(patient_id))
+    with svc.db.session() as session:
+        session.add(
+            Erasure(
+                patient_id=patient_id,
+                erased_at=now,
+                keys_destroyed=len(keys),
+                segments=segments or 0,
+                objects_deleted=deleted,
+            )
+        )
+    return ErasureReport(patient_id, len(keys), segments or 0, deleted)

@@ -1,0 +1,354 @@
+"""Research release: the private-to-public migration of what patients chose to release.
+
+Every segment whose kind its patient released (and the routing policy allows) and that
+no earlier release published is read back from the private store, de-identified, and
+passed with all the others through the k-anonymity gate. Only what passes reaches the
+public bucket: flat records per kind and period, de-identified segment XML, and a
+manifest naming every object's hash, written last. A release that cannot reach k writes
+nothing and leaves the segments waiting for the next run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from phr_share.ccda.identity import patient_identity
+from phr_share.db import (
+    Document,
+    DocumentStatus,
+    Patient,
+    Release,
+    ReleaseChoice,
+    ReleaseItem,
+    StoredSegment,
+)
+from phr_share.deid.kanon import enforce_k_anonymity, generalise, lay_out_release
+from phr_share.deid.pseudonym import replacement_id
+from phr_share.deid.records import FlatRecord
+from phr_share.deidentify import DeidentifiedSegment, deidentify_segments
+from phr_share.errors import NotFound, PhrShareError
+from phr_share.models import DocumentRef, InstanceId, Segment, SegmentKind
+from phr_share.sharing.keys import ensure_patient
+from phr_share.sharing.read import SegmentRecord, read_segment, record_of
+from phr_share.sharing.services import Services
+
+__all__ = ["ReleaseReport", "choose_release", "released_kinds", "run_release"]
+
+PUBLISHED, SUPPRESSED, PENDING, FAILED = "published", "suppressed", "pending", "failed"
+# A segment with no coded statement yields no record to gate, so it is never published;
+# marking it keeps later runs from reading it again. Suppressed ones are retried.
+NO_DATA = "no-data"
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseReport:
+    """What a release run did; ``release_id`` is None when there was nothing to release."""
+
+    release_id: uuid.UUID | None
+    k_requested: int
+    k_achieved: int
+    records_in: int
+    records_suppressed: int
+    segments_published: int
+    segments_held_back: int
+    objects: tuple[str, ...]
+    manifest: str | None
+
+
+def choose_release(
+    svc: Services,
+    patient_id: uuid.UUID,
+    release: Collection[SegmentKind] = (),
+    withdraw: Collection[SegmentKind] = (),
+) -> set[SegmentKind]:
+    """Record a patient's research choices; returns the kinds now released.
+
+    Raises ConfigurationError for a kind the routing policy keeps private-only.
+    """
+    svc.routing.check_release(release)
+    now = svc.clock()
+    with svc.db.session() as session:
+        ensure_patient(svc, session, patient_id)
+        for kind in release:
+            choice = session.get(ReleaseChoice, (patient_id, kind.value))
+            if choice is None:
+                session.add(ReleaseChoice(patient_id=patient_id, kind=kind.value, chosen_at=now))
+            elif choice.withdrawn_at is not None:
+                choice.chosen_at, choice.withdrawn_at = now, None
+        for kind in withdraw:
+            choice = session.get(ReleaseChoice, (patient_id, kind.value))
+            if choice is not None and choice.withdrawn_at is None:
+                choice.withdrawn_at = now
+    return released_kinds(svc, patient_id)
+
+
+def released_kinds(svc: Services, patient_id: uuid.UUID) -> set[SegmentKind]:
+    """The kinds a patient currently releases for research."""
+    with svc.db.session() as session:
+        kinds = session.scalars(
+            select(ReleaseChoice.kind).where(
+                ReleaseChoice.patient_id == patient_id, ReleaseChoice.withdrawn_at.is_(None)
+            )
+        )
+        return {SegmentKind(k) for k in kinds}
+
+
+def _candidates(session: Session, svc: Services) -> list[StoredSegment]:
+    """Stored, released, never published segments of patients who were not erased."""
+    published = (
+        select(ReleaseItem.segment_id)
+        .join(Release)
+        .where(Release.status == PUBLISHED, ReleaseItem.outcome.in_([PUBLISHED, NO_DATA]))
+    )
+    query = (
+        select(StoredSegment)
+        .join(Document)
+        .join(Patient, Patient.id == StoredSegment.patient_id)
+        .join(
+            ReleaseChoice,
+            (ReleaseChoice.patient_id == StoredSegment.patient_id)
+            & (ReleaseChoice.kind == StoredSegment.kind),
+        )
+        .where(
+            Document.status == DocumentStatus.STORED,
+            Patient.erased_at.is_(None),
+            ReleaseChoice.withdrawn_at.is_(None),
+            StoredSegment.kind.in_([k.value for k in svc.routing.releasable]),
+            StoredSegment.id.not_in(published),
+        )
+        .order_by(StoredSegment.document_id, StoredSegment.id)
+    )
+    return list(session.scalars(query))
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    record: SegmentRecord
+    deidentified: DeidentifiedSegment
+
+
+def run_release(
+    svc: Services, *, k: int | None = None, progress: Callable[[int], None] | None = None
+) -> ReleaseReport:
+    """Release everything waiting; raises KAnonymityNotReached (nothing written) or StorageError."""
+    k = k or svc.settings.kanon_k
+    with svc.db.session() as session:
+        candidates = [record_of(row) for row in _candidates(session, svc)]
+    if not candidates:
+        return ReleaseReport(None, k, 0, 0, 0, 0, 0, (), None)
+    prepared = _deidentify_all(svc, candidates, progress)
+    records = [r for p in prepared for r in p.deidentified.records]
+    if not records:
+        return ReleaseReport(None, k, 0, 0, 0, 0, len(prepared), (), None)
+    gated = enforce_k_anonymity(records, k, svc.settings.kanon_max_suppressed)
+    kept_groups = {r.quasi_identifiers for r in gated.records}
+    release_id = uuid.UUID(bytes=svc.randbytes(16), version=4)
+    objects, outcomes = _lay_out(svc, prepared, gated.generalisation, kept_groups)
+    release = lay_out_release(gated)
+    for obj in release.objects:
+        kind, year, _ = obj.name.split("/")
+        objects[f"records/kind={kind}/year={year}/release={release_id}.jsonl"] = obj.data
+    manifest = _manifest(release_id, release.manifest, objects, svc)
+    manifest_name = f"manifests/release={release_id}.json"
+    _publish(svc, release_id, manifest_name, manifest, objects, outcomes, release.manifest)
+    published = sum(1 for outcome, _ in outcomes.values() if outcome == PUBLISHED)
+    no_data = sum(1 for outcome, _ in outcomes.values() if outcome == NO_DATA)
+    return ReleaseReport(
+        release_id,
+        k,
+        gated.k_achieved,
+        gated.records_in,
+        gated.records_suppressed,
+        published,
+        len(outcomes) - published - no_data,
+        tuple(sorted(objects)),
+        manifest_name,
+    )
+
+
+def _deidentify_all(
+    svc: Services, candidates: Sequence[SegmentRecord], progress: Callable[[int], None] | None
+) -> list[_Prepared]:
+    """Read each candidate and its document's header back, de-identify document by document."""
+    by_document: dict[int, list[SegmentRecord]] = defaultdict(list)
+    for record in candidates:
+        by_document[record.document_id].append(record)
+    headers = {doc: _header_of(svc, doc) for doc in by_document}
+    wanted = [*headers.values(), *candidates]
+    with ThreadPoolExecutor(svc.settings.store_concurrency, "phr-get") as pool:
+        contents = dict(zip(wanted, pool.map(lambda r: read_segment(svc, r), wanted), strict=True))
+    policy = svc.deid_policy()
+    prepared: list[_Prepared] = []
+    for document_id, records in by_document.items():
+        header = headers[document_id]
+        identity = patient_identity(contents[header], header.patient_id)
+        segments = [_segment(record, contents[record]) for record in records]
+        for record, done in zip(
+            records, deidentify_segments(segments, identity, policy), strict=True
+        ):
+            prepared.append(_Prepared(record, done))
+        if progress is not None:
+            progress(len(records))
+    return prepared
+
+
+def _header_of(svc: Services, document_id: int) -> SegmentRecord:
+    with svc.db.session() as session:
+        row = session.scalar(
+            select(StoredSegment).where(
+                StoredSegment.document_id == document_id, StoredSegment.path == "header"
+            )
+        )
+        if row is None:
+            raise NotFound("a stored document has no header segment")
+        return record_of(row)
+
+
+def _segment(record: SegmentRecord, content: bytes) -> Segment:
+    # Only kind, patient and content matter to the de-identifier; the reference is opaque.
+    return Segment(
+        kind=record.kind,
+        tracking_id=record.tracking_id,
+        patient_id=record.patient_id,
+        document=DocumentRef(InstanceId(str(record.tracking_id))),
+        path=record.path,
+        content=content,
+    )
+
+
+def _lay_out(
+    svc: Services,
+    prepared: Iterable[_Prepared],
+    steps: Sequence[str],
+    kept_groups: set[tuple[str | None, ...]],
+) -> tuple[dict[str, bytes], dict[int, tuple[str, str | None]]]:
+    """Segment XML objects for segments whose every record passed the gate; outcome per segment."""
+    objects: dict[str, bytes] = {}
+    outcomes: dict[int, tuple[str, str | None]] = {}
+    for item in prepared:
+        generalised = [generalise(r, steps) for r in item.deidentified.records]
+        if not generalised:
+            outcomes[item.record.id] = (NO_DATA, None)
+            continue
+        passed = bool(generalised) and all(r.quasi_identifiers in kept_groups for r in generalised)
+        if not passed:
+            outcomes[item.record.id] = (SUPPRESSED, None)
+            continue
+        name = _public_name(svc, item.record, generalised[0])
+        objects[name] = item.deidentified.xml
+        outcomes[item.record.id] = (PUBLISHED, name)
+    return objects, outcomes
+
+
+def _public_name(svc: Services, record: SegmentRecord, first: FlatRecord) -> str:
+    # A keyed stand-in, never the tracking id: public names must not link back to the index.
+    public_id = replacement_id(
+        svc.deid_secret, record.patient_id, "segment", f"{record.tracking_id}:{record.version}"
+    )
+    return f"segments/kind={record.kind}/year={first.year or 'unknown'}/{public_id}.xml"
+
+
+def _manifest(
+    release_id: uuid.UUID, gate: dict[str, Any], objects: dict[str, bytes], svc: Services
+) -> bytes:
+    manifest = {
+        "format": "phr-share-release/1",
+        "release": str(release_id),
+        "published": svc.clock().date().isoformat(),
+        **{key: value for key, value in gate.items() if key not in ("format", "objects")},
+        "objects": [
+            {"name": name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+            for name, data in sorted(objects.items())
+        ],
+    }
+    return json.dumps(manifest, sort_keys=True, indent=2).encode() + b"\n"
+
+
+def _publish(
+    svc: Services,
+    release_id: uuid.UUID,
+    manifest_name: str,
+    manifest: bytes,
+    objects: dict[str, bytes],
+    outcomes: dict[int, tuple[str, str | None]],
+    gate: dict[str, Any],
+) -> None:
+    """Journal, write every object then the manifest, and only then mark it published."""
+    bucket = svc.settings.s3_bucket
+    with svc.db.session() as session:
+        session.add(
+            Release(
+                id=release_id,
+                status=PENDING,
+                created_at=svc.clock(),
+                bucket=bucket,
+                manifest_name=manifest_name,
+                object_names="\n".join([*sorted(objects), manifest_name]),
+                k_requested=gate["k_requested"],
+                kinds=",".join(sorted({name.split("/")[1][5:] for name in objects})),
+            )
+        )
+    try:
+        svc.public.ensure_container(bucket)
+        with ThreadPoolExecutor(svc.settings.store_concurrency, "phr-pub") as pool:
+            list(pool.map(lambda item: _put_public(svc, bucket, *item), sorted(objects.items())))
+        _put_public(svc, bucket, manifest_name, manifest)
+    except PhrShareError:
+        _abandon(svc, release_id)
+        raise
+    with svc.db.session() as session:
+        release = session.get_one(Release, release_id)
+        release.status = PUBLISHED
+        release.published_at = svc.clock()
+        release.manifest_sha256 = hashlib.sha256(manifest).hexdigest()
+        release.k_achieved = gate["k_achieved"]
+        release.records_in = gate["records_in"]
+        release.records_suppressed = gate["records_suppressed"]
+        release.records_out = gate["records_out"]
+        for segment_id, (outcome, name) in outcomes.items():
+            session.add(
+                ReleaseItem(
+                    release_id=release_id, segment_id=segment_id, outcome=outcome, object_name=name
+                )
+            )
+
+
+def _put_public(svc: Services, bucket: str, name: str, data: bytes) -> None:
+    content = "application/json" if name.endswith((".json", ".jsonl")) else "application/xml"
+    svc.public.put(
+        bucket, name, data, {"sha256": hashlib.sha256(data).hexdigest(), "type": content}
+    )
+
+
+def _abandon(svc: Services, release_id: uuid.UUID) -> bool:
+    """Remove what a failed release wrote; keep it pending (for recovery) if that fails too."""
+    with svc.db.session() as session:
+        release = session.get(Release, release_id)
+        if release is None or release.status != PENDING:
+            return False
+        bucket, names = release.bucket, release.object_names.split("\n")
+    try:
+        for name in names:
+            svc.public.delete(bucket, name)
+    except PhrShareError:
+        return False
+    with svc.db.session() as session:
+        session.get_one(Release, release_id).status = FAILED
+    return True
+
+
+def recover_releases(svc: Services) -> int:
+    """Clean up releases interrupted half-way; returns how many were cleaned."""
+    with svc.db.session() as session:
+        pending = session.scalars(select(Release.id).where(Release.status == PENDING)).all()
+    return sum(_abandon(svc, release_id) for release_id in pending)

@@ -1,0 +1,71 @@
+"""The things every use case needs, opened once from Settings and passed explicitly."""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from phr_share.crypto import KeyStore, open_keystore
+from phr_share.db import Database
+from phr_share.deid.policy import DateMode, DeidPolicy
+from phr_share.keyfile import load_or_create_secret
+from phr_share.policy import RoutingPolicy, load_routing_policy
+from phr_share.settings import Settings
+from phr_share.storage import BlobStore, open_private_store, open_public_store
+
+__all__ = ["Services", "open_services", "utc_now"]
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware (the default clock)."""
+    return datetime.now(UTC)
+
+
+@dataclass(slots=True)
+class Services:
+    """Database, stores, key store and policies; time and randomness are seams for tests."""
+
+    settings: Settings
+    db: Database
+    private: BlobStore
+    public: BlobStore
+    keystore: KeyStore
+    routing: RoutingPolicy
+    deid_secret: bytes
+    clock: Callable[[], datetime] = utc_now
+    randbytes: Callable[[int], bytes] = os.urandom
+    # Unwrapped patient keys, by (patient, key id): one key-store call per patient, not
+    # per segment. Cleared for a patient the moment their keys are shredded.
+    key_cache: dict[tuple[uuid.UUID, str], bytes] = field(default_factory=dict)
+    key_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def deid_policy(self) -> DeidPolicy:
+        """The de-identification policy as of today."""
+        return DeidPolicy(self.deid_secret, self.clock().date(), DateMode(self.settings.deid_dates))
+
+    def forget_keys(self, patient_id: uuid.UUID) -> None:
+        """Drop a patient's unwrapped keys from memory."""
+        with self.key_lock:
+            for cached in [k for k in self.key_cache if k[0] == patient_id]:
+                del self.key_cache[cached]
+
+
+def open_services(settings: Settings, *, migrate: bool = True) -> Services:
+    """Open everything the use cases need; raises ConfigurationError or StoreUnavailable."""
+    db = Database(settings.database)
+    if migrate:
+        db.migrate()
+    secret = settings.deid_secret or load_or_create_secret(settings.state_dir / "deid.secret")
+    return Services(
+        settings=settings,
+        db=db,
+        private=open_private_store(settings),
+        public=open_public_store(settings),
+        keystore=open_keystore(settings),
+        routing=load_routing_policy(settings.routing_policy),
+        deid_secret=secret,
+    )

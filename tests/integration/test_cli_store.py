@@ -1,0 +1,68 @@
+"""The store commands end to end against the local stack, through the real CLI entry."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from phr_share.cli import main
+from phr_share.stack import StackInfo
+from phr_share.storage import SwiftStore
+from tests.conftest import DEMO_CCD, PATIENT
+
+
+def run(*argv: str) -> tuple[int, str]:
+    out = io.StringIO()
+    return main(list(argv), stdout=out), out.getvalue()
+
+
+@pytest.fixture
+def env(stack: StackInfo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name, value in stack.env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("PHR_STATE_DIR", str(tmp_path))
+    monkeypatch.setenv("PHR_S3_BUCKET", f"cli-{tmp_path.name[-12:].lower().replace('_', '-')}")
+    return tmp_path
+
+
+def test_ingest_get_rotate_erase(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = run("ingest", str(DEMO_CCD), "--patient", str(PATIENT), "--json")
+    assert code == 0
+    report = json.loads(out)
+    segments = report[0]["segments"]
+    assert report[0]["new"]
+    code, out = run("get", segments[1]["tracking_id"])
+    assert code == 0
+    assert out.startswith("<section")
+    code, out = run("keys", "rotate")
+    assert code == 0
+    assert "1 patient keys re-wrapped" in out
+    code, out = run("get", segments[1]["tracking_id"])
+    assert code == 0
+    code, out = run("erase", "--patient", str(PATIENT), "--yes")
+    assert code == 0
+    assert f"{len(segments)} objects deleted" in out
+    code, _ = run("get", segments[1]["tracking_id"])
+    assert code == 65
+    assert "erased" in capsys.readouterr().err
+
+
+def test_release_below_k_is_refused_and_says_why(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run("ingest", str(DEMO_CCD), "--patient", str(PATIENT))[0] == 0
+    code, out = run("release", "--patient", str(PATIENT), "--kinds", "physical-signs")
+    assert "patient releases: physical-signs" in out
+    assert code == 65
+    assert "cannot be made 5-anonymous" in capsys.readouterr().err
+
+
+def test_patient_containers_are_private(stack: StackInfo, env: Path) -> None:
+    assert run("ingest", str(DEMO_CCD), "--patient", str(PATIENT))[0] == 0
+    store = SwiftStore(
+        stack.env["PHR_SWIFT_AUTH_URL"], stack.env["PHR_SWIFT_USER"], stack.env["PHR_SWIFT_KEY"]
+    )
+    assert store.container_acl(str(PATIENT)) == ("", "")

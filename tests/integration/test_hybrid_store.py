@@ -1,0 +1,225 @@
+"""The whole store against the real local Swift all-in-one and the S3 endpoint.
+
+Ingest, read back, tamper, fault injection (a store stopped mid-batch), erasure, key
+rotation under KMS, and Swift behind a real Keystone.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from phr_share import stack
+from phr_share.crypto import KmsKeyStore, make_kms_client
+from phr_share.errors import IntegrityError, KeyErased, PhrShareError, StoreUnavailable
+from phr_share.models import SegmentKind
+from phr_share.settings import Settings
+from phr_share.sharing import (
+    IngestResult,
+    Services,
+    choose_release,
+    erase_patient,
+    ingest_batch,
+    ingest_document,
+    open_services,
+    read_segment,
+    recover,
+    rotate_master,
+    run_release,
+    segments_of,
+)
+from phr_share.storage import BlobStore
+from tests.conftest import PATIENT
+
+SAFE = re.compile(r"^[a-z0-9._/=-]+$", re.IGNORECASE)
+
+
+def _services(settings: Settings, database_url: str, tmp_path: Path, **changes: object) -> Services:
+    chosen = replace(
+        settings,
+        database_url=database_url,
+        state_dir=tmp_path,
+        s3_bucket=f"research-{uuid.uuid4().hex[:12]}",
+        deid_secret=bytes(range(32)),
+        **changes,
+    )
+    return open_services(chosen)
+
+
+@pytest.fixture
+def svc(stack_settings: Settings, database_url: str, tmp_path: Path) -> Iterator[Services]:
+    services = _services(stack_settings, database_url, tmp_path, kanon_k=2)
+    yield services
+    services.db.dispose()
+
+
+def _stored(svc: Services, patient: uuid.UUID) -> int:
+    return len(segments_of(svc, patient))
+
+
+def test_a_document_round_trips_through_swift(svc: Services, demo_ccd: bytes) -> None:
+    result = ingest_document(svc, demo_ccd, PATIENT)
+    records = segments_of(svc, PATIENT)
+    assert len(records) == len(result.placements)
+    names = svc.private.list(str(PATIENT))
+    assert sorted(names) == sorted(r.object_name for r in records)
+    for record in records:
+        metadata = svc.private.head(record.container, record.object_name)
+        assert all(SAFE.match(v) for v in (record.object_name, *metadata.values()))
+        assert read_segment(svc, record)
+    assert not ingest_document(svc, demo_ccd, PATIENT).created
+    assert sorted(svc.private.list(str(PATIENT))) == sorted(names)
+
+
+def test_tampered_swift_objects_fail_with_the_integrity_error(
+    svc: Services, demo_ccd: bytes
+) -> None:
+    ingest_document(svc, demo_ccd, PATIENT)
+    first, second, third, fourth = segments_of(svc, PATIENT)[1:5]
+    store = svc.private
+    a = store.get(first.container, first.object_name)
+    b = store.get(second.container, second.object_name)
+    flipped = bytearray(a.data)
+    flipped[-20] ^= 0x80
+    store.put(first.container, first.object_name, bytes(flipped), a.metadata)
+    store.put(second.container, second.object_name, a.data, a.metadata)  # swapped in
+    c = store.get(third.container, third.object_name)
+    store.put(third.container, third.object_name, c.data[: len(c.data) // 2], c.metadata)
+    d = store.get(fourth.container, fourth.object_name)
+    store.put(fourth.container, fourth.object_name, d.data, {**d.metadata, "key-id": "pk9"})
+    for record in (first, second, third, fourth):
+        with pytest.raises(IntegrityError, match=r"^a stored object failed its integrity check$"):
+            read_segment(svc, record)
+    store.put(second.container, second.object_name, b.data, b.metadata)
+    assert read_segment(svc, second)
+
+
+def _stop_after(state_dir: Path, service: str, documents: int) -> tuple[list[int], object]:
+    done = [0]
+
+    def progress(step: int) -> None:
+        done[0] += step
+        if done[0] == documents:
+            stack.stop_service(state_dir, service)
+
+    return done, progress
+
+
+def test_swift_dying_mid_batch_leaves_no_half_document_and_a_retry_completes(
+    svc: Services, demo_ccd: bytes, stack_dir: Path
+) -> None:
+    patients = [uuid.uuid4() for _ in range(8)]
+    items = [(demo_ccd, p) for p in patients]
+    _, progress = _stop_after(stack_dir, "swift-proxy", 2)
+    try:
+        outcomes = ingest_batch(svc, items, progress)  # type: ignore[arg-type]
+    finally:
+        stack.start_service(stack_dir, "swift-proxy")
+    failed = [p for p, o in zip(patients, outcomes, strict=True) if isinstance(o, PhrShareError)]
+    assert failed, "the proxy was stopped mid-batch, yet nothing failed"
+    assert all(isinstance(o, StoreUnavailable | IngestResult) for o in outcomes)
+    recover(svc)
+    for patient, outcome in zip(patients, outcomes, strict=True):
+        indexed = sorted(r.object_name for r in segments_of(svc, patient))
+        stored = sorted(svc.private.list(str(patient)))
+        assert stored == indexed, "store and index disagree"
+        assert bool(indexed) == isinstance(outcome, IngestResult)
+    retried = ingest_batch(svc, items)
+    assert all(isinstance(o, IngestResult) for o in retried)
+    for patient in patients:
+        records = segments_of(svc, patient)
+        assert sorted(svc.private.list(str(patient))) == sorted(r.object_name for r in records)
+        assert all(read_segment(svc, r) for r in records)
+
+
+class _DyingAfter:
+    """A store that stops the real S3 endpoint after some writes went through it."""
+
+    def __init__(self, store: BlobStore, state_dir: Path, writes: int) -> None:
+        self.store, self.state_dir, self.left = store, state_dir, writes
+        self.lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.store, name)
+
+    def put(self, container: str, name: str, data: bytes, metadata: dict[str, str]) -> None:
+        with self.lock:
+            self.left -= 1
+            if self.left == 0:
+                stack.stop_service(self.state_dir, "s3")
+        self.store.put(container, name, data, metadata)
+
+
+def test_s3_dying_mid_release_publishes_nothing_and_a_rerun_completes(
+    svc: Services, demo_ccd: bytes, stack_dir: Path
+) -> None:
+    for _ in range(3):
+        patient = uuid.uuid4()
+        choose_release(svc, patient, {SegmentKind.PHYSICAL_SIGNS, SegmentKind.HEALTH_STATUS})
+        ingest_document(svc, demo_ccd, patient)
+    real = svc.public
+    svc.public = _DyingAfter(real, stack_dir, 2)  # type: ignore[assignment]
+    try:
+        with pytest.raises(StoreUnavailable):
+            run_release(svc)
+    finally:
+        stack.start_service(stack_dir, "s3")
+        svc.public = real
+    real.ensure_container(svc.settings.s3_bucket)
+    assert not [n for n in real.list(svc.settings.s3_bucket) if n.startswith("manifests/")]
+    report = run_release(svc)
+    assert report.segments_published > 0
+    names = real.list(svc.settings.s3_bucket)
+    assert report.manifest in names
+    assert set(names) == {*report.objects, report.manifest}
+
+
+def test_erasure_makes_everything_unreadable_and_removes_the_container(
+    svc: Services, demo_ccd: bytes
+) -> None:
+    ingest_document(svc, demo_ccd, PATIENT)
+    records = segments_of(svc, PATIENT)
+    report = erase_patient(svc, PATIENT)
+    assert report.objects_deleted == len(records)
+    assert not svc.private.container_exists(str(PATIENT))
+    for record in records:
+        with pytest.raises(KeyErased):
+            read_segment(svc, record)
+
+
+def test_kms_master_keys_rotate_without_reencrypting(
+    stack_settings: Settings, database_url: str, tmp_path: Path, demo_ccd: bytes
+) -> None:
+    svc = _services(stack_settings, database_url, tmp_path, keystore="kms")
+    assert isinstance(svc.keystore, KmsKeyStore)
+    ingest_document(svc, demo_ccd, PATIENT)
+    records = segments_of(svc, PATIENT)
+    before = [svc.private.get(r.container, r.object_name).data for r in records]
+    svc.key_cache.clear()
+    rotation = rotate_master(svc)
+    assert rotation.rewrapped == 1
+    assert len(rotation.versions) == 2
+    svc.key_cache.clear()
+    assert [svc.private.get(r.container, r.object_name).data for r in records] == before
+    assert all(read_segment(svc, r) for r in records)
+    svc.db.dispose()
+    assert make_kms_client  # the factory the settings path used
+
+
+def test_swift_behind_keystone_ingests_and_reads(
+    keystone_stack: stack.StackInfo, database_url: str, tmp_path: Path, demo_ccd: bytes
+) -> None:
+    settings = Settings.from_env({**keystone_stack.env, "PHR_STATE_DIR": str(tmp_path)})
+    assert settings.swift_auth_version == "3"
+    svc = _services(settings, database_url, tmp_path)
+    ingest_document(svc, demo_ccd, PATIENT)
+    records = segments_of(svc, PATIENT)
+    assert records
+    assert all(read_segment(svc, r) for r in records)
+    svc.db.dispose()

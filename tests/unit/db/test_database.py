@@ -1,0 +1,70 @@
+"""The index database: migrations bring an empty database to the models, on both backends."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import inspect
+from sqlalchemy.exc import StatementError
+
+from phr_share.db import Base, Database, Patient
+from phr_share.errors import ConfigurationError, StoreUnavailable
+
+
+def test_migrations_create_exactly_the_modelled_tables(database_url: str) -> None:
+    db = Database(database_url)
+    db.migrate()
+    assert db.is_current()
+    tables = set(inspect(db.engine).get_table_names()) - {"alembic_version"}
+    assert tables == set(Base.metadata.tables)
+    db.migrate()  # a second run has nothing to do
+    db.dispose()
+
+
+def test_timestamps_come_back_aware_and_naive_ones_are_refused(database_url: str) -> None:
+    db = Database(database_url)
+    db.migrate()
+    patient = uuid.uuid4()
+    when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    with db.session() as session:
+        session.add(Patient(id=patient, created_at=when))
+    with db.session() as session:
+        assert session.get_one(Patient, patient).created_at == when
+    naive = Patient(id=uuid.uuid4(), created_at=datetime(2026, 1, 1))
+    with pytest.raises(StatementError, match="timezone-aware"):
+        _add(db, naive)
+    db.dispose()
+
+
+def test_a_session_rolls_back_on_error(database_url: str) -> None:
+    db = Database(database_url)
+    db.migrate()
+    patient = uuid.uuid4()
+    with pytest.raises(RuntimeError):
+        _add(db, Patient(id=patient, created_at=datetime.now(UTC)), then_fail=True)
+    with db.session() as session:
+        assert session.get(Patient, patient) is None
+    db.dispose()
+
+
+def test_a_bad_url_is_a_configuration_error() -> None:
+    with pytest.raises(ConfigurationError):
+        Database("not a url")
+
+
+def test_an_unreachable_server_is_unavailable() -> None:
+    db = Database("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1")
+    with pytest.raises(StoreUnavailable):
+        db.migrate()
+    with pytest.raises(StoreUnavailable):
+        db.check()
+
+
+def _add(db: Database, patient: Patient, *, then_fail: bool = False) -> None:
+    with db.session() as session:
+        session.add(patient)
+        session.flush()
+        if then_fail:
+            raise RuntimeError

@@ -1,0 +1,44 @@
+"""Use cases over the real database (SQLite, or PostgreSQL on the second pass), an in-memory
+object store, and the local key store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from phr_share.crypto import LocalKeyStore
+from phr_share.db import Database
+from phr_share.policy import load_routing_policy
+from phr_share.settings import Settings
+from phr_share.sharing import Services
+from phr_share.storage import MemoryStore
+
+SECRET = bytes(range(32))
+
+
+@pytest.fixture
+def services(tmp_path: Path, database_url: str) -> Iterator[Services]:
+    settings = Settings(
+        state_dir=tmp_path,
+        database_url=database_url,
+        deid_secret=SECRET,
+        kanon_k=3,
+        store_concurrency=4,
+        s3_bucket="research",
+    )
+    db = Database(database_url)
+    db.migrate()
+    yield Services(
+        settings=settings,
+        db=db,
+        private=MemoryStore(),
+        public=MemoryStore(),
+        keystore=LocalKeyStore(tmp_path / "keys"),
+        routing=load_routing_policy(),
+        deid_secret=SECRET,
+        clock=lambda: datetime(2026, 11, 22, 12, 0, tzinfo=UTC),
+    )
+    db.dispose()

@@ -1,0 +1,174 @@
+"""Ingest: every segment sealed into the patient's container, indexed, all or nothing."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+from sqlalchemy import func, select
+
+from phr_share.ccda import split_document
+from phr_share.crypto import ALGORITHM
+from phr_share.db import Document, StoredSegment
+from phr_share.errors import InvalidDocument, NotFound, StoreUnavailable
+from phr_share.models import SegmentKind
+from phr_share.sharing import (
+    Services,
+    choose_release,
+    find_segment,
+    ingest_document,
+    read_segment,
+    recover,
+    segments_of,
+)
+from phr_share.storage import MemoryStore
+from tests.conftest import PATIENT
+
+SAFE = re.compile(r"^[A-Za-z0-9._/-]+$")
+
+
+def _rows(svc: Services) -> tuple[int, int]:
+    with svc.db.session() as session:
+        documents = session.scalar(select(func.count()).select_from(Document))
+        segments = session.scalar(select(func.count()).select_from(StoredSegment))
+    return documents or 0, segments or 0
+
+
+def test_every_segment_is_stored_sealed_and_reads_back_byte_identical(
+    services: Services, demo_ccd: bytes
+) -> None:
+    result = ingest_document(services, demo_ccd, PATIENT)
+    split = split_document(demo_ccd, PATIENT)
+    assert result.created
+    assert result.version == 1
+    assert [p.tracking_id for p in result.placements] == [s.tracking_id for s in split.segments]
+    names = services.private.list(str(PATIENT))
+    assert sorted(names) == sorted(p.object_name for p in result.placements)
+    for segment in split.segments:
+        record = find_segment(services, segment.tracking_id)
+        blob = services.private.get(record.container, record.object_name)
+        assert segment.content not in blob.data
+        assert read_segment(services, record) == segment.content
+
+
+def test_names_and_metadata_carry_ids_kinds_and_hashes_only(
+    services: Services, demo_ccd: bytes
+) -> None:
+    result = ingest_document(services, demo_ccd, PATIENT)
+    for placement in result.placements:
+        assert placement.container == str(PATIENT)
+        assert placement.object_name == (
+            f"{placement.kind.value}/{placement.tracking_id}/v{result.version}"
+        )
+        metadata = services.private.head(placement.container, placement.object_name)
+        assert set(metadata) == {
+            "tracking-id",
+            "kind",
+            "key-id",
+            "alg",
+            "format",
+            "ciphertext-sha256",
+        }
+        assert metadata["alg"] == ALGORITHM
+        assert all(SAFE.match(value) for value in metadata.values())
+    assert b"Jordan" not in demo_ccd or all(
+        "Jordan" not in n for n in services.private.list(str(PATIENT))
+    )
+
+
+def test_re_ingesting_is_idempotent(services: Services, demo_ccd: bytes) -> None:
+    first = ingest_document(services, demo_ccd, PATIENT)
+    before = (_rows(services), services.private.list(str(PATIENT)))
+    again = ingest_document(services, demo_ccd, PATIENT)
+    assert not again.created
+    assert again.placements == first.placements
+    assert (_rows(services), services.private.list(str(PATIENT))) == before
+
+
+def test_a_new_version_keeps_the_old_one_readable(services: Services, demo_ccd: bytes) -> None:
+    ingest_document(services, demo_ccd, PATIENT)
+    revised = demo_ccd.replace(b"</ClinicalDocument>", b"<!-- amended --></ClinicalDocument>")
+    second = ingest_document(services, revised, PATIENT)
+    assert second.version == 2
+    tracking = second.placements[1].tracking_id
+    assert find_segment(services, tracking).version == 2
+    old = find_segment(services, tracking, version=1)
+    assert read_segment(services, old) == read_segment(services, find_segment(services, tracking))
+
+
+def test_a_refused_document_writes_nothing(services: Services) -> None:
+    with pytest.raises(InvalidDocument):
+        ingest_document(services, b"<ClinicalDocument/>", PATIENT)
+    assert _rows(services) == (0, 0)
+    assert services.private.list(str(PATIENT)) == []
+
+
+def test_a_failure_halfway_rolls_the_whole_document_back(
+    services: Services, demo_ccd: bytes
+) -> None:
+    store = services.private
+    assert isinstance(store, MemoryStore)
+    store.fail_after(5)
+    with pytest.raises(StoreUnavailable):
+        ingest_document(services, demo_ccd, PATIENT)
+    assert store.list(str(PATIENT)) == []
+    assert _rows(services) == (0, 0)
+    store.fail_after(None)
+    result = ingest_document(services, demo_ccd, PATIENT)
+    assert result.created
+    assert len(store.list(str(PATIENT))) == len(result.placements)
+
+
+def test_when_cleanup_fails_too_the_journal_stays_hidden_until_a_retry_completes(
+    services: Services, demo_ccd: bytes
+) -> None:
+    store = services.private
+    assert isinstance(store, MemoryStore)
+    store.fail_after(5, deletes=True)
+    with pytest.raises(StoreUnavailable):
+        ingest_document(services, demo_ccd, PATIENT)
+    split = split_document(demo_ccd, PATIENT)
+    with pytest.raises(NotFound):
+        find_segment(services, split.segments[0].tracking_id)
+    assert segments_of(services, PATIENT) == []
+    store.fail_after(None)
+    result = ingest_document(services, demo_ccd, PATIENT)
+    assert result.created
+    assert len(store.list(str(PATIENT))) == len(split.segments)
+    assert _rows(services) == (1, len(split.segments))
+
+
+def test_recover_removes_what_an_interrupted_ingest_left(
+    services: Services, demo_ccd: bytes
+) -> None:
+    store = services.private
+    assert isinstance(store, MemoryStore)
+    store.fail_after(5, deletes=True)
+    with pytest.raises(StoreUnavailable):
+        ingest_document(services, demo_ccd, PATIENT)
+    assert store.list(str(PATIENT))  # the first writes are stranded
+    store.fail_after(None)
+    assert recover(services) == 1
+    assert store.list(str(PATIENT)) == []
+    assert _rows(services) == (0, 0)
+
+
+def test_released_kinds_are_queued_for_research_not_written_public(
+    services: Services, demo_ccd: bytes
+) -> None:
+    choose_release(services, PATIENT, {SegmentKind.PHYSICAL_SIGNS})
+    result = ingest_document(services, demo_ccd, PATIENT)
+    queued = {p.kind for p in result.placements if p.research}
+    assert queued == {SegmentKind.PHYSICAL_SIGNS}
+    assert services.public.list("research") == []
+
+
+def test_patients_get_their_own_container_and_key(services: Services, demo_ccd: bytes) -> None:
+    other = uuid.uuid4()
+    ingest_document(services, demo_ccd, PATIENT)
+    ingest_document(services, demo_ccd, other)
+    mine, theirs = segments_of(services, PATIENT), segments_of(services, other)
+    assert {r.container for r in mine} == {str(PATIENT)}
+    assert {r.container for r in theirs} == {str(other)}
+    assert not {r.tracking_id for r in mine} & {r.tracking_id for r in theirs}
