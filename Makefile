@@ -6,11 +6,14 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 # Re-install when the project's dependencies change.
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# Keystone (for the tests of Swift behind Keystone v3) lives in a venv of its own.
+KVENV  ?= .venv-keystone
+KSTAMP := $(KVENV)/.installed-$(shell cksum deploy/keystone/requirements.txt | cut -d' ' -f1)
 VAR    ?= var
 # `make test` runs the database tests a second time on this PostgreSQL, when reachable.
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run stop test lint typecheck unit postgres bench clean
+.PHONY: run stop test lint typecheck unit postgres keystone bench clean
 
 run: $(STAMP)
 	@$(BIN)/phr-share stack up
@@ -25,7 +28,7 @@ run: $(STAMP)
 stop: $(STAMP)
 	@$(BIN)/phr-share stack down
 
-test: $(STAMP) lint typecheck unit postgres
+test: $(STAMP) $(KSTAMP) lint typecheck unit postgres
 
 lint: $(STAMP)
 	$(BIN)/ruff check phr_share tests bench deploy
@@ -49,6 +52,7 @@ postgres: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/split.py
 	$(BIN)/python bench/deid.py
+	$(BIN)/python bench/crypto.py
 	$(BIN)/python bench/ingest.py
 
 $(STAMP):
@@ -59,5 +63,14 @@ $(STAMP):
 	rm -f $(VENV)/.installed-*
 	touch $@
 
+keystone: $(KSTAMP)
+
+$(KSTAMP): $(STAMP)
+	$(PYTHON) -m venv $(KVENV)
+	$(KVENV)/bin/pip install --quiet --upgrade pip
+	$(KVENV)/bin/pip install --quiet -r deploy/keystone/requirements.txt
+	rm -f $(KVENV)/.installed-*
+	touch $@
+
 clean:
-	rm -rf $(VENV) $(VAR) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(KVENV) $(VAR) .mypy_cache .ruff_cache .pytest_cache

@@ -130,7 +130,8 @@ def _result_json(result: IngestResult) -> dict[str, object]:
                 "title": p.title,
                 "bytes": p.size,
                 "tracking_id": str(p.tracking_id),
-                "private": f"swift:{p.container}/{p.object_name}",
+                "container": p.container,
+                "object": p.object_name,
                 "research": "queued" if p.research else "no",
             }
             for p in result.placements
@@ -147,11 +148,13 @@ def _print_ingest(report: list[dict[str, object]], out: TextIO) -> None:
         print(f"{entry['file']}: document version {entry['version']}, {state}", file=out)
         segments = entry["segments"]
         assert isinstance(segments, list)
-        rows = [
-            (s["kind"], s["tracking_id"], str(s["bytes"]), s["private"], s["research"])
-            for s in segments
-        ]
-        print_table(("KIND", "TRACKING ID", "BYTES", "PRIVATE OBJECT", "RESEARCH"), rows, out)
+        rows = [(s["kind"], s["tracking_id"], str(s["bytes"]), s["research"]) for s in segments]
+        container = segments[0]["container"] if segments else "-"
+        print(
+            f"private container {container} (one object per segment: kind/tracking id/v<version>)",
+            file=out,
+        )
+        print_table(("KIND", "TRACKING ID", "BYTES", "RESEARCH"), rows, out)
     if any(s["research"] == "queued" for e in report for s in e.get("segments", [])):  # type: ignore[attr-defined]
         print("research copies wait for the next `phr-share release`", file=out)
 

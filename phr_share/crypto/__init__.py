@@ -1,7 +1,11 @@
 """Envelope encryption: the only code that touches ``cryptography``.
 
-Safe recipes on top (:func:`seal`, :func:`open_sealed`, key stores); every decryption
-failure is the same opaque :class:`~phr_share.errors.IntegrityError`.
+Safe recipes on top (:func:`seal`, :func:`open_sealed`, the key stores), primitives
+below. Each segment has its own AES-256-GCM data key, wrapped by a per-patient key, which
+is wrapped by a versioned master key from a :class:`KeyStore` (local files or KMS). Every
+decryption failure is the same opaque :class:`~phr_share.errors.IntegrityError`; wrong
+key or nonce sizes are ValueError, raised before anything is encrypted. The byte layout
+of a sealed object is documented in :mod:`phr_share.crypto.envelope`.
 """
 
 from phr_share.crypto.envelope import (
@@ -43,7 +47,7 @@ __all__ = [
 
 
 def open_keystore(settings: Settings) -> KeyStore:
-    """The key store the settings name: local key files or AWS KMS."""
+    """The key store the settings name (local key files or KMS); ConfigurationError."""
     if settings.keystore == "kms":
         client = make_kms_client(
             settings.kms_endpoint_url or None,

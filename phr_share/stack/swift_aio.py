@@ -1,97 +1,72 @@
 """The local OpenStack Swift all-in-one: configs rendered from deploy/swift/, one-replica
-rings built in-process, four servers started as plain processes."""
+rings built in-process, the account, container and object servers and the proxy started
+as plain processes from the project's virtual environment."""
 
 from __future__ import annotations
 
-import base64
-import getpass
-import os
-import secrets
 import sys
 from pathlib import Path
 
-from phr_share.resources import shipped_file
-from phr_share.stack.processes import Service, free_port
+from phr_share.stack.layout import Layout, Secrets, render
+from phr_share.stack.processes import Service
 
-__all__ = ["swift_services"]
+__all__ = ["proxy_config", "storage_services", "tempauth_proxy"]
 
 _SERVERS = (
     ("account", "account-server"),
     ("container", "container-server"),
     ("object", "object-server"),
 )
+# 2**6 partitions: plenty for one device, and quick to build.
+_PART_POWER = 6
 
 
 def _bin(name: str) -> str:
     return str(Path(sys.executable).parent / name)
 
 
-def _template(name: str) -> str:
-    return shipped_file("deploy/swift", name).read_text(encoding="utf-8")
+def _build_ring(layout: Layout, kind: str, host: str, port: int) -> None:
+    """One replica on one device ``d1``; the same partitions every time it is rebuilt."""
+    from swift.common.ring import RingBuilder  # heavy: only when a stack is built
 
-
-def _build_ring(swift_dir: Path, kind: str, port: int) -> None:
-    from swift.common.ring import RingBuilder  # heavy; only when a stack is built
-
-    builder = RingBuilder(6, 1, 0)
-    builder.add_dev(
-        {
-            "id": 0,
-            "region": 1,
-            "zone": 1,
-            "ip": "127.0.0.1",
-            "port": port,
-            "device": "d1",
-            "weight": 100,
-            "meta": "",
-        }
-    )
+    builder = RingBuilder(_PART_POWER, 1, 0)
+    device = {"id": 0, "region": 1, "zone": 1, "ip": host, "port": port, "device": "d1"}
+    builder.add_dev({**device, "weight": 100, "meta": ""})
     builder.rebalance()
-    builder.save(str(swift_dir / f"{kind}.builder"))
-    builder.get_ring().save(str(swift_dir / f"{kind}.ring.gz"))
+    builder.save(str(layout.swift_dir / f"{kind}.builder"))
+    builder.get_ring().save(str(layout.swift_dir / f"{kind}.ring.gz"))
 
 
-def swift_services(root: Path, key: str) -> list[Service]:
-    """Render configs and rings under ``root``; the services to start (proxy last)."""
-    swift_dir, devices, recon, logs = (root / d for d in ("swift", "devices", "recon", "logs"))
-    for directory in (swift_dir, devices / "d1", recon, logs):
-        directory.mkdir(parents=True, exist_ok=True)
-    (swift_dir / "swift.conf").write_text(
-        _template("swift.conf-sample").format(hash_suffix=secrets.token_hex(16))
-    )
-    common = {"user": getpass.getuser(), "swift_dir": swift_dir, "devices": devices, "recon": recon}
+def storage_services(
+    layout: Layout, host: str, secrets: Secrets, ports: dict[str, int]
+) -> list[Service]:
+    """Write swift.conf, the rings and the three servers' configs; their services."""
+    swift_conf = layout.swift_dir / "swift.conf"
+    render("deploy/swift", "swift.conf-sample", swift_conf, secrets.swift(), private=True)
     services = []
     for kind, name in _SERVERS:
-        port = free_port()
-        _build_ring(swift_dir, kind, port)
-        conf = swift_dir / f"{name}.conf"
-        text = _template("server.conf-sample").format(port=port, name=name, kind=kind, **common)
-        conf.write_text(text)
-        services.append(
-            Service(
-                f"swift-{kind}",
-                [_bin(f"swift-{name}"), str(conf)],
-                port,
-                str(logs / f"{name}.log"),
-                "/healthcheck",
-            )
-        )
-    proxy_port = free_port()
-    conf = swift_dir / "proxy-server.conf"
-    fernet = base64.urlsafe_b64encode(os.urandom(32)).decode()
-    conf.write_text(
-        _template("proxy-server.conf-sample").format(
-            port=proxy_port, key=key, fernet_key=fernet, **common
-        )
-    )
-    conf.chmod(0o600)
-    services.append(
-        Service(
-            "swift-proxy",
-            [_bin("swift-proxy-server"), str(conf)],
-            proxy_port,
-            str(logs / "proxy-server.log"),
-            "/healthcheck",
-        )
-    )
+        service_name, port = f"swift-{kind}", ports[f"swift-{kind}"]
+        _build_ring(layout, kind, host, port)
+        conf = layout.swift_dir / f"{name}.conf"
+        values = {**layout.swift_values(), "host": host, "port": port, "name": name}
+        render("deploy/swift", "server.conf-sample", conf, {**values, "kind": kind})
+        argv = [_bin(f"swift-{name}"), str(conf), "--verbose"]
+        log = str(layout.logs / f"{name}.log")
+        services.append(Service(service_name, argv, host, port, log, "/healthcheck"))
     return services
+
+
+def proxy_config(layout: Layout, template: str, values: dict[str, object]) -> Path:
+    """Render a proxy config (0600: it holds a key or password) into the swift directory."""
+    conf = layout.swift_dir / "proxy-server.conf"
+    render("deploy/swift", template, conf, {**layout.swift_values(), **values}, private=True)
+    return conf
+
+
+def tempauth_proxy(layout: Layout, host: str, port: int, secrets: Secrets) -> Service:
+    """The proxy with tempauth and self-validating Fernet tokens (no memcached)."""
+    values = {"host": host, "port": port, **secrets.tempauth()}
+    conf = proxy_config(layout, "proxy-server.conf-sample", values)
+    argv = [_bin("swift-proxy-server"), str(conf), "--verbose"]
+    log = str(layout.logs / "proxy-server.log")
+    return Service("swift-proxy", argv, host, port, log, "/healthcheck")

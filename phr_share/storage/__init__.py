@@ -20,11 +20,15 @@ __all__ = [
 
 
 def open_private_store(settings: Settings) -> BlobStore:
-    """The Swift store the PHR_SWIFT_* settings describe."""
+    """The Swift store the PHR_SWIFT_* settings describe; ConfigurationError when unset."""
     if not settings.swift_auth_url:
         raise ConfigurationError(
             "PHR_SWIFT_AUTH_URL is not set: start the local stack with `phr-share stack up` "
             "or point it at your Swift"
+        )
+    if not (settings.swift_user and settings.swift_key):
+        raise ConfigurationError(
+            "PHR_SWIFT_USER and PHR_SWIFT_KEY must be set with PHR_SWIFT_AUTH_URL"
         )
     return SwiftStore(
         settings.swift_auth_url,

@@ -24,7 +24,11 @@ class MemoryStore:
         self.puts = 0
 
     def fail_after(self, puts: int | None, *, deletes: bool = False) -> None:
-        """After ``puts`` more writes, every write (and delete, if asked) is unavailable."""
+        """After ``puts`` more writes every write (and delete, if asked) is unavailable.
+
+        ``fail_after(2)``: the next two puts succeed, the third raises StoreUnavailable, as
+        does every later one until ``fail_after(None)`` heals the store.
+        """
         with self._lock:
             self._puts_left, self._fail_deletes = puts, deletes and puts is not None
 
@@ -40,7 +44,8 @@ class MemoryStore:
 
     def container_exists(self, container: str) -> bool:
         """Whether the container exists."""
-        return container in self._containers
+        with self._lock:
+            return container in self._containers
 
     def put(self, container: str, name: str, data: bytes, metadata: Mapping[str, str]) -> None:
         """Store an object (a failure when told to fail)."""

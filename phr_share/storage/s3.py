@@ -6,16 +6,25 @@ botocore errors are translated here into the package's own.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    HTTPClientError,
+    IncompleteReadError,
+    NoCredentialsError,
+)
+from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from phr_share.errors import (
+    ConfigurationError,
     ObjectNotFound,
     PhrShareError,
     StorageError,
@@ -31,20 +40,30 @@ __all__ = ["S3Store"]
 
 T = TypeVar("T")
 _MISSING = {"404", "NoSuchKey", "NoSuchBucket", "NotFound"}
+_CONFLICT = {"BucketNotEmpty", "OperationAborted", "BucketAlreadyExists"}
+_BATCH = 1000  # keys per DeleteObjects request, S3's limit
+_BUSY = {"SlowDown", "ServiceUnavailable", "RequestTimeout", "InternalError"}
 
 
 def _translate(error: Exception, what: str) -> PhrShareError:
+    """The package's error for a botocore error; ``what`` names the object (never data)."""
     if isinstance(error, ClientError):
         code = str(error.response.get("Error", {}).get("Code", ""))
         status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
         if code in _MISSING or status == 404:
-            return ObjectNotFound(f"S3 has no such {what}")
-        if code in {"BucketNotEmpty", "OperationAborted"} or status == 409:
-            return StoreConflict(f"S3 reports a conflict on the {what}")
-        if status >= 500 or code in {"SlowDown", "ServiceUnavailable"}:
-            return StoreUnavailable("S3 is unavailable")
-        return StorageError(f"S3 refused the request on the {what} ({code or status})")
-    return StoreUnavailable("S3 cannot be reached")
+            return ObjectNotFound(f"S3 has no {what}")
+        if code in _CONFLICT or status == 409:
+            return StoreConflict(f"S3 reports a conflict on {what} ({code or status})")
+        if status >= 500 or code in _BUSY:
+            return StoreUnavailable(f"S3 is unavailable (on {what})")
+        return StorageError(f"S3 refused the request on {what} ({code or status})")
+    if isinstance(error, NoCredentialsError):
+        return ConfigurationError(
+            "no S3 credentials: set PHR_S3_ACCESS_KEY_ID and _SECRET_ACCESS_KEY"
+        )
+    if isinstance(error, BotoConnectionError | HTTPClientError | IncompleteReadError):
+        return StoreUnavailable("S3 cannot be reached")
+    return StorageError(f"S3 request on {what} failed ({type(error).__name__})")
 
 
 class S3Store:
@@ -69,6 +88,7 @@ class S3Store:
             max_pool_connections=32,
         )
         self.bucket, self.region = bucket, region
+        # boto3 clients are thread-safe: one serves every thread.
         self.client: S3Client = boto3.client(
             "s3",
             endpoint_url=endpoint_url or None,
@@ -86,7 +106,7 @@ class S3Store:
 
     def _bucket(self, container: str) -> str:
         if container != self.bucket:
-            raise StorageError("this store serves one bucket only")
+            raise StorageError(f"this store serves bucket {self.bucket} only, not {container}")
         return container
 
     def ensure_container(self, container: str) -> None:
@@ -94,57 +114,75 @@ class S3Store:
         bucket = self._bucket(container)
         if self.container_exists(bucket):
             return
-        if self.region == "us-east-1":
-            self._call("bucket", lambda: self.client.create_bucket(Bucket=bucket))
-        else:
-            self._call(
-                "bucket",
-                lambda: self.client.create_bucket(
-                    Bucket=bucket,
-                    CreateBucketConfiguration={"LocationConstraint": self.region},  # type: ignore[typeddict-item]
-                ),
-            )
+        try:
+            if self.region == "us-east-1":
+                self._call(f"bucket {bucket}", lambda: self.client.create_bucket(Bucket=bucket))
+            else:
+                self._call(
+                    f"bucket {bucket}",
+                    lambda: self.client.create_bucket(
+                        Bucket=bucket,
+                        CreateBucketConfiguration={"LocationConstraint": self.region},  # type: ignore[typeddict-item]
+                    ),
+                )
+        except StoreConflict:
+            # Created meanwhile by another writer (BucketAlreadyOwnedByYou is a 409 too).
+            if not self.container_exists(bucket):
+                raise
 
     def container_exists(self, container: str) -> bool:
         """Whether the bucket exists."""
+        bucket = self._bucket(container)
         try:
-            self._call("bucket", lambda: self.client.head_bucket(Bucket=self._bucket(container)))
+            self._call(f"bucket {bucket}", lambda: self.client.head_bucket(Bucket=bucket))
         except ObjectNotFound:
             return False
         return True
 
     def put(self, container: str, name: str, data: bytes, metadata: Mapping[str, str]) -> None:
-        """Store an object; an ETag that is not the MD5 of the bytes is a StorageError."""
+        """Store an object; S3 checks the bytes' MD5, and its ETag is checked here too."""
+        bucket = self._bucket(container)
+        digest = hashlib.md5(data, usedforsecurity=False)
         answer = self._call(
-            "object",
+            f"object {name}",
             lambda: self.client.put_object(
-                Bucket=self._bucket(container),
+                Bucket=bucket,
                 Key=name,
                 Body=data,
+                ContentMD5=base64.b64encode(digest.digest()).decode(),
                 Metadata=check_metadata(metadata),
             ),
         )
-        if answer["ETag"].strip('"') != hashlib.md5(data, usedforsecurity=False).hexdigest():
-            raise StorageError("S3 stored different bytes than were sent")
+        # With SSE-KMS (AWS) the ETag is not the MD5; ContentMD5 was checked all the same.
+        if answer.get("ServerSideEncryption") == "aws:kms":
+            return
+        if answer.get("ETag", "").strip('"') != digest.hexdigest():
+            raise StorageError(f"S3 stored other bytes than were sent for {name}")
 
     def get(self, container: str, name: str) -> Blob:
-        """An object and its metadata."""
+        """An object and its metadata; ObjectNotFound when missing."""
         bucket = self._bucket(container)
-        answer = self._call("object", lambda: self.client.get_object(Bucket=bucket, Key=name))
-        body = self._call("object", lambda: answer["Body"].read())
-        return Blob(body, dict(answer.get("Metadata", {})))
+
+        def fetch() -> tuple[bytes, dict[str, str]]:
+            answer = self.client.get_object(Bucket=bucket, Key=name)
+            return answer["Body"].read(), dict(answer.get("Metadata", {}))
+
+        data, metadata = self._call(f"object {name}", fetch)
+        return Blob(data, metadata)
 
     def head(self, container: str, name: str) -> dict[str, str]:
-        """An object's metadata."""
+        """An object's metadata; ObjectNotFound when missing."""
         bucket = self._bucket(container)
-        answer = self._call("object", lambda: self.client.head_object(Bucket=bucket, Key=name))
+        answer = self._call(
+            f"object {name}", lambda: self.client.head_object(Bucket=bucket, Key=name)
+        )
         return dict(answer.get("Metadata", {}))
 
     def delete(self, container: str, name: str) -> None:
-        """Delete an object; missing is fine."""
+        """Delete an object; a missing one is fine."""
         bucket = self._bucket(container)
         with contextlib.suppress(ObjectNotFound):
-            self._call("object", lambda: self.client.delete_object(Bucket=bucket, Key=name))
+            self._call(f"object {name}", lambda: self.client.delete_object(Bucket=bucket, Key=name))
 
     def list(self, container: str, prefix: str = "") -> list[str]:
         """Keys under a prefix, sorted; empty when the bucket is missing."""
@@ -157,19 +195,32 @@ class S3Store:
             return [item["Key"] for page in pages for item in page.get("Contents", [])]
 
         try:
-            return sorted(self._call("bucket", keys))
+            return sorted(self._call(f"bucket {bucket}", keys))
         except ObjectNotFound:
             return []
 
     def delete_container(self, container: str) -> int:
-        """Delete every object, then the bucket."""
-        names = self.list(container)
-        for name in names:
-            self.delete(container, name)
+        """Delete every object, then the bucket; how many objects went. Idempotent."""
+        bucket = self._bucket(container)
+        names = self.list(bucket)
+        for start in range(0, len(names), _BATCH):
+            self._delete_many(bucket, names[start : start + _BATCH])
         with contextlib.suppress(ObjectNotFound):
-            self._call("bucket", lambda: self.client.delete_bucket(Bucket=container))
+            self._call(f"bucket {bucket}", lambda: self.client.delete_bucket(Bucket=bucket))
         return len(names)
 
+    def _delete_many(self, bucket: str, names: Sequence[str]) -> None:
+        """One DeleteObjects request for up to 1000 keys; a key S3 refused is an error."""
+        answer = self._call(
+            f"bucket {bucket}",
+            lambda: self.client.delete_objects(
+                Bucket=bucket,
+                Delete={"Objects": [{"Key": n} for n in names], "Quiet": True},
+            ),
+        )
+        if answer.get("Errors"):
+            raise StorageError(f"S3 kept {len(answer['Errors'])} objects of bucket {bucket}")
+
     def check(self) -> None:
-        """The endpoint answers (listing buckets)."""
-        self._call("endpoint", self.client.list_buckets)
+        """The endpoint answers (listing buckets); StoreUnavailable when it does not."""
+        self._call("the endpoint", self.client.list_buckets)
