@@ -18,6 +18,9 @@ from phr_share.sharing import IngestResult, open_services
 
 __all__ = ["add_store_commands"]
 
+# Who the audit log says acted: the operator's command line (no user accounts yet).
+ACTOR = "operator:cli"
+
 if TYPE_CHECKING:
     Commands = argparse._SubParsersAction[argparse.ArgumentParser]
 
@@ -68,6 +71,11 @@ def add_store_commands(commands: Commands) -> None:
     recover = commands.add_parser("recover", help="clean up ingests and releases cut off midway")
     recover.set_defaults(handler=_recover)
 
+    audit = commands.add_parser("audit", help="verify the audit chain, or list entries")
+    audit.add_argument("action", choices=["verify", "list"])
+    audit.add_argument("--patient", type=uuid.UUID, help="list only entries about this patient")
+    audit.set_defaults(handler=_audit)
+
 
 def _stack(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     if args.action == "up":
@@ -102,7 +110,7 @@ def _ingest(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     svc = open_services(settings)
     items = [(read(path, settings), args.patient) for path in files]
     with Progress(len(items), "ingest") as bar:
-        outcomes = sharing.ingest_batch(svc, items, bar)
+        outcomes = sharing.ingest_batch(svc, items, bar, actor=ACTOR)
     failed = 0
     report: list[dict[str, object]] = []
     for path, outcome in zip(files, outcomes, strict=True):
@@ -172,7 +180,7 @@ def _segments(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 def _get(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     svc = open_services(settings)
     record = sharing.find_segment(svc, args.tracking_id, args.version)
-    emit(sharing.read_segment(svc, record), args.out, out)
+    emit(sharing.read_segment(svc, record, actor=ACTOR), args.out, out)
     return 0
 
 
@@ -181,9 +189,9 @@ def _release(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     if args.kinds or args.withdraw:
         if args.patient is None:
             raise FileError("--kinds and --withdraw need --patient", 2)
-        now = sharing.choose_release(svc, args.patient, args.kinds, args.withdraw)
+        now = sharing.choose_release(svc, args.patient, args.kinds, args.withdraw, actor=ACTOR)
         print(f"patient releases: {', '.join(sorted(now)) or 'nothing'}", file=out)
-    report = sharing.run_release(svc, k=args.k)
+    report = sharing.run_release(svc, k=args.k, actor=ACTOR)
     if args.json:
         json.dump(_release_json(report), out, indent=2)
         out.write("\n")
@@ -217,7 +225,7 @@ def _release_json(report: sharing.ReleaseReport) -> dict[str, object]:
 def _keys(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     svc = open_services(settings)
     if args.action == "rotate":
-        rotation = sharing.rotate_master(svc)
+        rotation = sharing.rotate_master(svc, actor=ACTOR)
         print(
             f"master key now {rotation.master_version}; {rotation.rewrapped} patient keys "
             "re-wrapped, no segment re-encrypted",
@@ -226,7 +234,7 @@ def _keys(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     elif args.action == "retire":
         if not args.version:
             raise FileError("keys retire needs the VERSION to retire", 2)
-        sharing.retire_master(svc, args.version)
+        sharing.retire_master(svc, args.version, actor=ACTOR)
         print(f"master key {args.version} retired", file=out)
     current = svc.keystore.current_version()
     for version in svc.keystore.versions():
@@ -238,7 +246,7 @@ def _erase(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     if not args.yes:
         raise FileError("erasure cannot be undone: run again with --yes to confirm", 2)
     svc = open_services(settings)
-    report = sharing.erase_patient(svc, args.patient)
+    report = sharing.erase_patient(svc, args.patient, actor=ACTOR)
     print(
         f"erased: {report.keys_destroyed} keys shredded, {report.segments} segments made "
         f"unreadable, {report.objects_deleted} objects deleted, container removed",
@@ -249,7 +257,34 @@ def _erase(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 
 def _recover(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     svc = open_services(settings)
-    documents = sharing.recover(svc)
+    documents = sharing.recover(svc, actor=ACTOR)
     releases = sharing.recover_releases(svc)
     print(f"cleaned up {documents} interrupted ingests and {releases} releases", file=out)
     return 0
+
+
+def _audit(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    svc = open_services(settings)
+    if args.action == "list":
+        rows = [
+            (
+                str(e.seq),
+                e.at.isoformat(timespec="seconds"),
+                e.action.value,
+                e.actor,
+                e.outcome.value,
+                e.subject or "-",
+            )
+            for e in sharing.audit_entries(svc, args.patient)
+        ]
+        print_table(("SEQ", "AT", "ACTION", "ACTOR", "OUTCOME", "SUBJECT"), rows, out)
+        return 0
+    report = sharing.verify_audit(svc)
+    if report.broken is None:
+        print(f"audit chain intact: {report.entries} entries, head {report.head}", file=out)
+        return 0
+    print(
+        f"audit chain broken at entry {report.broken.seq}: {report.broken.reason}",
+        file=out,
+    )
+    return 65

@@ -2,6 +2,8 @@
 
 from phr_share.db.database import Database
 from phr_share.db.tables import (
+    AuditEntry,
+    AuditHead,
     Base,
     Document,
     DocumentStatus,
@@ -15,6 +17,8 @@ from phr_share.db.tables import (
 )
 
 __all__ = [
+    "AuditEntry",
+    "AuditHead",
     "Base",
     "Database",
     "Document",

@@ -41,6 +41,7 @@ class Database:
         self.engine: Engine = create_engine(parsed, **options)
         if parsed.get_backend_name() == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "begin", _sqlite_begin_immediate)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property
@@ -101,8 +102,18 @@ def _alembic_config() -> Config:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Foreign keys are off by default in SQLite; WAL lets readers run during an ingest.
+    # The driver's own transaction handling is switched off: transactions start in
+    # _sqlite_begin_immediate instead.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _sqlite_begin_immediate(connection: Any) -> None:
+    # Take the write lock when a transaction starts, not at its first write: a
+    # read-then-write (the audit head, the next document version) cannot interleave with
+    # another writer's, in this process or another. PostgreSQL uses row locks instead.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")

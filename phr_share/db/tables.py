@@ -25,6 +25,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = [
+    "AuditEntry",
+    "AuditHead",
     "Base",
     "Document",
     "DocumentStatus",
@@ -212,3 +214,31 @@ class Erasure(Base):
     keys_destroyed: Mapped[int] = mapped_column(Integer)
     segments: Mapped[int] = mapped_column(Integer)
     objects_deleted: Mapped[int] = mapped_column(Integer)
+
+
+class AuditEntry(Base):
+    """One audit entry, chained to the one before by ``prev_hash``; ids and codes only."""
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (Index("ix_audit_entries_patient", "patient_id", "seq"),)
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    action: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(128))
+    outcome: Mapped[str] = mapped_column(String(16))
+    patient_id: Mapped[str | None] = mapped_column(String(36))
+    subject: Mapped[str | None] = mapped_column(String(256))
+    details: Mapped[str] = mapped_column(String)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The last entry of the chain (one row), updated in the same transaction as it."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))

@@ -3,6 +3,7 @@
 Each function takes :class:`Services` first; nothing here reads the environment.
 """
 
+from phr_share.sharing.audit import AuditReport, audit_entries, verify_audit
 from phr_share.sharing.erase import ErasureReport, erase_patient
 from phr_share.sharing.ingest import (
     IngestResult,
@@ -25,6 +26,7 @@ from phr_share.sharing.release import (
 from phr_share.sharing.services import Services, open_services
 
 __all__ = [
+    "AuditReport",
     "ErasureReport",
     "IngestResult",
     "Placement",
@@ -32,6 +34,7 @@ __all__ = [
     "RotationReport",
     "SegmentRecord",
     "Services",
+    "audit_entries",
     "choose_release",
     "container_for",
     "erase_patient",
@@ -48,4 +51,5 @@ __all__ = [
     "rotate_master",
     "run_release",
     "segments_of",
+    "verify_audit",
 ]

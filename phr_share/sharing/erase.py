@@ -13,8 +13,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from phr_share.audit import Action
 from phr_share.db import Erasure, Patient, PatientKey, ReleaseChoice, StoredSegment
 from phr_share.errors import NotFound
+from phr_share.sharing.audit import record
 from phr_share.sharing.ingest import container_for
 from phr_share.sharing.services import Services
 
@@ -31,7 +33,7 @@ class ErasureReport:
     objects_deleted: int
 
 
-def erase_patient(svc: Services, patient_id: uuid.UUID) -> ErasureReport:
+def erase_patient(svc: Services, patient_id: uuid.UUID, *, actor: str = "system") -> ErasureReport:
     """Shred a patient's keys and delete their container; raises NotFound or StorageError."""
     now = svc.clock()
     with svc.db.session() as session:
@@ -60,6 +62,14 @@ def erase_patient(svc: Services, patient_id: uuid.UUID) -> ErasureReport:
     svc.forget_keys(patient_id)
     deleted = svc.private.delete_container(container_for(patient_id))
     with svc.db.session() as session:
+        record(
+            svc,
+            session,
+            Action.ERASE,
+            actor,
+            patient_id=patient_id,
+            details={"keys": len(keys), "segments": segments or 0, "objects": deleted},
+        )
         session.add(
             Erasure(
                 patient_id=patient_id,

@@ -20,11 +20,13 @@ from dataclasses import dataclass
 from sqlalchemy import exc, func, select
 from sqlalchemy.orm import Session
 
+from phr_share.audit import Action, Outcome
 from phr_share.ccda.split import SplitDocument, split_document
 from phr_share.crypto import ALGORITHM, FORMAT_VERSION, Binding, seal
 from phr_share.db import Document, DocumentStatus, ReleaseChoice, StoredSegment
 from phr_share.errors import PhrShareError, StoreConflict
 from phr_share.models import Segment, SegmentKind
+from phr_share.sharing.audit import record
 from phr_share.sharing.keys import current_patient_key, ensure_patient
 from phr_share.sharing.services import Services
 
@@ -72,9 +74,11 @@ def object_name(kind: str, tracking_id: uuid.UUID, version: int) -> str:
     return f"{kind}/{tracking_id}/v{version}"
 
 
-def ingest_document(svc: Services, data: bytes, patient_id: uuid.UUID) -> IngestResult:
+def ingest_document(
+    svc: Services, data: bytes, patient_id: uuid.UUID, *, actor: str = "system"
+) -> IngestResult:
     """Ingest one document; raises InvalidDocument before any write, StorageError after rollback."""
-    outcome = ingest_batch(svc, [(data, patient_id)])[0]
+    outcome = ingest_batch(svc, [(data, patient_id)], actor=actor)[0]
     if isinstance(outcome, PhrShareError):
         raise outcome
     return outcome
@@ -84,6 +88,8 @@ def ingest_batch(
     svc: Services,
     items: Sequence[tuple[bytes, uuid.UUID]],
     progress: Callable[[int], None] | None = None,
+    *,
+    actor: str = "system",
 ) -> list[IngestResult | PhrShareError]:
     """Ingest documents with their writes overlapped; each document is all or nothing.
 
@@ -116,7 +122,7 @@ def ingest_batch(
             job.futures = [pool.submit(_put, svc, job, s) for s in job.to_write]
             running.append((index, job))
         for index, job in running:
-            outcomes[index] = _finish(svc, job)
+            outcomes[index] = _finish(svc, job, actor)
             _tick(progress)
     return [o for o in outcomes if o is not None]
 
@@ -255,7 +261,7 @@ def _put(svc: Services, job: _Job, segment: Segment) -> str:
     return digest
 
 
-def _finish(svc: Services, job: _Job) -> IngestResult | PhrShareError:
+def _finish(svc: Services, job: _Job, actor: str) -> IngestResult | PhrShareError:
     """Wait for a document's writes; mark it stored, or roll it back."""
     assert job.futures is not None
     failure: BaseException | None = None
@@ -264,6 +270,18 @@ def _finish(svc: Services, job: _Job) -> IngestResult | PhrShareError:
         failure = failure or error
     if failure is not None:
         _roll_back(svc, job.document_id)
+        code = failure.code if isinstance(failure, PhrShareError) else "internal"
+        with svc.db.session() as session:
+            record(
+                svc,
+                session,
+                Action.INGEST,
+                actor,
+                patient_id=job.split.patient_id,
+                subject=f"document:{job.document_id}",
+                outcome=Outcome.FAILED,
+                details={"error": code},
+            )
         if isinstance(failure, PhrShareError):
             return failure
         raise failure
@@ -275,6 +293,15 @@ def _finish(svc: Services, job: _Job) -> IngestResult | PhrShareError:
             row.ciphertext_sha256 = digests[row.path]
         document.status = DocumentStatus.STORED
         document.stored_at = svc.clock()
+        record(
+            svc,
+            session,
+            Action.INGEST,
+            actor,
+            patient_id=job.split.patient_id,
+            subject=f"document:{job.document_id}",
+            details={"version": job.version, "segments": len(job.to_write)},
+        )
     return IngestResult(job.document_id, job.split.patient_id, job.version, True, job.placements)
 
 
@@ -297,13 +324,23 @@ def _roll_back(svc: Services, document_id: int) -> bool:
     return True
 
 
-def recover(svc: Services) -> int:
+def recover(svc: Services, *, actor: str = "system") -> int:
     """Finish interrupted ingests by removing their objects and journals; returns how many."""
     with svc.db.session() as session:
         pending = session.scalars(
             select(Document.id).where(Document.status == DocumentStatus.PENDING)
         ).all()
-    return sum(_roll_back(svc, document_id) for document_id in pending)
+    cleaned = sum(_roll_back(svc, document_id) for document_id in pending)
+    if pending:
+        with svc.db.session() as session:
+            record(
+                svc,
+                session,
+                Action.RECOVER,
+                actor,
+                details={"pending": len(pending), "cleaned": cleaned},
+            )
+    return cleaned
 
 
 def patients_of(results: Iterable[IngestResult | PhrShareError]) -> set[uuid.UUID]:

@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from phr_share.audit import Action
 from phr_share.crypto import WrappedKey, new_key, unwrap_patient_key, wrap_patient_key
 from phr_share.db import Patient, PatientKey
 from phr_share.errors import ConfigurationError, IntegrityError, KeyErased
+from phr_share.sharing.audit import record
 from phr_share.sharing.services import Services
 
 __all__ = ["RotationReport", "current_patient_key", "patient_key", "retire_master", "rotate_master"]
@@ -79,7 +81,7 @@ class RotationReport:
     versions: tuple[str, ...]
 
 
-def rotate_master(svc: Services) -> RotationReport:
+def rotate_master(svc: Services, *, actor: str = "system") -> RotationReport:
     """Make a new master key version and re-wrap every live patient key under it.
 
     No segment is re-encrypted: only the small wrapped keys in the database change.
@@ -98,10 +100,18 @@ def rotate_master(svc: Services) -> RotationReport:
             row.master_version, row.wrapped = wrapped.master_version, wrapped.blob
             row.rewrapped_at = svc.clock()
             count += 1
+        record(
+            svc,
+            session,
+            Action.ROTATE,
+            actor,
+            subject=f"master:{version}",
+            details={"rewrapped": count},
+        )
     return RotationReport(version, count, tuple(svc.keystore.versions()))
 
 
-def retire_master(svc: Services, version: str) -> None:
+def retire_master(svc: Services, version: str, *, actor: str = "system") -> None:
     """Retire an old master key version; refused while a patient key is still wrapped by it."""
     with svc.db.session() as session:
         in_use = session.scalars(
@@ -112,6 +122,8 @@ def retire_master(svc: Services, version: str) -> None:
     if in_use is not None:
         raise ConfigurationError("patient keys are still wrapped by that master key: rotate first")
     svc.keystore.retire(version)
+    with svc.db.session() as session:
+        record(svc, session, Action.RETIRE, actor, subject=f"master:{version}")
 
 
 def ensure_patient(svc: Services, session: Session, patient_id: uuid.UUID) -> Patient:

@@ -9,10 +9,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from phr_share.audit import Action, Outcome
 from phr_share.crypto import Binding, open_sealed
 from phr_share.db import Document, DocumentStatus, StoredSegment
-from phr_share.errors import IntegrityError, NotFound
+from phr_share.errors import IntegrityError, NotFound, PhrShareError
 from phr_share.models import SegmentKind
+from phr_share.sharing.audit import record as audit
 from phr_share.sharing.keys import patient_key
 from phr_share.sharing.services import Services
 
@@ -86,8 +88,40 @@ def segments_of(svc: Services, patient_id: uuid.UUID) -> list[SegmentRecord]:
         return [record_of(row) for row in session.scalars(query)]
 
 
-def read_segment(svc: Services, record: SegmentRecord) -> bytes:
-    """The segment's canonical XML; IntegrityError for any tampering, KeyErased after erasure."""
+def read_segment(svc: Services, record: SegmentRecord, *, actor: str = "system") -> bytes:
+    """The segment's canonical XML; IntegrityError for any tampering, KeyErased after erasure.
+
+    Every read is audited, and so is every read that fails.
+    """
+    try:
+        content = _open(svc, record)
+    except PhrShareError as error:
+        _audit_read(svc, record, actor, Outcome.FAILED, error.code)
+        raise
+    _audit_read(svc, record, actor, Outcome.OK, None)
+    return content
+
+
+def _audit_read(
+    svc: Services, segment: SegmentRecord, actor: str, outcome: Outcome, error: str | None
+) -> None:
+    details: dict[str, str | int] = {"kind": segment.kind.value, "version": segment.version}
+    if error is not None:
+        details["error"] = error
+    with svc.db.session() as session:
+        audit(
+            svc,
+            session,
+            Action.READ,
+            actor,
+            patient_id=segment.patient_id,
+            subject=f"segment:{segment.tracking_id}",
+            outcome=outcome,
+            details=details,
+        )
+
+
+def _open(svc: Services, record: SegmentRecord) -> bytes:
     with svc.db.session() as session:
         key = patient_key(svc, session, record.patient_id, record.key_id)
     blob = svc.private.get(record.container, record.object_name)

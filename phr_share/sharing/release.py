@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from phr_share.audit import Action
 from phr_share.ccda.identity import patient_identity
 from phr_share.db import (
     Document,
@@ -38,6 +39,7 @@ from phr_share.deid.records import FlatRecord
 from phr_share.deidentify import DeidentifiedSegment, deidentify_segments
 from phr_share.errors import NotFound, PhrShareError
 from phr_share.models import DocumentRef, InstanceId, Segment, SegmentKind
+from phr_share.sharing.audit import record as audit
 from phr_share.sharing.keys import ensure_patient
 from phr_share.sharing.read import SegmentRecord, read_segment, record_of
 from phr_share.sharing.services import Services
@@ -70,6 +72,8 @@ def choose_release(
     patient_id: uuid.UUID,
     release: Collection[SegmentKind] = (),
     withdraw: Collection[SegmentKind] = (),
+    *,
+    actor: str = "system",
 ) -> set[SegmentKind]:
     """Record a patient's research choices; returns the kinds now released.
 
@@ -89,6 +93,14 @@ def choose_release(
             choice = session.get(ReleaseChoice, (patient_id, kind.value))
             if choice is not None and choice.withdrawn_at is None:
                 choice.withdrawn_at = now
+        audit(
+            svc,
+            session,
+            Action.RELEASE_CHOICE,
+            actor,
+            patient_id=patient_id,
+            details={"release": ",".join(sorted(release)), "withdraw": ",".join(sorted(withdraw))},
+        )
     return released_kinds(svc, patient_id)
 
 
@@ -138,7 +150,11 @@ class _Prepared:
 
 
 def run_release(
-    svc: Services, *, k: int | None = None, progress: Callable[[int], None] | None = None
+    svc: Services,
+    *,
+    k: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    actor: str = "system",
 ) -> ReleaseReport:
     """Release everything waiting; raises KAnonymityNotReached (nothing written) or StorageError."""
     k = k or svc.settings.kanon_k
@@ -160,7 +176,7 @@ def run_release(
         objects[f"records/kind={kind}/year={year}/release={release_id}.jsonl"] = obj.data
     manifest = _manifest(release_id, release.manifest, objects, svc)
     manifest_name = f"manifests/release={release_id}.json"
-    _publish(svc, release_id, manifest_name, manifest, objects, outcomes, release.manifest)
+    _publish(svc, release_id, manifest_name, manifest, objects, outcomes, release.manifest, actor)
     published = sum(1 for outcome, _ in outcomes.values() if outcome == PUBLISHED)
     no_data = sum(1 for outcome, _ in outcomes.values() if outcome == NO_DATA)
     return ReleaseReport(
@@ -282,6 +298,7 @@ def _publish(
     objects: dict[str, bytes],
     outcomes: dict[int, tuple[str, str | None]],
     gate: dict[str, Any],
+    actor: str,
 ) -> None:
     """Journal, write every object then the manifest, and only then mark it published."""
     bucket = svc.settings.s3_bucket
@@ -321,6 +338,19 @@ def _publish(
                     release_id=release_id, segment_id=segment_id, outcome=outcome, object_name=name
                 )
             )
+        audit(
+            svc,
+            session,
+            Action.RELEASE,
+            actor,
+            subject=f"release:{release_id}",
+            details={
+                "k": gate["k_achieved"],
+                "records": gate["records_out"],
+                "objects": len(objects),
+                "manifest": release.manifest_sha256 or "",
+            },
+        )
 
 
 def _put_public(svc: Services, bucket: str, name: str, data: bytes) -> None:

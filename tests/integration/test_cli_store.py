@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,20 @@ def test_patient_containers_are_private(stack: StackInfo, env: Path) -> None:
         stack.env["PHR_SWIFT_AUTH_URL"], stack.env["PHR_SWIFT_USER"], stack.env["PHR_SWIFT_KEY"]
     )
     assert store.container_acl(str(PATIENT)) == ("", "")
+
+
+def test_audit_verify_and_list(env: Path) -> None:
+    assert run("ingest", str(DEMO_CCD), "--patient", str(PATIENT))[0] == 0
+    code, out = run("audit", "verify")
+    assert code == 0
+    assert out.startswith("audit chain intact: 1 entries")
+    code, out = run("audit", "list", "--patient", str(PATIENT))
+    assert code == 0
+    assert "store:document:ingest" in out
+    assert "operator:cli" in out
+    database = env / "phr-share.db"
+    with sqlite3.connect(database) as connection:
+        connection.execute("UPDATE audit_entries SET actor = 'someone' WHERE seq = 1")
+    code, out = run("audit", "verify")
+    assert code == 65
+    assert out.startswith("audit chain broken at entry 1: altered")

@@ -25,6 +25,8 @@ PUBLIC = {
     "phr_share": {"Segment", "SegmentKind", "__version__"},
     "phr_share.policy": {"Route", "RoutingPolicy", "load_routing_policy"},
     "phr_share.db": {
+        "AuditEntry",
+        "AuditHead",
         "Base",
         "Database",
         "Document",
@@ -37,7 +39,18 @@ PUBLIC = {
         "ReleaseItem",
         "StoredSegment",
     },
+    "phr_share.audit": {
+        "GENESIS",
+        "Action",
+        "Break",
+        "Entry",
+        "Head",
+        "Outcome",
+        "entry_hash",
+        "first_break",
+    },
     "phr_share.sharing": {
+        "AuditReport",
         "ErasureReport",
         "IngestResult",
         "Placement",
@@ -45,6 +58,7 @@ PUBLIC = {
         "RotationReport",
         "SegmentRecord",
         "Services",
+        "audit_entries",
         "choose_release",
         "container_for",
         "erase_patient",
@@ -61,6 +75,7 @@ PUBLIC = {
         "rotate_master",
         "run_release",
         "segments_of",
+        "verify_audit",
     },
     "phr_share.ccda": {
         "HIDEABLE_FIELDS",

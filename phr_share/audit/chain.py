@@ -1,0 +1,118 @@
+"""The audit chain, pure: canonical encoding, entry hashes, verification.
+
+Each entry's hash is SHA-256 over the previous entry's hash and the entry's canonical
+encoding (sorted, compact JSON of its fields). The head (last sequence number and
+hash) is stored apart, so deleting entries from the end is caught as well as editing,
+deleting or reordering any of them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+__all__ = ["GENESIS", "Action", "Break", "Entry", "Head", "Outcome", "entry_hash", "first_break"]
+
+GENESIS = "0" * 64
+
+
+class Action(StrEnum):
+    """What happened, as ``source:subject:action`` tags."""
+
+    INGEST = "store:document:ingest"
+    READ = "store:segment:read"
+    RELEASE = "research:release:publish"
+    RELEASE_CHOICE = "research:choice:change"
+    ROTATE = "keys:master:rotate"
+    RETIRE = "keys:master:retire"
+    ERASE = "patient:data:erase"
+    RECOVER = "store:journal:recover"
+
+
+class Outcome(StrEnum):
+    """Whether the action went through."""
+
+    OK = "ok"
+    DENIED = "denied"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One audit entry: ids and codes only, never patient data."""
+
+    seq: int
+    at: datetime
+    action: Action
+    actor: str
+    outcome: Outcome = Outcome.OK
+    patient_id: str | None = None
+    subject: str | None = None
+    details: Mapping[str, str | int] = field(default_factory=dict)
+
+    def canonical(self) -> bytes:
+        """Sorted, compact JSON of every field; the bytes the hash covers."""
+        document = {
+            "seq": self.seq,
+            "at": self.at.isoformat(),
+            "action": self.action.value,
+            "actor": self.actor,
+            "outcome": self.outcome.value,
+            "patient": self.patient_id,
+            "subject": self.subject,
+            "details": dict(self.details),
+        }
+        return json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """The stored end of the chain."""
+
+    seq: int
+    hash: str
+
+
+def entry_hash(previous: str, entry: Entry) -> str:
+    """SHA-256 over the previous hash and the entry's canonical encoding."""
+    return hashlib.sha256(previous.encode() + b"\n" + entry.canonical()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Break:
+    """Where and how the chain is broken."""
+
+    seq: int
+    reason: str
+
+
+def first_break(stored: Iterable[tuple[Entry, str, str]], head: Head | None) -> Break | None:
+    """The first broken entry of ``(entry, prev_hash, hash)`` rows in sequence order.
+
+    Catches an edited entry (its hash no longer matches), a deleted or reordered one
+    (sequence gap, or a previous hash that is not the one before), and truncation (the
+    last entry is not the stored head).
+    """
+    previous, expected = GENESIS, 1
+    for entry, prev_hash, stored_hash in stored:
+        if entry.seq != expected:
+            return Break(expected, "missing or out of order")
+        if prev_hash != previous:
+            return Break(entry.seq, "does not follow the entry before it")
+        if entry_hash(previous, entry) != stored_hash:
+            return Break(entry.seq, "altered after it was written")
+        previous, expected = stored_hash, expected + 1
+    last = expected - 1
+    if head is None:
+        return None if last == 0 else Break(1, "the log has entries but no head")
+    if head.seq < last:
+        return Break(head.seq + 1, "written after the stored head")
+    if head.seq > last:
+        return Break(last + 1, "removed from the end of the log")
+    if head.hash != previous:
+        return Break(last, "does not match the stored head")
+    return None

@@ -1,0 +1,103 @@
+"""Every use case leaves an audit entry; tampering with the log in the database is found."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import delete, select, update
+
+from phr_share.audit import Action, Outcome
+from phr_share.db import AuditEntry
+from phr_share.errors import IntegrityError
+from phr_share.models import SegmentKind
+from phr_share.sharing import (
+    Services,
+    audit_entries,
+    choose_release,
+    erase_patient,
+    ingest_document,
+    read_segment,
+    rotate_master,
+    segments_of,
+    verify_audit,
+)
+from tests.conftest import PATIENT
+
+
+def _busy(svc: Services, demo_ccd: bytes) -> None:
+    choose_release(svc, PATIENT, {SegmentKind.LIFESTYLE}, actor="patient:1")
+    ingest_document(svc, demo_ccd, PATIENT, actor="patient:1")
+    first = segments_of(svc, PATIENT)[1]
+    read_segment(svc, first, actor="doctor:7")
+    rotate_master(svc, actor="operator:cli")
+
+
+def test_use_cases_write_ids_and_codes_to_the_log(services: Services, demo_ccd: bytes) -> None:
+    _busy(services, demo_ccd)
+    erase_patient(services, PATIENT, actor="patient:1")
+    entries = list(audit_entries(services))
+    assert [e.action for e in entries] == [
+        Action.RELEASE_CHOICE,
+        Action.INGEST,
+        Action.READ,
+        Action.ROTATE,
+        Action.ERASE,
+    ]
+    assert [e.actor for e in entries][:3] == ["patient:1", "patient:1", "doctor:7"]
+    assert all(e.outcome is Outcome.OK for e in entries)
+    log = " ".join(e.canonical().decode() for e in entries)
+    assert "Jordan" not in log
+    assert verify_audit(services).broken is None
+    assert [e.seq for e in audit_entries(services, PATIENT)] == [1, 2, 3, 5]
+
+
+def test_a_failed_read_is_logged_as_failed(services: Services, demo_ccd: bytes) -> None:
+    ingest_document(services, demo_ccd, PATIENT)
+    record = segments_of(services, PATIENT)[1]
+    blob = services.private.get(record.container, record.object_name)
+    services.private.put(record.container, record.object_name, blob.data[:-1], blob.metadata)
+    with pytest.raises(IntegrityError):
+        read_segment(services, record, actor="doctor:7")
+    last = list(audit_entries(services))[-1]
+    assert (last.action, last.outcome, last.details["error"]) == (
+        Action.READ,
+        Outcome.FAILED,
+        "integrity",
+    )
+
+
+def _broken_at(svc: Services) -> int | None:
+    report = verify_audit(svc)
+    return None if report.broken is None else report.broken.seq
+
+
+def test_an_edited_entry_is_named(services: Services, demo_ccd: bytes) -> None:
+    _busy(services, demo_ccd)
+    with services.db.session() as session:
+        session.execute(update(AuditEntry).where(AuditEntry.seq == 3).values(actor="doctor:8"))
+    assert _broken_at(services) == 3
+
+
+def test_a_deleted_entry_is_named(services: Services, demo_ccd: bytes) -> None:
+    _busy(services, demo_ccd)
+    with services.db.session() as session:
+        session.execute(delete(AuditEntry).where(AuditEntry.seq == 2))
+    assert _broken_at(services) == 2
+
+
+def test_reordered_entries_are_named(services: Services, demo_ccd: bytes) -> None:
+    _busy(services, demo_ccd)
+    with services.db.session() as session:
+        two = session.scalars(select(AuditEntry).where(AuditEntry.seq == 2)).one()
+        three = session.scalars(select(AuditEntry).where(AuditEntry.seq == 3)).one()
+        swapped = {c: getattr(three, c) for c in ("at", "action", "actor", "subject", "details")}
+        for column, value in swapped.items():
+            setattr(three, column, getattr(two, column))
+            setattr(two, column, value)
+    assert _broken_at(services) == 2
+
+
+def test_a_truncated_log_is_found(services: Services, demo_ccd: bytes) -> None:
+    _busy(services, demo_ccd)
+    with services.db.session() as session:
+        session.execute(delete(AuditEntry).where(AuditEntry.seq >= 3))
+    assert _broken_at(services) == 3
