@@ -111,27 +111,26 @@ def _ingest(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     items = [(read(path, settings), args.patient) for path in files]
     with Progress(len(items), "ingest") as bar:
         outcomes = sharing.ingest_batch(svc, items, bar, actor=ACTOR)
-    failed = 0
-    report: list[dict[str, object]] = []
-    for path, outcome in zip(files, outcomes, strict=True):
-        if isinstance(outcome, PhrShareError):
-            failed += 1
-            report.append({"file": str(path), "error": outcome.code, "message": outcome.message})
-        else:
-            report.append({"file": str(path), **_result_json(outcome)})
     if args.json:
-        json.dump(report, out, indent=2)
+        json.dump([_ingest_json(p, o) for p, o in zip(files, outcomes, strict=True)], out, indent=2)
         out.write("\n")
     else:
-        _print_ingest(report, out)
-    return 0 if not failed else max(o.exit_code for o in outcomes if isinstance(o, PhrShareError))
+        for path, outcome in zip(files, outcomes, strict=True):
+            _print_ingest(path, outcome, out)
+        if any(p.research for o in outcomes if isinstance(o, IngestResult) for p in o.placements):
+            print("research copies wait for the next `phr-share release`", file=out)
+    errors = [o.exit_code for o in outcomes if isinstance(o, PhrShareError)]
+    return max(errors, default=0)
 
 
-def _result_json(result: IngestResult) -> dict[str, object]:
+def _ingest_json(path: Path, outcome: IngestResult | PhrShareError) -> dict[str, object]:
+    if isinstance(outcome, PhrShareError):
+        return {"file": str(path), "error": outcome.code, "message": outcome.message}
     return {
-        "document_id": result.document_id,
-        "version": result.version,
-        "new": result.created,
+        "file": str(path),
+        "document_id": outcome.document_id,
+        "version": outcome.version,
+        "new": outcome.created,
         "segments": [
             {
                 "kind": p.kind.value,
@@ -142,29 +141,27 @@ def _result_json(result: IngestResult) -> dict[str, object]:
                 "object": p.object_name,
                 "research": "queued" if p.research else "no",
             }
-            for p in result.placements
+            for p in outcome.placements
         ],
     }
 
 
-def _print_ingest(report: list[dict[str, object]], out: TextIO) -> None:
-    for entry in report:
-        if "error" in entry:
-            print(f"{entry['file']}: refused: {entry['message']}", file=out)
-            continue
-        state = "stored" if entry["new"] else "already stored (nothing written)"
-        print(f"{entry['file']}: document version {entry['version']}, {state}", file=out)
-        segments = entry["segments"]
-        assert isinstance(segments, list)
-        rows = [(s["kind"], s["tracking_id"], str(s["bytes"]), s["research"]) for s in segments]
-        container = segments[0]["container"] if segments else "-"
-        print(
-            f"private container {container} (one object per segment: kind/tracking id/v<version>)",
-            file=out,
-        )
-        print_table(("KIND", "TRACKING ID", "BYTES", "RESEARCH"), rows, out)
-    if any(s["research"] == "queued" for e in report for s in e.get("segments", [])):  # type: ignore[attr-defined]
-        print("research copies wait for the next `phr-share release`", file=out)
+def _print_ingest(path: Path, outcome: IngestResult | PhrShareError, out: TextIO) -> None:
+    if isinstance(outcome, PhrShareError):
+        print(f"{path}: refused: {outcome.message}", file=out)
+        return
+    state = "stored" if outcome.created else "already stored (nothing written)"
+    print(f"{path}: document version {outcome.version}, {state}", file=out)
+    print(
+        f"private container {sharing.container_for(outcome.patient_id)} "
+        "(one object per segment: kind/tracking id/v<version>)",
+        file=out,
+    )
+    rows = [
+        (p.kind.value, str(p.tracking_id), str(p.size), "queued" if p.research else "no")
+        for p in outcome.placements
+    ]
+    print_table(("KIND", "TRACKING ID", "BYTES", "RESEARCH"), rows, out)
 
 
 def _segments(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -272,16 +272,7 @@ def _finish(svc: Services, job: _Job, actor: str) -> IngestResult | PhrShareErro
         _roll_back(svc, job.document_id)
         code = failure.code if isinstance(failure, PhrShareError) else "internal"
         with svc.db.session() as session:
-            record(
-                svc,
-                session,
-                Action.INGEST,
-                actor,
-                patient_id=job.split.patient_id,
-                subject=f"document:{job.document_id}",
-                outcome=Outcome.FAILED,
-                details={"error": code},
-            )
+            _audit(svc, session, job, actor, Outcome.FAILED, {"error": code})
         if isinstance(failure, PhrShareError):
             return failure
         raise failure
@@ -293,16 +284,30 @@ def _finish(svc: Services, job: _Job, actor: str) -> IngestResult | PhrShareErro
             row.ciphertext_sha256 = digests[row.path]
         document.status = DocumentStatus.STORED
         document.stored_at = svc.clock()
-        record(
-            svc,
-            session,
-            Action.INGEST,
-            actor,
-            patient_id=job.split.patient_id,
-            subject=f"document:{job.document_id}",
-            details={"version": job.version, "segments": len(job.to_write)},
-        )
+        details = {"version": job.version, "segments": len(job.to_write)}
+        _audit(svc, session, job, actor, Outcome.OK, details)
     return IngestResult(job.document_id, job.split.patient_id, job.version, True, job.placements)
+
+
+def _audit(
+    svc: Services,
+    session: Session,
+    job: _Job,
+    actor: str,
+    outcome: Outcome,
+    details: Mapping[str, str | int],
+) -> None:
+    subject = f"document:{job.document_id}"
+    record(
+        svc,
+        session,
+        Action.INGEST,
+        actor,
+        patient_id=job.split.patient_id,
+        subject=subject,
+        outcome=outcome,
+        details=details,
+    )
 
 
 def _roll_back(svc: Services, document_id: int) -> bool:
@@ -341,8 +346,3 @@ def recover(svc: Services, *, actor: str = "system") -> int:
                 details={"pending": len(pending), "cleaned": cleaned},
             )
     return cleaned
-
-
-def patients_of(results: Iterable[IngestResult | PhrShareError]) -> set[uuid.UUID]:
-    """The patients that successfully ingested results belong to."""
-    return {r.patient_id for r in results if isinstance(r, IngestResult)}

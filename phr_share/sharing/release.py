@@ -162,7 +162,7 @@ def run_release(
         candidates = [record_of(row) for row in _candidates(session, svc)]
     if not candidates:
         return ReleaseReport(None, k, 0, 0, 0, 0, 0, (), None)
-    prepared = _deidentify_all(svc, candidates, progress)
+    prepared = _deidentify_all(svc, candidates, progress, actor)
     records = [r for p in prepared for r in p.deidentified.records]
     if not records:
         return ReleaseReport(None, k, 0, 0, 0, 0, len(prepared), (), None)
@@ -193,16 +193,20 @@ def run_release(
 
 
 def _deidentify_all(
-    svc: Services, candidates: Sequence[SegmentRecord], progress: Callable[[int], None] | None
+    svc: Services,
+    candidates: Sequence[SegmentRecord],
+    progress: Callable[[int], None] | None,
+    actor: str,
 ) -> list[_Prepared]:
     """Read each candidate and its document's header back, de-identify document by document."""
     by_document: dict[int, list[SegmentRecord]] = defaultdict(list)
     for record in candidates:
         by_document[record.document_id].append(record)
-    headers = {doc: _header_of(svc, doc) for doc in by_document}
+    headers = _headers_of(svc, by_document)
     wanted = [*headers.values(), *candidates]
     with ThreadPoolExecutor(svc.settings.store_concurrency, "phr-get") as pool:
-        contents = dict(zip(wanted, pool.map(lambda r: read_segment(svc, r), wanted), strict=True))
+        read = pool.map(lambda r: read_segment(svc, r, actor=actor), wanted)
+        contents = dict(zip(wanted, read, strict=True))
     policy = svc.deid_policy()
     prepared: list[_Prepared] = []
     for document_id, records in by_document.items():
@@ -218,16 +222,18 @@ def _deidentify_all(
     return prepared
 
 
-def _header_of(svc: Services, document_id: int) -> SegmentRecord:
+def _headers_of(svc: Services, documents: Collection[int]) -> dict[int, SegmentRecord]:
+    """The header segment of each document, in one query."""
     with svc.db.session() as session:
-        row = session.scalar(
+        rows = session.scalars(
             select(StoredSegment).where(
-                StoredSegment.document_id == document_id, StoredSegment.path == "header"
+                StoredSegment.document_id.in_(documents), StoredSegment.path == "header"
             )
         )
-        if row is None:
-            raise NotFound("a stored document has no header segment")
-        return record_of(row)
+        headers = {row.document_id: record_of(row) for row in rows}
+    if len(headers) != len(documents):
+        raise NotFound("a stored document has no header segment")
+    return headers
 
 
 def _segment(record: SegmentRecord, content: bytes) -> Segment:

@@ -11,6 +11,7 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import select
 
+from phr_share.ccda import split_document
 from phr_share.ccda.identity import collect_identifiers
 from phr_share.ccda.xml import parse_xml
 from phr_share.db import ReleaseItem, StoredSegment
@@ -67,8 +68,6 @@ def ingested(
 def test_every_segment_reads_back_byte_identical(
     ingested: tuple[Services, dict[uuid.UUID, bytes]],
 ) -> None:
-    from phr_share.ccda import split_document
-
     svc, documents = ingested
     for patient, data in documents.items():
         expected = {s.tracking_id: s.content for s in split_document(data, patient).segments}
