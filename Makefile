@@ -21,7 +21,8 @@ run: $(STAMP)
 	@echo
 	@echo "The local stack is running (state in $(VAR)/). Try:"
 	@echo "  $(BIN)/phr-share segments --patient 2f1f5c1e-8a7b-4c1e-9a51-6c0f2b7d9e10"
-	@echo "  $(BIN)/phr-share get TRACKING_ID"
+	@echo "  $(BIN)/phr-share get TRACKING_ID --as dr.kim     (password: demo-dr.kim-password)"
+	@echo "  $(BIN)/phr-share audit access --patient 2f1f5c1e-8a7b-4c1e-9a51-6c0f2b7d9e10"
 	@echo "  $(BIN)/phr-share stack status"
 	@echo "Stop it with: make stop"
 
@@ -54,6 +55,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/deid.py
 	$(BIN)/python bench/crypto.py
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/decide.py
 
 $(STAMP):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "PHR Share needs Python 3.11 or newer")'

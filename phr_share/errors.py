@@ -16,6 +16,9 @@ patient data can reach a log line or an error page through an exception::
     │   ├── InvalidSegment            a segment or segment set is unusable
     │   └── InvalidReadings           home readings rejected, per field
     ├── KAnonymityNotReached          422 / 65  a research release refused, nothing written
+    ├── Unauthenticated               401 / 77 (EX_NOPERM)  unknown account, wrong password or token
+    ├── AccessDenied                  403 / 77  the decision point said no; carries its reason code
+    ├── InvalidState                  409 / 65  e.g. approving a delegation that was already refused
     ├── NotFound                      404 / 66 (EX_NOINPUT)
     │   └── ObjectNotFound            a stored object is missing
     ├── IntegrityError                500 / 65  a stored object failed to decrypt (one opaque error)
@@ -31,6 +34,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 __all__ = [
+    "AccessDenied",
     "ConfigurationError",
     "DocumentTooDeep",
     "DocumentTooLarge",
@@ -41,6 +45,7 @@ __all__ = [
     "InvalidInput",
     "InvalidReadings",
     "InvalidSegment",
+    "InvalidState",
     "KAnonymityNotReached",
     "KeyErased",
     "MalformedXML",
@@ -52,6 +57,7 @@ __all__ = [
     "StorageError",
     "StoreConflict",
     "StoreUnavailable",
+    "Unauthenticated",
 ]
 
 
@@ -155,6 +161,40 @@ class KAnonymityNotReached(PhrShareError):
     http_status = 422
     exit_code = 65
     code = "k-anonymity-not-reached"
+
+
+class Unauthenticated(PhrShareError):
+    """No account behind the request: unknown user, wrong password, bad or expired token.
+
+    One message for all of them, so a caller cannot probe which accounts exist.
+    """
+
+    http_status = 401
+    exit_code = 77
+    code = "unauthenticated"
+
+    def __init__(self, message: str = "the credentials were not accepted") -> None:
+        super().__init__(message)
+
+
+class AccessDenied(PhrShareError):
+    """The decision point denied the request; ``reason`` is its stable code."""
+
+    http_status = 403
+    exit_code = 77
+    code = "access-denied"
+
+    def __init__(self, reason: str, message: str | None = None) -> None:
+        super().__init__(message or f"access denied: {reason}")
+        self.reason = reason
+
+
+class InvalidState(PhrShareError):
+    """The action does not fit the current state (e.g. accepting an ended relationship)."""
+
+    http_status = 409
+    exit_code = 65
+    code = "invalid-state"
 
 
 class NotFound(PhrShareError):

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 __all__ = [
+    "ACCOUNT_SYSTEM",
     "LOINC",
     "PHR_OID",
     "RXNORM",
@@ -32,6 +33,8 @@ SNOMED = "2.16.840.1.113883.6.96"
 RXNORM = "2.16.840.1.113883.6.88"
 # PHR Share's own OID arc: a UUID-derived OID (2.25.<uuid as integer>, ITU-T X.667).
 PHR_OID = "2.25.159894715224632297503976708677735739468"
+# Identifier system of PHR Share account ids (``user:<uuid>``) in FHIR exports.
+ACCOUNT_SYSTEM = f"urn:oid:{PHR_OID}.12"
 
 # UUIDv5 namespace of PHR Share tracking ids. Changing it changes every tracking id.
 _TRACKING_NAMESPACE = uuid.UUID("a870bd87-2c1e-4582-a15f-30c42dd26b83")

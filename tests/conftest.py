@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from phr_share.consent import Principal, Role
+from phr_share.sharing import SegmentRecord
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
 DEMO_CCD = ROOT / "deploy" / "demo" / "demo-ccd.xml"
@@ -68,3 +71,8 @@ def database_url(tmp_path: Path) -> Iterator[str]:
         with admin.begin() as connection:
             connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
         admin.dispose()
+
+
+def owner(record: SegmentRecord) -> Principal:
+    """The patient a stored segment belongs to, as the decision point sees them."""
+    return Principal(f"user:{record.patient_id}", Role.PATIENT, record.patient_id)

@@ -3,7 +3,9 @@
 * Jordan Sample (the demo CCD) is stored privately, nothing released;
 * eight demo patients enter a year of monthly home readings (blood pressure, heart rate,
   glucose, weight) and release their physical signs for research;
-* one research release runs: de-identified, through the k-anonymity gate, to S3.
+* one research release runs: de-identified, through the k-anonymity gate, to S3;
+* demo accounts: Jordan (patient), Dr Kim (doctor, with Jordan's blanket treatment
+  grant), Nurse Lee, a researcher and an admin; passwords are printed (local demo only).
 
 Idempotent: running it again stores nothing twice and releases nothing twice.
 """
@@ -16,10 +18,25 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from phr_share.ccda import PatientHeader, parse_readings, readings_document
-from phr_share.errors import PhrShareError
+from phr_share.consent import Role
+from phr_share.errors import InvalidState, PhrShareError
 from phr_share.models import SegmentKind
 from phr_share.settings import Settings
-from phr_share.sharing import IngestResult, choose_release, ingest_batch, open_services, run_release
+from phr_share.sharing import (
+    Account,
+    IngestResult,
+    Services,
+    accept_care,
+    choose_release,
+    create_user,
+    find_account,
+    grant_access,
+    grants_of,
+    ingest_batch,
+    invite_clinician,
+    open_services,
+    run_release,
+)
 
 DEMO = Path(__file__).with_name("demo-ccd.xml")
 JORDAN = uuid.UUID("2f1f5c1e-8a7b-4c1e-9a51-6c0f2b7d9e10")
@@ -54,6 +71,42 @@ def readings_for(patient: uuid.UUID, number: int) -> list[bytes]:
     return documents
 
 
+ACCOUNTS = [
+    ("jordan", Role.PATIENT, "Jordan Sample"),
+    ("dr.kim", Role.DOCTOR, "Dr Alex Kim"),
+    ("nurse.lee", Role.NURSE, "Nurse Sam Lee"),
+    ("researcher", Role.RESEARCHER, "Research Institute"),
+    ("admin", Role.ADMIN, "Operator"),
+]
+
+
+def demo_password(username: str) -> str:
+    """The local demo's password for an account (never use such passwords elsewhere)."""
+    return f"demo-{username}-password"
+
+
+def demo_accounts(svc: Services) -> dict[str, Account]:
+    """Create the demo accounts once, and Jordan's grant to Dr Kim."""
+    accounts = {}
+    for username, role, name in ACCOUNTS:
+        try:
+            accounts[username] = create_user(
+                svc,
+                username,
+                role,
+                display_name=name,
+                password=demo_password(username),
+                patient_id=JORDAN if role is Role.PATIENT else None,
+            )
+        except InvalidState:  # made by an earlier run
+            accounts[username] = find_account(svc, username=username)
+    jordan, kim = accounts["jordan"].principal, accounts["dr.kim"]
+    if not grants_of(svc, JORDAN):
+        accept_care(svc, kim.principal, invite_clinician(svc, jordan, kim.id))
+        grant_access(svc, jordan, kim.id, None)
+    return accounts
+
+
 def main() -> int:
     settings = Settings.from_env()
     svc = open_services(settings)
@@ -77,6 +130,10 @@ def main() -> int:
             f"{report.records_in - report.records_suppressed} records, k={report.k_achieved}, "
             f"to s3://{settings.s3_bucket}/"
         )
+    demo_accounts(svc)
+    print("demo accounts (username / password):")
+    for username, role, _ in ACCOUNTS:
+        print(f"  {role.value:<11} {username:<11} {demo_password(username)}")
     print(f"Jordan Sample's segments: phr-share segments --patient {JORDAN}")
     return 0
 

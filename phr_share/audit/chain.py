@@ -31,6 +31,28 @@ class Action(StrEnum):
     RETIRE = "keys:master:retire"
     ERASE = "patient:data:erase"
     RECOVER = "store:journal:recover"
+    USER_CREATE = "auth:user:create"
+    USER_DISABLE = "auth:user:disable"
+    LOGIN = "auth:session:login"
+    TOKEN_ISSUE = "auth:token:issue"  # noqa: S105 (an event tag, not a secret)
+    TOKEN_REVOKE = "auth:token:revoke"  # noqa: S105
+    CARE_INVITE = "care:relationship:invite"
+    CARE_REQUEST = "care:relationship:request"
+    CARE_ACCEPT = "care:relationship:accept"
+    CARE_END = "care:relationship:revoke"
+    GRANT_CREATE = "consent:grant:create"
+    GRANT_CHANGE = "consent:grant:change"
+    GRANT_REVOKE = "consent:grant:revoke"
+    DELEGATION_REQUEST = "consent:delegation:request"
+    DELEGATION_APPROVE = "consent:delegation:approve"
+    DELEGATION_REFUSE = "consent:delegation:refuse"
+    SENSITIVITY_CHANGE = "consent:sensitivity:change"
+    LINK_CREATE = "consent:link:create"
+    LINK_REVOKE = "consent:link:revoke"
+    LINK_REDEEM = "consent:link:redeem"
+    POLICY_PREVIEW = "consent:policy:preview"
+    EMERGENCY_DECLARE = "emergency:access:declare"
+    EMERGENCY_REVIEW = "emergency:access:review"
 
 
 class Outcome(StrEnum):

@@ -1,7 +1,8 @@
 """The ``phr-share`` command: parse arguments, call the library, map errors to exit codes.
 
 Exit codes: 0 success, 2 usage, 65 input refused (document, segment, readings, integrity),
-66 an input file or stored object is missing, 69 a store is unavailable, 73 an output
+66 an input file or stored object is missing,
+77 not authenticated or access denied, 69 a store is unavailable, 73 an output
 cannot be written, 74 a store failed, 75 a conflict worth retrying, 78 bad configuration,
 70 anything unexpected.
 """
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from phr_share import __version__
+from phr_share.cli.accounts import add_account_commands
 from phr_share.cli.common import FileError
 from phr_share.cli.documents import add_document_commands
 from phr_share.cli.store import add_store_commands
@@ -53,4 +55,5 @@ def _parser() -> argparse.ArgumentParser:
 
     add_document_commands(commands)
     add_store_commands(commands)
+    add_account_commands(commands)
     return parser

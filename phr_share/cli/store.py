@@ -10,16 +10,20 @@ from typing import TYPE_CHECKING, TextIO
 
 from phr_share import sharing
 from phr_share import stack as local_stack
+from phr_share.cli.accounts import add_login_options, login
 from phr_share.cli.common import EX_NOINPUT, FileError, emit, kinds, print_table, read
 from phr_share.cli.progress import Progress
+from phr_share.consent import Principal, Purpose, Role
 from phr_share.errors import PhrShareError
 from phr_share.settings import Settings
 from phr_share.sharing import IngestResult, open_services
 
 __all__ = ["add_store_commands"]
 
-# Who the audit log says acted: the operator's command line (no user accounts yet).
+# Who the audit log says acted in the operator's commands (those that read no segment).
 ACTOR = "operator:cli"
+# The operator sees what an admin sees: the log and the consents, never segment content.
+OPERATOR = Principal(ACTOR, Role.ADMIN)
 
 if TYPE_CHECKING:
     Commands = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -46,6 +50,13 @@ def add_store_commands(commands: Commands) -> None:
     get.add_argument("tracking_id", type=uuid.UUID, metavar="TRACKING_ID")
     get.add_argument("--version", type=int, help="document version (default: the newest)")
     get.add_argument("--out", type=Path, metavar="FILE", help="write here instead of stdout")
+    get.add_argument(
+        "--purpose",
+        choices=[Purpose.TREATMENT.value, Purpose.EMERGENCY.value],
+        default=Purpose.TREATMENT.value,
+        help="why it is read (default treatment)",
+    )
+    add_login_options(get)
     get.set_defaults(handler=_get)
 
     release = commands.add_parser(
@@ -71,9 +82,17 @@ def add_store_commands(commands: Commands) -> None:
     recover = commands.add_parser("recover", help="clean up ingests and releases cut off midway")
     recover.set_defaults(handler=_recover)
 
-    audit = commands.add_parser("audit", help="verify the audit chain, or list entries")
-    audit.add_argument("action", choices=["verify", "list"])
-    audit.add_argument("--patient", type=uuid.UUID, help="list only entries about this patient")
+    audit = commands.add_parser(
+        "audit",
+        help="verify the chain; list entries; who accessed a patient; FHIR export",
+        description="verify: recompute the chain and name the first broken entry. "
+        "list: entries, all or one patient's. access: who read which of a patient's "
+        "segments, when, on what basis. fhir: a patient's grants as FHIR R4 Consent and "
+        "their log entries as AuditEvent resources, in one Bundle.",
+    )
+    audit.add_argument("action", choices=["verify", "list", "access", "fhir"])
+    audit.add_argument("--patient", type=uuid.UUID, help="the patient (required for access, fhir)")
+    audit.add_argument("--out", type=Path, metavar="FILE", help="fhir: write here, not stdout")
     audit.set_defaults(handler=_audit)
 
 
@@ -176,8 +195,10 @@ def _segments(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 
 def _get(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     svc = open_services(settings)
+    principal = login(svc, args)
     record = sharing.find_segment(svc, args.tracking_id, args.version)
-    emit(sharing.read_segment(svc, record, actor=ACTOR), args.out, out)
+    content = sharing.read_segment(svc, principal, record, purpose=Purpose(args.purpose))
+    emit(content, args.out, out)
     return 0
 
 
@@ -262,6 +283,14 @@ def _recover(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 
 def _audit(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     svc = open_services(settings)
+    if args.action in {"access", "fhir"}:
+        if args.patient is None:
+            raise FileError(f"audit {args.action} needs --patient", 2)
+        return (
+            _audit_access(svc, args, out)
+            if args.action == "access"
+            else _audit_fhir(svc, args, out)
+        )
     if args.action == "list":
         rows = [
             (
@@ -285,3 +314,28 @@ def _audit(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
         file=out,
     )
     return 65
+
+
+def _audit_access(svc: sharing.Services, args: argparse.Namespace, out: TextIO) -> int:
+    rows = [
+        (
+            e.at.isoformat(timespec="seconds"),
+            e.actor,
+            e.kind,
+            e.segment,
+            e.outcome.value,
+            e.reason,
+            e.basis or "-",
+            "EMERGENCY" if e.emergency else "",
+        )
+        for e in sharing.access_history(svc, OPERATOR, args.patient)
+    ]
+    headers = ("AT", "WHO", "KIND", "SEGMENT", "OUTCOME", "REASON", "BASIS", "")
+    print_table(headers, rows, out)
+    return 0
+
+
+def _audit_fhir(svc: sharing.Services, args: argparse.Namespace, out: TextIO) -> int:
+    bundle = sharing.export_fhir(svc, OPERATOR, args.patient)
+    emit(json.dumps(bundle, indent=2).encode("utf-8"), args.out, out)
+    return 0

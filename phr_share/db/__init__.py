@@ -1,5 +1,16 @@
 """The index database: SQLAlchemy 2 models and Alembic migrations (SQLite or PostgreSQL)."""
 
+from phr_share.db.consent import (
+    ApiToken,
+    CareRelationship,
+    Emergency,
+    Grant,
+    GrantEvent,
+    Notification,
+    SensitivityOverride,
+    ShareLink,
+    User,
+)
 from phr_share.db.database import Database
 from phr_share.db.tables import (
     AuditEntry,
@@ -17,17 +28,26 @@ from phr_share.db.tables import (
 )
 
 __all__ = [
+    "ApiToken",
     "AuditEntry",
     "AuditHead",
     "Base",
+    "CareRelationship",
     "Database",
     "Document",
     "DocumentStatus",
+    "Emergency",
     "Erasure",
+    "Grant",
+    "GrantEvent",
+    "Notification",
     "Patient",
     "PatientKey",
     "Release",
     "ReleaseChoice",
     "ReleaseItem",
+    "SensitivityOverride",
+    "ShareLink",
     "StoredSegment",
+    "User",
 ]

@@ -1,4 +1,8 @@
-"""Reading a stored segment back: fetch, check every binding, decrypt, check the hash."""
+"""Reading a stored segment back: decide, fetch, check every binding, decrypt, check the hash.
+
+:func:`read_segment` is the only way to a segment's content. It asks the decision point
+first and records the permit or the denial (with its reason code) in the audit log.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +12,29 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from phr_share.audit import Action, Outcome
+from phr_share.consent import Decision, LinkTerms, Principal, Purpose
 from phr_share.crypto import Binding, open_sealed
 from phr_share.db import Document, DocumentStatus, StoredSegment
-from phr_share.errors import IntegrityError, NotFound, PhrShareError
+from phr_share.errors import AccessDenied, IntegrityError, NotFound, PhrShareError
 from phr_share.models import SegmentKind
+from phr_share.sharing.access import authorize, preview_policy
 from phr_share.sharing.audit import record as audit
 from phr_share.sharing.keys import patient_key
 from phr_share.sharing.services import Services
 
-__all__ = ["SegmentRecord", "find_segment", "read_segment", "record_of", "segments_of"]
+__all__ = [
+    "SegmentRecord",
+    "current_segments",
+    "find_segment",
+    "read_segment",
+    "readable_segments",
+    "record_of",
+    "segments_of",
+    "try_policy",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,37 +104,111 @@ def segments_of(svc: Services, patient_id: uuid.UUID) -> list[SegmentRecord]:
         return [record_of(row) for row in session.scalars(query)]
 
 
-def read_segment(svc: Services, record: SegmentRecord, *, actor: str = "system") -> bytes:
-    """The segment's canonical XML; IntegrityError for any tampering, KeyErased after erasure.
+def current_segments(svc: Services, patient_id: uuid.UUID) -> list[SegmentRecord]:
+    """The newest stored version of each of a patient's segments (no content, no decision)."""
+    newest: dict[uuid.UUID, SegmentRecord] = {}
+    for record in segments_of(svc, patient_id):
+        if record.tracking_id not in newest or record.version > newest[record.tracking_id].version:
+            newest[record.tracking_id] = record
+    return list(newest.values())
 
-    Every read is audited, and so is every read that fails.
+
+def readable_segments(
+    svc: Services,
+    principal: Principal,
+    patient_id: uuid.UUID,
+    purpose: Purpose = Purpose.TREATMENT,
+) -> list[SegmentRecord]:
+    """The patient's current segments the decision point lets ``principal`` read now."""
+    records = current_segments(svc, patient_id)
+    with svc.db.session() as session:
+        decisions = authorize(
+            session, principal, patient_id, {r.kind for r in records}, purpose, svc.clock()
+        )
+    return [r for r in records if decisions[r.kind].permit]
+
+
+def try_policy(
+    svc: Services,
+    patient: Principal,
+    grantee: Principal,
+    purpose: Purpose = Purpose.TREATMENT,
+) -> list[tuple[SegmentRecord, Decision]]:
+    """ "Try my policy": each of the patient's segments with what ``grantee`` would get now.
+
+    Raises AccessDenied unless ``patient`` is the patient themself.
     """
+    decisions = preview_policy(svc, patient, grantee, purpose)
+    assert patient.patient_id is not None  # checked by preview_policy
+    return [(r, decisions[r.kind]) for r in current_segments(svc, patient.patient_id)]
+
+
+def read_segment(
+    svc: Services,
+    principal: Principal,
+    record: SegmentRecord,
+    *,
+    purpose: Purpose = Purpose.TREATMENT,
+    link: LinkTerms | None = None,
+) -> bytes:
+    """The segment's canonical XML, if the decision point permits ``principal`` to read it.
+
+    Raises AccessDenied (with the reason code) when denied, IntegrityError for any
+    tampering, KeyErased after erasure. Permits, denials and failures are all audited.
+    """
+    with svc.db.session() as session:
+        decision = authorize(
+            session, principal, record.patient_id, [record.kind], purpose, svc.clock(), link
+        )[record.kind]
+        if not decision.permit:
+            _audit_read(svc, session, record, principal, purpose, decision, Outcome.DENIED)
+    if not decision.permit:
+        raise AccessDenied(decision.reason.value)
     try:
         content = _open(svc, record)
     except PhrShareError as error:
-        _audit_read(svc, record, actor, Outcome.FAILED, error.code)
+        with svc.db.session() as session:
+            _audit_read(
+                svc, session, record, principal, purpose, decision, Outcome.FAILED, error.code
+            )
         raise
-    _audit_read(svc, record, actor, Outcome.OK, None)
+    with svc.db.session() as session:
+        _audit_read(svc, session, record, principal, purpose, decision, Outcome.OK)
     return content
 
 
 def _audit_read(
-    svc: Services, segment: SegmentRecord, actor: str, outcome: Outcome, error: str | None
+    svc: Services,
+    session: Session,
+    segment: SegmentRecord,
+    principal: Principal,
+    purpose: Purpose,
+    decision: Decision,
+    outcome: Outcome,
+    error: str | None = None,
 ) -> None:
-    details: dict[str, str | int] = {"kind": segment.kind.value, "version": segment.version}
+    details: dict[str, str | int] = {
+        "kind": segment.kind.value,
+        "version": segment.version,
+        "purpose": purpose.value,
+        "reason": decision.reason.value,
+    }
+    if decision.basis is not None:
+        details["basis"] = decision.basis
+    if decision.emergency:
+        details["emergency"] = 1
     if error is not None:
         details["error"] = error
-    with svc.db.session() as session:
-        audit(
-            svc,
-            session,
-            Action.READ,
-            actor,
-            patient_id=segment.patient_id,
-            subject=f"segment:{segment.tracking_id}",
-            outcome=outcome,
-            details=details,
-        )
+    audit(
+        svc,
+        session,
+        Action.READ,
+        principal.id,
+        patient_id=segment.patient_id,
+        subject=f"segment:{segment.tracking_id}",
+        outcome=outcome,
+        details=details,
+    )
 
 
 def _open(svc: Services, record: SegmentRecord) -> bytes:

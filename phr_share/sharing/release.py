@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from phr_share.audit import Action
 from phr_share.ccda.identity import patient_identity
+from phr_share.consent import Purpose
 from phr_share.db import (
     Document,
     DocumentStatus,
@@ -39,6 +40,7 @@ from phr_share.deid.records import FlatRecord
 from phr_share.deidentify import DeidentifiedSegment, deidentify_segments
 from phr_share.errors import NotFound, PhrShareError
 from phr_share.models import DocumentRef, InstanceId, Segment, SegmentKind
+from phr_share.sharing.access import ROUTER, authorize
 from phr_share.sharing.audit import record as audit
 from phr_share.sharing.keys import ensure_patient
 from phr_share.sharing.read import SegmentRecord, read_segment, record_of
@@ -143,6 +145,22 @@ def _candidates(session: Session, svc: Services) -> list[StoredSegment]:
     return list(session.scalars(query))
 
 
+def _consented(
+    session: Session, svc: Services, candidates: Sequence[SegmentRecord]
+) -> list[SegmentRecord]:
+    """The candidates the decision point lets the router release, patient by patient."""
+    by_patient: dict[uuid.UUID, list[SegmentRecord]] = defaultdict(list)
+    for record in candidates:
+        by_patient[record.patient_id].append(record)
+    now = svc.clock()
+    kept: set[SegmentRecord] = set()
+    for patient_id, records in by_patient.items():
+        kinds = {r.kind for r in records}
+        decisions = authorize(session, ROUTER, patient_id, kinds, Purpose.RESEARCH, now)
+        kept.update(r for r in records if decisions[r.kind].permit)
+    return [r for r in candidates if r in kept]
+
+
 @dataclass(frozen=True, slots=True)
 class _Prepared:
     record: SegmentRecord
@@ -159,10 +177,10 @@ def run_release(
     """Release everything waiting; raises KAnonymityNotReached (nothing written) or StorageError."""
     k = k or svc.settings.kanon_k
     with svc.db.session() as session:
-        candidates = [record_of(row) for row in _candidates(session, svc)]
+        candidates = _consented(session, svc, [record_of(row) for row in _candidates(session, svc)])
     if not candidates:
         return ReleaseReport(None, k, 0, 0, 0, 0, 0, (), None)
-    prepared = _deidentify_all(svc, candidates, progress, actor)
+    prepared = _deidentify_all(svc, candidates, progress)
     records = [r for p in prepared for r in p.deidentified.records]
     if not records:
         return ReleaseReport(None, k, 0, 0, 0, 0, len(prepared), (), None)
@@ -196,7 +214,6 @@ def _deidentify_all(
     svc: Services,
     candidates: Sequence[SegmentRecord],
     progress: Callable[[int], None] | None,
-    actor: str,
 ) -> list[_Prepared]:
     """Read each candidate and its document's header back, de-identify document by document."""
     by_document: dict[int, list[SegmentRecord]] = defaultdict(list)
@@ -205,7 +222,7 @@ def _deidentify_all(
     headers = _headers_of(svc, by_document)
     wanted = [*headers.values(), *candidates]
     with ThreadPoolExecutor(svc.settings.store_concurrency, "phr-get") as pool:
-        read = pool.map(lambda r: read_segment(svc, r, actor=actor), wanted)
+        read = pool.map(lambda r: read_segment(svc, ROUTER, r, purpose=Purpose.RESEARCH), wanted)
         contents = dict(zip(wanted, read, strict=True))
     policy = svc.deid_policy()
     prepared: list[_Prepared] = []

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from phr_share.consent import DEFAULT_COST, ScryptCost
 from phr_share.crypto import KeyStore, open_keystore
 from phr_share.db import Database
 from phr_share.deid.policy import DateMode, DeidPolicy
@@ -38,6 +39,7 @@ class Services:
     deid_secret: bytes
     clock: Callable[[], datetime] = utc_now
     randbytes: Callable[[int], bytes] = os.urandom
+    password_cost: ScryptCost = DEFAULT_COST
     # Unwrapped patient keys, by (patient, key id): one key-store call per patient, not
     # per segment. Cleared for a patient the moment their keys are shredded.
     key_cache: dict[tuple[uuid.UUID, str], bytes] = field(default_factory=dict)
@@ -46,6 +48,10 @@ class Services:
     def deid_policy(self) -> DeidPolicy:
         """The de-identification policy as of today."""
         return DeidPolicy(self.deid_secret, self.clock().date(), DateMode(self.settings.deid_dates))
+
+    def new_uuid(self) -> uuid.UUID:
+        """A random (version 4) UUID drawn from the randomness seam."""
+        return uuid.UUID(bytes=self.randbytes(16), version=4)
 
     def forget_keys(self, patient_id: uuid.UUID) -> None:
         """Drop a patient's unwrapped keys from memory."""

@@ -29,24 +29,41 @@ def env(stack: StackInfo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pa
     return tmp_path
 
 
-def test_ingest_get_rotate_erase(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+PASSWORD = "correct horse battery"
+
+
+def as_user(monkeypatch: pytest.MonkeyPatch, *argv: str) -> tuple[int, str]:
+    """Run a command that asks for a password, typing it on standard input."""
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    return run(*argv)
+
+
+def test_ingest_get_rotate_erase(
+    env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out = as_user(
+        monkeypatch, "user", "add", "jordan", "--role", "patient", "--patient", str(PATIENT)
+    )
+    assert code == 0
+    assert f"patient id {PATIENT}" in out
     code, out = run("ingest", str(DEMO_CCD), "--patient", str(PATIENT), "--json")
     assert code == 0
     report = json.loads(out)
     segments = report[0]["segments"]
     assert report[0]["new"]
-    code, out = run("get", segments[1]["tracking_id"])
+    tracking = segments[1]["tracking_id"]
+    code, out = as_user(monkeypatch, "get", tracking, "--as", "jordan")
     assert code == 0
     assert out.startswith("<section")
     code, out = run("keys", "rotate")
     assert code == 0
     assert "1 patient keys re-wrapped" in out
-    code, out = run("get", segments[1]["tracking_id"])
+    code, out = as_user(monkeypatch, "get", tracking, "--as", "jordan")
     assert code == 0
     code, out = run("erase", "--patient", str(PATIENT), "--yes")
     assert code == 0
     assert f"{len(segments)} objects deleted" in out
-    code, _ = run("get", segments[1]["tracking_id"])
+    code, _ = as_user(monkeypatch, "get", tracking, "--as", "jordan")
     assert code == 65
     assert "erased" in capsys.readouterr().err
 
@@ -84,3 +101,28 @@ def test_audit_verify_and_list(env: Path) -> None:
     code, out = run("audit", "verify")
     assert code == 65
     assert out.startswith("audit chain broken at entry 1: altered")
+
+
+def test_reads_are_decided_for_the_account_and_visible_to_the_patient(
+    env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert as_user(monkeypatch, "user", "add", "dr.kim", "--role", "doctor")[0] == 0
+    code, out = run("ingest", str(DEMO_CCD), "--patient", str(PATIENT), "--json")
+    assert code == 0
+    tracking = json.loads(out)[0]["segments"][1]["tracking_id"]
+    code, token = as_user(monkeypatch, "user", "token", "--name", "laptop", "--as", "dr.kim")
+    assert code == 0
+    token_file = env / "token"
+    token_file.write_text(token)
+    code, out = run("get", tracking, "--token-file", str(token_file))
+    assert (code, out) == (77, "")
+    assert "access denied: no-grant" in capsys.readouterr().err
+    code, _ = as_user(monkeypatch, "get", tracking, "--as", "nobody")
+    assert code == 77
+    code, out = run("audit", "access", "--patient", str(PATIENT))
+    assert code == 0
+    assert "denied" in out
+    assert "no-grant" in out
+    code, out = run("audit", "fhir", "--patient", str(PATIENT))
+    assert code == 0
+    assert json.loads(out)["resourceType"] == "Bundle"

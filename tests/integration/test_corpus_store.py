@@ -30,7 +30,7 @@ from phr_share.sharing import (
     segments_of,
 )
 from phr_share.stack import StackInfo
-from tests.conftest import corpus_dir, corpus_files
+from tests.conftest import corpus_dir, corpus_files, owner
 
 FILES = corpus_files()
 RELEASED = {SegmentKind.PHYSICAL_SIGNS, SegmentKind.BODY_MEASURES, SegmentKind.HEALTH_STATUS}
@@ -74,7 +74,7 @@ def test_every_segment_reads_back_byte_identical(
         records = segments_of(svc, patient)
         assert {r.tracking_id for r in records} == set(expected)
         for record in records:
-            assert read_segment(svc, record) == expected[record.tracking_id]
+            assert read_segment(svc, owner(record), record) == expected[record.tracking_id]
 
 
 def test_swift_names_and_metadata_hold_no_identifier(

@@ -35,7 +35,7 @@ from phr_share.sharing import (
     segments_of,
 )
 from phr_share.storage import BlobStore
-from tests.conftest import PATIENT
+from tests.conftest import PATIENT, owner
 
 SAFE = re.compile(r"^[a-z0-9._/=-]+$", re.IGNORECASE)
 
@@ -72,7 +72,7 @@ def test_a_document_round_trips_through_swift(svc: Services, demo_ccd: bytes) ->
     for record in records:
         metadata = svc.private.head(record.container, record.object_name)
         assert all(SAFE.match(v) for v in (record.object_name, *metadata.values()))
-        assert read_segment(svc, record)
+        assert read_segment(svc, owner(record), record)
     assert not ingest_document(svc, demo_ccd, PATIENT).created
     assert sorted(svc.private.list(str(PATIENT))) == sorted(names)
 
@@ -95,9 +95,9 @@ def test_tampered_swift_objects_fail_with_the_integrity_error(
     store.put(fourth.container, fourth.object_name, d.data, {**d.metadata, "key-id": "pk9"})
     for record in (first, second, third, fourth):
         with pytest.raises(IntegrityError, match=r"^a stored object failed its integrity check$"):
-            read_segment(svc, record)
+            read_segment(svc, owner(record), record)
     store.put(second.container, second.object_name, b.data, b.metadata)
-    assert read_segment(svc, second)
+    assert read_segment(svc, owner(second), second)
 
 
 def _stop_after(state_dir: Path, service: str, documents: int) -> tuple[list[int], object]:
@@ -135,7 +135,7 @@ def test_swift_dying_mid_batch_leaves_no_half_document_and_a_retry_completes(
     for patient in patients:
         records = segments_of(svc, patient)
         assert sorted(svc.private.list(str(patient))) == sorted(r.object_name for r in records)
-        assert all(read_segment(svc, r) for r in records)
+        assert all(read_segment(svc, owner(r), r) for r in records)
 
 
 class _DyingAfter:
@@ -190,7 +190,7 @@ def test_erasure_makes_everything_unreadable_and_removes_the_container(
     assert not svc.private.container_exists(str(PATIENT))
     for record in records:
         with pytest.raises(KeyErased):
-            read_segment(svc, record)
+            read_segment(svc, owner(record), record)
 
 
 def test_kms_master_keys_rotate_without_reencrypting(
@@ -207,7 +207,7 @@ def test_kms_master_keys_rotate_without_reencrypting(
     assert len(rotation.versions) == 2
     svc.key_cache.clear()
     assert [svc.private.get(r.container, r.object_name).data for r in records] == before
-    assert all(read_segment(svc, r) for r in records)
+    assert all(read_segment(svc, owner(r), r) for r in records)
     svc.db.dispose()
 
 
@@ -220,5 +220,5 @@ def test_swift_behind_keystone_ingests_and_reads(
     ingest_document(svc, demo_ccd, PATIENT)
     records = segments_of(svc, PATIENT)
     assert records
-    assert all(read_segment(svc, r) for r in records)
+    assert all(read_segment(svc, owner(r), r) for r in records)
     svc.db.dispose()

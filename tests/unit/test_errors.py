@@ -21,7 +21,7 @@ def test_every_error_has_a_status_an_exit_code_and_a_code(name: str) -> None:
     error = getattr(errors, name)
     assert issubclass(error, PhrShareError)
     assert 400 <= error.http_status <= 599
-    assert error.exit_code in {65, 66, 69, 70, 74, 75, 78}
+    assert error.exit_code in {65, 66, 69, 70, 74, 75, 77, 78}
     assert error.code.replace("-", "").isalpha()
 
 

@@ -311,7 +311,7 @@ def test_open_keystore_follows_the_settings(tmp_path: Path, kms_url: str) -> Non
             kms_endpoint_url=kms_url,
             kms_key_alias=f"alias/settings-{uuid.uuid4().hex[:8]}",
             s3_access_key_id="testing",
-            s3_secret_access_key="testing",  # noqa: S106
+            s3_secret_access_key="testing",
         )
     )
     assert isinstance(remote, KmsKeyStore)

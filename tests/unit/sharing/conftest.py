@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from phr_share.consent import ScryptCost
 from phr_share.crypto import LocalKeyStore
 from phr_share.db import Database
 from phr_share.policy import load_routing_policy
@@ -40,5 +41,7 @@ def services(tmp_path: Path, database_url: str) -> Iterator[Services]:
         routing=load_routing_policy(),
         deid_secret=SECRET,
         clock=lambda: datetime(2026, 11, 22, 12, 0, tzinfo=UTC),
+        # The production cost (32 MiB per hash) is exercised in tests/unit/consent.
+        password_cost=ScryptCost(log_n=10),
     )
     db.dispose()

@@ -20,14 +20,14 @@ from phr_share.sharing import (
     segments_of,
     verify_audit,
 )
-from tests.conftest import PATIENT
+from tests.conftest import PATIENT, owner
 
 
 def _busy(svc: Services, demo_ccd: bytes) -> None:
     choose_release(svc, PATIENT, {SegmentKind.LIFESTYLE}, actor="patient:1")
     ingest_document(svc, demo_ccd, PATIENT, actor="patient:1")
     first = segments_of(svc, PATIENT)[1]
-    read_segment(svc, first, actor="doctor:7")
+    read_segment(svc, owner(first), first)
     rotate_master(svc, actor="operator:cli")
 
 
@@ -42,7 +42,7 @@ def test_use_cases_write_ids_and_codes_to_the_log(services: Services, demo_ccd: 
         Action.ROTATE,
         Action.ERASE,
     ]
-    assert [e.actor for e in entries][:3] == ["patient:1", "patient:1", "doctor:7"]
+    assert [e.actor for e in entries][:3] == ["patient:1", "patient:1", f"user:{PATIENT}"]
     assert all(e.outcome is Outcome.OK for e in entries)
     log = " ".join(e.canonical().decode() for e in entries)
     assert "Jordan" not in log
@@ -56,7 +56,7 @@ def test_a_failed_read_is_logged_as_failed(services: Services, demo_ccd: bytes) 
     blob = services.private.get(record.container, record.object_name)
     services.private.put(record.container, record.object_name, blob.data[:-1], blob.metadata)
     with pytest.raises(IntegrityError):
-        read_segment(services, record, actor="doctor:7")
+        read_segment(services, owner(record), record)
     last = list(audit_entries(services))[-1]
     assert (last.action, last.outcome, last.details["error"]) == (
         Action.READ,

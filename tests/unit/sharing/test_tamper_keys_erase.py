@@ -18,7 +18,7 @@ from phr_share.sharing import (
     rotate_master,
     segments_of,
 )
-from tests.conftest import PATIENT
+from tests.conftest import PATIENT, owner
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def _rewrite(svc: Services, record: SegmentRecord, data: bytes, **meta: str) -> 
 
 def _message(svc: Services, record: SegmentRecord) -> str:
     with pytest.raises(IntegrityError) as caught:
-        read_segment(svc, record)
+        read_segment(svc, owner(record), record)
     return str(caught.value)
 
 
@@ -62,7 +62,7 @@ def test_every_kind_of_tampering_fails_with_the_same_opaque_error(
     messages.add(_message(services, first))
 
     services.private.put(first.container, first.object_name, original, pristine.metadata)
-    assert read_segment(services, first)  # restored, it opens again
+    assert read_segment(services, owner(first), first)  # restored, it opens again
     assert messages == {"a stored object failed its integrity check"}
 
 
@@ -73,11 +73,13 @@ def test_an_older_version_replayed_under_a_newer_name_is_refused(
     ingest_document(services, revised, PATIENT)
     header_v1 = find_segment(services, stored[0].tracking_id, version=1)
     header_v2 = find_segment(services, stored[0].tracking_id, version=2)
-    assert read_segment(services, header_v1) != read_segment(services, header_v2)
+    assert read_segment(services, owner(header_v1), header_v1) != read_segment(
+        services, owner(header_v2), header_v2
+    )
     old = services.private.get(header_v1.container, header_v1.object_name)
     services.private.put(header_v2.container, header_v2.object_name, old.data, old.metadata)
     with pytest.raises(IntegrityError):
-        read_segment(services, header_v2)
+        read_segment(services, owner(header_v2), header_v2)
 
 
 def test_rotation_rewraps_patient_keys_without_touching_objects(
@@ -100,7 +102,7 @@ def test_rotation_rewraps_patient_keys_without_touching_objects(
     services.key_cache.clear()
     retire_master(services, old_version)
     assert old_version not in services.keystore.versions()
-    assert all(read_segment(services, r) for r in stored)
+    assert all(read_segment(services, owner(r), r) for r in stored)
 
 
 def test_a_master_version_still_in_use_cannot_be_retired(
@@ -121,7 +123,7 @@ def test_erasure_shreds_keys_and_deletes_the_container(
     assert not services.private.container_exists(str(PATIENT))
     for record in stored:
         with pytest.raises(KeyErased):
-            read_segment(services, record)
+            read_segment(services, owner(record), record)
     with services.db.session() as session:
         assert session.scalars(select(PatientKey.wrapped)).all() == [None]
         assert session.scalars(select(Erasure.objects_deleted)).all() == [len(stored)]

@@ -38,7 +38,7 @@ def test_the_stores_the_settings_describe() -> None:
         s3_endpoint_url="http://127.0.0.1:1",
         s3_bucket="research",
         s3_access_key_id="a",
-        s3_secret_access_key="s",  # noqa: S106 - a dummy  # noqa: S106 - moto takes any
+        s3_secret_access_key="s",
     )
     private = open_private_store(settings)
     public = open_public_store(settings)

@@ -67,7 +67,7 @@ def stubbed() -> Iterator[tuple[S3Store, Stubber]]:
         "research",
         endpoint_url="http://127.0.0.1:1",
         access_key_id="a",
-        secret_access_key="s",  # noqa: S106 - moto takes any
+        secret_access_key="s",
     )
     with Stubber(store.client) as stubber:
         yield store, stubber

@@ -1,0 +1,106 @@
+"""Commands on accounts (``user add|token``) and how commands learn who is asking.
+
+A command that reads a patient's data acts as an account, proven by its password
+(prompted, or one line on standard input) or by an API token in a file: the decision
+point then decides for that account exactly as it would on the web.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from phr_share import sharing
+from phr_share.cli.common import EX_NOINPUT, FileError
+from phr_share.consent import Principal, Role
+from phr_share.settings import Settings
+from phr_share.sharing import Services, open_services
+
+__all__ = ["add_account_commands", "add_login_options", "login"]
+
+if TYPE_CHECKING:
+    Commands = argparse._SubParsersAction[argparse.ArgumentParser]
+
+
+def add_login_options(parser: argparse.ArgumentParser) -> None:
+    """``--as USERNAME`` (password prompted or on stdin) or ``--token-file FILE``."""
+    who = parser.add_mutually_exclusive_group(required=True)
+    who.add_argument("--as", dest="username", metavar="USERNAME", help="act as this account")
+    who.add_argument("--token-file", type=Path, metavar="FILE", help="an API token, in a file")
+
+
+def _secret(prompt: str) -> str:
+    if sys.stdin.isatty():
+        return getpass.getpass(prompt)
+    return sys.stdin.readline().rstrip("\n")
+
+
+def login(svc: Services, args: argparse.Namespace) -> Principal:
+    """The principal the command acts as; raises Unauthenticated."""
+    if args.token_file is not None:
+        try:
+            token = args.token_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise FileError(f"{args.token_file}: cannot read the token file", EX_NOINPUT) from exc
+        return sharing.authenticate_token(svc, token).principal
+    password = _secret(f"password for {args.username}: ")
+    return sharing.authenticate(svc, args.username, password).principal
+
+
+def add_account_commands(commands: Commands) -> None:
+    """Register ``user add`` and ``user token``."""
+    user = commands.add_parser("user", help="create accounts and API tokens")
+    actions = user.add_subparsers(title="actions", required=True, metavar="ACTION")
+
+    add = actions.add_parser("add", help="create an account (password prompted or on stdin)")
+    add.add_argument("username")
+    add.add_argument(
+        "--role", required=True, choices=[r.value for r in Role if r is not Role.SYSTEM]
+    )
+    add.add_argument("--name", default="", help="display name")
+    add.add_argument(
+        "--patient", type=uuid.UUID, help="a patient account's global id (default: a new one)"
+    )
+    add.add_argument("--no-password", action="store_true", help="token access only, no login")
+    add.set_defaults(handler=_add)
+
+    token = actions.add_parser("token", help="issue an API token for an account")
+    token.add_argument("--name", required=True, help="what the token is for")
+    token.add_argument("--days", type=int, default=90, help="lifetime in days (default 90)")
+    add_login_options(token)
+    token.set_defaults(handler=_token)
+
+
+def _add(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    svc = open_services(settings)
+    password = None if args.no_password else _secret("new password: ")
+    account = sharing.create_user(
+        svc,
+        args.username,
+        Role(args.role),
+        display_name=args.name,
+        password=password,
+        patient_id=args.patient,
+    )
+    print(f"account {account.username} ({account.role.value}) id {account.id}", file=out)
+    if account.patient_id is not None:
+        print(f"patient id {account.patient_id}", file=out)
+    return 0
+
+
+def _token(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    svc = open_services(settings)
+    principal = login(svc, args)
+    issued = sharing.issue_token(svc, principal, args.name, ttl=timedelta(days=args.days))
+    print(issued.token, file=out)
+    print(
+        f"token {issued.id} expires {issued.expires_at.isoformat(timespec='seconds')}; "
+        "it is shown only this once",
+        file=sys.stderr,
+    )
+    return 0

@@ -1,0 +1,204 @@
+"""What a decision is made from: who asks, about what, and the patient's consents.
+
+Plain frozen dataclasses, no I/O: the use cases load them from the database, the
+decision point reads them, the tests build them by hand.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from phr_share.models import SegmentKind
+
+__all__ = [
+    "CLINICIANS",
+    "DEFAULT_SENSITIVITY",
+    "BreakGlassTerms",
+    "Decision",
+    "Facts",
+    "GrantStatus",
+    "GrantTerms",
+    "LinkTerms",
+    "Principal",
+    "Purpose",
+    "Reason",
+    "Request",
+    "Role",
+    "Sensitivity",
+]
+
+
+class Role(StrEnum):
+    """What an account is; ``system`` is the release router, never a person."""
+
+    PATIENT = "patient"
+    DOCTOR = "doctor"
+    NURSE = "nurse"
+    RESEARCHER = "researcher"
+    ADMIN = "admin"
+    SYSTEM = "system"
+
+
+CLINICIANS = frozenset({Role.DOCTOR, Role.NURSE})
+
+
+class Purpose(StrEnum):
+    """Why a segment is read; a grant permits one purpose."""
+
+    TREATMENT = "treatment"
+    RESEARCH = "research"
+    EMERGENCY = "emergency"
+
+
+class Sensitivity(StrEnum):
+    """How carefully a kind is guarded.
+
+    ``restricted`` kinds are opened only by a grant or link that names them; ``very
+    restricted`` ones, in addition, never by break-glass.
+    """
+
+    NORMAL = "normal"
+    RESTRICTED = "restricted"
+    VERY_RESTRICTED = "very-restricted"
+
+
+# The defaults a patient's own overrides start from.
+DEFAULT_SENSITIVITY: Mapping[SegmentKind, Sensitivity] = {
+    SegmentKind.PERSONAL: Sensitivity.RESTRICTED,
+    SegmentKind.FAMILY_HISTORY: Sensitivity.RESTRICTED,
+    SegmentKind.PATIENT_NARRATIVE: Sensitivity.VERY_RESTRICTED,
+}
+
+
+class GrantStatus(StrEnum):
+    """A grant's state; a delegated grant is ``pending`` until the patient answers."""
+
+    PENDING = "pending"
+    ACTIVE = "active"
+    REVOKED = "revoked"
+    REFUSED = "refused"
+
+
+class Reason(StrEnum):
+    """Why a decision came out as it did: stable codes for logs, APIs and people."""
+
+    OWNER = "owner"
+    GRANT = "grant"
+    SHARE_LINK = "share-link"
+    BREAK_GLASS = "break-glass"
+    RESEARCH_RELEASE = "research-release"
+    DEID_CONTEXT = "deid-context"
+
+    NO_GRANT = "no-grant"
+    ACCOUNT_DISABLED = "account-disabled"
+    ROLE_NOT_PERMITTED = "role-not-permitted"
+    PURPOSE_MISMATCH = "purpose-mismatch"
+    GRANT_PENDING = "grant-pending"
+    GRANT_REFUSED = "grant-refused"
+    GRANT_REVOKED = "grant-revoked"
+    GRANT_NOT_YET_VALID = "grant-not-yet-valid"
+    GRANT_EXPIRED = "grant-expired"
+    KIND_NOT_GRANTED = "kind-not-granted"
+    KIND_EXCEPTED = "kind-excepted"
+    RESTRICTED_KIND = "restricted-kind-not-named"
+    VERY_RESTRICTED_KIND = "very-restricted-kind"
+    BREAK_GLASS_EXPIRED = "break-glass-expired"
+    LINK_OTHER_GRANTEE = "link-other-grantee"
+    LINK_REVOKED = "link-revoked"
+    LINK_USED = "link-used"
+    LINK_EXPIRED = "link-expired"
+    NOT_RELEASED = "not-released"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who asks: an account id (or ``system:router``), its role, its own patient id if any."""
+
+    id: str
+    role: Role
+    patient_id: uuid.UUID | None = None
+    active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class GrantTerms:
+    """One grant as the decision point sees it; ``kinds`` None is a blanket grant."""
+
+    id: int
+    grantee: str
+    patient_id: uuid.UUID
+    purpose: Purpose
+    kinds: frozenset[SegmentKind] | None
+    valid_from: datetime
+    valid_until: datetime | None = None
+    status: GrantStatus = GrantStatus.ACTIVE
+    except_kinds: frozenset[SegmentKind] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class BreakGlassTerms:
+    """A declared emergency: one clinician, one patient, a time box."""
+
+    id: int
+    clinician: str
+    patient_id: uuid.UUID
+    started: datetime
+    until: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LinkTerms:
+    """A one-visit share link for a named doctor and the kinds the patient chose."""
+
+    id: int
+    doctor: str
+    patient_id: uuid.UUID
+    kinds: frozenset[SegmentKind]
+    expires: datetime
+    used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """Everything about one patient the decision may depend on."""
+
+    patient_id: uuid.UUID
+    grants: tuple[GrantTerms, ...] = ()
+    emergencies: tuple[BreakGlassTerms, ...] = ()
+    overrides: Mapping[SegmentKind, Sensitivity] = field(default_factory=dict)
+    released: frozenset[SegmentKind] = frozenset()
+
+    def sensitivity(self, kind: SegmentKind) -> Sensitivity:
+        """The kind's level for this patient: their override, else the default."""
+        return self.overrides.get(kind, DEFAULT_SENSITIVITY.get(kind, Sensitivity.NORMAL))
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One read to decide: who, whose, which kind, why, when, and through which link."""
+
+    principal: Principal
+    patient_id: uuid.UUID
+    kind: SegmentKind
+    purpose: Purpose
+    at: datetime
+    link: LinkTerms | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Permit or deny, the reason code, and what it rests on (``grant:7``, ``break-glass:3``)."""
+
+    permit: bool
+    reason: Reason
+    basis: str | None = None
+
+    @property
+    def emergency(self) -> bool:
+        """True when only a declared emergency opened the segment (the audit flags it)."""
+        return self.reason is Reason.BREAK_GLASS

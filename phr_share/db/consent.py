@@ -1,0 +1,168 @@
+"""Accounts, care relationships, grants and their history, links, emergencies, notices.
+
+Ids, codes and timestamps; the only free text is an emergency's written reason (kept
+here for the patient and the reviewing admin, never copied into the audit log) and a
+user's display name. Secrets are stored as hashes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from phr_share.db.tables import Base, UtcDateTime
+
+__all__ = [
+    "ApiToken",
+    "CareRelationship",
+    "Emergency",
+    "Grant",
+    "GrantEvent",
+    "Notification",
+    "SensitivityOverride",
+    "ShareLink",
+    "User",
+]
+
+
+class User(Base):
+    """An account; a patient account owns exactly one patient id."""
+
+    __tablename__ = "users"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    username: Mapped[str] = mapped_column(String(128), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    display_name: Mapped[str] = mapped_column(String(128))
+    password_hash: Mapped[str | None] = mapped_column(String(256), default=None)
+    patient_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("patients.id"), unique=True, default=None
+    )
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ApiToken(Base):
+    """A machine-access token: its SHA-256 only, an expiry, and revocation."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+
+
+class CareRelationship(Base):
+    """A clinician caring for a patient: invited or requested, then active, then ended."""
+
+    __tablename__ = "care_relationships"
+    __table_args__ = (Index("ix_care_relationships_pair", "patient_id", "clinician_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"))
+    clinician_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    initiated_by: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+
+
+class Grant(Base):
+    """A consent: grantee, kinds (empty = blanket), exceptions, purpose, validity, status."""
+
+    __tablename__ = "grants"
+    __table_args__ = (Index("ix_grants_patient_grantee", "patient_id", "grantee_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"))
+    grantee_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    # Comma-separated kinds; "*" is a blanket grant (restricted kinds excluded).
+    kinds: Mapped[str] = mapped_column(String(512))
+    except_kinds: Mapped[str] = mapped_column(String(512), default="")
+    valid_from: Mapped[datetime] = mapped_column(UtcDateTime)
+    valid_until: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    status: Mapped[str] = mapped_column(String(16))
+    # Set on a grant a clinician asked for on a partner's behalf: pending until approved.
+    delegated_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class GrantEvent(Base):
+    """One step in a grant's history: what changed, by whom, when."""
+
+    __tablename__ = "grant_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    grant_id: Mapped[int] = mapped_column(ForeignKey("grants.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str] = mapped_column(String(64))
+    event: Mapped[str] = mapped_column(String(16))
+    # The grant's terms after the event, as compact JSON of ids and codes.
+    terms: Mapped[str] = mapped_column(String)
+
+
+class SensitivityOverride(Base):
+    """A patient's own sensitivity level for one kind."""
+
+    __tablename__ = "sensitivity_overrides"
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    level: Mapped[str] = mapped_column(String(16))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ShareLink(Base):
+    """A one-visit link: the token's SHA-256, the named doctor, the kinds, single use."""
+
+    __tablename__ = "share_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)
+    doctor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    kinds: Mapped[str] = mapped_column(String(512))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+
+
+class Emergency(Base):
+    """A break-glass declaration, time-boxed, waiting for an admin's review."""
+
+    __tablename__ = "emergencies"
+    __table_args__ = (Index("ix_emergencies_pair", "patient_id", "clinician_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"))
+    clinician_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(String(2000))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    until: Mapped[datetime] = mapped_column(UtcDateTime)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    reviewed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+    review_outcome: Mapped[str | None] = mapped_column(String(16), default=None)
+
+
+class Notification(Base):
+    """Something a user must see at their next login (a break-glass on their record)."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    topic: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)

@@ -1,0 +1,162 @@
+"""The decision point's database side: load a patient's facts, decide, preview.
+
+Every read goes through :func:`authorize`; :mod:`phr_share.sharing.read` refuses to
+open a segment without a permit from it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from phr_share.audit import Action
+from phr_share.consent import (
+    BreakGlassTerms,
+    Decision,
+    Facts,
+    GrantStatus,
+    GrantTerms,
+    LinkTerms,
+    Principal,
+    Purpose,
+    Request,
+    Role,
+    Sensitivity,
+    decide,
+)
+from phr_share.db import Emergency, Grant, ReleaseChoice, SensitivityOverride, ShareLink
+from phr_share.errors import AccessDenied
+from phr_share.models import SegmentKind
+from phr_share.sharing.audit import record as audit
+from phr_share.sharing.services import Services
+
+__all__ = ["ROUTER", "authorize", "kinds_of", "load_facts", "preview_policy", "terms_of_grant"]
+
+# The release router: reads released segments (and the header to scrub) for research.
+ROUTER = Principal("system:router", Role.SYSTEM)
+
+
+def kinds_of(text: str) -> frozenset[SegmentKind]:
+    """Comma-separated kinds as stored in the database."""
+    return frozenset(SegmentKind(k) for k in text.split(",") if k)
+
+
+def terms_of_grant(row: Grant) -> GrantTerms:
+    """A grant row as the decision point sees it."""
+    return GrantTerms(
+        id=row.id,
+        grantee=f"user:{row.grantee_id}",
+        patient_id=row.patient_id,
+        purpose=Purpose(row.purpose),
+        kinds=None if row.kinds == "*" else kinds_of(row.kinds),
+        valid_from=row.valid_from,
+        valid_until=row.valid_until,
+        status=GrantStatus(row.status),
+        except_kinds=kinds_of(row.except_kinds),
+    )
+
+
+def terms_of_link(row: ShareLink) -> LinkTerms:
+    """A share link row as the decision point sees it."""
+    return LinkTerms(
+        id=row.id,
+        doctor=f"user:{row.doctor_id}",
+        patient_id=row.patient_id,
+        kinds=kinds_of(row.kinds),
+        expires=row.expires_at,
+        used_at=row.used_at,
+        revoked_at=row.revoked_at,
+    )
+
+
+def _grantee(principal: Principal) -> uuid.UUID | None:
+    prefix, _, value = principal.id.partition(":")
+    return uuid.UUID(value) if prefix == "user" else None
+
+
+def load_facts(session: Session, patient_id: uuid.UUID, principal: Principal) -> Facts:
+    """What the decision needs about one patient, narrowed to what concerns ``principal``."""
+    grantee = _grantee(principal)
+    grants: tuple[GrantTerms, ...] = ()
+    emergencies: tuple[BreakGlassTerms, ...] = ()
+    if grantee is not None and principal.role is not Role.PATIENT:
+        grants = tuple(
+            terms_of_grant(row)
+            for row in session.scalars(
+                select(Grant).where(Grant.patient_id == patient_id, Grant.grantee_id == grantee)
+            )
+        )
+        emergencies = tuple(
+            BreakGlassTerms(e.id, principal.id, e.patient_id, e.started_at, e.until)
+            for e in session.scalars(
+                select(Emergency).where(
+                    Emergency.patient_id == patient_id, Emergency.clinician_id == grantee
+                )
+            )
+        )
+    overrides = {
+        SegmentKind(row.kind): Sensitivity(row.level)
+        for row in session.scalars(
+            select(SensitivityOverride).where(SensitivityOverride.patient_id == patient_id)
+        )
+    }
+    released: frozenset[SegmentKind] = frozenset()
+    if principal.role is Role.SYSTEM:
+        released = frozenset(
+            SegmentKind(kind)
+            for kind in session.scalars(
+                select(ReleaseChoice.kind).where(
+                    ReleaseChoice.patient_id == patient_id, ReleaseChoice.withdrawn_at.is_(None)
+                )
+            )
+        )
+    return Facts(patient_id, grants, emergencies, overrides, released)
+
+
+def authorize(
+    session: Session,
+    principal: Principal,
+    patient_id: uuid.UUID,
+    kinds: Iterable[SegmentKind],
+    purpose: Purpose,
+    at: datetime,
+    link: LinkTerms | None = None,
+) -> dict[SegmentKind, Decision]:
+    """The decision for each kind of one patient's data, from facts loaded in ``session``."""
+    facts = load_facts(session, patient_id, principal)
+    return {
+        kind: decide(Request(principal, patient_id, kind, purpose, at, link), facts)
+        for kind in kinds
+    }
+
+
+def preview_policy(
+    svc: Services,
+    patient: Principal,
+    grantee: Principal,
+    purpose: Purpose = Purpose.TREATMENT,
+    at: datetime | None = None,
+) -> dict[SegmentKind, Decision]:
+    """ "Try my policy": what ``grantee`` would be let read of the patient's kinds at ``at``.
+
+    Only the patient themself may ask; raises AccessDenied otherwise.
+    """
+    if patient.role is not Role.PATIENT or patient.patient_id is None or not patient.active:
+        raise AccessDenied("role-not-permitted")
+    when = at or svc.clock()
+    with svc.db.session() as session:
+        decisions = authorize(session, grantee, patient.patient_id, SegmentKind, purpose, when)
+        audit(
+            svc,
+            session,
+            Action.POLICY_PREVIEW,
+            patient.id,
+            patient_id=patient.patient_id,
+            subject=grantee.id,
+            details={"purpose": purpose.value},
+        )
+    return decisions

@@ -1,0 +1,272 @@
+"""Accounts: creating users, logging in with a password, API tokens, disabling.
+
+A caller proves who it is here and gets a :class:`Principal`; everything else takes
+that principal. Failures are one :class:`Unauthenticated` error, whatever went wrong.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from phr_share.audit import Action, Outcome
+from phr_share.consent import (
+    Principal,
+    Role,
+    check_password,
+    hash_password,
+    mint_token,
+    token_digest,
+)
+from phr_share.db import ApiToken, User
+from phr_share.errors import AccessDenied, InvalidInput, InvalidState, NotFound, Unauthenticated
+from phr_share.sharing.audit import record as audit
+from phr_share.sharing.keys import ensure_patient
+from phr_share.sharing.services import Services
+
+__all__ = [
+    "Account",
+    "IssuedToken",
+    "authenticate",
+    "authenticate_token",
+    "create_user",
+    "disable_user",
+    "find_account",
+    "issue_token",
+    "principal_of",
+    "revoke_token",
+]
+
+USERNAME = re.compile(r"[a-z0-9][a-z0-9._@-]{2,63}")
+TOKEN_TTL = timedelta(days=90)
+OPERATOR = "operator:cli"
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A user as the rest of the system sees it (no secrets)."""
+
+    id: uuid.UUID
+    username: str
+    role: Role
+    display_name: str
+    patient_id: uuid.UUID | None
+    active: bool
+
+    @property
+    def principal(self) -> Principal:
+        """The account as the decision point sees it."""
+        return Principal(f"user:{self.id}", self.role, self.patient_id, self.active)
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    """A freshly minted API token: ``token`` is shown once and never stored."""
+
+    id: int
+    token: str
+    expires_at: datetime
+
+
+def _account(row: User) -> Account:
+    return Account(
+        row.id, row.username, Role(row.role), row.display_name, row.patient_id, row.active
+    )
+
+
+def user_id_of(principal: Principal) -> uuid.UUID:
+    """The account id behind a ``user:<uuid>`` principal; raises Unauthenticated otherwise."""
+    prefix, _, value = principal.id.partition(":")
+    if prefix != "user":
+        raise Unauthenticated()
+    return uuid.UUID(value)
+
+
+def create_user(
+    svc: Services,
+    username: str,
+    role: Role,
+    *,
+    display_name: str = "",
+    password: str | None = None,
+    patient_id: uuid.UUID | None = None,
+    actor: str = OPERATOR,
+) -> Account:
+    """A new account; a patient account gets its opaque patient id (given or random).
+
+    Without a password the account can use API tokens but cannot log in. Raises
+    InvalidInput for a bad username or password, InvalidState for a taken username.
+    """
+    username = username.strip().lower()
+    if not USERNAME.fullmatch(username):
+        raise InvalidInput("a username is 3-64 characters: a-z, 0-9, dot, @, dash, underscore")
+    if role is Role.SYSTEM:
+        raise InvalidInput("the system role is not for accounts")
+    if patient_id is not None and role is not Role.PATIENT:
+        raise InvalidInput("only a patient account has a patient id")
+    hashed = None if password is None else hash_password(password, svc.randbytes, svc.password_cost)
+    with svc.db.session() as session:
+        if session.scalar(select(User.id).where(User.username == username)) is not None:
+            raise InvalidState("that username is taken")
+        if role is Role.PATIENT:
+            patient_id = patient_id or svc.new_uuid()
+            ensure_patient(svc, session, patient_id)
+        row = User(
+            id=svc.new_uuid(),
+            username=username,
+            role=role.value,
+            display_name=display_name or username,
+            password_hash=hashed,
+            patient_id=patient_id,
+            active=True,
+            created_at=svc.clock(),
+        )
+        session.add(row)
+        session.flush()
+        audit(
+            svc,
+            session,
+            Action.USER_CREATE,
+            actor,
+            patient_id=patient_id,
+            subject=f"user:{row.id}",
+            details={"role": role.value},
+        )
+        return _account(row)
+
+
+def find_account(
+    svc: Services, *, username: str | None = None, user_id: uuid.UUID | None = None
+) -> Account:
+    """The account with this username or id; raises NotFound."""
+    query = select(User)
+    if username is not None:
+        query = query.where(User.username == username.strip().lower())
+    if user_id is not None:
+        query = query.where(User.id == user_id)
+    with svc.db.session() as session:
+        row = session.scalars(query).first()
+        if row is None or (username is None and user_id is None):
+            raise NotFound("no such account")
+        return _account(row)
+
+
+def principal_of(svc: Services, user_id: uuid.UUID) -> Principal:
+    """The current principal of an account (its active flag as of now)."""
+    return find_account(svc, user_id=user_id).principal
+
+
+def authenticate(svc: Services, username: str, password: str) -> Account:
+    """The account, when the password matches and it is active; else Unauthenticated."""
+    with svc.db.session() as session:
+        row = session.scalars(select(User).where(User.username == username.strip().lower())).first()
+        stored = row.password_hash if row is not None else None
+    # Hash even for an unknown account, so timing does not tell which ones exist.
+    matched = check_password(password, stored or _decoy(svc))
+    ok = row is not None and stored is not None and matched and row.active
+    with svc.db.session() as session:
+        audit(
+            svc,
+            session,
+            Action.LOGIN,
+            f"user:{row.id}" if row is not None else "anonymous",
+            outcome=Outcome.OK if ok else Outcome.DENIED,
+        )
+    if not ok or row is None:
+        raise Unauthenticated()
+    return _account(row)
+
+
+_DECOYS: dict[tuple[int, int, int], str] = {}
+
+
+def _decoy(svc: Services) -> str:
+    cost = svc.password_cost
+    key = (cost.log_n, cost.r, cost.p)
+    if key not in _DECOYS:
+        _DECOYS[key] = hash_password("decoy-password-never-used", svc.randbytes, cost)
+    return _DECOYS[key]
+
+
+def issue_token(
+    svc: Services, principal: Principal, name: str, *, ttl: timedelta = TOKEN_TTL
+) -> IssuedToken:
+    """A new API token for the principal's own account; the token is returned only here."""
+    if not name.strip() or len(name) > 64:
+        raise InvalidInput("a token needs a name of at most 64 characters")
+    if ttl <= timedelta(0) or ttl > timedelta(days=366):
+        raise InvalidInput("a token lives between a moment and a year")
+    user_id = user_id_of(principal)
+    token = mint_token(svc.randbytes)
+    now = svc.clock()
+    with svc.db.session() as session:
+        row = ApiToken(
+            user_id=user_id,
+            name=name.strip(),
+            digest=token_digest(token),
+            created_at=now,
+            expires_at=now + ttl,
+        )
+        session.add(row)
+        session.flush()
+        audit(svc, session, Action.TOKEN_ISSUE, principal.id, subject=f"token:{row.id}")
+        return IssuedToken(row.id, token, row.expires_at)
+
+
+def authenticate_token(svc: Services, token: str) -> Account:
+    """The account behind a live API token; Unauthenticated when unknown, expired or revoked."""
+    now = svc.clock()
+    with svc.db.session() as session:
+        row = session.scalars(
+            select(ApiToken).where(ApiToken.digest == token_digest(token))
+        ).first()
+        if row is None or row.revoked_at is not None or now >= row.expires_at:
+            raise Unauthenticated()
+        user = session.get(User, row.user_id)
+        if user is None or not user.active:
+            raise Unauthenticated()
+        row.last_used_at = now
+        return _account(user)
+
+
+def revoke_token(svc: Services, principal: Principal, token_id: int) -> None:
+    """Revoke one of the principal's tokens (an admin may revoke anyone's); idempotent."""
+    with svc.db.session() as session:
+        row = session.get(ApiToken, token_id)
+        if row is None:
+            raise NotFound("no such token")
+        if principal.role is not Role.ADMIN and f"user:{row.user_id}" != principal.id:
+            raise AccessDenied("not-owner")
+        if row.revoked_at is None:
+            row.revoked_at = svc.clock()
+            audit(svc, session, Action.TOKEN_REVOKE, principal.id, subject=f"token:{row.id}")
+
+
+def disable_user(svc: Services, admin: Principal, user_id: uuid.UUID) -> None:
+    """Switch an account off: no login, no token, every decision denied. Admins only."""
+    require_admin(admin)
+    with svc.db.session() as session:
+        row = session.get(User, user_id)
+        if row is None:
+            raise NotFound("no such account")
+        row.active = False
+        audit(svc, session, Action.USER_DISABLE, admin.id, subject=f"user:{row.id}")
+
+
+def require_admin(principal: Principal) -> None:
+    """Raise AccessDenied unless the principal is an active admin."""
+    if principal.role is not Role.ADMIN or not principal.active:
+        raise AccessDenied("role-not-permitted")
+
+
+def account_row(session: Session, principal: Principal) -> User:
+    """The principal's account row inside a transaction; raises Unauthenticated."""
+    row = session.get(User, user_id_of(principal))
+    if row is None or not row.active:
+        raise Unauthenticated()
+    return row

@@ -1,0 +1,140 @@
+"""Care relationships: a patient invites a clinician, or a clinician asks and the patient accepts.
+
+Ending a relationship revokes the clinician's grants on that patient at once.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+
+from phr_share.audit import Action
+from phr_share.consent import Principal, Role
+from phr_share.db import CareRelationship, User
+from phr_share.errors import AccessDenied, InvalidState, NotFound
+from phr_share.sharing.accounts import user_id_of
+from phr_share.sharing.audit import record as audit
+from phr_share.sharing.grants import revoke_grants_of
+from phr_share.sharing.parties import (
+    ACTIVE,
+    ENDED,
+    INVITED,
+    REQUESTED,
+    clinician_row,
+    patient_of,
+    relationship,
+)
+from phr_share.sharing.services import Services
+
+__all__ = ["accept_care", "end_care", "invite_clinician", "request_care"]
+
+
+def invite_clinician(svc: Services, patient: Principal, clinician_id: uuid.UUID) -> int:
+    """The patient invites a clinician; accepts at once a request that clinician made."""
+    patient_id = patient_of(patient)
+    with svc.db.session() as session:
+        clinician_row(session, clinician_id)
+        row = relationship(session, patient_id, clinician_id)
+        if row is None:
+            row = CareRelationship(
+                patient_id=patient_id,
+                clinician_id=clinician_id,
+                status=INVITED,
+                initiated_by=Role.PATIENT.value,
+                created_at=svc.clock(),
+            )
+            session.add(row)
+        elif row.status == REQUESTED:
+            row.status, row.accepted_at = ACTIVE, svc.clock()
+        session.flush()
+        audit(
+            svc,
+            session,
+            Action.CARE_INVITE,
+            patient.id,
+            patient_id=patient_id,
+            subject=f"care:{row.id}",
+            details={"status": row.status},
+        )
+        return row.id
+
+
+def request_care(svc: Services, clinician: Principal, patient_id: uuid.UUID) -> int:
+    """A clinician asks to care for a patient; the patient accepts or not."""
+    clinician_id = user_id_of(clinician)
+    with svc.db.session() as session:
+        clinician_row(session, clinician_id)
+        if session.scalar(select(User.id).where(User.patient_id == patient_id)) is None:
+            raise NotFound("no such patient")
+        row = relationship(session, patient_id, clinician_id)
+        if row is None:
+            row = CareRelationship(
+                patient_id=patient_id,
+                clinician_id=clinician_id,
+                status=REQUESTED,
+                initiated_by=clinician.role.value,
+                created_at=svc.clock(),
+            )
+            session.add(row)
+        elif row.status == INVITED:
+            row.status, row.accepted_at = ACTIVE, svc.clock()
+        session.flush()
+        audit(
+            svc,
+            session,
+            Action.CARE_REQUEST,
+            clinician.id,
+            patient_id=patient_id,
+            subject=f"care:{row.id}",
+            details={"status": row.status},
+        )
+        return row.id
+
+
+def accept_care(svc: Services, principal: Principal, relationship_id: int) -> None:
+    """The other side accepts: the clinician an invitation, the patient a request."""
+    with svc.db.session() as session:
+        row = session.get(CareRelationship, relationship_id)
+        if row is None:
+            raise NotFound("no such care relationship")
+        if row.status == INVITED:
+            allowed = principal.id == f"user:{row.clinician_id}"
+        elif row.status == REQUESTED:
+            allowed = principal.role is Role.PATIENT and principal.patient_id == row.patient_id
+        else:
+            raise InvalidState(f"the care relationship is {row.status}")
+        if not allowed or not principal.active:
+            raise AccessDenied("not-a-party")
+        row.status, row.accepted_at = ACTIVE, svc.clock()
+        audit(
+            svc,
+            session,
+            Action.CARE_ACCEPT,
+            principal.id,
+            patient_id=row.patient_id,
+            subject=f"care:{row.id}",
+        )
+
+
+def end_care(svc: Services, principal: Principal, relationship_id: int) -> None:
+    """Either side ends the relationship; the clinician's grants on the patient are revoked."""
+    with svc.db.session() as session:
+        row = session.get(CareRelationship, relationship_id)
+        if row is None:
+            raise NotFound("no such care relationship")
+        is_patient = principal.role is Role.PATIENT and principal.patient_id == row.patient_id
+        if not (is_patient or principal.id == f"user:{row.clinician_id}"):
+            raise AccessDenied("not-a-party")
+        if row.status == ENDED:
+            return
+        row.status, row.ended_at = ENDED, svc.clock()
+        audit(
+            svc,
+            session,
+            Action.CARE_END,
+            principal.id,
+            patient_id=row.patient_id,
+            subject=f"care:{row.id}",
+        )
+        revoke_grants_of(svc, session, principal, row.patient_id, row.clinician_id)

@@ -1,0 +1,188 @@
+"""Break-glass: a clinician without a grant declares an emergency with a written reason.
+
+Access opens for a time box (4 hours by default) to every kind but the very restricted
+ones; each read under it is flagged in the audit log; the patient is notified; the
+declaration waits in the admins' review queue until someone reviews it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from phr_share.audit import Action
+from phr_share.consent import CLINICIANS, Principal
+from phr_share.db import Emergency, Notification, User
+from phr_share.errors import AccessDenied, InvalidInput, InvalidState, NotFound
+from phr_share.sharing.accounts import require_admin, user_id_of
+from phr_share.sharing.audit import record as audit
+from phr_share.sharing.services import Services
+
+__all__ = [
+    "EmergencyAccess",
+    "Notice",
+    "declare_emergency",
+    "emergencies_of",
+    "notifications",
+    "review_emergency",
+    "review_queue",
+]
+
+EMERGENCY_TTL = timedelta(hours=4)
+REVIEW_OUTCOMES = frozenset({"justified", "unjustified"})
+
+
+@dataclass(frozen=True, slots=True)
+class EmergencyAccess:
+    """A break-glass declaration as the patient and the reviewing admin see it."""
+
+    id: int
+    patient_id: uuid.UUID
+    clinician: str
+    reason: str
+    started_at: datetime
+    until: datetime
+    reviewed_at: datetime | None
+    review_outcome: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A notification: what happened (topic), about what (subject id), when, seen or not."""
+
+    id: int
+    topic: str
+    subject: str
+    created_at: datetime
+    seen_at: datetime | None
+
+
+def _view(row: Emergency) -> EmergencyAccess:
+    return EmergencyAccess(
+        row.id,
+        row.patient_id,
+        f"user:{row.clinician_id}",
+        row.reason,
+        row.started_at,
+        row.until,
+        row.reviewed_at,
+        row.review_outcome,
+    )
+
+
+def declare_emergency(
+    svc: Services,
+    clinician: Principal,
+    patient_id: uuid.UUID,
+    reason: str,
+    *,
+    duration: timedelta = EMERGENCY_TTL,
+) -> EmergencyAccess:
+    """Open emergency access for ``duration``; raises InvalidInput without a real reason."""
+    if clinician.role not in CLINICIANS or not clinician.active:
+        raise AccessDenied("role-not-permitted")
+    reason = reason.strip()
+    if not 10 <= len(reason) <= 2000:
+        raise InvalidInput("an emergency needs a written reason of 10 to 2000 characters")
+    if not timedelta(0) < duration <= timedelta(hours=24):
+        raise InvalidInput("emergency access lasts between a moment and 24 hours")
+    now = svc.clock()
+    with svc.db.session() as session:
+        owners = session.scalars(select(User.id).where(User.patient_id == patient_id)).all()
+        if not owners:
+            raise NotFound("no such patient")
+        row = Emergency(
+            patient_id=patient_id,
+            clinician_id=user_id_of(clinician),
+            reason=reason,
+            started_at=now,
+            until=now + duration,
+        )
+        session.add(row)
+        session.flush()
+        for owner in owners:
+            session.add(
+                Notification(
+                    user_id=owner,
+                    topic="break-glass",
+                    subject=f"emergency:{row.id}",
+                    created_at=now,
+                )
+            )
+        # The reason stays in its table; the log holds ids and codes only.
+        audit(
+            svc,
+            session,
+            Action.EMERGENCY_DECLARE,
+            clinician.id,
+            patient_id=patient_id,
+            subject=f"emergency:{row.id}",
+            details={"emergency": 1, "until": row.until.isoformat()},
+        )
+        return _view(row)
+
+
+def emergencies_of(svc: Services, patient_id: uuid.UUID) -> list[EmergencyAccess]:
+    """Every emergency declared on a patient's record, newest first."""
+    with svc.db.session() as session:
+        rows = session.scalars(
+            select(Emergency)
+            .where(Emergency.patient_id == patient_id)
+            .order_by(Emergency.id.desc())
+        )
+        return [_view(row) for row in rows]
+
+
+def notifications(svc: Services, user: Principal, *, mark_seen: bool = False) -> list[Notice]:
+    """The user's notifications, unseen first; ``mark_seen`` marks them seen (at login)."""
+    with svc.db.session() as session:
+        rows = session.scalars(
+            select(Notification)
+            .where(Notification.user_id == user_id_of(user))
+            .order_by(Notification.seen_at.is_not(None), Notification.id.desc())
+        ).all()
+        notices = [Notice(r.id, r.topic, r.subject, r.created_at, r.seen_at) for r in rows]
+        if mark_seen:
+            for row in rows:
+                row.seen_at = row.seen_at or svc.clock()
+        return notices
+
+
+def review_queue(svc: Services, admin: Principal) -> list[EmergencyAccess]:
+    """Declarations not yet reviewed, oldest first. Admins only."""
+    require_admin(admin)
+    with svc.db.session() as session:
+        rows = session.scalars(
+            select(Emergency).where(Emergency.reviewed_at.is_(None)).order_by(Emergency.id)
+        )
+        return [_view(row) for row in rows]
+
+
+def review_emergency(svc: Services, admin: Principal, emergency_id: int, outcome: str) -> None:
+    """An admin records a review (``justified`` or ``unjustified``); it leaves the queue."""
+    require_admin(admin)
+    if outcome not in REVIEW_OUTCOMES:
+        raise InvalidInput("a review is 'justified' or 'unjustified'")
+    with svc.db.session() as session:
+        row = session.get(Emergency, emergency_id)
+        if row is None:
+            raise NotFound("no such emergency")
+        if row.reviewed_at is not None:
+            raise InvalidState("that emergency was already reviewed")
+        row.reviewed_at, row.reviewed_by, row.review_outcome = (
+            svc.clock(),
+            user_id_of(admin),
+            outcome,
+        )
+        audit(
+            svc,
+            session,
+            Action.EMERGENCY_REVIEW,
+            admin.id,
+            patient_id=row.patient_id,
+            subject=f"emergency:{row.id}",
+            details={"outcome": outcome},
+        )

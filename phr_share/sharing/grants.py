@@ -1,0 +1,380 @@
+"""Grants with their history, delegation to a partner clinician, sensitivity overrides.
+
+Only the patient consents: they create, change and revoke grants and approve a partner
+a clinician asks in. Every change is kept in the grant's history and in the audit log.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from phr_share.audit import Action
+from phr_share.consent import (
+    CLINICIANS,
+    GrantStatus,
+    GrantTerms,
+    Principal,
+    Purpose,
+    Request,
+    Sensitivity,
+    decide,
+)
+from phr_share.db import CareRelationship, Grant, GrantEvent, SensitivityOverride
+from phr_share.errors import AccessDenied, InvalidInput, InvalidState, NotFound
+from phr_share.models import SegmentKind
+from phr_share.sharing.access import load_facts, terms_of_grant
+from phr_share.sharing.accounts import user_id_of
+from phr_share.sharing.audit import record as audit
+from phr_share.sharing.parties import ACTIVE, clinician_row, patient_of, relationship
+from phr_share.sharing.services import Services
+
+__all__ = [
+    "GrantEntry",
+    "GrantHistory",
+    "answer_delegation",
+    "ask_partner",
+    "change_grant",
+    "grant_access",
+    "grants_of",
+    "revoke_grant",
+    "revoke_grants_of",
+    "set_sensitivity",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class GrantEntry:
+    """One step of a grant's history."""
+
+    at: datetime
+    actor: str
+    event: str
+
+
+@dataclass(frozen=True, slots=True)
+class GrantHistory:
+    """A grant's current terms, when it was made, who asked for it, and its history."""
+
+    terms: GrantTerms
+    created_at: datetime
+    delegated_by: str | None
+    history: tuple[GrantEntry, ...]
+
+
+def _kinds_text(kinds: Collection[SegmentKind] | None) -> str:
+    if kinds is None:
+        return "*"
+    if not kinds:
+        raise InvalidInput("a grant names at least one kind (or none, for a blanket grant)")
+    return ",".join(sorted(k.value for k in kinds))
+
+
+def _history(svc: Services, session: Session, grant: Grant, actor: str, event: str) -> None:
+    session.flush()
+    terms = {
+        "status": grant.status,
+        "kinds": grant.kinds,
+        "except": grant.except_kinds,
+        "purpose": grant.purpose,
+        "from": grant.valid_from.isoformat(),
+        "until": None if grant.valid_until is None else grant.valid_until.isoformat(),
+    }
+    session.add(
+        GrantEvent(
+            grant_id=grant.id,
+            at=svc.clock(),
+            actor=actor,
+            event=event,
+            terms=json.dumps(terms, sort_keys=True),
+        )
+    )
+
+
+def _check_period(valid_from: datetime, valid_until: datetime | None) -> None:
+    if valid_until is not None and valid_until <= valid_from:
+        raise InvalidInput("a grant must end after it starts")
+
+
+def grant_access(
+    svc: Services,
+    patient: Principal,
+    grantee_id: uuid.UUID,
+    kinds: Collection[SegmentKind] | None,
+    *,
+    purpose: Purpose = Purpose.TREATMENT,
+    valid_from: datetime | None = None,
+    valid_until: datetime | None = None,
+    except_kinds: Collection[SegmentKind] = (),
+) -> int:
+    """The patient grants a clinician in their care access to kinds (None: a blanket grant).
+
+    A blanket grant never opens restricted kinds; name them to share them. Raises
+    InvalidState when the clinician is not (yet) in the patient's care.
+    """
+    patient_id = patient_of(patient)
+    if purpose is Purpose.RESEARCH:
+        raise InvalidInput("research use is consented by releasing kinds, not by a grant")
+    start = valid_from or svc.clock()
+    _check_period(start, valid_until)
+    with svc.db.session() as session:
+        clinician_row(session, grantee_id)
+        care = relationship(session, patient_id, grantee_id)
+        if care is None or care.status != ACTIVE:
+            raise InvalidState("a grant needs an accepted care relationship first")
+        grant = Grant(
+            patient_id=patient_id,
+            grantee_id=grantee_id,
+            purpose=purpose.value,
+            kinds=_kinds_text(kinds),
+            except_kinds=",".join(sorted(k.value for k in except_kinds)),
+            valid_from=start,
+            valid_until=valid_until,
+            status=GrantStatus.ACTIVE.value,
+            created_at=svc.clock(),
+        )
+        session.add(grant)
+        _history(svc, session, grant, patient.id, "created")
+        audit(
+            svc,
+            session,
+            Action.GRANT_CREATE,
+            patient.id,
+            patient_id=patient_id,
+            subject=f"grant:{grant.id}",
+            details=_grant_details(grant),
+        )
+        return grant.id
+
+
+def _grant_details(grant: Grant) -> dict[str, str | int]:
+    return {
+        "grantee": f"user:{grant.grantee_id}",
+        "kinds": grant.kinds,
+        "except": grant.except_kinds,
+        "purpose": grant.purpose,
+        "status": grant.status,
+    }
+
+
+def _owned_grant(session: Session, patient: Principal, grant_id: int) -> Grant:
+    patient_id = patient_of(patient)
+    grant = session.get(Grant, grant_id)
+    if grant is None or grant.patient_id != patient_id:
+        raise NotFound("no such grant")
+    return grant
+
+
+def change_grant(
+    svc: Services,
+    patient: Principal,
+    grant_id: int,
+    *,
+    kinds: Collection[SegmentKind] | None = None,
+    except_kinds: Collection[SegmentKind] | None = None,
+    valid_until: datetime | None = None,
+) -> None:
+    """The patient narrows, widens or extends an active grant; the change is kept in history."""
+    with svc.db.session() as session:
+        grant = _owned_grant(session, patient, grant_id)
+        if grant.status != GrantStatus.ACTIVE.value:
+            raise InvalidState(f"the grant is {grant.status}")
+        if kinds is not None:
+            grant.kinds = _kinds_text(kinds)
+        if except_kinds is not None:
+            grant.except_kinds = ",".join(sorted(k.value for k in except_kinds))
+        if valid_until is not None:
+            _check_period(grant.valid_from, valid_until)
+            grant.valid_until = valid_until
+        _history(svc, session, grant, patient.id, "changed")
+        audit(
+            svc,
+            session,
+            Action.GRANT_CHANGE,
+            patient.id,
+            patient_id=grant.patient_id,
+            subject=f"grant:{grant.id}",
+            details=_grant_details(grant),
+        )
+
+
+def _set_status(
+    svc: Services,
+    session: Session,
+    principal: Principal,
+    grant: Grant,
+    status: GrantStatus,
+    action: Action,
+) -> None:
+    grant.status = status.value
+    _history(svc, session, grant, principal.id, status.value)
+    audit(
+        svc,
+        session,
+        action,
+        principal.id,
+        patient_id=grant.patient_id,
+        subject=f"grant:{grant.id}",
+        details=_grant_details(grant),
+    )
+
+
+def revoke_grant(svc: Services, patient: Principal, grant_id: int) -> None:
+    """The patient revokes a grant; idempotent. Takes effect on the very next decision."""
+    with svc.db.session() as session:
+        grant = _owned_grant(session, patient, grant_id)
+        if grant.status in {GrantStatus.ACTIVE.value, GrantStatus.PENDING.value}:
+            _set_status(svc, session, patient, grant, GrantStatus.REVOKED, Action.GRANT_REVOKE)
+
+
+def ask_partner(
+    svc: Services,
+    clinician: Principal,
+    partner_id: uuid.UUID,
+    patient_id: uuid.UUID,
+    kinds: Collection[SegmentKind],
+    *,
+    valid_until: datetime | None = None,
+) -> int:
+    """A clinician asks a partner in for kinds they can read themself; pending until approved."""
+    if clinician.role not in CLINICIANS:
+        raise AccessDenied("role-not-permitted")
+    now = svc.clock()
+    with svc.db.session() as session:
+        partner = clinician_row(session, partner_id)
+        facts = load_facts(session, patient_id, clinician)
+        for kind in kinds:
+            asked = Request(clinician, patient_id, kind, Purpose.TREATMENT, now)
+            if not decide(asked, facts).permit:
+                raise AccessDenied(
+                    "kind-not-granted", "a clinician can only pass on what they may read"
+                )
+        grant = Grant(
+            patient_id=patient_id,
+            grantee_id=partner.id,
+            purpose=Purpose.TREATMENT.value,
+            kinds=_kinds_text(kinds),
+            except_kinds="",
+            valid_from=now,
+            valid_until=valid_until,
+            status=GrantStatus.PENDING.value,
+            delegated_by=user_id_of(clinician),
+            created_at=now,
+        )
+        session.add(grant)
+        _history(svc, session, grant, clinician.id, "requested")
+        audit(
+            svc,
+            session,
+            Action.DELEGATION_REQUEST,
+            clinician.id,
+            patient_id=patient_id,
+            subject=f"grant:{grant.id}",
+            details=_grant_details(grant),
+        )
+        return grant.id
+
+
+def answer_delegation(svc: Services, patient: Principal, grant_id: int, approve: bool) -> None:
+    """The patient approves (the partner joins their care) or refuses a delegation."""
+    with svc.db.session() as session:
+        grant = _owned_grant(session, patient, grant_id)
+        if grant.status != GrantStatus.PENDING.value:
+            raise InvalidState(f"the delegation is {grant.status}")
+        if not approve:
+            _set_status(svc, session, patient, grant, GrantStatus.REFUSED, Action.DELEGATION_REFUSE)
+            return
+        if relationship(session, grant.patient_id, grant.grantee_id) is None:
+            session.add(
+                CareRelationship(
+                    patient_id=grant.patient_id,
+                    clinician_id=grant.grantee_id,
+                    status=ACTIVE,
+                    initiated_by="delegation",
+                    created_at=svc.clock(),
+                    accepted_at=svc.clock(),
+                )
+            )
+        else:
+            care = relationship(session, grant.patient_id, grant.grantee_id)
+            if care is not None and care.status != ACTIVE:
+                care.status, care.accepted_at = ACTIVE, svc.clock()
+        _set_status(svc, session, patient, grant, GrantStatus.ACTIVE, Action.DELEGATION_APPROVE)
+
+
+def grants_of(svc: Services, patient_id: uuid.UUID) -> list[GrantHistory]:
+    """Every grant of a patient, with its history, oldest first."""
+    with svc.db.session() as session:
+        grants = session.scalars(
+            select(Grant).where(Grant.patient_id == patient_id).order_by(Grant.id)
+        ).all()
+        events = session.scalars(
+            select(GrantEvent)
+            .where(GrantEvent.grant_id.in_([g.id for g in grants]))
+            .order_by(GrantEvent.id)
+        ).all()
+        return [
+            GrantHistory(
+                terms_of_grant(g),
+                g.created_at,
+                None if g.delegated_by is None else f"user:{g.delegated_by}",
+                tuple(GrantEntry(e.at, e.actor, e.event) for e in events if e.grant_id == g.id),
+            )
+            for g in grants
+        ]
+
+
+def set_sensitivity(
+    svc: Services, patient: Principal, kind: SegmentKind, level: Sensitivity | None
+) -> None:
+    """The patient's own level for a kind; None goes back to the default."""
+    patient_id = patient_of(patient)
+    with svc.db.session() as session:
+        row = session.get(SensitivityOverride, (patient_id, kind.value))
+        if level is None:
+            if row is not None:
+                session.delete(row)
+        elif row is None:
+            session.add(
+                SensitivityOverride(
+                    patient_id=patient_id,
+                    kind=kind.value,
+                    level=level.value,
+                    changed_at=svc.clock(),
+                )
+            )
+        else:
+            row.level, row.changed_at = level.value, svc.clock()
+        audit(
+            svc,
+            session,
+            Action.SENSITIVITY_CHANGE,
+            patient.id,
+            patient_id=patient_id,
+            details={"kind": kind.value, "level": "default" if level is None else level.value},
+        )
+
+
+def revoke_grants_of(
+    svc: Services,
+    session: Session,
+    principal: Principal,
+    patient_id: uuid.UUID,
+    clinician_id: uuid.UUID,
+) -> None:
+    """Revoke every live or pending grant of a clinician on a patient, in ``session``."""
+    grants = session.scalars(
+        select(Grant).where(
+            Grant.patient_id == patient_id,
+            Grant.grantee_id == clinician_id,
+            Grant.status.in_([GrantStatus.ACTIVE.value, GrantStatus.PENDING.value]),
+        )
+    )
+    for grant in grants:
+        _set_status(svc, session, principal, grant, GrantStatus.REVOKED, Action.GRANT_REVOKE)

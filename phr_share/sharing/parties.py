@@ -1,0 +1,46 @@
+"""Who may stand where in consent: the patient themself, clinicians, care relationships."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from phr_share.consent import CLINICIANS, Principal, Role
+from phr_share.db import CareRelationship, User
+from phr_share.errors import AccessDenied, InvalidInput, NotFound
+
+__all__ = ["ACTIVE", "ENDED", "INVITED", "REQUESTED", "clinician_row", "patient_of", "relationship"]
+
+INVITED, REQUESTED, ACTIVE, ENDED = "invited", "requested", "active", "ended"
+
+
+def patient_of(principal: Principal) -> uuid.UUID:
+    """The patient id of an active patient principal; raises AccessDenied for anyone else."""
+    if principal.role is not Role.PATIENT or principal.patient_id is None or not principal.active:
+        raise AccessDenied("role-not-permitted")
+    return principal.patient_id
+
+
+def clinician_row(session: Session, user_id: uuid.UUID) -> User:
+    """An active doctor's or nurse's account row; raises NotFound or InvalidInput."""
+    row = session.get(User, user_id)
+    if row is None or not row.active:
+        raise NotFound("no such account")
+    if Role(row.role) not in CLINICIANS:
+        raise InvalidInput("only a doctor or a nurse can be in a patient's care")
+    return row
+
+
+def relationship(
+    session: Session, patient_id: uuid.UUID, clinician_id: uuid.UUID
+) -> CareRelationship | None:
+    """The open (not ended) care relationship between a patient and a clinician."""
+    return session.scalars(
+        select(CareRelationship).where(
+            CareRelationship.patient_id == patient_id,
+            CareRelationship.clinician_id == clinician_id,
+            CareRelationship.status != ENDED,
+        )
+    ).first()

@@ -1,0 +1,107 @@
+"""Accounts over the real database: login, API tokens, disabling."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from phr_share.audit import Action, Outcome
+from phr_share.consent import Role
+from phr_share.db import ApiToken, User
+from phr_share.errors import AccessDenied, InvalidInput, InvalidState, Unauthenticated
+from phr_share.sharing import (
+    Services,
+    audit_entries,
+    authenticate,
+    authenticate_token,
+    create_user,
+    disable_user,
+    issue_token,
+    principal_of,
+    revoke_token,
+)
+
+PASSWORD = "correct horse battery"
+
+
+def test_login_with_a_password(services: Services) -> None:
+    account = create_user(services, "Jordan", Role.PATIENT, password=PASSWORD)
+    assert account.username == "jordan"
+    assert account.patient_id is not None
+    assert authenticate(services, "JORDAN", PASSWORD).id == account.id
+    for user, password in [("jordan", "wrong password!"), ("nobody", PASSWORD)]:
+        with pytest.raises(Unauthenticated) as refused:
+            authenticate(services, user, password)
+        assert refused.value.message == "the credentials were not accepted"
+    with services.db.session() as session:
+        stored = session.scalars(select(User.password_hash)).one()
+    assert stored is not None
+    assert stored.startswith("scrypt$")
+    assert PASSWORD not in stored
+    logins = [e for e in audit_entries(services) if e.action is Action.LOGIN]
+    assert [e.outcome for e in logins] == [Outcome.OK, Outcome.DENIED, Outcome.DENIED]
+    assert logins[-1].actor == "anonymous"
+
+
+def test_an_account_without_password_cannot_log_in(services: Services) -> None:
+    create_user(services, "dr.kim", Role.DOCTOR)
+    with pytest.raises(Unauthenticated):
+        authenticate(services, "dr.kim", "")
+
+
+@pytest.mark.parametrize(
+    ("username", "role", "error"),
+    [
+        ("x", Role.DOCTOR, InvalidInput),
+        ("Has Space", Role.DOCTOR, InvalidInput),
+        ("router", Role.SYSTEM, InvalidInput),
+        ("taken", Role.DOCTOR, InvalidState),
+    ],
+)
+def test_bad_accounts_are_refused(
+    services: Services, username: str, role: Role, error: type[Exception]
+) -> None:
+    create_user(services, "taken", Role.NURSE)
+    with pytest.raises(error):
+        create_user(services, username, role)
+
+
+def test_api_tokens_expire_and_revoke(services: Services) -> None:
+    account = create_user(services, "lab", Role.RESEARCHER)
+    issued = issue_token(services, account.principal, "pipeline", ttl=timedelta(days=1))
+    assert authenticate_token(services, issued.token).id == account.id
+    with services.db.session() as session:
+        row = session.scalars(select(ApiToken)).one()
+        assert row.digest != issued.token
+        assert row.last_used_at is not None
+    now = services.clock()
+    services.clock = lambda: now + timedelta(days=1)
+    with pytest.raises(Unauthenticated):
+        authenticate_token(services, issued.token)
+    services.clock = lambda: now
+    other = create_user(services, "other", Role.RESEARCHER)
+    with pytest.raises(AccessDenied):
+        revoke_token(services, other.principal, issued.id)
+    revoke_token(services, account.principal, issued.id)
+    with pytest.raises(Unauthenticated):
+        authenticate_token(services, issued.token)
+    with pytest.raises(Unauthenticated):
+        authenticate_token(services, "phr_not-a-token")
+    with pytest.raises(InvalidInput):
+        issue_token(services, account.principal, "too long", ttl=timedelta(days=400))
+
+
+def test_a_disabled_account_loses_login_tokens_and_decisions(services: Services) -> None:
+    doctor = create_user(services, "dr.kim", Role.DOCTOR, password=PASSWORD)
+    admin = create_user(services, "admin", Role.ADMIN)
+    issued = issue_token(services, doctor.principal, "laptop")
+    with pytest.raises(AccessDenied):
+        disable_user(services, doctor.principal, admin.id)
+    disable_user(services, admin.principal, doctor.id)
+    with pytest.raises(Unauthenticated):
+        authenticate(services, "dr.kim", PASSWORD)
+    with pytest.raises(Unauthenticated):
+        authenticate_token(services, issued.token)
+    assert not principal_of(services, doctor.id).active

@@ -1,0 +1,146 @@
+"""No path reads a segment without the decision point.
+
+Two nets: the source is searched for every way to fetch or decrypt a private object
+(there must be exactly one, behind ``read_segment``'s decision), and every public read
+entry point is run with a decision point that denies everything: nothing may be fetched.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import phr_share
+from phr_share.consent import Decision, Reason, Request, Role
+from phr_share.consent.model import Facts
+from phr_share.errors import AccessDenied
+from phr_share.models import SegmentKind as K
+from phr_share.sharing import (
+    ROUTER,
+    Services,
+    accept_care,
+    choose_release,
+    create_share_link,
+    create_user,
+    current_segments,
+    grant_access,
+    ingest_document,
+    invite_clinician,
+    open_share_link,
+    read_segment,
+    readable_segments,
+    run_release,
+)
+from phr_share.storage import MemoryStore
+from tests.conftest import PATIENT
+
+PACKAGE = Path(phr_share.__file__).parent
+
+
+def _functions(tree: ast.AST) -> Iterator[tuple[str, ast.AST]]:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            yield node.name, node
+
+
+def _fetches(func: ast.AST) -> list[str]:
+    """Calls that fetch a private object or open a sealed one."""
+    found = []
+    for node in ast.walk(func):
+        if not isinstance(node, ast.Call):
+            continue
+        target = node.func
+        if isinstance(target, ast.Name) and target.id == "open_sealed":
+            found.append("open_sealed")
+        if (
+            isinstance(target, ast.Attribute)
+            and target.attr in {"get", "get_object", "head"}
+            and isinstance(target.value, ast.Attribute)
+            and target.value.attr == "private"
+        ):
+            found.append(f"private.{target.attr}")
+    return found
+
+
+def test_exactly_one_function_fetches_or_decrypts_segments() -> None:
+    fetching = {}
+    for path in PACKAGE.rglob("*.py"):
+        if path.parts[-2] in {"crypto", "storage"}:
+            continue  # where the primitives are defined, not used
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for name, func in _functions(tree):
+            if _fetches(func):
+                fetching[f"{path.relative_to(PACKAGE)}:{name}"] = _fetches(func)
+    assert fetching == {"sharing/read.py:_open": ["private.get", "open_sealed"]}
+
+
+def test_only_read_segment_calls_open_and_only_after_deciding() -> None:
+    callers = []
+    for path in PACKAGE.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for name, func in _functions(tree):
+            found = [
+                (n.lineno, n.col_offset, n.func.id)
+                for n in ast.walk(func)
+                if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+            ]
+            calls = [call for _, _, call in sorted(found)]  # in source order
+            if "_open" in calls:
+                callers.append((path.name, name, calls.index("authorize") < calls.index("_open")))
+    assert callers == [("read.py", "read_segment", True)]
+
+
+class CountingStore(MemoryStore):
+    """Counts every object fetched."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gets = 0
+
+    def get(self, container: str, name: str):  # type: ignore[no-untyped-def]
+        self.gets += 1
+        return super().get(container, name)
+
+
+def test_every_read_entry_point_asks_the_decision_point(
+    services: Services, demo_ccd: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = CountingStore()
+    services.private = store
+    ingest_document(services, demo_ccd, PATIENT)
+    patient = create_user(services, "jordan", Role.PATIENT, patient_id=PATIENT)
+    doctor = create_user(services, "dr.kim", Role.DOCTOR)
+    accept_care(
+        services, doctor.principal, invite_clinician(services, patient.principal, doctor.id)
+    )
+    grant_access(services, patient.principal, doctor.id, None)
+    choose_release(services, PATIENT, {K.PHYSICAL_SIGNS})
+    link = create_share_link(services, patient.principal, doctor.id, {K.LIFESTYLE})
+    records = current_segments(services, PATIENT)
+
+    asked: list[Request] = []
+
+    def deny(request: Request, facts: Facts) -> Decision:
+        asked.append(request)
+        return Decision(False, Reason.NO_GRANT)
+
+    for module in ("access", "links", "grants"):
+        monkeypatch.setattr(f"phr_share.sharing.{module}.decide", deny)
+
+    entry_points = {
+        "read_segment (owner)": lambda: read_segment(services, patient.principal, records[0]),
+        "read_segment (doctor)": lambda: read_segment(services, doctor.principal, records[0]),
+        "read_segment (router)": lambda: read_segment(services, ROUTER, records[0]),
+        "open_share_link": lambda: open_share_link(services, doctor.principal, link.token),
+    }
+    for name, call in entry_points.items():
+        before = len(asked)
+        with pytest.raises(AccessDenied):
+            call()
+        assert len(asked) > before, name
+    assert readable_segments(services, doctor.principal, PATIENT) == []
+    assert run_release(services, k=1).segments_published == 0
+    assert store.gets == 0
