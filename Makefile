@@ -12,24 +12,26 @@ KSTAMP := $(KVENV)/.installed-$(shell cksum deploy/keystone/requirements.txt | c
 VAR    ?= var
 # `make test` runs the database tests a second time on this PostgreSQL, when reachable.
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+# The chart library the pages serve from their own origin (npm, pinned by package-lock).
+CHARTJS := phr_share/web/static/vendor/chart.umd.min.js
+# The browser the end-to-end tests drive (Debian's; Playwright never downloads one).
+CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run stop test lint typecheck unit postgres keystone bench clean
+.PHONY: run stop test lint typecheck unit postgres keystone bench clean web-assets
 
-run: $(STAMP)
+run: $(STAMP) $(CHARTJS)
 	@$(BIN)/phr-share stack up
 	@$(BIN)/python deploy/demo/seed.py
 	@echo
-	@echo "The local stack is running (state in $(VAR)/). Try:"
-	@echo "  $(BIN)/phr-share segments --patient 2f1f5c1e-8a7b-4c1e-9a51-6c0f2b7d9e10"
-	@echo "  $(BIN)/phr-share get TRACKING_ID --as dr.kim     (password: demo-dr.kim-password)"
-	@echo "  $(BIN)/phr-share audit access --patient 2f1f5c1e-8a7b-4c1e-9a51-6c0f2b7d9e10"
-	@echo "  $(BIN)/phr-share stack status"
-	@echo "Stop it with: make stop"
+	@echo "The local stack is running (state in $(VAR)/); stop it with: make stop"
+	@echo "Also try: $(BIN)/phr-share get TRACKING_ID --as dr.kim   (segments: $(BIN)/phr-share segments --patient 2f1f5c1e-8a7b-4c1e-9a51-6c0f2b7d9e10)"
+	@echo
+	@$(BIN)/phr-share web
 
 stop: $(STAMP)
 	@$(BIN)/phr-share stack down
 
-test: $(STAMP) $(KSTAMP) lint typecheck unit postgres
+test: $(STAMP) $(KSTAMP) $(CHARTJS) $(CHROMIUM) lint typecheck unit postgres
 
 lint: $(STAMP)
 	$(BIN)/ruff check phr_share tests bench deploy
@@ -56,6 +58,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/crypto.py
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/decide.py
+	$(BIN)/python bench/web.py
 
 $(STAMP):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "PHR Share needs Python 3.11 or newer")'
@@ -64,6 +67,18 @@ $(STAMP):
 	$(BIN)/pip install --quiet -e '.[test]'
 	rm -f $(VENV)/.installed-*
 	touch $@
+
+$(CHARTJS): deploy/web/package-lock.json
+	cd deploy/web && npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(dir $@)
+	cp deploy/web/node_modules/chart.js/dist/chart.umd.min.js $@
+
+# Debian's Chromium for the browser tests: installed once, as root or through sudo.
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO="sudo -n"; fi; \
+	echo "== installing Debian's chromium and chromium-driver for the browser tests"; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver \
+	|| { echo "Could not install chromium (needs root or sudo): the browser tests will be skipped."; }
 
 keystone: $(KSTAMP)
 
@@ -74,5 +89,7 @@ $(KSTAMP): $(STAMP)
 	rm -f $(KVENV)/.installed-*
 	touch $@
 
+web-assets: $(CHARTJS)
+
 clean:
-	rm -rf $(VENV) $(KVENV) $(VAR) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(KVENV) $(VAR) .mypy_cache .ruff_cache .pytest_cache deploy/web/node_modules phr_share/web/static/vendor

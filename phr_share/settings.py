@@ -53,6 +53,9 @@ class Settings:
     kms_endpoint_url: str = ""
     routing_policy: Path | None = None
     store_concurrency: int = 8
+    web_secret: bytes | None = None
+    web_secure_cookies: bool = True
+    web_port: int = 8080
 
     @property
     def database(self) -> str:
@@ -84,6 +87,10 @@ class Settings:
             raise ConfigurationError("PHR_SWIFT_AUTH_VERSION must be 1 (tempauth) or 3 (Keystone)")
         if not 1 <= self.store_concurrency <= 64:
             raise ConfigurationError("PHR_STORE_CONCURRENCY must be between 1 and 64")
+        if self.web_secret is not None and len(self.web_secret) < 32:
+            raise ConfigurationError("PHR_WEB_SECRET must be at least 32 bytes (64 hex digits)")
+        if not 1 <= self.web_port <= 65535:
+            raise ConfigurationError("PHR_WEB_PORT must be a TCP port (1-65535)")
         if not 3 <= len(self.s3_bucket) <= 63:
             raise ConfigurationError("PHR_S3_BUCKET must be a valid bucket name (3-63 characters)")
 
@@ -118,6 +125,10 @@ class Settings:
             kms_endpoint_url=_raw(env, "PHR_KMS_ENDPOINT_URL"),
             routing_policy=Path(routing) if routing else None,
             store_concurrency=_int(env, "PHR_STORE_CONCURRENCY", 8),
+            web_secret=_hex(env, "PHR_WEB_SECRET"),
+            web_secure_cookies=_raw(env, "PHR_WEB_SECURE_COOKIES").lower()
+            not in {"0", "false", "no"},
+            web_port=_int(env, "PHR_WEB_PORT", 8080),
         )
 
 

@@ -4,8 +4,10 @@
 * eight demo patients enter a year of monthly home readings (blood pressure, heart rate,
   glucose, weight) and release their physical signs for research;
 * one research release runs: de-identified, through the k-anonymity gate, to S3;
+* Jordan also has a year of monthly home readings (her charts);
 * demo accounts: Jordan (patient), Dr Kim (doctor, with Jordan's blanket treatment
-  grant), Nurse Lee, a researcher and an admin; passwords are printed (local demo only).
+  grant), Dr Osei (a doctor without any grant), Nurse Lee, a researcher and an admin;
+  passwords are printed (local demo only).
 
 Idempotent: running it again stores nothing twice and releases nothing twice.
 """
@@ -74,6 +76,7 @@ def readings_for(patient: uuid.UUID, number: int) -> list[bytes]:
 ACCOUNTS = [
     ("jordan", Role.PATIENT, "Jordan Sample"),
     ("dr.kim", Role.DOCTOR, "Dr Alex Kim"),
+    ("dr.osei", Role.DOCTOR, "Dr Ama Osei"),
     ("nurse.lee", Role.NURSE, "Nurse Sam Lee"),
     ("researcher", Role.RESEARCHER, "Research Institute"),
     ("admin", Role.ADMIN, "Operator"),
@@ -111,6 +114,7 @@ def main() -> int:
     settings = Settings.from_env()
     svc = open_services(settings)
     items = [(DEMO.read_bytes(), JORDAN)]
+    items.extend((document, JORDAN) for document in readings_for(JORDAN, 9))
     for number, patient in enumerate(cohort(), start=1):
         choose_release(svc, patient, {SegmentKind.PHYSICAL_SIGNS})
         items.extend((document, patient) for document in readings_for(patient, number))

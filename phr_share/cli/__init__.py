@@ -19,7 +19,9 @@ from phr_share import __version__
 from phr_share.cli.accounts import add_account_commands
 from phr_share.cli.common import FileError
 from phr_share.cli.documents import add_document_commands
+from phr_share.cli.research import add_research_commands
 from phr_share.cli.store import add_store_commands
+from phr_share.cli.web import add_web_commands
 from phr_share.errors import PhrShareError
 from phr_share.settings import Settings
 
@@ -56,4 +58,6 @@ def _parser() -> argparse.ArgumentParser:
     add_document_commands(commands)
     add_store_commands(commands)
     add_account_commands(commands)
+    add_research_commands(commands)
+    add_web_commands(commands)
     return parser

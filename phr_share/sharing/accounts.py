@@ -32,6 +32,7 @@ from phr_share.sharing.services import Services
 __all__ = [
     "Account",
     "IssuedToken",
+    "TokenInfo",
     "authenticate",
     "authenticate_token",
     "create_user",
@@ -40,6 +41,7 @@ __all__ = [
     "issue_token",
     "principal_of",
     "revoke_token",
+    "tokens_of",
 ]
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._@-]{2,63}")
@@ -62,6 +64,18 @@ class Account:
     def principal(self) -> Principal:
         """The account as the decision point sees it."""
         return Principal(f"user:{self.id}", self.role, self.patient_id, self.active)
+
+
+@dataclass(frozen=True, slots=True)
+class TokenInfo:
+    """A token as its owner sees it later: never the token itself."""
+
+    id: int
+    name: str
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +246,20 @@ def authenticate_token(svc: Services, token: str) -> Account:
             raise Unauthenticated()
         row.last_used_at = now
         return _account(user)
+
+
+def tokens_of(svc: Services, principal: Principal) -> list[TokenInfo]:
+    """The principal's own tokens, newest first."""
+    with svc.db.session() as session:
+        rows = session.scalars(
+            select(ApiToken)
+            .where(ApiToken.user_id == user_id_of(principal))
+            .order_by(ApiToken.id.desc())
+        )
+        return [
+            TokenInfo(r.id, r.name, r.created_at, r.expires_at, r.revoked_at, r.last_used_at)
+            for r in rows
+        ]
 
 
 def revoke_token(svc: Services, principal: Principal, token_id: int) -> None:

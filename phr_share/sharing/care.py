@@ -6,6 +6,8 @@ Ending a relationship revokes the clinician's grants on that patient at once.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -27,7 +29,7 @@ from phr_share.sharing.parties import (
 )
 from phr_share.sharing.services import Services
 
-__all__ = ["accept_care", "end_care", "invite_clinician", "request_care"]
+__all__ = ["CareView", "accept_care", "care_of", "end_care", "invite_clinician", "request_care"]
 
 
 def invite_clinician(svc: Services, patient: Principal, clinician_id: uuid.UUID) -> int:
@@ -138,3 +140,51 @@ def end_care(svc: Services, principal: Principal, relationship_id: int) -> None:
             subject=f"care:{row.id}",
         )
         revoke_grants_of(svc, session, principal, row.patient_id, row.clinician_id)
+
+
+@dataclass(frozen=True, slots=True)
+class CareView:
+    """A care relationship as both sides see it."""
+
+    id: int
+    patient_id: uuid.UUID
+    patient_name: str
+    clinician_id: uuid.UUID
+    clinician_name: str
+    clinician_role: str
+    status: str
+    initiated_by: str
+    created_at: datetime
+
+
+def care_of(svc: Services, principal: Principal) -> list[CareView]:
+    """The open care relationships of a patient or a clinician, newest first."""
+    clinician = principal.role is not Role.PATIENT
+    me = user_id_of(principal) if clinician else principal.patient_id
+    if me is None:
+        raise AccessDenied("role-not-permitted")
+    with svc.db.session() as session:
+        query = select(CareRelationship).where(CareRelationship.status != ENDED)
+        if clinician:
+            query = query.where(CareRelationship.clinician_id == me)
+        else:
+            query = query.where(CareRelationship.patient_id == me)
+        rows = session.scalars(query.order_by(CareRelationship.id.desc())).all()
+        views = []
+        for row in rows:
+            doctor = session.get(User, row.clinician_id)
+            patient = session.scalars(select(User).where(User.patient_id == row.patient_id)).first()
+            views.append(
+                CareView(
+                    row.id,
+                    row.patient_id,
+                    patient.display_name if patient is not None else "-",
+                    row.clinician_id,
+                    doctor.display_name if doctor is not None else "-",
+                    doctor.role if doctor is not None else "-",
+                    row.status,
+                    row.initiated_by,
+                    row.created_at,
+                )
+            )
+        return views

@@ -45,6 +45,7 @@ __all__ = [
     "grants_of",
     "revoke_grant",
     "revoke_grants_of",
+    "sensitivity_of",
     "set_sensitivity",
 ]
 
@@ -378,3 +379,12 @@ def revoke_grants_of(
     )
     for grant in grants:
         _set_status(svc, session, principal, grant, GrantStatus.REVOKED, Action.GRANT_REVOKE)
+
+
+def sensitivity_of(svc: Services, patient_id: uuid.UUID) -> dict[SegmentKind, Sensitivity]:
+    """The patient's own levels (kinds without an override are at their default)."""
+    with svc.db.session() as session:
+        rows = session.scalars(
+            select(SensitivityOverride).where(SensitivityOverride.patient_id == patient_id)
+        )
+        return {SegmentKind(r.kind): Sensitivity(r.level) for r in rows}

@@ -26,16 +26,16 @@ from phr_share.consent import (
     mint_token,
     token_digest,
 )
-from phr_share.consent.model import Facts
+from phr_share.consent.model import Facts, LinkTerms
 from phr_share.db import ShareLink, User
 from phr_share.errors import AccessDenied, InvalidInput, NotFound
 from phr_share.models import SegmentKind
 from phr_share.sharing.access import terms_of_link
 from phr_share.sharing.audit import record as audit
-from phr_share.sharing.read import SegmentRecord, current_segments, read_segment
+from phr_share.sharing.read import SegmentRecord, current_segments, read_segments
 from phr_share.sharing.services import Services
 
-__all__ = ["NewLink", "create_share_link", "open_share_link", "revoke_share_link"]
+__all__ = ["NewLink", "create_share_link", "links_of", "open_share_link", "revoke_share_link"]
 
 LINK_TTL = timedelta(hours=48)
 
@@ -145,7 +145,7 @@ def open_share_link(
     if not permit:
         raise AccessDenied(reason.value)
     records = [r for r in current_segments(svc, link.patient_id) if r.kind in link.kinds]
-    return [(r, read_segment(svc, doctor, r, link=link)) for r in records]
+    return list(zip(records, read_segments(svc, doctor, records, link=link), strict=True))
 
 
 def _claim(session: Session, link_id: int, now: datetime) -> bool:
@@ -156,3 +156,14 @@ def _claim(session: Session, link_id: int, now: datetime) -> bool:
         .values(used_at=now)
     )
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def links_of(svc: Services, patient_id: uuid.UUID) -> list[LinkTerms]:
+    """A patient's share links, newest first (terms only; tokens are never kept)."""
+    with svc.db.session() as session:
+        rows = session.scalars(
+            select(ShareLink)
+            .where(ShareLink.patient_id == patient_id)
+            .order_by(ShareLink.id.desc())
+        )
+        return [terms_of_link(row) for row in rows]

@@ -43,7 +43,7 @@ from phr_share.models import DocumentRef, InstanceId, Segment, SegmentKind
 from phr_share.sharing.access import ROUTER, authorize
 from phr_share.sharing.audit import record as audit
 from phr_share.sharing.keys import ensure_patient
-from phr_share.sharing.read import SegmentRecord, read_segment, record_of
+from phr_share.sharing.read import SegmentRecord, read_segments, record_of
 from phr_share.sharing.services import Services
 
 __all__ = ["ReleaseReport", "choose_release", "released_kinds", "run_release"]
@@ -221,15 +221,19 @@ def _deidentify_all(
         by_document[record.document_id].append(record)
     headers = _headers_of(svc, by_document)
     wanted = [*headers.values(), *candidates]
-    with ThreadPoolExecutor(svc.settings.store_concurrency, "phr-get") as pool:
-        read = pool.map(lambda r: read_segment(svc, ROUTER, r, purpose=Purpose.RESEARCH), wanted)
-        contents = dict(zip(wanted, read, strict=True))
+    by_patient: dict[uuid.UUID, list[SegmentRecord]] = defaultdict(list)
+    for record in wanted:
+        by_patient[record.patient_id].append(record)
+    contents: dict[SegmentRecord, bytes] = {}
+    for records_of_one in by_patient.values():
+        read = read_segments(svc, ROUTER, records_of_one, purpose=Purpose.RESEARCH)
+        contents.update(zip(records_of_one, read, strict=True))
     policy = svc.deid_policy()
     prepared: list[_Prepared] = []
     for document_id, records in by_document.items():
         header = headers[document_id]
         identity = patient_identity(contents[header], header.patient_id)
-        segments = [_segment(record, contents[record]) for record in records]
+        segments = [as_segment(record, contents[record]) for record in records]
         for record, done in zip(
             records, deidentify_segments(segments, identity, policy), strict=True
         ):
@@ -253,7 +257,8 @@ def _headers_of(svc: Services, documents: Collection[int]) -> dict[int, SegmentR
     return headers
 
 
-def _segment(record: SegmentRecord, content: bytes) -> Segment:
+def as_segment(record: SegmentRecord, content: bytes) -> Segment:
+    """A stored segment's record and content as a Segment for the de-identifier."""
     # Only kind, patient and content matter to the de-identifier; the reference is opaque.
     return Segment(
         kind=record.kind,

@@ -77,20 +77,32 @@ def test_exactly_one_function_fetches_or_decrypts_segments() -> None:
     assert fetching == {"sharing/read.py:_open": ["private.get", "open_sealed"]}
 
 
-def test_only_read_segment_calls_open_and_only_after_deciding() -> None:
-    callers = []
+def _callers(name: str) -> list[tuple[str, str, list[str]]]:
+    """(module, function, its calls in source order) for every function calling ``name``."""
+    found = []
     for path in PACKAGE.rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        for name, func in _functions(tree):
-            found = [
+        for function, node in _functions(tree):
+            calls = sorted(
                 (n.lineno, n.col_offset, n.func.id)
-                for n in ast.walk(func)
+                for n in ast.walk(node)
                 if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
-            ]
-            calls = [call for _, _, call in sorted(found)]  # in source order
-            if "_open" in calls:
-                callers.append((path.name, name, calls.index("authorize") < calls.index("_open")))
-    assert callers == [("read.py", "read_segment", True)]
+            )
+            names = [call for _, _, call in calls]
+            if name in names:
+                found.append((path.name, function, names))
+    return found
+
+
+def test_opening_happens_only_after_a_decision() -> None:
+    openers = {(module, function) for module, function, _ in _callers("_open")}
+    assert openers == {("read.py", "_fetch_all"), ("read.py", "attempt")}
+    fetchers = _callers("_fetch_all")
+    assert [(module, function) for module, function, _ in fetchers] == [
+        ("read.py", "read_segments")
+    ]
+    calls = fetchers[0][2]
+    assert calls.index("authorize") < calls.index("_fetch_all")
 
 
 class CountingStore(MemoryStore):

@@ -1,0 +1,129 @@
+"""A section's narrative block as plain data a web page can render, and its measurements.
+
+Only the structure a reader needs survives: paragraphs, lists and tables of text. No
+markup from the document reaches a page (no styles, links, images or attributes), so a
+hostile document cannot inject anything; the page escapes the text as it renders it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from lxml import etree
+
+from phr_share.ccda.entries import clinical_entries
+from phr_share.ccda.xml import hl7, parse_xml
+from phr_share.models import LOINC
+
+__all__ = ["Block", "Measurement", "SectionView", "measurements", "section_view"]
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """``paragraph`` (text), ``list`` (items) or ``table`` (header row, body rows)."""
+
+    kind: str
+    text: str = ""
+    items: tuple[str, ...] = ()
+    header: tuple[str, ...] = ()
+    rows: tuple[tuple[str, ...], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SectionView:
+    """A section's title and its narrative as blocks."""
+
+    title: str
+    blocks: tuple[Block, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    """One measured value with a LOINC code, for the charts."""
+
+    loinc: str
+    value: float
+    unit: str
+    at: datetime
+
+
+def _text(element: etree._Element) -> str:
+    return " ".join("".join(element.itertext()).split())
+
+
+def _cells(row: etree._Element) -> tuple[str, ...]:
+    return tuple(_text(c) for c in row if etree.QName(c).localname in {"td", "th"})
+
+
+def _table(table: etree._Element) -> Block:
+    header: tuple[str, ...] = ()
+    rows = []
+    for row in table.iter(hl7("tr")):
+        cells = _cells(row)
+        in_head = etree.QName(row.getparent()).localname == "thead"  # type: ignore[arg-type]
+        if in_head and not header:
+            header = cells
+        elif cells:
+            rows.append(cells)
+    return Block("table", header=header, rows=tuple(rows))
+
+
+def _blocks(text: etree._Element) -> list[Block]:
+    blocks: list[Block] = []
+    loose = (text.text or "").strip()
+    if loose:
+        blocks.append(Block("paragraph", text=" ".join(loose.split())))
+    for child in text:
+        if not isinstance(child.tag, str):
+            continue
+        name = etree.QName(child).localname
+        if name == "table":
+            blocks.append(_table(child))
+        elif name == "list":
+            items = tuple(_text(i) for i in child if etree.QName(i).localname == "item")
+            blocks.append(Block("list", items=items))
+        elif _text(child):
+            blocks.append(Block("paragraph", text=_text(child)))
+        tail = " ".join((child.tail or "").split())
+        if tail:
+            blocks.append(Block("paragraph", text=tail))
+    return blocks
+
+
+def section_view(section_xml: bytes) -> SectionView:
+    """The section's title and narrative; raises InvalidDocument for bad XML."""
+    section = parse_xml(section_xml)
+    title = section.find(hl7("title"))
+    text = section.find(hl7("text"))
+    return SectionView(
+        _text(title) if title is not None else "",
+        tuple(_blocks(text)) if text is not None else (),
+    )
+
+
+def _when(value: str | None) -> datetime | None:
+    if not value or len(value) < 8:
+        return None
+    digits = value[:14].ljust(14, "0")
+    try:
+        return datetime.strptime(digits, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def measurements(section_xml: bytes) -> list[Measurement]:
+    """Every LOINC-coded numeric value with a time in the section."""
+    found = []
+    for facts in clinical_entries(parse_xml(section_xml)):
+        entry = facts.entry
+        loinc = next((c.code for c in entry.codes if c.system == LOINC), None)
+        when = _when(entry.time)
+        if loinc is None or when is None or entry.value is None:
+            continue
+        try:
+            value = float(entry.value)
+        except ValueError:
+            continue
+        found.append(Measurement(loinc, value, entry.unit or "", when))
+    return found

@@ -1,0 +1,205 @@
+"""What the public research bucket holds, read from its release manifests only.
+
+A release is visible once its manifest exists (the manifest is written last), so the
+catalogue lists manifests and trusts nothing else: every record object is named, with
+its SHA-256, by the manifest of its release, and is checked against it when read.
+Object names are matched against the published layout before they are used as local
+paths, so a manifest cannot name a file outside the researcher's directory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from phr_share.errors import IntegrityError, NotFound, ObjectNotFound
+from phr_share.storage.base import BlobStore
+
+__all__ = [
+    "RecordObject",
+    "ReleaseInfo",
+    "catalogue",
+    "fetch_object",
+    "parse_jsonl",
+    "release_info",
+    "release_records",
+]
+
+MANIFESTS = "manifests/"
+_MANIFEST_NAME = re.compile(r"^manifests/release=(?P<release>[0-9a-f-]{36})\.json$")
+_RECORDS_NAME = re.compile(
+    r"^records/kind=(?P<kind>[a-z0-9][a-z0-9-]{0,63})"
+    r"/year=(?P<year>[0-9]{4}(?:-[0-9]{4})?|unknown)"
+    r"/release=(?P<release>[0-9a-f-]{36})\.jsonl$"
+)
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_PERIOD = re.compile(r"^(?P<first>[0-9]{4})(?:-(?P<last>[0-9]{4}))?$")
+
+
+@dataclass(frozen=True, slots=True)
+class RecordObject:
+    """One JSON Lines object of records as its release's manifest lists it."""
+
+    release_id: str
+    name: str
+    kind: str
+    year: str  # "2019", a generalised period "2015-2019", or "unknown"
+    sha256: str
+    size: int | None
+
+    @property
+    def last_year(self) -> int | None:
+        """The last calendar year the object covers; None when its period is unknown."""
+        match = _PERIOD.match(self.year)
+        return None if match is None else int(match["last"] or match["first"])
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseInfo:
+    """A published release: what it covers, how anonymous it is, and its manifest's hash."""
+
+    release_id: str
+    published: str | None
+    kinds: tuple[str, ...]
+    period: tuple[str, ...]
+    records: int
+    k_achieved: int
+    manifest_name: str
+    manifest_sha256: str
+    objects: tuple[RecordObject, ...]
+
+
+def catalogue(store: BlobStore, bucket: str) -> list[ReleaseInfo]:
+    """Every published release, oldest first; raises IntegrityError for a bad manifest."""
+    releases: list[ReleaseInfo] = []
+    for name in store.list(bucket, MANIFESTS):
+        if _MANIFEST_NAME.match(name) is None:
+            continue
+        # A release being cleaned up may lose its manifest between list and get.
+        with contextlib.suppress(ObjectNotFound):
+            releases.append(_read_manifest(store, bucket, name))
+    return sorted(releases, key=lambda r: (r.published or "", r.release_id))
+
+
+def release_info(store: BlobStore, bucket: str, release_id: str) -> ReleaseInfo:
+    """One release by id; raises NotFound (no such release) or IntegrityError."""
+    try:
+        canonical = str(uuid.UUID(release_id))
+    except ValueError:
+        raise NotFound("no such release") from None
+    try:
+        return _read_manifest(store, bucket, f"{MANIFESTS}release={canonical}.json")
+    except ObjectNotFound:
+        raise NotFound("no such release") from None
+
+
+def release_records(
+    store: BlobStore, bucket: str, release_id: str, kind: str | None = None
+) -> list[dict[str, Any]]:
+    """The records of one release (of one kind); raises NotFound or IntegrityError."""
+    info = release_info(store, bucket, release_id)
+    records: list[dict[str, Any]] = []
+    for obj in info.objects:
+        if kind is None or obj.kind == kind:
+            records.extend(parse_jsonl(fetch_object(store, bucket, obj)))
+    return records
+
+
+def fetch_object(store: BlobStore, bucket: str, obj: RecordObject) -> bytes:
+    """An object's bytes, checked against its manifest hash; raises IntegrityError."""
+    data = store.get(bucket, obj.name).data
+    if hashlib.sha256(data).hexdigest() != obj.sha256:
+        raise IntegrityError()
+    return data
+
+
+def parse_jsonl(data: bytes) -> list[dict[str, Any]]:
+    """The JSON objects of a JSON Lines text; raises IntegrityError when it is not one."""
+    records: list[dict[str, Any]] = []
+    try:
+        for line in data.decode("utf-8").splitlines():
+            if line.strip():
+                record = json.loads(line)
+                if not isinstance(record, dict):
+                    raise IntegrityError()
+                records.append(record)
+    except ValueError:  # UnicodeDecodeError and JSONDecodeError both are
+        raise IntegrityError() from None
+    return records
+
+
+def _read_manifest(store: BlobStore, bucket: str, name: str) -> ReleaseInfo:
+    blob = store.get(bucket, name)
+    digest = hashlib.sha256(blob.data).hexdigest()
+    if blob.metadata.get("sha256", digest) != digest:
+        raise IntegrityError()
+    try:
+        manifest = json.loads(blob.data)
+    except ValueError:
+        raise IntegrityError() from None
+    named = _MANIFEST_NAME.match(name)
+    if not isinstance(manifest, dict) or named is None:
+        raise IntegrityError()
+    release_id = str(manifest.get("release", named["release"]))
+    if release_id != named["release"]:
+        raise IntegrityError()
+    objects = tuple(_record_objects(release_id, manifest.get("objects")))
+    published = manifest.get("published")
+    return ReleaseInfo(
+        release_id=release_id,
+        published=published if isinstance(published, str) else None,
+        kinds=tuple(sorted({o.kind for o in objects})),
+        period=tuple(sorted({o.year for o in objects})),
+        records=_record_count(manifest),
+        k_achieved=_int(manifest.get("k_achieved", 0)),
+        manifest_name=name,
+        manifest_sha256=digest,
+        objects=objects,
+    )
+
+
+def _record_objects(release_id: str, listed: object) -> list[RecordObject]:
+    """The record objects a manifest lists (segment XML is not pulled)."""
+    if not isinstance(listed, list):
+        raise IntegrityError()
+    found: list[RecordObject] = []
+    for entry in listed:
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            raise IntegrityError()
+        name, sha256 = entry["name"], entry.get("sha256")
+        if not name.startswith("records/"):
+            continue
+        match = _RECORDS_NAME.match(name)
+        if match is None or match["release"] != release_id:
+            raise IntegrityError()
+        if not isinstance(sha256, str) or _SHA256.match(sha256) is None:
+            raise IntegrityError()
+        size = entry.get("bytes")
+        found.append(
+            RecordObject(
+                release_id=release_id,
+                name=name,
+                kind=match["kind"],
+                year=match["year"],
+                sha256=sha256,
+                size=size if isinstance(size, int) else None,
+            )
+        )
+    return found
+
+
+def _record_count(manifest: dict[str, Any]) -> int:
+    if "records_out" in manifest:
+        return _int(manifest["records_out"])
+    return _int(manifest.get("records_in", 0)) - _int(manifest.get("records_suppressed", 0))
+
+
+def _int(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise IntegrityError()
+    return value

@@ -1,0 +1,199 @@
+"""The researcher's bulk pull: one kind's records since a date, resumable, plus Parquet.
+
+Each record object is downloaded, checked against its manifest hash, filtered to the
+records dated on or after ``since`` (records without a date or year are kept), and
+written under the output directory at its bucket key. A state file names every object
+done, with the hash it had in the bucket and the hash of the file written for it; it is
+replaced atomically after each object, so a pull cut off at any point resumes where it
+stopped. An object is fetched again when its file is missing or was changed, when the
+bucket's copy changed, or when it was pulled with another ``since``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from phr_share.errors import InvalidInput
+from phr_share.research.catalogue import RecordObject, catalogue, fetch_object, parse_jsonl
+from phr_share.research.parquet import records_to_parquet
+from phr_share.storage.base import BlobStore
+
+__all__ = ["STATE_FILE", "PullReport", "pull", "wanted_objects"]
+
+STATE_FILE = ".pull-state.json"
+STATE_FORMAT = "phr-share-pull/1"
+_KIND = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+_PERIOD = re.compile(r"^(?P<first>[0-9]{4})(?:-(?P<last>[0-9]{4}))?$")
+
+State = dict[str, dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class PullReport:
+    """What a pull did: objects fetched or already up to date, and records written."""
+
+    kind: str
+    since: date
+    downloaded: int
+    skipped: int
+    records_written: int
+    parquet: Path
+    parquet_records: int
+
+
+def wanted_objects(store: BlobStore, bucket: str, kind: str, since: date) -> list[RecordObject]:
+    """The record objects of ``kind`` whose period reaches ``since``, oldest release first.
+
+    Raises InvalidInput for a malformed kind, IntegrityError for a bad manifest.
+    """
+    _check_kind(kind)
+    return [
+        obj
+        for release in catalogue(store, bucket)
+        for obj in release.objects
+        if obj.kind == kind and (obj.last_year is None or obj.last_year >= since.year)
+    ]
+
+
+def pull(
+    store: BlobStore,
+    bucket: str,
+    kind: str,
+    since: date,
+    out_dir: Path,
+    progress: Callable[[int], None] | None = None,
+    *,
+    objects: Sequence[RecordObject] | None = None,
+) -> PullReport:
+    """Pull ``kind`` since ``since`` into ``out_dir``; raises IntegrityError, StorageError, OSError.
+
+    ``objects`` is what ``wanted_objects`` returned, when the caller listed them already
+    (to size a progress bar); ``progress`` is called once per object.
+    """
+    _check_kind(kind)
+    chosen = list(wanted_objects(store, bucket, kind, since) if objects is None else objects)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    state = _load_state(out_dir)
+    downloaded = skipped = written = 0
+    for obj in chosen:
+        if _up_to_date(out_dir, state.get(obj.name), obj, since):
+            skipped += 1
+        else:
+            entry = _download(store, bucket, obj, since, out_dir)
+            state[obj.name] = entry
+            _save_state(out_dir, state)
+            downloaded += 1
+            written += int(entry["records"])
+        if progress is not None:
+            progress(1)
+    rows = [
+        {**record, "release": obj.release_id}
+        for obj in chosen
+        for record in parse_jsonl((out_dir / obj.name).read_bytes())
+    ]
+    parquet = out_dir / f"{kind}.parquet"
+    _write_atomically(parquet, records_to_parquet(rows))
+    return PullReport(kind, since, downloaded, skipped, written, parquet, len(rows))
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write a file whole or not at all: a temporary beside it, then a rename over it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        Path(temporary).replace(path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            Path(temporary).unlink()
+        raise
+
+
+def _check_kind(kind: str) -> None:
+    if _KIND.match(kind) is None:
+        raise InvalidInput("a kind is lower-case letters, digits and hyphens")
+
+
+def _download(
+    store: BlobStore, bucket: str, obj: RecordObject, since: date, out_dir: Path
+) -> dict[str, Any]:
+    """Fetch, verify and filter one object, write its file; the state entry for it."""
+    data = fetch_object(store, bucket, obj)
+    parse_jsonl(data)  # the whole object must be records before any of it is kept
+    lines = data.splitlines(keepends=True)
+    kept = [line for line in lines if all(_keep(r, since) for r in parse_jsonl(line))]
+    # Unfiltered objects are written byte for byte, so they still match the manifest.
+    local = data if len(kept) == len(lines) else b"".join(_terminated(line) for line in kept)
+    _write_atomically(out_dir / obj.name, local)
+    return {
+        "sha256": obj.sha256,
+        "local_sha256": hashlib.sha256(local).hexdigest(),
+        "since": since.isoformat(),
+        "records": len(parse_jsonl(local)),
+        "release": obj.release_id,
+        "kind": obj.kind,
+    }
+
+
+def _terminated(line: bytes) -> bytes:
+    return line if line.endswith(b"\n") else line + b"\n"
+
+
+def _keep(record: dict[str, Any], since: date) -> bool:
+    """Whether a record is dated on or after ``since``; undated records are kept."""
+    day = record.get("date")
+    if isinstance(day, str) and day:
+        with contextlib.suppress(ValueError):
+            return date.fromisoformat(day[:10]) >= since
+    year = record.get("year")
+    match = _PERIOD.match(year) if isinstance(year, str) else None
+    if match is None:
+        return True
+    return int(match["last"] or match["first"]) >= since.year
+
+
+def _up_to_date(
+    out_dir: Path, entry: dict[str, Any] | None, obj: RecordObject, since: date
+) -> bool:
+    if entry is None or entry.get("sha256") != obj.sha256:
+        return False
+    if entry.get("since") != since.isoformat():
+        return False
+    try:
+        local = (out_dir / obj.name).read_bytes()
+    except FileNotFoundError:
+        return False
+    return hashlib.sha256(local).hexdigest() == entry.get("local_sha256")
+
+
+def _load_state(out_dir: Path) -> State:
+    """The objects done so far; an unreadable state file only means starting afresh."""
+    try:
+        state = json.loads((out_dir / STATE_FILE).read_bytes())
+    except (FileNotFoundError, ValueError):
+        return {}
+    if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
+        return {}
+    objects = state.get("objects")
+    if not isinstance(objects, dict):
+        return {}
+    return {name: entry for name, entry in objects.items() if isinstance(entry, dict)}
+
+
+def _save_state(out_dir: Path, state: State) -> None:
+    document = {"format": STATE_FORMAT, "objects": dict(sorted(state.items()))}
+    data = json.dumps(document, sort_keys=True, indent=2).encode() + b"\n"
+    _write_atomically(out_dir / STATE_FILE, data)

@@ -1,0 +1,210 @@
+"""What people see of a record: readable sections, vital-sign series, notes written back,
+a clinician's patient list and the research preview. Every segment read here goes
+through :func:`read_segment`, so the decision point decides and the log records it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from phr_share.ccda import PatientHeader
+from phr_share.ccda.identity import patient_identity
+from phr_share.ccda.narrative import Measurement, SectionView, measurements, section_view
+from phr_share.ccda.notes import ClinicianNote, note_document
+from phr_share.consent import CLINICIANS, GrantStatus, Principal, Purpose, Role
+from phr_share.db import Emergency, Grant, User
+from phr_share.deid.records import FlatRecord
+from phr_share.deidentify import deidentify_segments
+from phr_share.errors import AccessDenied
+from phr_share.models import SegmentKind
+from phr_share.sharing.access import kinds_of
+from phr_share.sharing.accounts import user_id_of
+from phr_share.sharing.ingest import IngestResult, ingest_document
+from phr_share.sharing.parties import ACTIVE, relationship
+from phr_share.sharing.read import (
+    SegmentRecord,
+    current_segments,
+    read_segment,
+    read_segments,
+    readable_segments,
+)
+from phr_share.sharing.release import as_segment, released_kinds
+from phr_share.sharing.services import Services
+
+__all__ = [
+    "PatientCard",
+    "SectionRecord",
+    "patient_name",
+    "patients_of",
+    "read_sections",
+    "research_preview",
+    "vital_series",
+    "write_note",
+]
+
+# The LOINC codes the charts show: blood pressure, heart rate, glucose, weight.
+CHARTED = {
+    "8480-6": "Systolic blood pressure",
+    "8462-4": "Diastolic blood pressure",
+    "8867-4": "Heart rate",
+    "2339-0": "Glucose",
+    "2345-7": "Glucose",
+    "29463-7": "Body weight",
+}
+_VITAL_KINDS = {SegmentKind.PHYSICAL_SIGNS, SegmentKind.BODY_MEASURES}
+
+
+@dataclass(frozen=True, slots=True)
+class SectionRecord:
+    """A stored segment the reader may see, rendered as a section."""
+
+    record: SegmentRecord
+    view: SectionView
+
+
+@dataclass(frozen=True, slots=True)
+class PatientCard:
+    """A patient in a clinician's list: who, which kinds are shared, until when."""
+
+    patient_id: uuid.UUID
+    display_name: str
+    kinds: str
+    valid_until: datetime | None
+    emergency: bool
+
+
+def read_sections(
+    svc: Services,
+    principal: Principal,
+    patient_id: uuid.UUID,
+    purpose: Purpose = Purpose.TREATMENT,
+) -> list[SectionRecord]:
+    """Every current segment the principal may read, read (and audited) and rendered."""
+    records = [
+        r
+        for r in readable_segments(svc, principal, patient_id, purpose)
+        # The header is shown as the patient's name, not as a section.
+        if r.kind is not SegmentKind.PERSONAL
+    ]
+    contents = read_segments(svc, principal, records, purpose=purpose)
+    return [SectionRecord(r, section_view(c)) for r, c in zip(records, contents, strict=True)]
+
+
+def vital_series(
+    svc: Services,
+    principal: Principal,
+    patient_id: uuid.UUID,
+    purpose: Purpose = Purpose.TREATMENT,
+) -> dict[str, list[Measurement]]:
+    """Charted measurements by LOINC code, oldest first, from segments the principal may read."""
+    series: dict[str, list[Measurement]] = defaultdict(list)
+    records = [
+        r for r in readable_segments(svc, principal, patient_id, purpose) if r.kind in _VITAL_KINDS
+    ]
+    for content in read_segments(svc, principal, records, purpose=purpose):
+        for point in measurements(content):
+            if point.loinc in CHARTED:
+                series[point.loinc].append(point)
+    return {code: sorted(points, key=lambda p: p.at) for code, points in series.items()}
+
+
+def write_note(
+    svc: Services, clinician: Principal, patient_id: uuid.UUID, text: str, *, order: bool = False
+) -> IngestResult:
+    """A clinician in the patient's care writes a note or order; it is stored as a
+    ``doctor-notes`` segment in the patient's private container.
+
+    Raises AccessDenied without an active care relationship (or a live emergency),
+    InvalidReadings for an empty or over-long note.
+    """
+    if clinician.role not in CLINICIANS or not clinician.active:
+        raise AccessDenied("role-not-permitted")
+    author = user_id_of(clinician)
+    now = svc.clock()
+    with svc.db.session() as session:
+        care = relationship(session, patient_id, author)
+        in_care = care is not None and care.status == ACTIVE
+        emergency = session.scalar(
+            select(Emergency.id).where(
+                Emergency.patient_id == patient_id,
+                Emergency.clinician_id == author,
+                Emergency.until > now,
+            )
+        )
+    if not in_care and emergency is None:
+        raise AccessDenied("not-in-care")
+    note = ClinicianNote(text, now, author, order)
+    document = note_document(note, PatientHeader(patient_id), svc.new_uuid())
+    return ingest_document(svc, document, patient_id, actor=clinician.id)
+
+
+def patients_of(svc: Services, clinician: Principal) -> list[PatientCard]:
+    """Patients with a grant in force for the clinician, or a live emergency, by name."""
+    me = user_id_of(clinician)
+    now = svc.clock()
+    cards: dict[uuid.UUID, PatientCard] = {}
+    with svc.db.session() as session:
+        rows = session.execute(
+            select(Grant, User.display_name)
+            .join(User, User.patient_id == Grant.patient_id)
+            .where(Grant.grantee_id == me, Grant.status == GrantStatus.ACTIVE.value)
+            .order_by(User.display_name)
+        ).all()
+        for grant, name in rows:
+            live = grant.valid_from <= now and (
+                grant.valid_until is None or now < grant.valid_until
+            )
+            if live:
+                kinds = (
+                    "all but restricted"
+                    if grant.kinds == "*"
+                    else ", ".join(sorted(kinds_of(grant.kinds)))
+                )
+                cards[grant.patient_id] = PatientCard(
+                    grant.patient_id, name, kinds, grant.valid_until, False
+                )
+        emergencies = session.execute(
+            select(Emergency, User.display_name)
+            .join(User, User.patient_id == Emergency.patient_id)
+            .where(Emergency.clinician_id == me, Emergency.until > now)
+        ).all()
+        for emergency, name in emergencies:
+            cards.setdefault(
+                emergency.patient_id,
+                PatientCard(emergency.patient_id, name, "emergency access", emergency.until, True),
+            )
+    return sorted(cards.values(), key=lambda c: c.display_name.lower())
+
+
+def research_preview(svc: Services, patient: Principal) -> list[FlatRecord]:
+    """What research would get from the patient's released kinds now, de-identified."""
+    if patient.role is not Role.PATIENT or patient.patient_id is None:
+        raise AccessDenied("role-not-permitted")
+    released = released_kinds(svc, patient.patient_id)
+    records = current_segments(svc, patient.patient_id)
+    by_document: dict[int, list[SegmentRecord]] = defaultdict(list)
+    for record in records:
+        if record.kind in released:
+            by_document[record.document_id].append(record)
+    headers = {r.document_id: r for r in records if r.path == "header"}
+    found: list[FlatRecord] = []
+    for document_id, chosen in by_document.items():
+        header = read_segment(svc, patient, headers[document_id])
+        identity = patient_identity(header, patient.patient_id)
+        contents = read_segments(svc, patient, chosen)
+        segments = [as_segment(r, c) for r, c in zip(chosen, contents, strict=True)]
+        for done in deidentify_segments(segments, identity, svc.deid_policy()):
+            found.extend(done.records)
+    return found
+
+
+def patient_name(svc: Services, patient_id: uuid.UUID) -> str:
+    """The display name of the patient's account ("a patient" when there is none)."""
+    with svc.db.session() as session:
+        name = session.scalar(select(User.display_name).where(User.patient_id == patient_id))
+    return name or "a patient"

@@ -1,0 +1,121 @@
+"""The operator's page: health, break-glass review queue, key rotation, audit, accounts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
+
+from phr_share import sharing
+from phr_share.consent import Principal, Role
+from phr_share.errors import PhrShareError
+from phr_share.web.security import current_account, requires, services
+
+__all__ = ["Check", "bp", "health"]
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One component's health: ``ok`` or the error code it failed with."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
+def health(svc: sharing.Services) -> list[Check]:
+    """Probe the database, Swift, S3 and the key store."""
+    probes = (
+        ("database", svc.db.check),
+        ("Swift (private store)", svc.private.check),
+        ("S3 (research bucket)", svc.public.check),
+        ("key store", svc.keystore.check),
+    )
+    checks = []
+    for name, probe in probes:
+        try:
+            probe()
+        except PhrShareError as error:
+            checks.append(Check(name, False, error.code))
+        else:
+            checks.append(Check(name, True, "ok"))
+    return checks
+
+
+def _me() -> Principal:
+    account = current_account()
+    assert account is not None
+    return account.principal
+
+
+@bp.get("")
+@requires(Role.ADMIN)
+def overview() -> str:
+    """Health, the review queue, the audit chain, accounts."""
+    svc = services()
+    return render_template(
+        "admin/overview.html",
+        checks=health(svc),
+        queue=sharing.review_queue(svc, _me()),
+        audit=sharing.verify_audit(svc),
+        roles=[r for r in Role if r not in {Role.SYSTEM, Role.PATIENT}],
+    )
+
+
+@bp.post("/emergencies/<int:emergency_id>/review")
+@requires(Role.ADMIN)
+def review(emergency_id: int) -> BaseResponse:
+    """Record the review of a break-glass access."""
+    sharing.review_emergency(services(), _me(), emergency_id, request.form.get("outcome", ""))
+    flash("Review recorded.", "ok")
+    return redirect(url_for("admin.overview"))
+
+
+@bp.post("/keys/rotate")
+@requires(Role.ADMIN)
+def rotate() -> BaseResponse:
+    """Rotate the master key: every patient key is re-wrapped, no segment re-encrypted."""
+    report = sharing.rotate_master(services(), actor=_me().id)
+    flash(
+        f"New master key {report.master_version}; {report.rewrapped} patient keys re-wrapped.", "ok"
+    )
+    return redirect(url_for("admin.overview"))
+
+
+@bp.post("/release")
+@requires(Role.ADMIN)
+def release() -> BaseResponse:
+    """Run a research release now: de-identify, gate on k, publish (or write nothing)."""
+    try:
+        report = sharing.run_release(services(), actor=_me().id)
+    except PhrShareError as error:
+        flash(f"No release: {error.message}", "error")
+        return redirect(url_for("admin.overview"))
+    if report.release_id is None:
+        flash("Nothing new to release.", "ok")
+    else:
+        flash(
+            f"Release published: {report.segments_published} segments, "
+            f"{report.records_in - report.records_suppressed} records, k={report.k_achieved}.",
+            "ok",
+        )
+    return redirect(url_for("admin.overview"))
+
+
+@bp.post("/users")
+@requires(Role.ADMIN)
+def create_account() -> BaseResponse:
+    """Create a clinician, researcher or admin account."""
+    account = sharing.create_user(
+        services(),
+        request.form.get("username", ""),
+        Role(request.form.get("role", "")),
+        display_name=request.form.get("display_name", "").strip()[:128],
+        password=request.form.get("password") or None,
+        actor=_me().id,
+    )
+    flash(f"Account {account.username} ({account.role.value}) created.", "ok")
+    return redirect(url_for("admin.overview"))

@@ -1,0 +1,70 @@
+"""The application factory: nothing is built at import time."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, redirect, url_for
+from werkzeug.wrappers import Response as BaseResponse
+
+from phr_share.consent import Role
+from phr_share.keyfile import load_or_create_secret
+from phr_share.settings import Settings
+from phr_share.sharing import Services, open_services
+from phr_share.web import admin, api, auth, clinic, errors, patient
+from phr_share.web.research import bp as research_bp
+from phr_share.web.security import LoginThrottle, current_account, install
+
+__all__ = ["VENDOR_DIR", "create_app"]
+
+# Front-end libraries copied from deploy/web/node_modules by the Makefile.
+VENDOR_DIR = Path(__file__).parent / "static" / "vendor"
+HOME = {
+    Role.PATIENT: "patient.dashboard",
+    Role.DOCTOR: "clinic.patients",
+    Role.NURSE: "clinic.patients",
+    Role.RESEARCHER: "research.catalogue",
+    Role.ADMIN: "admin.overview",
+}
+
+
+def create_app(
+    settings: Settings | None = None,
+    svc: Services | None = None,
+    config: Mapping[str, Any] | None = None,
+) -> Flask:
+    """The PHR Share web app and JSON API over ``svc`` (opened from settings by default)."""
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    secret = settings.web_secret or load_or_create_secret(settings.state_dir / "web.secret")
+    app.config.update(
+        SECRET_KEY=secret,
+        SESSION_COOKIE_NAME="phr_session",
+        SESSION_COOKIE_SECURE=settings.web_secure_cookies,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
+        # A document at the size limit plus the form around it; more is refused with 413.
+        MAX_CONTENT_LENGTH=settings.max_document_bytes + 64 * 1024,
+        MAX_FORM_MEMORY_SIZE=settings.max_document_bytes + 64 * 1024,
+    )
+    app.config.update(config or {})
+    app.extensions["phr_share"] = svc or open_services(settings)
+    app.extensions["phr_share.throttle"] = LoginThrottle()
+    install(app)
+    errors.install(app)
+    for blueprint in (auth.bp, patient.bp, clinic.bp, research_bp, admin.bp, api.bp):
+        app.register_blueprint(blueprint)
+    app.add_url_rule("/", "home", _home)
+    app.jinja_env.globals["chart_library"] = (VENDOR_DIR / "chart.umd.min.js").exists()
+    return app
+
+
+def _home() -> BaseResponse:
+    account = current_account()
+    if account is None:
+        return redirect(url_for("auth.login"))
+    return redirect(url_for(HOME[account.role]))

@@ -1,0 +1,136 @@
+"""Sign up (patients), sign in, sign out, and each account's API tokens."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
+
+from phr_share import sharing
+from phr_share.consent import Role
+from phr_share.errors import InvalidInput, InvalidState, Unauthenticated
+from phr_share.sharing import authenticate, create_user, notifications
+from phr_share.web.security import (
+    LoginThrottle,
+    current_account,
+    log_in,
+    log_out,
+    requires,
+    services,
+)
+
+__all__ = ["bp"]
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str | None:
+    # Only paths on this site: never an absolute URL (open redirect).
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return None
+
+
+@bp.get("/login")
+def login() -> str:
+    """The sign-in form."""
+    return render_template("login.html", next=_safe_next(request.args.get("next")))
+
+
+@bp.post("/login")
+def login_post() -> BaseResponse | tuple[str, int]:
+    """Check the password; throttled per address and per username."""
+    throttle: LoginThrottle = current_app.extensions["phr_share.throttle"]
+    username = request.form.get("username", "").strip().lower()[:128]
+    address = request.remote_addr or "-"
+    wait = throttle.retry_after(address, username)
+    if wait:
+        page = render_template("login.html", error="Too many failed sign-ins. Try again later.")
+        return page, 429, {"Retry-After": str(wait)}  # type: ignore[return-value]
+    try:
+        account = authenticate(services(), username, request.form.get("password", ""))
+    except Unauthenticated:
+        throttle.failed(address, username)
+        return render_template("login.html", error="Wrong username or password."), 401
+    throttle.succeeded(username)
+    log_in(account)
+    unseen = [n for n in notifications(services(), account.principal) if n.seen_at is None]
+    if unseen:
+        flash(f"{len(unseen)} new notification(s): see your access history.", "warning")
+    return redirect(_safe_next(request.form.get("next")) or url_for("home"))
+
+
+@bp.post("/logout")
+def logout() -> BaseResponse:
+    """End the session."""
+    log_out()
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/signup")
+def signup() -> str:
+    """The patient sign-up form (clinicians and researchers are created by an admin)."""
+    return render_template("signup.html")
+
+
+@bp.post("/signup")
+def signup_post() -> BaseResponse | tuple[str, int]:
+    """Create a patient account and sign in."""
+    form = request.form
+    if form.get("password", "") != form.get("confirm", ""):
+        return render_template("signup.html", error="The passwords differ.", form=form), 422
+    try:
+        account = create_user(
+            services(),
+            form.get("username", ""),
+            Role.PATIENT,
+            display_name=form.get("display_name", "").strip()[:128],
+            password=form.get("password", ""),
+            actor="web:signup",
+        )
+    except (InvalidInput, InvalidState) as error:
+        return render_template("signup.html", error=error.message, form=form), 422
+    log_in(account)
+    flash("Welcome. Upload a record or enter today's readings to begin.", "ok")
+    return redirect(url_for("patient.dashboard"))
+
+
+@bp.get("/account/tokens")
+@requires()
+def tokens() -> str:
+    """My API tokens."""
+    account = current_account()
+    assert account is not None
+    return render_template("tokens.html", tokens=sharing.tokens_of(services(), account.principal))
+
+
+@bp.post("/account/tokens")
+@requires()
+def issue() -> BaseResponse | str:
+    """Issue a token; it is shown once."""
+    account = current_account()
+    assert account is not None
+    try:
+        days = int(request.form.get("days", "90"))
+    except ValueError:
+        raise InvalidInput("a lifetime is a number of days") from None
+    issued = sharing.issue_token(
+        services(), account.principal, request.form.get("name", ""), ttl=timedelta(days=days)
+    )
+    return render_template(
+        "tokens.html",
+        tokens=sharing.tokens_of(services(), account.principal),
+        issued=issued,
+    )
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@requires()
+def revoke(token_id: int) -> BaseResponse:
+    """Revoke one of my tokens."""
+    account = current_account()
+    assert account is not None
+    sharing.revoke_token(services(), account.principal, token_id)
+    flash("Token revoked.", "ok")
+    return redirect(url_for("auth.tokens"))

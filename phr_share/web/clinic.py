@@ -1,0 +1,176 @@
+"""The clinician's pages: patients, a patient's permitted record, notes, partners, emergencies."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
+
+from phr_share import sharing
+from phr_share.consent import CLINICIANS, Principal, Purpose, Role
+from phr_share.errors import AccessDenied, InvalidInput, InvalidReadings, NotFound
+from phr_share.models import SegmentKind
+from phr_share.web.security import current_account, requires, services
+from phr_share.web.views import kinds_from, series_json
+
+__all__ = ["bp"]
+
+bp = Blueprint("clinic", __name__, url_prefix="/clinic")
+CLINICIAN_ROLES = tuple(CLINICIANS)
+
+
+def _me() -> Principal:
+    account = current_account()
+    assert account is not None
+    return account.principal
+
+
+def _purpose() -> Purpose:
+    return Purpose.EMERGENCY if request.args.get("emergency") == "1" else Purpose.TREATMENT
+
+
+@bp.get("")
+@requires(*CLINICIAN_ROLES)
+def patients() -> str:
+    """Patients who shared with me, invitations to answer, and a request form."""
+    svc, me = services(), _me()
+    care = sharing.care_of(svc, me)
+    return render_template(
+        "clinic/patients.html",
+        cards=sharing.patients_of(svc, me),
+        invitations=[c for c in care if c.status == "invited"],
+        waiting=[c for c in care if c.status == "requested"],
+    )
+
+
+@bp.post("/care/<int:relationship>/accept")
+@requires(*CLINICIAN_ROLES)
+def accept(relationship: int) -> BaseResponse:
+    """Accept a patient's invitation."""
+    sharing.accept_care(services(), _me(), relationship)
+    flash("Invitation accepted. The patient decides what to share with you.", "ok")
+    return redirect(url_for("clinic.patients"))
+
+
+@bp.post("/care/request")
+@requires(*CLINICIAN_ROLES)
+def request_care() -> BaseResponse:
+    """Ask a patient (by patient id) to let me care for them."""
+    try:
+        patient_id = uuid.UUID(request.form.get("patient_id", "").strip())
+    except ValueError:
+        raise InvalidInput("a patient id is a UUID") from None
+    sharing.request_care(services(), _me(), patient_id)
+    flash("Request sent. The patient sees it on their sharing page.", "ok")
+    return redirect(url_for("clinic.patients"))
+
+
+@bp.get("/patients/<uuid:patient_id>")
+@requires(*CLINICIAN_ROLES)
+def record(patient_id: uuid.UUID) -> str:
+    """The segments the decision point lets me read, rendered; each read is audited."""
+    svc, me, purpose = services(), _me(), _purpose()
+    sections = sharing.read_sections(svc, me, patient_id, purpose)
+    charted = any(
+        s.record.kind in {SegmentKind.PHYSICAL_SIGNS, SegmentKind.BODY_MEASURES} for s in sections
+    )
+    vitals = url_for(
+        "clinic.vitals",
+        patient_id=patient_id,
+        emergency="1" if purpose is Purpose.EMERGENCY else None,
+    )
+    return render_template(
+        "clinic/record.html",
+        patient_id=patient_id,
+        name=sharing.patient_name(svc, patient_id),
+        sections=sections,
+        charted=charted,
+        vitals_url=vitals,
+        emergency=purpose is Purpose.EMERGENCY,
+        kinds=[k for k in SegmentKind if k is not SegmentKind.PERSONAL],
+    )
+
+
+@bp.get("/patients/<uuid:patient_id>/vitals.json")
+@requires(*CLINICIAN_ROLES)
+def vitals(patient_id: uuid.UUID) -> BaseResponse:
+    """Chart series from the vital-sign segments I may read."""
+    series = sharing.vital_series(services(), _me(), patient_id, _purpose())
+    return jsonify(series_json(series))
+
+
+@bp.post("/patients/<uuid:patient_id>/notes")
+@requires(*CLINICIAN_ROLES)
+def note(patient_id: uuid.UUID) -> BaseResponse | tuple[str, int]:
+    """Write a note or order back; it lands in the patient's private container."""
+    try:
+        sharing.write_note(
+            services(),
+            _me(),
+            patient_id,
+            request.form.get("text", ""),
+            order=request.form.get("type") == "order",
+        )
+    except InvalidReadings as error:
+        flash(error.fields.get("text", error.message), "error")
+        return redirect(url_for("clinic.record", patient_id=patient_id))
+    flash("Saved to the patient's record. They will see it on their page.", "ok")
+    return redirect(url_for("clinic.record", patient_id=patient_id))
+
+
+@bp.post("/patients/<uuid:patient_id>/partner")
+@requires(*CLINICIAN_ROLES)
+def partner(patient_id: uuid.UUID) -> BaseResponse:
+    """Ask a partner clinician in; the patient must approve."""
+    svc = services()
+    try:
+        partner_id = sharing.find_account(svc, username=request.form.get("username", "")).id
+    except NotFound:
+        raise InvalidInput("no account with that username") from None
+    sharing.ask_partner(
+        svc, _me(), partner_id, patient_id, kinds_from(request.form.getlist("kinds"))
+    )
+    flash("Asked. The partner gets access once the patient approves.", "ok")
+    return redirect(url_for("clinic.record", patient_id=patient_id))
+
+
+@bp.post("/patients/<uuid:patient_id>/emergency")
+@requires(*CLINICIAN_ROLES)
+def emergency(patient_id: uuid.UUID) -> BaseResponse:
+    """Declare an emergency (break-glass): audited, time-boxed, shown to the patient."""
+    access = sharing.declare_emergency(
+        services(), _me(), patient_id, request.form.get("reason", "")
+    )
+    flash(
+        f"Emergency access until {access.until.strftime('%H:%M')} UTC. Every read is flagged, "
+        "the patient is told, and an administrator reviews it.",
+        "warning",
+    )
+    return redirect(url_for("clinic.record", patient_id=patient_id, emergency="1"))
+
+
+@bp.get("/link")
+@requires(Role.DOCTOR)
+def link() -> str:
+    """The page a one-visit link opens; the token stays in the fragment, out of server logs."""
+    return render_template("clinic/link.html")
+
+
+@bp.post("/link")
+@requires(Role.DOCTOR)
+def open_link() -> str | tuple[str, int]:
+    """Use the link once: the linked segments are read and shown."""
+    try:
+        opened = sharing.open_share_link(services(), _me(), request.form.get("token", "").strip())
+    except (AccessDenied, NotFound) as error:
+        message = "This link was already used, has expired, was revoked or is not for you."
+        if isinstance(error, NotFound):
+            message = "This link is not valid."
+        return render_template("clinic/link.html", error=message), error.http_status
+    from phr_share.ccda.narrative import section_view
+
+    sections = [sharing.SectionRecord(r, section_view(c)) for r, c in opened]
+    patient = opened[0][0].patient_id if opened else None
+    name = sharing.patient_name(services(), patient) if patient else "the patient"
+    return render_template("clinic/link_record.html", sections=sections, name=name)

@@ -1,0 +1,77 @@
+"""One table from errors to HTTP answers: a page for people, JSON for the API.
+
+Messages are the package's own (never copied from a document), so no patient data
+reaches a page or a log through an error.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, redirect, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as BaseResponse
+
+from phr_share.errors import AccessDenied, InvalidReadings, PhrShareError, Unauthenticated
+
+__all__ = ["install", "wants_json"]
+
+log = logging.getLogger("phr_share.web")
+
+
+def wants_json() -> bool:
+    """True for the API and for clients that ask for JSON."""
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _answer(
+    status: int, code: str, message: str, **extra: object
+) -> BaseResponse | tuple[str, int]:
+    if wants_json():
+        body = {"error": {"code": code, "message": message, **extra}}
+        response: Response = jsonify(body)
+        response.status_code = status
+        return response
+    return render_template("error.html", status=status, code=code, message=message), status
+
+
+def _domain(error: PhrShareError) -> BaseResponse | tuple[str, int]:
+    if isinstance(error, Unauthenticated) and not wants_json():
+        return redirect(url_for("auth.login", next=request.path))
+    extra: dict[str, object] = {}
+    if isinstance(error, AccessDenied):
+        extra["reason"] = error.reason
+    if isinstance(error, InvalidReadings):
+        extra["fields"] = dict(error.fields)
+    # Codes and paths only: the request body and the message's subject stay out of logs.
+    log.info("%s %s -> %s %s", request.method, request.path, error.http_status, error.code)
+    return _answer(error.http_status, error.code, error.message, **extra)
+
+
+def _http(error: HTTPException) -> BaseResponse | tuple[str, int]:
+    status = error.code or 500
+    code = {
+        400: "bad-request",
+        404: "not-found",
+        405: "method-not-allowed",
+        413: "too-large",
+        429: "too-many-requests",
+    }.get(status, "http-error")
+    message = {
+        413: "the upload is larger than the limit",
+        404: "there is nothing here",
+    }.get(status, error.description or "the request was refused")
+    return _answer(status, code, message)
+
+
+def _unexpected(error: Exception) -> BaseResponse | tuple[str, int]:
+    log.error("%s %s -> 500 %s", request.method, request.path, type(error).__name__)
+    return _answer(500, "internal", "something went wrong on our side; nothing was changed")
+
+
+def install(app: Flask) -> None:
+    """Register the handlers."""
+    app.register_error_handler(PhrShareError, _domain)
+    app.register_error_handler(HTTPException, _http)
+    if not app.testing:
+        app.register_error_handler(Exception, _unexpected)

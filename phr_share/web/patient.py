@@ -1,0 +1,325 @@
+"""The patient's pages: data and charts, upload, readings, sharing, history, erasure."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, time, timedelta
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
+
+from phr_share import sharing
+from phr_share.ccda import PatientHeader, parse_readings, readings_document
+from phr_share.consent import Principal, Purpose, Role, Sensitivity
+from phr_share.consent.model import DEFAULT_SENSITIVITY
+from phr_share.errors import InvalidDocument, InvalidInput, InvalidReadings, InvalidState, NotFound
+from phr_share.models import SegmentKind
+from phr_share.web.security import current_account, requires, services
+from phr_share.web.views import kinds_from, series_json, sharing_state
+
+__all__ = ["bp"]
+
+bp = Blueprint("patient", __name__, url_prefix="/me")
+KINDS = [k for k in SegmentKind if k is not SegmentKind.PERSONAL]
+
+
+def _me() -> Principal:
+    account = current_account()
+    assert account is not None  # guarded by @requires
+    return account.principal
+
+
+def _patient_id() -> uuid.UUID:
+    patient_id = _me().patient_id
+    assert patient_id is not None
+    return patient_id
+
+
+@bp.get("")
+@requires(Role.PATIENT)
+def dashboard() -> str:
+    """Charts, notes from clinicians, notifications and what is stored."""
+    svc, me = services(), _me()
+    records = sharing.current_segments(svc, _patient_id())
+    notes = [
+        s
+        for s in sharing.read_sections(svc, me, _patient_id())
+        if s.record.kind is SegmentKind.DOCTOR_NOTES
+    ]
+    unseen = [n for n in sharing.notifications(svc, me) if n.seen_at is None]
+    return render_template(
+        "patient/dashboard.html",
+        records=records,
+        notes=notes,
+        unseen=unseen,
+        vitals_url=url_for("patient.vitals"),
+    )
+
+
+@bp.get("/vitals.json")
+@requires(Role.PATIENT)
+def vitals() -> BaseResponse:
+    """The chart series of the patient's own readings."""
+    return jsonify(series_json(sharing.vital_series(services(), _me(), _patient_id())))
+
+
+@bp.get("/upload")
+@requires(Role.PATIENT)
+def upload() -> str:
+    """The C-CDA upload form."""
+    return render_template("patient/upload.html")
+
+
+@bp.post("/upload")
+@requires(Role.PATIENT)
+def upload_post() -> str | tuple[str, int]:
+    """Ingest the uploaded document; a refused one is stored nowhere."""
+    file = request.files.get("document")
+    if file is None or not file.filename:
+        return render_template("patient/upload.html", error="Choose a file first."), 422
+    try:
+        result = sharing.ingest_document(services(), file.read(), _patient_id(), actor=_me().id)
+    except InvalidDocument as error:
+        return render_template("patient/upload.html", error=error.message), 422
+    return render_template("patient/stored.html", result=result, what="document")
+
+
+@bp.get("/readings")
+@requires(Role.PATIENT)
+def readings() -> str:
+    """The home readings form."""
+    return render_template("patient/readings.html", form={}, errors={})
+
+
+@bp.post("/readings")
+@requires(Role.PATIENT)
+def readings_post() -> str | tuple[str, int]:
+    """Check each field, build the readings document and ingest it like an upload."""
+    svc = services()
+    form = {k: v for k, v in request.form.items() if k != "csrf_token"}
+    try:
+        parsed = parse_readings(form, now=svc.clock())
+    except InvalidReadings as error:
+        return render_template("patient/readings.html", form=form, errors=error.fields), 422
+    document = readings_document(parsed, PatientHeader(_patient_id()), svc.new_uuid())
+    result = sharing.ingest_document(svc, document, _patient_id(), actor=_me().id)
+    return render_template("patient/stored.html", result=result, what="readings")
+
+
+@bp.get("/sharing", endpoint="sharing")
+@requires(Role.PATIENT)
+def sharing_page() -> str:
+    """Care relationships, grants, delegations, links, sensitivity and research release."""
+    return render_template("patient/sharing.html", kinds=KINDS, **sharing_state(services(), _me()))
+
+
+def _back(message: str, category: str = "ok") -> BaseResponse:
+    flash(message, category)
+    return redirect(url_for("patient.sharing"))
+
+
+def _account_id(field: str) -> uuid.UUID:
+    try:
+        return sharing.find_account(services(), username=request.form.get(field, "")).id
+    except NotFound:
+        raise InvalidInput("no account with that username") from None
+
+
+@bp.post("/care/invite")
+@requires(Role.PATIENT)
+def invite() -> BaseResponse:
+    """Invite a clinician into the patient's care."""
+    sharing.invite_clinician(services(), _me(), _account_id("username"))
+    return _back("Invitation sent. The clinician sees it when they sign in.")
+
+
+@bp.post("/care/<int:relationship>/accept")
+@requires(Role.PATIENT)
+def accept(relationship: int) -> BaseResponse:
+    """Accept a clinician's request to care for the patient."""
+    sharing.accept_care(services(), _me(), relationship)
+    return _back("The clinician is now in your care team. Give them a grant to share data.")
+
+
+@bp.post("/care/<int:relationship>/end")
+@requires(Role.PATIENT)
+def end(relationship: int) -> BaseResponse:
+    """End a care relationship; the clinician's grants are revoked."""
+    sharing.end_care(services(), _me(), relationship)
+    return _back("Care relationship ended; that clinician's grants are revoked.")
+
+
+def _until(field: str) -> datetime | None:
+    value = request.form.get(field, "").strip()
+    if not value:
+        return None
+    try:
+        day = datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        raise InvalidInput("dates are YYYY-MM-DD") from None
+    return datetime.combine(day, time(23, 59, 59), UTC)
+
+
+@bp.post("/grants")
+@requires(Role.PATIENT)
+def grant() -> BaseResponse:
+    """Grant a clinician access to the chosen kinds (or all normal kinds)."""
+    kinds = (
+        None if request.form.get("scope") == "all" else kinds_from(request.form.getlist("kinds"))
+    )
+    sharing.grant_access(
+        services(),
+        _me(),
+        uuid.UUID(request.form.get("grantee", "")),
+        kinds,
+        purpose=Purpose(request.form.get("purpose", Purpose.TREATMENT.value)),
+        valid_until=_until("valid_until"),
+        except_kinds=kinds_from(request.form.getlist("except")),
+    )
+    return _back("Grant created.")
+
+
+@bp.post("/grants/<int:grant_id>/revoke")
+@requires(Role.PATIENT)
+def revoke(grant_id: int) -> BaseResponse:
+    """Revoke a grant; the next read is denied."""
+    sharing.revoke_grant(services(), _me(), grant_id)
+    return _back("Grant revoked.")
+
+
+@bp.post("/delegations/<int:grant_id>")
+@requires(Role.PATIENT)
+def delegation(grant_id: int) -> BaseResponse:
+    """Approve or refuse a clinician's request to bring a partner in."""
+    approve = request.form.get("answer") == "approve"
+    sharing.answer_delegation(services(), _me(), grant_id, approve)
+    return _back("Partner approved." if approve else "Partner refused.")
+
+
+@bp.post("/links")
+@requires(Role.PATIENT)
+def create_link() -> BaseResponse:
+    """Create a one-visit link for a named doctor."""
+    try:
+        hours = int(request.form.get("hours", "48"))
+    except ValueError:
+        raise InvalidInput("the link's lifetime is a number of hours") from None
+    link = sharing.create_share_link(
+        services(),
+        _me(),
+        _account_id("doctor"),
+        kinds_from(request.form.getlist("kinds")),
+        ttl=timedelta(hours=hours),
+    )
+    # The token travels in the fragment: browsers never send it, so no log records it.
+    address = url_for("clinic.link", _external=True) + "#" + link.token
+    return _back(f"One-visit link (shown only now; send it to the doctor): {address}")
+
+
+@bp.post("/links/<int:link_id>/revoke")
+@requires(Role.PATIENT)
+def revoke_link(link_id: int) -> BaseResponse:
+    """Revoke a link before it is used."""
+    sharing.revoke_share_link(services(), _me(), link_id)
+    return _back("Link revoked.")
+
+
+@bp.post("/sensitivity")
+@requires(Role.PATIENT)
+def sensitivity() -> BaseResponse:
+    """Set the patient's own sensitivity level for each kind."""
+    for kind in KINDS:
+        chosen = request.form.get(f"level-{kind.value}", "default")
+        level = None if chosen == "default" else Sensitivity(chosen)
+        if level == DEFAULT_SENSITIVITY.get(kind, Sensitivity.NORMAL):
+            level = None
+        sharing.set_sensitivity(services(), _me(), kind, level)
+    return _back("Sensitivity levels saved.")
+
+
+@bp.post("/research")
+@requires(Role.PATIENT)
+def research() -> BaseResponse:
+    """Release kinds for research, or withdraw them (honoured by the next release)."""
+    svc = services()
+    chosen = kinds_from(request.form.getlist("release"))
+    current = sharing.released_kinds(svc, _patient_id())
+    releasable = set(svc.routing.releasable)
+    sharing.choose_release(
+        svc,
+        _patient_id(),
+        release=chosen - current,
+        withdraw=(current - chosen) & (releasable | current),
+        actor=_me().id,
+    )
+    return _back("Research release saved. Withdrawals apply from the next release.")
+
+
+@bp.get("/preview/<uuid:grantee>")
+@requires(Role.PATIENT)
+def preview(grantee: uuid.UUID) -> str:
+    """What that clinician would see now, segment by segment."""
+    svc = services()
+    who = sharing.find_account(svc, user_id=grantee)
+    rows = sharing.try_policy(svc, _me(), who.principal)
+    return render_template("patient/preview.html", who=who, rows=rows)
+
+
+@bp.get("/research-preview")
+@requires(Role.PATIENT)
+def research_preview() -> str:
+    """What research would get from the released kinds: the de-identified records."""
+    records = sharing.research_preview(services(), _me())
+    return render_template("patient/research_preview.html", records=records)
+
+
+@bp.get("/history")
+@requires(Role.PATIENT)
+def history() -> str:
+    """Who read what, when, on what basis; emergencies highlighted; notifications marked seen."""
+    svc, me = services(), _me()
+    everything = request.args.get("all") == "1"
+    events = [
+        e for e in sharing.access_history(svc, me, _patient_id()) if everything or e.actor != me.id
+    ]
+    names = {f"user:{a.id}": a.display_name for a in _accounts(svc, {e.actor for e in events})}
+    return render_template(
+        "patient/history.html",
+        events=list(reversed(events)),
+        names=names,
+        emergencies=sharing.emergencies_of(svc, _patient_id()),
+        notices=sharing.notifications(svc, me, mark_seen=True),
+        everything=everything,
+    )
+
+
+def _accounts(svc: sharing.Services, actors: set[str]) -> list[sharing.Account]:
+    found = []
+    for actor in actors:
+        prefix, _, value = actor.partition(":")
+        if prefix == "user":
+            try:
+                found.append(sharing.find_account(svc, user_id=uuid.UUID(value)))
+            except (NotFound, ValueError):
+                continue
+    return found
+
+
+@bp.get("/erase")
+@requires(Role.PATIENT)
+def erase() -> str:
+    """Explain erasure and ask for confirmation."""
+    return render_template("patient/erase.html")
+
+
+@bp.post("/erase")
+@requires(Role.PATIENT)
+def erase_post() -> str | tuple[str, int]:
+    """Crypto-shred the patient's data once they typed ERASE."""
+    if request.form.get("confirm", "").strip() != "ERASE":
+        return render_template("patient/erase.html", error="Type ERASE to confirm."), 422
+    try:
+        report = sharing.erase_patient(services(), _patient_id(), actor=_me().id)
+    except (NotFound, InvalidState) as error:
+        return render_template("patient/erase.html", error=error.message), 409
+    return render_template("patient/erased.html", report=report)

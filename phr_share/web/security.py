@@ -1,0 +1,188 @@
+"""Sessions, CSRF, login throttling, security headers and who is asking.
+
+The session cookie holds only the account id and a CSRF token, signed by Flask; it is
+HttpOnly, SameSite=Lax and Secure. Every form POST carries the CSRF token; the JSON
+API takes a bearer token instead (no cookie, so nothing to forge).
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import threading
+import time
+import uuid
+from collections import defaultdict, deque
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import Flask, Response, abort, g, request, session
+
+from phr_share.consent import Role
+from phr_share.errors import AccessDenied, NotFound, Unauthenticated
+from phr_share.sharing import Account, Services, authenticate_token, find_account
+
+__all__ = [
+    "LoginThrottle",
+    "csrf_token",
+    "current_account",
+    "install",
+    "log_in",
+    "log_out",
+    "requires",
+    "services",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def services() -> Services:
+    """The use cases' services, opened once per app."""
+    from flask import current_app
+
+    return cast(Services, current_app.extensions["phr_share"])
+
+
+class LoginThrottle:
+    """At most ``limit`` failed logins per client address and per username in ``window`` s."""
+
+    def __init__(self, limit: int = 5, window: float = 900.0) -> None:
+        self.limit, self.window = limit, window
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        times = self._failures[key]
+        while times and now - times[0] > self.window:
+            times.popleft()
+        return times
+
+    def retry_after(self, address: str, username: str) -> int:
+        """Seconds to wait before another try, 0 when a try is allowed now."""
+        now = time.monotonic()
+        with self._lock:
+            waits = [
+                int(self.window - (now - times[0])) + 1
+                for times in (self._recent(f"a:{address}", now), self._recent(f"u:{username}", now))
+                if len(times) >= self.limit
+            ]
+        return max(waits, default=0)
+
+    def failed(self, address: str, username: str) -> None:
+        """Count one failed try."""
+        now = time.monotonic()
+        with self._lock:
+            self._recent(f"a:{address}", now).append(now)
+            self._recent(f"u:{username}", now).append(now)
+
+    def succeeded(self, username: str) -> None:
+        """Forget the username's failures."""
+        with self._lock:
+            self._failures.pop(f"u:{username}", None)
+
+
+def csrf_token() -> str:
+    """The session's CSRF token, made on first use."""
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return str(session["csrf"])
+
+
+def log_in(account: Account) -> None:
+    """Start a fresh session for the account (a new CSRF token too)."""
+    session.clear()
+    session["uid"] = str(account.id)
+    session["csrf"] = secrets.token_urlsafe(32)
+    session.permanent = True
+
+
+def log_out() -> None:
+    """End the session."""
+    session.clear()
+
+
+def current_account() -> Account | None:
+    """The account behind this request (session cookie or bearer token), or None."""
+    return cast(Account | None, g.get("account"))
+
+
+def _load_account() -> None:
+    g.account = None
+    g.via_token = False
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        g.account = authenticate_token(services(), header.removeprefix("Bearer ").strip())
+        g.via_token = True
+        return
+    uid = session.get("uid")
+    if uid is None:
+        return
+    try:
+        account = find_account(services(), user_id=uuid.UUID(str(uid)))
+    except (NotFound, ValueError):
+        session.clear()
+        return
+    if not account.active:
+        session.clear()
+        return
+    g.account = account
+
+
+def _check_csrf() -> None:
+    if request.method in {"GET", "HEAD", "OPTIONS"} or g.get("via_token"):
+        return
+    sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token", "")
+    expected = session.get("csrf")
+    if not expected or not hmac.compare_digest(str(sent), str(expected)):
+        abort(
+            400,
+            description="the form expired or came from elsewhere; reload the page and try again",
+        )
+
+
+def _headers(response: Response) -> Response:
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    if current_account() is not None:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def install(app: Flask) -> None:
+    """Wire sessions, CSRF and headers into the app."""
+    app.before_request(_load_account)
+    app.before_request(_check_csrf)
+    app.after_request(_headers)
+    app.jinja_env.globals["csrf_token"] = csrf_token
+
+
+def requires(*roles: Role) -> Callable[[F], F]:
+    """A view for signed-in accounts of these roles (any role when none is given)."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            account = current_account()
+            if account is None:
+                raise Unauthenticated("sign in first")
+            if roles and account.role not in roles:
+                raise AccessDenied("role-not-permitted", "this page is not for your role")
+            return view(*args, **kwargs)
+
+        return cast(F, wrapped)
+
+    return decorate

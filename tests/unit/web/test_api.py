@@ -1,0 +1,269 @@
+"""The JSON API: tokens, JSON errors with stable codes, pagination under the decision point."""
+
+from __future__ import annotations
+
+import io
+import re
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import pyarrow.parquet as pq
+import pytest
+from fhir.resources.R4B.bundle import Bundle
+from flask import Flask
+from flask.testing import FlaskClient
+
+from phr_share.ccda import parse_xml
+from phr_share.ccda.identity import collect_identifiers
+from phr_share.deid.scanner import scan
+from phr_share.models import SegmentKind
+from phr_share.sharing import (
+    Services,
+    accept_care,
+    choose_release,
+    grant_access,
+    ingest_document,
+    invite_clinician,
+    issue_token,
+    run_release,
+)
+from tests.conftest import DEMO_CCD, PATIENT
+from tests.unit.web.conftest import People
+
+
+class Api:
+    """A client that sends one account's bearer token."""
+
+    def __init__(self, client: FlaskClient, token: str) -> None:
+        self.client, self.headers = client, {"Authorization": f"Bearer {token}"}
+
+    def get(self, path: str, **kw: Any):  # type: ignore[no-untyped-def]
+        return self.client.get(path, headers=self.headers, **kw)
+
+    def post(self, path: str, **kw: Any):  # type: ignore[no-untyped-def]
+        return self.client.post(path, headers=self.headers, **kw)
+
+
+@pytest.fixture
+def api(app: Flask, services: Services, people: People) -> dict[str, Api]:
+    client = app.test_client()
+    return {
+        name: Api(client, issue_token(services, getattr(people, name).principal, "tests").token)
+        for name in ("patient", "doctor", "nurse", "researcher", "admin", "other")
+    }
+
+
+def _share(services: Services, people: People, kinds: set[SegmentKind] | None) -> int:
+    patient, doctor = people.patient.principal, people.doctor
+    accept_care(services, doctor.principal, invite_clinician(services, patient, doctor.id))
+    return grant_access(services, patient, doctor.id, kinds)
+
+
+def test_openapi_describes_every_api_route(app: Flask) -> None:
+    document = app.test_client().get("/api/openapi.json").get_json()
+    assert document["openapi"] == "3.1.0"
+    routes = {
+        (rule.rule, method.lower())
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("api.")
+        for method in rule.methods or ()
+        if method not in {"HEAD", "OPTIONS"}
+    }
+    described = {
+        (path.replace("{", "<").replace("}", ">"), method)
+        for path, operations in document["paths"].items()
+        for method in operations
+    }
+    simple = {(re.sub(r"<\w+:", "<", path), method) for path, method in routes}
+    assert described == simple
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            assert operation["summary"]
+            assert "401" in operation["responses"]
+
+
+def test_errors_are_json_with_stable_codes(app: Flask, api: dict[str, Api]) -> None:
+    client = app.test_client()
+    anonymous = client.get("/api/v1/me")
+    assert anonymous.status_code == 401
+    assert anonymous.get_json()["error"]["code"] == "unauthenticated"
+    bad = client.get("/api/v1/me", headers={"Authorization": "Bearer phr_wrong"})
+    assert bad.get_json()["error"]["code"] == "unauthenticated"
+    assert api["patient"].get("/api/v1/nothing-here").get_json()["error"]["code"] == "not-found"
+    forbidden = api["patient"].get("/api/v1/releases")
+    assert forbidden.status_code == 403
+    assert forbidden.get_json()["error"] == {
+        "code": "access-denied",
+        "message": "this page is not for your role",
+        "reason": "role-not-permitted",
+    }
+
+
+def test_documents_and_readings(api: dict[str, Api], services: Services) -> None:
+    stored = api["patient"].post(
+        "/api/v1/documents", data=DEMO_CCD.read_bytes(), content_type="application/xml"
+    )
+    assert stored.status_code == 201
+    assert {p["kind"] for p in stored.get_json()["placements"]} >= {"health-status", "personal"}
+    again = api["patient"].post("/api/v1/documents", data=DEMO_CCD.read_bytes())
+    assert (again.status_code, again.get_json()["created"]) == (200, False)
+    refused = api["patient"].post("/api/v1/documents", data=b"<nope")
+    assert (refused.status_code, refused.get_json()["error"]["code"]) == (422, "malformed-xml")
+    readings = api["patient"].post("/api/v1/readings", json={"systolic": 500, "pain": "x"})
+    assert readings.status_code == 422
+    assert set(readings.get_json()["error"]["fields"]) >= {"systolic", "pain"}
+    assert api["patient"].post("/api/v1/readings", json={"heart_rate": 64}).status_code == 201
+    assert api["patient"].post("/api/v1/readings", data="[]").status_code == 422
+    assert api["doctor"].post("/api/v1/readings", json={"heart_rate": 64}).status_code == 403
+
+
+def test_pages_of_segments_are_decided_afresh(
+    api: dict[str, Api], services: Services, people: People
+) -> None:
+    ingest_document(services, DEMO_CCD.read_bytes(), PATIENT)
+    path = f"/api/v1/patients/{PATIENT}/segments"
+    assert api["doctor"].get(path).get_json()["total"] == 0
+    grant = _share(services, people, None)
+    first = api["doctor"].get(path, query_string={"per_page": 2}).get_json()
+    assert first["total"] >= 4
+    assert len(first["items"]) == 2
+    assert {i["kind"] for i in first["items"]} <= {k.value for k in SegmentKind} - {
+        "personal",
+        "family-history",
+        "patient-narrative",
+    }
+    one = first["items"][0]["tracking_id"]
+    section = api["doctor"].get(f"/api/v1/segments/{one}").get_json()
+    assert section["title"]
+    assert section["blocks"]
+    from phr_share.sharing import revoke_grant
+
+    revoke_grant(services, people.patient.principal, grant)
+    second = api["doctor"].get(path, query_string={"per_page": 2, "page": 2}).get_json()
+    assert (second["total"], second["items"]) == (0, [])
+    denied = api["doctor"].get(f"/api/v1/segments/{one}")
+    assert denied.status_code == 403
+    assert denied.get_json()["error"]["reason"] == "grant-revoked"
+    assert api["patient"].get(path, query_string={"page": "x"}).status_code == 422
+
+
+def test_grants_preview_history_and_fhir(
+    api: dict[str, Api], services: Services, people: People
+) -> None:
+    ingest_document(services, DEMO_CCD.read_bytes(), PATIENT)
+    patient = people.patient.principal
+    accept_care(
+        services, people.doctor.principal, invite_clinician(services, patient, people.doctor.id)
+    )
+    made = api["patient"].post(
+        "/api/v1/grants",
+        json={
+            "grantee": str(people.doctor.id),
+            "kinds": ["physical-signs"],
+            "valid_until": "2027-01-01T00:00:00",
+        },
+    )
+    assert made.status_code == 201
+    grant_id = made.get_json()["id"]
+    listed = api["patient"].get("/api/v1/grants").get_json()["items"]
+    assert listed[0]["terms"]["kinds"] == ["physical-signs"]
+    assert [e["event"] for e in listed[0]["history"]] == ["created"]
+    preview = api["patient"].get(f"/api/v1/policy-preview/{people.doctor.id}").get_json()
+    permitted = {i["kind"] for i in preview["items"] if i["permit"]}
+    assert permitted == {"physical-signs"}
+    vitals = api["doctor"].get(f"/api/v1/patients/{PATIENT}/vitals").get_json()
+    assert vitals["charts"][0]["title"] == "Blood pressure"
+    history = api["patient"].get("/api/v1/access-history").get_json()["items"]
+    assert {h["kind"] for h in history} == {"physical-signs"}
+    bundle = api["patient"].get("/api/v1/consent.fhir")
+    assert bundle.mimetype == "application/fhir+json"
+    Bundle.model_validate(bundle.get_json())
+    assert api["patient"].post(f"/api/v1/grants/{grant_id}/revoke").status_code == 200
+    assert api["doctor"].get("/api/v1/grants").status_code == 403
+    bad = api["patient"].post("/api/v1/grants", json={"grantee": "nobody"})
+    assert bad.status_code == 422
+
+
+def test_clinician_routes(api: dict[str, Api], services: Services, people: People) -> None:
+    ingest_document(services, DEMO_CCD.read_bytes(), PATIENT)
+    assert (
+        api["doctor"].post(f"/api/v1/patients/{PATIENT}/notes", json={"text": "hi"}).status_code
+        == 403
+    )
+    _share(services, people, {SegmentKind.PHYSICAL_SIGNS})
+    assert api["doctor"].get("/api/v1/clinic/patients").get_json()["items"][0]["patient_id"] == str(
+        PATIENT
+    )
+    note = api["doctor"].post(
+        f"/api/v1/patients/{PATIENT}/notes", json={"text": "Walk daily.", "order": True}
+    )
+    assert note.status_code == 201
+    declared = api["nurse"].post(
+        f"/api/v1/patients/{PATIENT}/emergency", json={"reason": "collapsed at the pharmacy"}
+    )
+    assert declared.status_code == 201
+    assert api["nurse"].get("/api/v1/clinic/patients").get_json()["items"][0]["emergency"] is True
+    read = api["nurse"].get(
+        f"/api/v1/patients/{PATIENT}/segments", query_string={"purpose": "emergency"}
+    )
+    assert read.get_json()["total"] > 0
+    notices = api["patient"].get("/api/v1/notifications").get_json()["items"]
+    assert notices[0]["topic"] == "break-glass"
+    queue = api["admin"].get("/api/v1/admin/emergencies").get_json()["items"]
+    assert queue[0]["reason"] == "collapsed at the pharmacy"
+    assert api["doctor"].get("/api/v1/admin/emergencies").status_code == 403
+    health = api["admin"].get("/api/v1/admin/health").get_json()
+    assert health["ok"] is True
+    assert len(health["checks"]) == 4
+
+
+def test_releases_for_researchers(api: dict[str, Api], services: Services) -> None:
+    assert api["researcher"].get("/api/v1/releases").get_json() == {"items": []}
+    people = [PATIENT, *(uuid.UUID(int=n) for n in range(1, 4))]
+    for person in people:
+        choose_release(services, person, {SegmentKind.PHYSICAL_SIGNS})
+        ingest_document(services, DEMO_CCD.read_bytes(), person)
+    report = run_release(services)
+    assert report.release_id is not None
+    [release] = api["researcher"].get("/api/v1/releases").get_json()["items"]
+    assert release["release_id"] == str(report.release_id)
+    base = f"/api/v1/releases/{report.release_id}/records"
+    page = api["researcher"].get(base, query_string={"per_page": 1}).get_json()
+    assert page["total"] == release["records"]
+    assert len(page["items"]) == 1
+    jsonl = api["researcher"].get(base, query_string={"format": "jsonl"})
+    assert jsonl.mimetype == "application/x-ndjson"
+    assert len(jsonl.get_data().splitlines()) == release["records"]
+    parquet = api["researcher"].get(base, query_string={"format": "parquet"}).get_data()
+    assert pq.read_table(io.BytesIO(parquet)).num_rows == release["records"]
+    identifiers = collect_identifiers(parse_xml(DEMO_CCD.read_bytes()))
+    assert not scan(jsonl.get_data(), identifiers)
+    assert api["researcher"].get(base, query_string={"format": "csv"}).status_code == 422
+    missing = api["researcher"].get(f"/api/v1/releases/{uuid.uuid4()}/records")
+    assert missing.status_code == 404
+    assert api["doctor"].get(base).status_code == 403
+
+
+def test_session_cookies_need_the_csrf_header_for_writes(app: Flask, people: People) -> None:
+    from tests.unit.web.conftest import Browser
+
+    browser = Browser(app.test_client())
+    browser.login("jordan")
+    assert browser.client.get("/api/v1/me").status_code == 200
+    blocked = browser.client.post("/api/v1/readings", json={"heart_rate": 60})
+    assert blocked.status_code == 400
+    allowed = browser.client.post(
+        "/api/v1/readings", json={"heart_rate": 60}, headers={"X-CSRF-Token": browser.token}
+    )
+    assert allowed.status_code == 201
+
+
+def test_expired_tokens_are_refused(app: Flask, services: Services, people: People) -> None:
+    token = issue_token(
+        services, people.researcher.principal, "short", ttl=timedelta(hours=1)
+    ).token
+    now = services.clock()
+    services.clock = lambda: now + timedelta(hours=2)
+    response = app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401

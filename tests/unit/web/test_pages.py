@@ -1,0 +1,375 @@
+"""Every page through Flask's test client, with each journey and each denial."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from flask import Flask
+
+from phr_share.models import SegmentKind
+from phr_share.sharing import Services, current_segments, segments_of
+from tests.conftest import DEMO_CCD, PATIENT
+from tests.unit.web.conftest import PASSWORD, Browser, People
+
+PATIENT_PAGES = [
+    "/me",
+    "/me/upload",
+    "/me/readings",
+    "/me/sharing",
+    "/me/history",
+    "/me/erase",
+    "/me/research-preview",
+]
+CLINIC_PAGES = ["/clinic", "/clinic/link"]
+
+
+def text(response) -> str:  # type: ignore[no-untyped-def]
+    return response.get_data(as_text=True)
+
+
+def upload(browser: Browser, data: bytes, name: str = "ccd.xml"):  # type: ignore[no-untyped-def]
+    return browser.post(
+        "/me/upload",
+        {"document": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def test_sign_up_in_and_out(browser: Browser, people: People) -> None:
+    response = browser.post(
+        "/signup",
+        {"username": "sam", "display_name": "Sam", "password": PASSWORD, "confirm": PASSWORD},
+    )
+    assert response.headers["Location"] == "/me"
+    assert "Sam" in text(browser.get("/me"))
+    browser.post("/logout")
+    assert browser.get("/me").headers["Location"].startswith("/login")
+    browser.get("/signup")
+    mismatch = browser.post(
+        "/signup", {"username": "sam2", "password": PASSWORD, "confirm": PASSWORD + "x"}
+    )
+    assert mismatch.status_code == 422
+    taken = browser.post("/signup", {"username": "sam", "password": PASSWORD, "confirm": PASSWORD})
+    assert taken.status_code == 422
+    assert "taken" in text(taken)
+    assert browser.login("jordan", "wrong password").status_code == 401
+
+
+def test_login_is_throttled(browser: Browser, people: People) -> None:
+    codes = [browser.login("jordan", f"wrong-{n}-password").status_code for n in range(6)]
+    assert codes == [401] * 5 + [429]
+    locked = browser.post("/login", {"username": "jordan", "password": PASSWORD})
+    assert locked.status_code == 429
+    assert int(locked.headers["Retry-After"]) > 0
+
+
+def test_pages_need_a_session(browser: Browser) -> None:
+    for path in [*PATIENT_PAGES, *CLINIC_PAGES, "/research", "/admin", "/account/tokens"]:
+        response = browser.get(path)
+        assert response.status_code == 302, path
+        assert response.headers["Location"].startswith("/login?next=")
+    assert browser.get("/login?next=//evil.example/").status_code == 200
+    assert "evil" not in text(browser.get("/login?next=//evil.example/"))
+
+
+def test_roles_are_kept_apart(browser: Browser, people: People) -> None:
+    browser.login("dr.kim")
+    assert browser.get("/me").status_code == 403
+    assert browser.get("/admin").status_code == 403
+    assert browser.get("/research").status_code == 403
+    assert browser.get("/clinic").status_code == 200
+    browser.post("/logout")
+    browser.login("jordan")
+    for path in [*CLINIC_PAGES, "/admin", "/research"]:
+        assert browser.get(path).status_code == 403, path
+    for path in PATIENT_PAGES:
+        assert browser.get(path).status_code == 200, path
+
+
+def test_forms_need_the_csrf_token(browser: Browser, people: People) -> None:
+    browser.login("jordan")
+    response = browser.client.post("/me/care/invite", data={"username": "dr.kim"})
+    assert response.status_code == 400
+    forged = browser.client.post("/me/care/invite", data={"username": "dr.kim", "csrf_token": "x"})
+    assert forged.status_code == 400
+    assert "reload the page" in text(forged)
+
+
+def test_security_headers_and_cookie(browser: Browser, people: People) -> None:
+    response = browser.login("jordan")
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+    page = browser.get("/me")
+    csp = page.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert page.headers["Cache-Control"] == "no-store"
+    assert "<script>" not in text(page)
+    assert " onclick=" not in text(page)
+
+
+def test_upload_stores_a_document_and_refuses_bad_ones(
+    browser: Browser, people: People, services: Services
+) -> None:
+    browser.login("jordan")
+    stored = upload(browser, DEMO_CCD.read_bytes())
+    assert stored.status_code == 200
+    page = text(stored)
+    assert "Record stored" in page
+    assert "Swift private container (encrypted)" in page
+    assert "health-status" in page
+    count = len(segments_of(services, PATIENT))
+    hostile = (
+        b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>'
+    )
+    for bad in [b"not xml at all", hostile, b"<ClinicalDocument/>"]:
+        refused = upload(browser, bad)
+        assert refused.status_code == 422
+        assert "This file was not stored" in text(refused)
+    assert "root:" not in text(upload(browser, hostile))
+    assert len(segments_of(services, PATIENT)) == count
+    assert upload(browser, b"", "empty.xml").status_code == 422
+
+
+def test_an_oversized_upload_is_answered_413(app: Flask, browser: Browser, people: People) -> None:
+    browser.login("jordan")
+    app.config["MAX_CONTENT_LENGTH"] = 10_000
+    response = upload(browser, b"<x>" + b"a" * 20_000 + b"</x>")
+    assert response.status_code == 413
+    assert "larger than the limit" in text(response)
+
+
+def test_readings_are_checked_per_field_then_saved(
+    browser: Browser, people: People, services: Services
+) -> None:
+    browser.login("jordan")
+    refused = browser.post("/me/readings", {"systolic": "400", "pain": "12", "mood": "ecstatic"})
+    assert refused.status_code == 422
+    page = text(refused)
+    assert page.count('class="field-error"') >= 3
+    assert 'value="400"' in page  # what was typed is kept
+    assert segments_of(services, PATIENT) == []
+    saved = browser.post(
+        "/me/readings",
+        {
+            "systolic": "132",
+            "diastolic": "84",
+            "heart_rate": "71",
+            "glucose": "104",
+            "weight": "81.5",
+            "pain": "2",
+            "mood": "good",
+            "note": "slept well",
+        },
+    )
+    assert saved.status_code == 200
+    assert "Readings saved" in text(saved)
+    charts = browser.get("/me/vitals.json").get_json()["charts"]
+    assert [c["title"] for c in charts] == ["Blood pressure", "Heart rate", "Glucose", "Weight"]
+    assert charts[0]["lines"][0]["points"][0]["v"] == 132.0
+
+
+def _share(patient: Browser, doctor: Browser, kinds: list[str]) -> str:
+    """Invite, accept, grant: returns the doctor's record page path."""
+    patient.post("/me/care/invite", {"username": "dr.kim"})
+    page = text(doctor.get("/clinic"))
+    relationship = re.search(r"/clinic/care/(\d+)/accept", page)
+    assert relationship is not None
+    doctor.post(f"/clinic/care/{relationship.group(1)}/accept")
+    sharing = text(patient.get("/me/sharing"))
+    grantee = re.search(r'<option value="([0-9a-f-]{36})">Dr.Kim', sharing)
+    assert grantee is not None
+    patient.post("/me/grants", {"grantee": grantee.group(1), "scope": "kinds", "kinds": kinds})
+    return f"/clinic/patients/{PATIENT}"
+
+
+def test_doctor_sees_exactly_what_was_shared_and_writes_back(
+    browser: Browser, other_browser: Browser, people: People, services: Services
+) -> None:
+    patient, doctor = browser, other_browser
+    patient.login("jordan")
+    upload(patient, DEMO_CCD.read_bytes())
+    doctor.login("dr.kim")
+    assert "No patient shares anything" in text(doctor.get("/clinic"))
+    record = _share(patient, doctor, ["physical-signs"])
+    assert "Jordan" in text(doctor.get("/clinic"))
+    page = text(doctor.get(record))
+    assert "Vital Signs" in page
+    assert "<table>" in page
+    assert "Allergies" not in page
+    assert "Mental Status" not in page
+    assert "&lt;section" not in page  # rendered, not raw XML
+    assert doctor.get(f"/clinic/patients/{PATIENT}/vitals.json").get_json()["charts"]
+    empty = doctor.post(f"{record}/notes", {"text": "  ", "type": "note"})
+    assert empty.status_code == 302
+    doctor.post(f"{record}/notes", {"text": "Reduce salt; recheck in 2 weeks.", "type": "note"})
+    kinds = {r.kind for r in current_segments(services, PATIENT)}
+    assert SegmentKind.DOCTOR_NOTES in kinds
+    dashboard = text(patient.get("/me"))
+    assert "From your clinicians" in dashboard
+    assert "Reduce salt" in dashboard
+    history = text(patient.get("/me/history"))
+    assert "Dr.Kim" in history
+    assert "physical-signs" in history
+    preview = text(patient.get(f"/me/preview/{people.doctor.id}"))
+    assert "would see" in preview
+    assert "kind-not-granted" in preview
+    grant_id = re.search(r"/me/grants/(\d+)/revoke", text(patient.get("/me/sharing")))
+    assert grant_id is not None
+    patient.post(f"/me/grants/{grant_id.group(1)}/revoke")
+    assert "shares nothing with you" in text(doctor.get(record))
+    assert "No patient shares anything" in text(doctor.get("/clinic"))
+
+
+def test_a_doctor_outside_the_care_team_cannot_write(
+    browser: Browser, people: People, services: Services
+) -> None:
+    browser.login("dr.partner")
+    response = browser.post(f"/clinic/patients/{PATIENT}/notes", {"text": "hello"})
+    assert response.status_code == 403
+    assert segments_of(services, PATIENT) == []
+
+
+def test_delegation_needs_the_patient(
+    browser: Browser, other_browser: Browser, app: Flask, people: People
+) -> None:
+    patient, doctor = browser, other_browser
+    patient.login("jordan")
+    upload(patient, DEMO_CCD.read_bytes())
+    doctor.login("dr.kim")
+    record = _share(patient, doctor, ["physical-signs", "health-status"])
+    doctor.post(f"{record}/partner", {"username": "dr.partner", "kinds": ["physical-signs"]})
+    partner = Browser(app.test_client())
+    partner.login("dr.partner")
+    assert "shares nothing" in text(partner.get(record))
+    sharing = text(patient.get("/me/sharing"))
+    assert "Partners asking to join" in sharing
+    pending = re.search(r"/me/delegations/(\d+)", sharing)
+    assert pending is not None
+    patient.post(f"/me/delegations/{pending.group(1)}", {"answer": "approve"})
+    assert "Vital Signs" in text(partner.get(record))
+    refused = doctor.post(f"{record}/partner", {"username": "dr.partner", "kinds": ["lifestyle"]})
+    assert refused.status_code == 403
+
+
+def test_one_visit_links(
+    browser: Browser, other_browser: Browser, app: Flask, people: People
+) -> None:
+    patient, doctor = browser, other_browser
+    patient.login("jordan")
+    upload(patient, DEMO_CCD.read_bytes())
+    patient.post("/me/links", {"doctor": "dr.kim", "kinds": ["lifestyle"], "hours": "48"})
+    token = re.search(r"/clinic/link#(phr_[A-Za-z0-9_-]+)", text(patient.get("/me/sharing")))
+    assert token is not None
+    intruder = Browser(app.test_client())
+    intruder.login("dr.partner")
+    assert intruder.post("/clinic/link", {"token": token.group(1)}).status_code == 403
+    doctor.login("dr.kim")
+    assert doctor.get("/clinic/link").status_code == 200
+    opened = doctor.post("/clinic/link", {"token": token.group(1)})
+    assert opened.status_code == 200
+    assert "Social History" in text(opened)
+    again = doctor.post("/clinic/link", {"token": token.group(1)})
+    assert again.status_code == 403
+    assert "already used" in text(again)
+    assert doctor.post("/clinic/link", {"token": "phr_nonsense"}).status_code == 404
+    assert ">used<" in text(patient.get("/me/sharing"))
+
+
+def test_emergency_access_is_flagged_notified_and_reviewed(
+    browser: Browser, other_browser: Browser, app: Flask, people: People
+) -> None:
+    patient, nurse = browser, other_browser
+    patient.login("jordan")
+    upload(patient, DEMO_CCD.read_bytes())
+    patient.post("/logout")
+    nurse.login("nurse.lee")
+    record = f"/clinic/patients/{PATIENT}"
+    assert "shares nothing" in text(nurse.get(record))
+    short = nurse.post(f"{record}/emergency", {"reason": "urgent"})
+    assert short.status_code == 422
+    declared = nurse.post(f"{record}/emergency", {"reason": "found unconscious in clinic"})
+    assert declared.headers["Location"].endswith("?emergency=1")
+    page = text(nurse.get(declared.headers["Location"]))
+    assert "Emergency access." in page
+    assert "Allergies" in page
+    assert "Mental Status" not in page  # very restricted: never by break-glass
+    login = patient.login("jordan")
+    assert login.status_code == 302
+    assert "new notification" in text(patient.get("/me"))
+    history = text(patient.get("/me/history"))
+    assert "EMERGENCY" in history
+    assert "found unconscious in clinic" in history
+    assert "New since your last visit" in history
+    assert "New since your last visit" not in text(patient.get("/me/history"))
+    admin = Browser(app.test_client())
+    admin.login("admin")
+    overview = text(admin.get("/admin"))
+    assert "found unconscious in clinic" in overview
+    emergency = re.search(r"/admin/emergencies/(\d+)/review", overview)
+    assert emergency is not None
+    admin.post(f"/admin/emergencies/{emergency.group(1)}/review", {"outcome": "justified"})
+    assert "Nothing waits for review" in text(admin.get("/admin"))
+
+
+def test_admin_operations(browser: Browser, people: People) -> None:
+    browser.login("admin")
+    page = text(browser.get("/admin"))
+    assert page.count("✔ up") == 4
+    assert "Chain intact" in page
+    rotated = browser.post("/admin/keys/rotate")
+    assert rotated.status_code == 302
+    assert "re-wrapped" in text(browser.get("/admin"))
+    browser.post("/admin/users", {"username": "dr.new", "role": "doctor", "password": PASSWORD})
+    other = Browser(browser.client.application.test_client())
+    assert other.login("dr.new").status_code == 302
+
+
+def test_research_release_choice_preview_and_catalogue(
+    browser: Browser, other_browser: Browser, people: People, services: Services
+) -> None:
+    patient, researcher = browser, other_browser
+    patient.login("jordan")
+    patient.post("/me/readings", {"systolic": "128", "diastolic": "82"})
+    assert "Nothing" in text(patient.get("/me/research-preview"))
+    patient.post("/me/research", {"release": ["physical-signs"]})
+    assert 'value="physical-signs" checked' in text(patient.get("/me/sharing"))
+    preview = text(patient.get("/me/research-preview"))
+    assert "8480-6" in preview
+    assert str(PATIENT) not in preview
+    researcher.login("lab")
+    assert "No release has been published" in text(researcher.get("/research"))
+
+
+def test_erasure_asks_first_then_shreds(
+    browser: Browser, people: People, services: Services
+) -> None:
+    browser.login("jordan")
+    upload(browser, DEMO_CCD.read_bytes())
+    assert browser.post("/me/erase", {"confirm": "yes"}).status_code == 422
+    done = browser.post("/me/erase", {"confirm": "ERASE"})
+    assert done.status_code == 200
+    page = text(done)
+    assert "encryption key(s) destroyed" in page
+    assert "stored object(s) deleted" in page
+    assert browser.post("/me/erase", {"confirm": "ERASE"}).status_code in {200, 409}
+
+
+def test_api_tokens_page(browser: Browser, people: People) -> None:
+    browser.login("lab")
+    issued = text(browser.post("/account/tokens", {"name": "laptop", "days": "30"}))
+    token = re.search(r'id="new-token">(phr_[^<]+)<', issued)
+    assert token is not None
+    me = browser.client.get("/api/v1/me", headers={"Authorization": f"Bearer {token.group(1)}"})
+    assert me.get_json()["username"] == "lab"
+    listing = text(browser.get("/account/tokens"))
+    assert token.group(1) not in listing
+    token_id = re.search(r"/account/tokens/(\d+)/revoke", listing)
+    assert token_id is not None
+    browser.post(f"/account/tokens/{token_id.group(1)}/revoke")
+    again = browser.client.get("/api/v1/me", headers={"Authorization": f"Bearer {token.group(1)}"})
+    assert again.status_code == 401

@@ -1,0 +1,101 @@
+"""The routes the journeys do not reach, and a check that every route has a test."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from flask import Flask
+
+from phr_share.consent import Sensitivity
+from phr_share.models import SegmentKind
+from phr_share.sharing import Services, care_of, sensitivity_of
+from tests.conftest import DEMO_CCD, PATIENT
+from tests.unit.web.conftest import Browser, People
+
+HERE = Path(__file__).parent
+
+
+def test_every_route_appears_in_a_web_test(app: Flask) -> None:
+    tests = "".join(p.read_text(encoding="utf-8") for p in HERE.glob("test_*.py"))
+    tests += (HERE.parents[1] / "integration" / "test_browser.py").read_text(encoding="utf-8")
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        # The literal part of the path before its first variable, e.g. "/me/grants/".
+        literal = re.split(r"<", rule.rule)[0]
+        tail = re.split(r">", rule.rule)[-1] if "<" in rule.rule else ""
+        if literal not in tests or (tail and tail not in tests):
+            missing.append(rule.rule)
+    assert missing == []
+
+
+def test_care_can_be_requested_and_ended(
+    browser: Browser, other_browser: Browser, people: People, services: Services
+) -> None:
+    doctor, patient = browser, other_browser
+    doctor.login("dr.kim")
+    doctor.post("/clinic/care/request", {"patient_id": str(PATIENT)})
+    assert "Waiting for 1 patient" in doctor.get("/clinic").get_data(as_text=True)
+    assert doctor.post("/clinic/care/request", {"patient_id": "nope"}).status_code == 422
+    patient.login("jordan")
+    sharing = patient.get("/me/sharing").get_data(as_text=True)
+    assert "asks to join" in sharing
+    relationship = re.search(r"/me/care/(\d+)/accept", sharing)
+    assert relationship is not None
+    patient.post(f"/me/care/{relationship.group(1)}/accept")
+    assert care_of(services, people.patient.principal)[0].status == "active"
+    patient.post(f"/me/care/{relationship.group(1)}/end")
+    assert care_of(services, people.patient.principal) == []
+
+
+def test_sensitivity_levels_and_link_revocation(
+    browser: Browser, people: People, services: Services
+) -> None:
+    browser.login("jordan")
+    levels = {f"level-{k.value}": "normal" for k in SegmentKind if k is not SegmentKind.PERSONAL}
+    levels["level-lifestyle"] = "very-restricted"
+    browser.post("/me/sensitivity", levels)
+    assert sensitivity_of(services, PATIENT) == {
+        SegmentKind.LIFESTYLE: Sensitivity.VERY_RESTRICTED,
+        SegmentKind.FAMILY_HISTORY: Sensitivity.NORMAL,
+        SegmentKind.PATIENT_NARRATIVE: Sensitivity.NORMAL,
+    }
+    browser.post("/me/links", {"doctor": "dr.kim", "kinds": ["lifestyle"], "hours": "4"})
+    page = browser.get("/me/sharing").get_data(as_text=True)
+    link = re.search(r"/me/links/(\d+)/revoke", page)
+    assert link is not None
+    browser.post(f"/me/links/{link.group(1)}/revoke")
+    assert ">revoked<" in browser.get("/me/sharing").get_data(as_text=True)
+    bad = browser.post("/me/links", {"doctor": "nobody", "kinds": ["lifestyle"]})
+    assert bad.status_code == 422
+
+
+def test_the_admin_runs_a_release_and_the_researcher_downloads_it(
+    app: Flask, browser: Browser, people: People, services: Services
+) -> None:
+    import uuid
+
+    from phr_share.sharing import choose_release, ingest_document
+
+    for person in [PATIENT, *(uuid.UUID(int=n) for n in range(1, 4))]:
+        choose_release(services, person, {SegmentKind.PHYSICAL_SIGNS})
+        ingest_document(services, DEMO_CCD.read_bytes(), person)
+    browser.login("admin")
+    browser.post("/admin/release")
+    assert "Release published" in browser.get("/admin").get_data(as_text=True)
+    browser.post("/admin/release")
+    assert "Nothing new to release" in browser.get("/admin").get_data(as_text=True)
+    researcher = Browser(app.test_client())
+    researcher.login("lab")
+    catalogue = researcher.get("/research").get_data(as_text=True)
+    release = re.search(r"/research/releases/([0-9a-f-]{36})\.jsonl", catalogue)
+    assert release is not None
+    jsonl = researcher.get(f"/research/releases/{release.group(1)}.jsonl")
+    assert jsonl.mimetype == "application/x-ndjson"
+    assert b"8480-6" in jsonl.get_data()
+    parquet = researcher.get(f"/research/releases/{release.group(1)}.parquet")
+    assert parquet.get_data()[:4] == b"PAR1"
+    missing = researcher.get(f"/research/releases/{uuid.uuid4()}.jsonl")
+    assert missing.status_code == 404
