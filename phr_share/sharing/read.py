@@ -10,7 +10,6 @@ import hashlib
 import hmac
 import uuid
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -179,17 +178,25 @@ def read_segments(
     patients = {r.patient_id for r in records}
     if len(patients) != 1:
         raise ValueError("read_segments reads one patient's segments")
+    patient_id = patients.pop()
     kinds = {r.kind for r in records}
+    keys: dict[str, bytes | PhrShareError] = {}
     with svc.db.session() as session:
-        decisions = authorize(session, principal, patients.pop(), kinds, purpose, svc.clock(), link)
+        decisions = authorize(session, principal, patient_id, kinds, purpose, svc.clock(), link)
         denied = [r for r in records if not decisions[r.kind].permit]
         for record in denied:
-            _audit_read(
-                svc, session, record, principal, purpose, decisions[record.kind], Outcome.DENIED
-            )
+            decision = decisions[record.kind]
+            _audit_read(svc, session, record, principal, purpose, decision, Outcome.DENIED)
+        if not denied:
+            # One look-up per key version, in this transaction, not one per object.
+            for key_id in {r.key_id for r in records}:
+                try:
+                    keys[key_id] = patient_key(svc, session, patient_id, key_id)
+                except PhrShareError as error:
+                    keys[key_id] = error
     if denied:
         raise AccessDenied(decisions[denied[0].kind].reason.value)
-    outcomes = _fetch_all(svc, records)
+    outcomes = _fetch_all(svc, records, keys)
     with svc.db.session() as session:
         for record, outcome in zip(records, outcomes, strict=True):
             failed = isinstance(outcome, PhrShareError)
@@ -209,20 +216,23 @@ def read_segments(
     return [o for o in outcomes if isinstance(o, bytes)]
 
 
-def _fetch_all(svc: Services, records: Sequence[SegmentRecord]) -> list[bytes | PhrShareError]:
+def _fetch_all(
+    svc: Services, records: Sequence[SegmentRecord], keys: dict[str, bytes | PhrShareError]
+) -> list[bytes | PhrShareError]:
     """Each record's content, or the error it failed with (only after a permit)."""
 
     def attempt(record: SegmentRecord) -> bytes | PhrShareError:
+        key = keys[record.key_id]
+        if isinstance(key, PhrShareError):
+            return key
         try:
-            return _open(svc, record)
+            return _open(svc, record, key)
         except PhrShareError as error:
             return error
 
     if len(records) == 1:
         return [attempt(records[0])]
-    workers = min(svc.settings.store_concurrency, len(records))
-    with ThreadPoolExecutor(workers, "phr-read") as pool:
-        return list(pool.map(attempt, records))
+    return list(svc.readers().map(attempt, records))
 
 
 def _audit_read(
@@ -259,9 +269,7 @@ def _audit_read(
     )
 
 
-def _open(svc: Services, record: SegmentRecord) -> bytes:
-    with svc.db.session() as session:
-        key = patient_key(svc, session, record.patient_id, record.key_id)
+def _open(svc: Services, record: SegmentRecord, key: bytes) -> bytes:
     blob = svc.private.get(record.container, record.object_name)
     claimed = blob.metadata.get("key-id", "")
     if claimed != record.key_id:

@@ -6,6 +6,7 @@ import os
 import threading
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -44,6 +45,16 @@ class Services:
     # per segment. Cleared for a patient the moment their keys are shredded.
     key_cache: dict[tuple[uuid.UUID, str], bytes] = field(default_factory=dict)
     key_lock: threading.Lock = field(default_factory=threading.Lock)
+    # Threads for fetching objects, kept for the life of the services: starting threads
+    # for every page of a busy web app costs more than the fetches they overlap.
+    _readers: ThreadPoolExecutor | None = None
+
+    def readers(self) -> ThreadPoolExecutor:
+        """The shared pool that fetches objects in parallel (made on first use)."""
+        with self.key_lock:
+            if self._readers is None:
+                self._readers = ThreadPoolExecutor(self.settings.store_concurrency, "phr-read")
+            return self._readers
 
     def deid_policy(self) -> DeidPolicy:
         """The de-identification policy as of today."""
@@ -52,6 +63,14 @@ class Services:
     def new_uuid(self) -> uuid.UUID:
         """A random (version 4) UUID drawn from the randomness seam."""
         return uuid.UUID(bytes=self.randbytes(16), version=4)
+
+    def close(self) -> None:
+        """Stop the reader threads and close the database connections."""
+        with self.key_lock:
+            readers, self._readers = self._readers, None
+        if readers is not None:
+            readers.shutdown(wait=True)
+        self.db.dispose()
 
     def forget_keys(self, patient_id: uuid.UUID) -> None:
         """Drop a patient's unwrapped keys from memory."""

@@ -115,6 +115,7 @@ def site(stack: StackInfo, tmp_path: Path) -> Iterator[Site]:
         server.shutdown()
         thread.join(5)
         server.server_close()
+        svc.close()
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ def services(tmp_path: Path, database_url: str) -> Iterator[Services]:
     )
     db = Database(database_url)
     db.migrate()
-    yield Services(
+    svc = Services(
         settings=settings,
         db=db,
         private=MemoryStore(),
@@ -44,4 +44,5 @@ def services(tmp_path: Path, database_url: str) -> Iterator[Services]:
         # The production cost (32 MiB per hash) is exercised in tests/unit/consent.
         password_cost=ScryptCost(log_n=10),
     )
-    db.dispose()
+    yield svc
+    svc.close()
