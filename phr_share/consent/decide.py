@@ -121,9 +121,9 @@ def _grant_denial(request: Request, facts: Facts, grant: GrantTerms) -> Reason |
             GrantStatus.REVOKED: Reason.GRANT_REVOKED,
             GrantStatus.REFUSED: Reason.GRANT_REFUSED,
         }[grant.status]
-    if request.at < grant.valid_from:
+    if not grant.started(request.at):
         return Reason.GRANT_NOT_YET_VALID
-    if grant.valid_until is not None and request.at >= grant.valid_until:
+    if grant.ended(request.at):
         return Reason.GRANT_EXPIRED
     if grant.purpose is not request.purpose:
         return Reason.PURPOSE_MISMATCH

@@ -138,6 +138,18 @@ class GrantTerms:
     status: GrantStatus = GrantStatus.ACTIVE
     except_kinds: frozenset[SegmentKind] = frozenset()
 
+    def started(self, at: datetime) -> bool:
+        """True once the grant's period has begun."""
+        return self.valid_from <= at
+
+    def ended(self, at: datetime) -> bool:
+        """True once the grant's period is over (``valid_until`` itself is outside it)."""
+        return self.valid_until is not None and at >= self.valid_until
+
+    def in_force(self, at: datetime) -> bool:
+        """Active and within its period at ``at``."""
+        return self.status is GrantStatus.ACTIVE and self.started(at) and not self.ended(at)
+
 
 @dataclass(frozen=True, slots=True)
 class BreakGlassTerms:

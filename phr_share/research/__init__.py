@@ -5,6 +5,7 @@ from phr_share.research.catalogue import (
     RecordObject,
     ReleaseInfo,
     catalogue,
+    records_to_jsonl,
     release_info,
     release_records,
 )
@@ -17,6 +18,7 @@ __all__ = [
     "ReleaseInfo",
     "catalogue",
     "pull",
+    "records_to_jsonl",
     "records_to_parquet",
     "release_info",
     "release_records",

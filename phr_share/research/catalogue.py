@@ -14,6 +14,7 @@ import hashlib
 import json
 import re
 import uuid
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,7 @@ __all__ = [
     "catalogue",
     "fetch_object",
     "parse_jsonl",
+    "records_to_jsonl",
     "release_info",
     "release_records",
 ]
@@ -116,6 +118,11 @@ def fetch_object(store: BlobStore, bucket: str, obj: RecordObject) -> bytes:
     if hashlib.sha256(data).hexdigest() != obj.sha256:
         raise IntegrityError()
     return data
+
+
+def records_to_jsonl(records: Iterable[Mapping[str, Any]]) -> bytes:
+    """Records as JSON Lines, keys sorted (the inverse of :func:`parse_jsonl`)."""
+    return "".join(json.dumps(r, sort_keys=True) + "\n" for r in records).encode("utf-8")
 
 
 def parse_jsonl(data: bytes) -> list[dict[str, Any]]:

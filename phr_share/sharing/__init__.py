@@ -4,7 +4,7 @@ Each function takes :class:`Services` first; nothing here reads the environment.
 read of a segment goes through the decision point (:func:`read_segment`).
 """
 
-from phr_share.sharing.access import ROUTER, preview_policy
+from phr_share.sharing.access import ROUTER, decisions_for, preview_policy
 from phr_share.sharing.accounts import (
     Account,
     IssuedToken,
@@ -31,10 +31,13 @@ from phr_share.sharing.care import (
 from phr_share.sharing.clinical import (
     PatientCard,
     SectionRecord,
+    open_shared_sections,
     patient_name,
     patients_of,
+    read_section,
     read_sections,
     research_preview,
+    save_readings,
     vital_series,
     write_note,
 )
@@ -81,6 +84,7 @@ from phr_share.sharing.read import (
     SegmentRecord,
     current_segments,
     find_segment,
+    read_permitted,
     read_segment,
     read_segments,
     readable_segments,
@@ -131,6 +135,7 @@ __all__ = [
     "create_share_link",
     "create_user",
     "current_segments",
+    "decisions_for",
     "declare_emergency",
     "disable_user",
     "emergencies_of",
@@ -150,10 +155,13 @@ __all__ = [
     "object_name",
     "open_services",
     "open_share_link",
+    "open_shared_sections",
     "patient_name",
     "patients_of",
     "preview_policy",
     "principal_of",
+    "read_permitted",
+    "read_section",
     "read_sections",
     "read_segment",
     "read_segments",
@@ -171,6 +179,7 @@ __all__ = [
     "revoke_token",
     "rotate_master",
     "run_release",
+    "save_readings",
     "segments_of",
     "sensitivity_of",
     "set_sensitivity",

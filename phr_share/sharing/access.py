@@ -34,7 +34,15 @@ from phr_share.models import SegmentKind
 from phr_share.sharing.audit import record as audit
 from phr_share.sharing.services import Services
 
-__all__ = ["ROUTER", "authorize", "kinds_of", "load_facts", "preview_policy", "terms_of_grant"]
+__all__ = [
+    "ROUTER",
+    "authorize",
+    "decisions_for",
+    "kinds_of",
+    "load_facts",
+    "preview_policy",
+    "terms_of_grant",
+]
 
 # The release router: reads released segments (and the header to scrub) for research.
 ROUTER = Principal("system:router", Role.SYSTEM)
@@ -132,6 +140,20 @@ def authorize(
         kind: decide(Request(principal, patient_id, kind, purpose, at, link), facts)
         for kind in kinds
     }
+
+
+def decisions_for(
+    svc: Services,
+    patient_id: uuid.UUID,
+    grantees: Iterable[Principal],
+    purpose: Purpose = Purpose.TREATMENT,
+) -> dict[str, dict[SegmentKind, Decision]]:
+    """Each grantee's decision for every kind of the patient's data now; nothing is read."""
+    now = svc.clock()
+    with svc.db.session() as session:
+        return {
+            g.id: authorize(session, g, patient_id, SegmentKind, purpose, now) for g in grantees
+        }
 
 
 def preview_policy(

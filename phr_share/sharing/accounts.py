@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from phr_share.audit import Action, Outcome
 from phr_share.consent import (
@@ -158,6 +157,8 @@ def find_account(
     svc: Services, *, username: str | None = None, user_id: uuid.UUID | None = None
 ) -> Account:
     """The account with this username or id; raises NotFound."""
+    if username is None and user_id is None:
+        raise ValueError("find_account needs a username or an id")
     query = select(User)
     if username is not None:
         query = query.where(User.username == username.strip().lower())
@@ -165,7 +166,7 @@ def find_account(
         query = query.where(User.id == user_id)
     with svc.db.session() as session:
         row = session.scalars(query).first()
-        if row is None or (username is None and user_id is None):
+        if row is None:
             raise NotFound("no such account")
         return _account(row)
 
@@ -290,11 +291,3 @@ def require_admin(principal: Principal) -> None:
     """Raise AccessDenied unless the principal is an active admin."""
     if principal.role is not Role.ADMIN or not principal.active:
         raise AccessDenied("role-not-permitted")
-
-
-def account_row(session: Session, principal: Principal) -> User:
-    """The principal's account row inside a transaction; raises Unauthenticated."""
-    row = session.get(User, user_id_of(principal))
-    if row is None or not row.active:
-        raise Unauthenticated()
-    return row

@@ -35,36 +35,26 @@ __all__ = ["CareView", "accept_care", "care_of", "end_care", "invite_clinician",
 def invite_clinician(svc: Services, patient: Principal, clinician_id: uuid.UUID) -> int:
     """The patient invites a clinician; accepts at once a request that clinician made."""
     patient_id = patient_of(patient)
-    with svc.db.session() as session:
-        clinician_row(session, clinician_id)
-        row = relationship(session, patient_id, clinician_id)
-        if row is None:
-            row = CareRelationship(
-                patient_id=patient_id,
-                clinician_id=clinician_id,
-                status=INVITED,
-                initiated_by=Role.PATIENT.value,
-                created_at=svc.clock(),
-            )
-            session.add(row)
-        elif row.status == REQUESTED:
-            row.status, row.accepted_at = ACTIVE, svc.clock()
-        session.flush()
-        audit(
-            svc,
-            session,
-            Action.CARE_INVITE,
-            patient.id,
-            patient_id=patient_id,
-            subject=f"care:{row.id}",
-            details={"status": row.status},
-        )
-        return row.id
+    return _open_care(svc, patient, patient_id, clinician_id, INVITED, Action.CARE_INVITE)
 
 
 def request_care(svc: Services, clinician: Principal, patient_id: uuid.UUID) -> int:
     """A clinician asks to care for a patient; the patient accepts or not."""
     clinician_id = user_id_of(clinician)
+    return _open_care(svc, clinician, patient_id, clinician_id, REQUESTED, Action.CARE_REQUEST)
+
+
+def _open_care(
+    svc: Services,
+    actor: Principal,
+    patient_id: uuid.UUID,
+    clinician_id: uuid.UUID,
+    status: str,
+    action: Action,
+) -> int:
+    """One side opens a relationship (``invited`` or ``requested``); if the other side
+    already opened one, that is the acceptance and it becomes active."""
+    other_side = REQUESTED if status == INVITED else INVITED
     with svc.db.session() as session:
         clinician_row(session, clinician_id)
         if session.scalar(select(User.id).where(User.patient_id == patient_id)) is None:
@@ -74,19 +64,19 @@ def request_care(svc: Services, clinician: Principal, patient_id: uuid.UUID) -> 
             row = CareRelationship(
                 patient_id=patient_id,
                 clinician_id=clinician_id,
-                status=REQUESTED,
-                initiated_by=clinician.role.value,
+                status=status,
+                initiated_by=actor.role.value,
                 created_at=svc.clock(),
             )
             session.add(row)
-        elif row.status == INVITED:
+        elif row.status == other_side:
             row.status, row.accepted_at = ACTIVE, svc.clock()
         session.flush()
         audit(
             svc,
             session,
-            Action.CARE_REQUEST,
-            clinician.id,
+            action,
+            actor.id,
             patient_id=patient_id,
             subject=f"care:{row.id}",
             details={"status": row.status},

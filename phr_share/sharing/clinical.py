@@ -7,42 +7,39 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 
-from phr_share.ccda import PatientHeader
-from phr_share.ccda.identity import patient_identity
+from phr_share.ccda import PatientHeader, parse_readings, readings_document
 from phr_share.ccda.narrative import Measurement, SectionView, measurements, section_view
 from phr_share.ccda.notes import ClinicianNote, note_document
 from phr_share.consent import CLINICIANS, GrantStatus, Principal, Purpose, Role
 from phr_share.db import Emergency, Grant, User
 from phr_share.deid.records import FlatRecord
-from phr_share.deidentify import deidentify_segments
 from phr_share.errors import AccessDenied
 from phr_share.models import SegmentKind
-from phr_share.sharing.access import kinds_of
+from phr_share.sharing.access import terms_of_grant
 from phr_share.sharing.accounts import user_id_of
 from phr_share.sharing.ingest import IngestResult, ingest_document
-from phr_share.sharing.parties import ACTIVE, relationship
-from phr_share.sharing.read import (
-    SegmentRecord,
-    current_segments,
-    read_segment,
-    read_segments,
-    readable_segments,
-)
-from phr_share.sharing.release import as_segment, released_kinds
+from phr_share.sharing.links import open_share_link
+from phr_share.sharing.parties import ACTIVE, patient_of, relationship
+from phr_share.sharing.read import SegmentRecord, current_segments, read_permitted, read_segment
+from phr_share.sharing.release import deidentify_stored, released_kinds
 from phr_share.sharing.services import Services
 
 __all__ = [
     "PatientCard",
     "SectionRecord",
+    "open_shared_sections",
     "patient_name",
     "patients_of",
+    "read_section",
     "read_sections",
     "research_preview",
+    "save_readings",
     "vital_series",
     "write_note",
 ]
@@ -57,6 +54,8 @@ CHARTED = {
     "29463-7": "Body weight",
 }
 _VITAL_KINDS = {SegmentKind.PHYSICAL_SIGNS, SegmentKind.BODY_MEASURES}
+# The header is shown as the patient's name, never as a section.
+_SECTION_KINDS = set(SegmentKind) - {SegmentKind.PERSONAL}
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,14 +84,26 @@ def read_sections(
     purpose: Purpose = Purpose.TREATMENT,
 ) -> list[SectionRecord]:
     """Every current segment the principal may read, read (and audited) and rendered."""
-    records = [
-        r
-        for r in readable_segments(svc, principal, patient_id, purpose)
-        # The header is shown as the patient's name, not as a section.
-        if r.kind is not SegmentKind.PERSONAL
-    ]
-    contents = read_segments(svc, principal, records, purpose=purpose)
-    return [SectionRecord(r, section_view(c)) for r, c in zip(records, contents, strict=True)]
+    records = current_segments(svc, patient_id, _SECTION_KINDS)
+    shown = read_permitted(svc, principal, records, purpose=purpose)
+    return [SectionRecord(r, section_view(c)) for r, c in shown]
+
+
+def read_section(
+    svc: Services,
+    principal: Principal,
+    record: SegmentRecord,
+    purpose: Purpose = Purpose.TREATMENT,
+) -> SectionRecord:
+    """One segment read through the decision point and rendered; raises as read_segment."""
+    return SectionRecord(
+        record, section_view(read_segment(svc, principal, record, purpose=purpose))
+    )
+
+
+def open_shared_sections(svc: Services, doctor: Principal, token: str) -> list[SectionRecord]:
+    """Use a one-visit link once and render what it shares; raises as open_share_link."""
+    return [SectionRecord(r, section_view(c)) for r, c in open_share_link(svc, doctor, token)]
 
 
 def vital_series(
@@ -103,14 +114,23 @@ def vital_series(
 ) -> dict[str, list[Measurement]]:
     """Charted measurements by LOINC code, oldest first, from segments the principal may read."""
     series: dict[str, list[Measurement]] = defaultdict(list)
-    records = [
-        r for r in readable_segments(svc, principal, patient_id, purpose) if r.kind in _VITAL_KINDS
-    ]
-    for content in read_segments(svc, principal, records, purpose=purpose):
+    records = current_segments(svc, patient_id, _VITAL_KINDS)
+    for _, content in read_permitted(svc, principal, records, purpose=purpose):
         for point in measurements(content):
             if point.loinc in CHARTED:
                 series[point.loinc].append(point)
     return {code: sorted(points, key=lambda p: p.at) for code, points in series.items()}
+
+
+def save_readings(svc: Services, patient: Principal, form: Mapping[str, str]) -> IngestResult:
+    """A patient's home readings (form fields, checked one by one) stored like an upload.
+
+    Raises InvalidReadings with a message per bad field; nothing is stored then.
+    """
+    patient_id = patient_of(patient)
+    readings = parse_readings(form, now=svc.clock())
+    document = readings_document(readings, PatientHeader(patient_id), svc.new_uuid())
+    return ingest_document(svc, document, patient_id, actor=patient.id)
 
 
 def write_note(
@@ -153,17 +173,12 @@ def patients_of(svc: Services, clinician: Principal) -> list[PatientCard]:
             select(Grant, User.display_name)
             .join(User, User.patient_id == Grant.patient_id)
             .where(Grant.grantee_id == me, Grant.status == GrantStatus.ACTIVE.value)
-            .order_by(User.display_name)
         ).all()
         for grant, name in rows:
-            live = grant.valid_from <= now and (
-                grant.valid_until is None or now < grant.valid_until
-            )
-            if live:
+            terms = terms_of_grant(grant)
+            if terms.in_force(now):
                 kinds = (
-                    "all but restricted"
-                    if grant.kinds == "*"
-                    else ", ".join(sorted(kinds_of(grant.kinds)))
+                    "all but restricted" if terms.kinds is None else ", ".join(sorted(terms.kinds))
                 )
                 cards[grant.patient_id] = PatientCard(
                     grant.patient_id, name, kinds, grant.valid_until, False
@@ -185,22 +200,9 @@ def research_preview(svc: Services, patient: Principal) -> list[FlatRecord]:
     """What research would get from the patient's released kinds now, de-identified."""
     if patient.role is not Role.PATIENT or patient.patient_id is None:
         raise AccessDenied("role-not-permitted")
-    released = released_kinds(svc, patient.patient_id)
-    records = current_segments(svc, patient.patient_id)
-    by_document: dict[int, list[SegmentRecord]] = defaultdict(list)
-    for record in records:
-        if record.kind in released:
-            by_document[record.document_id].append(record)
-    headers = {r.document_id: r for r in records if r.path == "header"}
-    found: list[FlatRecord] = []
-    for document_id, chosen in by_document.items():
-        header = read_segment(svc, patient, headers[document_id])
-        identity = patient_identity(header, patient.patient_id)
-        contents = read_segments(svc, patient, chosen)
-        segments = [as_segment(r, c) for r, c in zip(chosen, contents, strict=True)]
-        for done in deidentify_segments(segments, identity, svc.deid_policy()):
-            found.extend(done.records)
-    return found
+    chosen = current_segments(svc, patient.patient_id, released_kinds(svc, patient.patient_id))
+    prepared = deidentify_stored(svc, chosen, reader=patient)
+    return [record for p in prepared for record in p.deidentified.records]
 
 
 def patient_name(svc: Services, patient_id: uuid.UUID) -> str:

@@ -36,7 +36,7 @@ class AccessEvent:
     emergency: bool
 
 
-def _own(svc: Services, principal: Principal, patient_id: uuid.UUID) -> None:
+def _own(principal: Principal, patient_id: uuid.UUID) -> None:
     is_owner = principal.role is Role.PATIENT and principal.patient_id == patient_id
     if not principal.active or not (is_owner or principal.role is Role.ADMIN):
         raise AccessDenied("role-not-permitted")
@@ -47,7 +47,7 @@ def access_history(svc: Services, principal: Principal, patient_id: uuid.UUID) -
 
     The patient themself or an admin; raises AccessDenied otherwise.
     """
-    _own(svc, principal, patient_id)
+    _own(principal, patient_id)
     events = []
     for entry in audit_entries(svc, patient_id):
         if entry.action is not Action.READ:
@@ -73,16 +73,10 @@ def access_history(svc: Services, principal: Principal, patient_id: uuid.UUID) -
 
 def export_fhir(svc: Services, principal: Principal, patient_id: uuid.UUID) -> dict[str, Any]:
     """A FHIR R4 collection Bundle: the patient's consents and the audit events about them."""
-    _own(svc, principal, patient_id)
+    _own(principal, patient_id)
     now = svc.clock()
     resources = [
-        grant_consent(
-            ConsentRecord(
-                g.terms,
-                g.created_at,
-                g.terms.valid_until is not None and now >= g.terms.valid_until,
-            )
-        )
+        grant_consent(ConsentRecord(g.terms, g.created_at, g.terms.ended(now)))
         for g in grants_of(svc, patient_id)
     ]
     resources.append(research_consent(patient_id, released_kinds(svc, patient_id), now))

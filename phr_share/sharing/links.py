@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 
 from phr_share.audit import Action, Outcome
 from phr_share.consent import (
+    Facts,
+    LinkTerms,
     Principal,
     Purpose,
     Reason,
@@ -26,7 +28,6 @@ from phr_share.consent import (
     mint_token,
     token_digest,
 )
-from phr_share.consent.model import Facts, LinkTerms
 from phr_share.db import ShareLink, User
 from phr_share.errors import AccessDenied, InvalidInput, NotFound
 from phr_share.models import SegmentKind

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -30,6 +30,7 @@ __all__ = [
     "SegmentRecord",
     "current_segments",
     "find_segment",
+    "read_permitted",
     "read_segment",
     "read_segments",
     "readable_segments",
@@ -106,10 +107,14 @@ def segments_of(svc: Services, patient_id: uuid.UUID) -> list[SegmentRecord]:
         return [record_of(row) for row in session.scalars(query)]
 
 
-def current_segments(svc: Services, patient_id: uuid.UUID) -> list[SegmentRecord]:
-    """The newest stored version of each of a patient's segments (no content, no decision)."""
+def current_segments(
+    svc: Services, patient_id: uuid.UUID, kinds: Collection[SegmentKind] | None = None
+) -> list[SegmentRecord]:
+    """The newest stored version of each of a patient's segments (of ``kinds``), no content."""
     newest: dict[uuid.UUID, SegmentRecord] = {}
     for record in segments_of(svc, patient_id):
+        if kinds is not None and record.kind not in kinds:
+            continue
         if record.tracking_id not in newest or record.version > newest[record.tracking_id].version:
             newest[record.tracking_id] = record
     return list(newest.values())
@@ -173,33 +178,62 @@ def read_segments(
     parallel, every read audited in one transaction. Raises as :func:`read_segment` does,
     after auditing all of them; nothing is fetched when any one is denied.
     """
+    return [content for _, content in _read(svc, principal, records, purpose, link, True)]
+
+
+def read_permitted(
+    svc: Services,
+    principal: Principal,
+    records: Sequence[SegmentRecord],
+    *,
+    purpose: Purpose = Purpose.TREATMENT,
+) -> list[tuple[SegmentRecord, bytes]]:
+    """Those of one patient's ``records`` that ``principal`` may read, read and audited.
+
+    Decided once per kind: denied kinds are skipped, unread, as a listing skips them.
+    """
+    return _read(svc, principal, records, purpose, None, False)
+
+
+def _read(
+    svc: Services,
+    principal: Principal,
+    records: Sequence[SegmentRecord],
+    purpose: Purpose,
+    link: LinkTerms | None,
+    strict: bool,
+) -> list[tuple[SegmentRecord, bytes]]:
+    """Decide, then fetch and audit the permitted records; ``strict``: a denial raises."""
     if not records:
         return []
     patients = {r.patient_id for r in records}
     if len(patients) != 1:
-        raise ValueError("read_segments reads one patient's segments")
+        raise ValueError("segments are read one patient at a time")
     patient_id = patients.pop()
-    kinds = {r.kind for r in records}
     keys: dict[str, bytes | PhrShareError] = {}
     with svc.db.session() as session:
-        decisions = authorize(session, principal, patient_id, kinds, purpose, svc.clock(), link)
+        decisions = authorize(
+            session, principal, patient_id, {r.kind for r in records}, purpose, svc.clock(), link
+        )
         denied = [r for r in records if not decisions[r.kind].permit]
-        for record in denied:
-            decision = decisions[record.kind]
-            _audit_read(svc, session, record, principal, purpose, decision, Outcome.DENIED)
-        if not denied:
+        if strict:
+            for record in denied:
+                decision = decisions[record.kind]
+                _audit_read(svc, session, record, principal, purpose, decision, Outcome.DENIED)
+        records = [r for r in records if decisions[r.kind].permit]
+        if not (strict and denied):
             # One look-up per key version, in this transaction, not one per object.
             for key_id in {r.key_id for r in records}:
                 try:
                     keys[key_id] = patient_key(svc, session, patient_id, key_id)
                 except PhrShareError as error:
                     keys[key_id] = error
-    if denied:
+    if strict and denied:
         raise AccessDenied(decisions[denied[0].kind].reason.value)
     outcomes = _fetch_all(svc, records, keys)
     with svc.db.session() as session:
         for record, outcome in zip(records, outcomes, strict=True):
-            failed = isinstance(outcome, PhrShareError)
+            failure = outcome if isinstance(outcome, PhrShareError) else None
             _audit_read(
                 svc,
                 session,
@@ -207,13 +241,15 @@ def read_segments(
                 principal,
                 purpose,
                 decisions[record.kind],
-                Outcome.FAILED if failed else Outcome.OK,
-                outcome.code if isinstance(outcome, PhrShareError) else None,
+                Outcome.OK if failure is None else Outcome.FAILED,
+                None if failure is None else failure.code,
             )
-    for outcome in outcomes:
+    pairs = []
+    for record, outcome in zip(records, outcomes, strict=True):
         if isinstance(outcome, PhrShareError):
             raise outcome
-    return [o for o in outcomes if isinstance(o, bytes)]
+        pairs.append((record, outcome))
+    return pairs
 
 
 def _fetch_all(

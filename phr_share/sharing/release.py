@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from phr_share.audit import Action
 from phr_share.ccda.identity import patient_identity
-from phr_share.consent import Purpose
+from phr_share.consent import Principal, Purpose
 from phr_share.db import (
     Document,
     DocumentStatus,
@@ -40,13 +40,20 @@ from phr_share.deid.records import FlatRecord
 from phr_share.deidentify import DeidentifiedSegment, deidentify_segments
 from phr_share.errors import NotFound, PhrShareError
 from phr_share.models import DocumentRef, InstanceId, Segment, SegmentKind
-from phr_share.sharing.access import ROUTER, authorize
+from phr_share.sharing.access import ROUTER
 from phr_share.sharing.audit import record as audit
 from phr_share.sharing.keys import ensure_patient
-from phr_share.sharing.read import SegmentRecord, read_segments, record_of
+from phr_share.sharing.read import SegmentRecord, read_permitted, record_of
 from phr_share.sharing.services import Services
 
-__all__ = ["ReleaseReport", "choose_release", "released_kinds", "run_release"]
+__all__ = [
+    "ReleaseReport",
+    "as_segment",
+    "choose_release",
+    "deidentify_stored",
+    "released_kinds",
+    "run_release",
+]
 
 PUBLISHED, SUPPRESSED, PENDING, FAILED = "published", "suppressed", "pending", "failed"
 # A segment with no coded statement yields no record to gate, so it is never published;
@@ -145,22 +152,6 @@ def _candidates(session: Session, svc: Services) -> list[StoredSegment]:
     return list(session.scalars(query))
 
 
-def _consented(
-    session: Session, svc: Services, candidates: Sequence[SegmentRecord]
-) -> list[SegmentRecord]:
-    """The candidates the decision point lets the router release, patient by patient."""
-    by_patient: dict[uuid.UUID, list[SegmentRecord]] = defaultdict(list)
-    for record in candidates:
-        by_patient[record.patient_id].append(record)
-    now = svc.clock()
-    kept: set[SegmentRecord] = set()
-    for patient_id, records in by_patient.items():
-        kinds = {r.kind for r in records}
-        decisions = authorize(session, ROUTER, patient_id, kinds, Purpose.RESEARCH, now)
-        kept.update(r for r in records if decisions[r.kind].permit)
-    return [r for r in candidates if r in kept]
-
-
 @dataclass(frozen=True, slots=True)
 class _Prepared:
     record: SegmentRecord
@@ -177,10 +168,10 @@ def run_release(
     """Release everything waiting; raises KAnonymityNotReached (nothing written) or StorageError."""
     k = k or svc.settings.kanon_k
     with svc.db.session() as session:
-        candidates = _consented(session, svc, [record_of(row) for row in _candidates(session, svc)])
+        candidates = [record_of(row) for row in _candidates(session, svc)]
     if not candidates:
         return ReleaseReport(None, k, 0, 0, 0, 0, 0, (), None)
-    prepared = _deidentify_all(svc, candidates, progress)
+    prepared = deidentify_stored(svc, candidates, progress=progress)
     records = [r for p in prepared for r in p.deidentified.records]
     if not records:
         return ReleaseReport(None, k, 0, 0, 0, 0, len(prepared), (), None)
@@ -210,12 +201,18 @@ def run_release(
     )
 
 
-def _deidentify_all(
+def deidentify_stored(
     svc: Services,
     candidates: Sequence[SegmentRecord],
-    progress: Callable[[int], None] | None,
+    reader: Principal = ROUTER,
+    progress: Callable[[int], None] | None = None,
 ) -> list[_Prepared]:
-    """Read each candidate and its document's header back, de-identify document by document."""
+    """Read each candidate and its document's header back (as ``reader``, for research),
+    and de-identify them document by document.
+
+    What the decision point does not permit now (a kind withdrawn since the candidates
+    were chosen) is skipped, unread; it is not released and not marked.
+    """
     by_document: dict[int, list[SegmentRecord]] = defaultdict(list)
     for record in candidates:
         by_document[record.document_id].append(record)
@@ -226,20 +223,19 @@ def _deidentify_all(
         by_patient[record.patient_id].append(record)
     contents: dict[SegmentRecord, bytes] = {}
     for records_of_one in by_patient.values():
-        read = read_segments(svc, ROUTER, records_of_one, purpose=Purpose.RESEARCH)
-        contents.update(zip(records_of_one, read, strict=True))
+        contents.update(read_permitted(svc, reader, records_of_one, purpose=Purpose.RESEARCH))
     policy = svc.deid_policy()
     prepared: list[_Prepared] = []
-    for document_id, records in by_document.items():
+    for document_id, chosen in by_document.items():
         header = headers[document_id]
-        identity = patient_identity(contents[header], header.patient_id)
-        segments = [as_segment(record, contents[record]) for record in records]
-        for record, done in zip(
-            records, deidentify_segments(segments, identity, policy), strict=True
-        ):
-            prepared.append(_Prepared(record, done))
+        records = [r for r in chosen if r in contents]
+        if header in contents and records:
+            identity = patient_identity(contents[header], header.patient_id)
+            segments = [as_segment(record, contents[record]) for record in records]
+            done = deidentify_segments(segments, identity, policy)
+            prepared.extend(_Prepared(r, d) for r, d in zip(records, done, strict=True))
         if progress is not None:
-            progress(len(records))
+            progress(len(chosen))
     return prepared
 
 

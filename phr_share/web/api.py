@@ -7,7 +7,6 @@ listings are paginated and every page is decided afresh by the decision point.
 from __future__ import annotations
 
 import dataclasses
-import json
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -16,11 +15,14 @@ from flask import Blueprint, Response, jsonify, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from phr_share import sharing
-from phr_share.ccda import PatientHeader, parse_readings, readings_document
-from phr_share.ccda.narrative import section_view
 from phr_share.consent import CLINICIANS, Principal, Purpose, Role
-from phr_share.errors import InvalidInput, NotFound
-from phr_share.research import catalogue, records_to_parquet, release_records
+from phr_share.errors import InvalidInput
+from phr_share.research import (
+    catalogue,
+    records_to_jsonl,
+    records_to_parquet,
+    release_records,
+)
 from phr_share.web.admin import health
 from phr_share.web.openapi import document
 from phr_share.web.security import current_account, requires, services
@@ -29,7 +31,6 @@ from phr_share.web.views import kinds_from, series_json
 __all__ = ["bp"]
 
 bp = Blueprint("api", __name__, url_prefix="/api")
-CLINICIAN_ROLES = tuple(CLINICIANS)
 MAX_PER_PAGE = 100
 
 
@@ -123,8 +124,7 @@ def segment(tracking_id: uuid.UUID) -> BaseResponse:
     """One segment, read through the decision point, as title and narrative blocks."""
     svc = services()
     record = sharing.find_segment(svc, tracking_id)
-    content = sharing.read_segment(svc, _me(), record, purpose=_purpose())
-    view = section_view(content)
+    view = sharing.read_section(svc, _me(), record, _purpose()).view
     return _json(
         {
             "tracking_id": tracking_id,
@@ -159,11 +159,8 @@ def upload() -> BaseResponse:
 @requires(Role.PATIENT)
 def readings() -> BaseResponse:
     """Store home readings sent as a JSON object of form fields."""
-    svc = services()
     form = {str(k): str(v) for k, v in _body().items()}
-    parsed = parse_readings(form, now=svc.clock())
-    document_bytes = readings_document(parsed, PatientHeader(_patient_id()), svc.new_uuid())
-    return _stored(sharing.ingest_document(svc, document_bytes, _patient_id(), actor=_me().id))
+    return _stored(sharing.save_readings(services(), _me(), form))
 
 
 @bp.get("/v1/grants")
@@ -249,14 +246,14 @@ def notices() -> BaseResponse:
 
 
 @bp.get("/v1/clinic/patients")
-@requires(*CLINICIAN_ROLES)
+@requires(*CLINICIANS)
 def clinic_patients() -> BaseResponse:
     """Patients who share with the calling clinician."""
     return _json({"items": sharing.patients_of(services(), _me())})
 
 
 @bp.post("/v1/patients/<uuid:patient_id>/notes")
-@requires(*CLINICIAN_ROLES)
+@requires(*CLINICIANS)
 def note(patient_id: uuid.UUID) -> BaseResponse:
     """Write a note or order ({"text", "order"}) into the patient's record."""
     body = _body()
@@ -267,7 +264,7 @@ def note(patient_id: uuid.UUID) -> BaseResponse:
 
 
 @bp.post("/v1/patients/<uuid:patient_id>/emergency")
-@requires(*CLINICIAN_ROLES)
+@requires(*CLINICIANS)
 def emergency(patient_id: uuid.UUID) -> BaseResponse:
     """Declare an emergency ({"reason"}): audited, time-boxed, notified, reviewed."""
     access = sharing.declare_emergency(
@@ -290,15 +287,11 @@ def records(release_id: uuid.UUID) -> Response | BaseResponse:
     """A release's records: ``format`` json (paginated), jsonl or parquet; ``kind`` filters."""
     svc = services()
     fmt = request.args.get("format", "json")
-    try:
-        rows = release_records(
-            svc.public, svc.settings.s3_bucket, str(release_id), request.args.get("kind") or None
-        )
-    except NotFound:
-        raise NotFound("no published release has that id") from None
+    rows = release_records(
+        svc.public, svc.settings.s3_bucket, str(release_id), request.args.get("kind") or None
+    )
     if fmt == "jsonl":
-        body = "".join(json.dumps(r, sort_keys=True) + "\n" for r in rows)
-        return Response(body, mimetype="application/x-ndjson")
+        return Response(records_to_jsonl(rows), mimetype="application/x-ndjson")
     if fmt == "parquet":
         return Response(records_to_parquet(rows), mimetype="application/vnd.apache.parquet")
     if fmt != "json":
@@ -319,10 +312,8 @@ def records(release_id: uuid.UUID) -> Response | BaseResponse:
 def admin_health() -> BaseResponse:
     """Database, Swift, S3 and key store probes."""
     checks = health(services())
-    return _json(
-        {"ok": all(c.ok for c in checks), "checks": checks},
-        200 if all(c.ok for c in checks) else 503,
-    )
+    ok = all(c.ok for c in checks)
+    return _json({"ok": ok, "checks": checks}, 200 if ok else 503)
 
 
 @bp.get("/v1/admin/emergencies")

@@ -17,7 +17,6 @@ from phr_share.web.views import kinds_from, series_json
 __all__ = ["bp"]
 
 bp = Blueprint("clinic", __name__, url_prefix="/clinic")
-CLINICIAN_ROLES = tuple(CLINICIANS)
 
 
 def _me() -> Principal:
@@ -31,7 +30,7 @@ def _purpose() -> Purpose:
 
 
 @bp.get("")
-@requires(*CLINICIAN_ROLES)
+@requires(*CLINICIANS)
 def patients() -> str:
     """Patients who shared with me, invitations to answer, and a request form."""
     svc, me = services(), _me()
@@ -45,7 +44,7 @@ def patients() -> str:
 
 
 @bp.post("/care/<int:relationship>/accept")
-@requires(*CLINICIAN_ROLES)
+@requires(*CLINICIANS)
 def accept(relationship: int) -> BaseResponse:
     """Accept a patient's invitation."""
     sharing.accept_care(services(), _me(), relationship)
@@ -54,7 +53,7 @@ def accept(relationship: int) -> BaseResponse:
 
 
 @bp.post("/care/request")
-@requires(*CLINICIAN_ROLES)
+@requires(*CLINICIANS)
 def request_care() -> BaseResponse:
     """Ask a patient (by patient id) to let me care for them."""
     try:
@@ -67,7 +66,7 @@ def request_care() -> BaseResponse:
 
 
 @bp.get("/patients/<uuid:patient_id>")
-@requires(*CLINICIAN_ROLES)
+@requires(*CLINICIANS)
 def record(patient_id: uuid.UUID) -> str:
     """The segments the decision point lets me read, rendered; each read is audited."""
     svc, me, purpose = services(), _me(), _purpose()
@@ -93,7 +92,7 @@ def record(patient_id: uuid.UUID) -> str:
 
 
 @bp.get("/patients/<uuid:patient_id>/vitals.json")
-@requires(*CLINICIAN_ROLES)
+@requires(*CLINICIANS)
 def vitals(patient_id: uuid.UUID) -> BaseResponse:
     """Chart series from the vital-sign segments I may read."""
     series = sharing.vital_series(services(), _me(), patient_id, _purpose())
@@ -101,7 +100,7 @@ def vitals(patient_id: uuid.UUID) -> BaseResponse:
 
 
 @bp.post("/patients/<uuid:patient_id>/notes")
-@requires(*CLINICIAN_ROLES)
+@requires(*CLINICIANS)
 def note(patient_id: uuid.UUID) -> BaseResponse | tuple[str, int]:
     """Write a note or order back; it lands in the patient's private container."""
     try:
@@ -120,7 +119,7 @@ def note(patient_id: uuid.UUID) -> BaseResponse | tuple[str, int]:
 
 
 @bp.post("/patients/<uuid:patient_id>/partner")
-@requires(*CLINICIAN_ROLES)
+@requires(*CLINICIANS)
 def partner(patient_id: uuid.UUID) -> BaseResponse:
     """Ask a partner clinician in; the patient must approve."""
     svc = services()
@@ -136,7 +135,7 @@ def partner(patient_id: uuid.UUID) -> BaseResponse:
 
 
 @bp.post("/patients/<uuid:patient_id>/emergency")
-@requires(*CLINICIAN_ROLES)
+@requires(*CLINICIANS)
 def emergency(patient_id: uuid.UUID) -> BaseResponse:
     """Declare an emergency (break-glass): audited, time-boxed, shown to the patient."""
     access = sharing.declare_emergency(
@@ -162,15 +161,14 @@ def link() -> str:
 def open_link() -> str | tuple[str, int]:
     """Use the link once: the linked segments are read and shown."""
     try:
-        opened = sharing.open_share_link(services(), _me(), request.form.get("token", "").strip())
+        sections = sharing.open_shared_sections(
+            services(), _me(), request.form.get("token", "").strip()
+        )
     except (AccessDenied, NotFound) as error:
         message = "This link was already used, has expired, was revoked or is not for you."
         if isinstance(error, NotFound):
             message = "This link is not valid."
         return render_template("clinic/link.html", error=message), error.http_status
-    from phr_share.ccda.narrative import section_view
-
-    sections = [sharing.SectionRecord(r, section_view(c)) for r, c in opened]
-    patient = opened[0][0].patient_id if opened else None
+    patient = sections[0].record.patient_id if sections else None
     name = sharing.patient_name(services(), patient) if patient else "the patient"
     return render_template("clinic/link_record.html", sections=sections, name=name)

@@ -9,10 +9,8 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from werkzeug.wrappers import Response as BaseResponse
 
 from phr_share import sharing
-from phr_share.ccda import PatientHeader, parse_readings, readings_document
-from phr_share.consent import Principal, Purpose, Role, Sensitivity
-from phr_share.consent.model import DEFAULT_SENSITIVITY
-from phr_share.errors import InvalidDocument, InvalidInput, InvalidReadings, InvalidState, NotFound
+from phr_share.consent import Facts, Principal, Purpose, Role, Sensitivity
+from phr_share.errors import InvalidDocument, InvalidInput, InvalidReadings, NotFound
 from phr_share.models import SegmentKind
 from phr_share.web.security import current_account, requires, services
 from phr_share.web.views import kinds_from, series_json, sharing_state
@@ -95,14 +93,11 @@ def readings() -> str:
 @requires(Role.PATIENT)
 def readings_post() -> str | tuple[str, int]:
     """Check each field, build the readings document and ingest it like an upload."""
-    svc = services()
     form = {k: v for k, v in request.form.items() if k != "csrf_token"}
     try:
-        parsed = parse_readings(form, now=svc.clock())
+        result = sharing.save_readings(services(), _me(), form)
     except InvalidReadings as error:
         return render_template("patient/readings.html", form=form, errors=error.fields), 422
-    document = readings_document(parsed, PatientHeader(_patient_id()), svc.new_uuid())
-    result = sharing.ingest_document(svc, document, _patient_id(), actor=_me().id)
     return render_template("patient/stored.html", result=result, what="readings")
 
 
@@ -231,8 +226,8 @@ def sensitivity() -> BaseResponse:
     for kind in KINDS:
         chosen = request.form.get(f"level-{kind.value}", "default")
         level = None if chosen == "default" else Sensitivity(chosen)
-        if level == DEFAULT_SENSITIVITY.get(kind, Sensitivity.NORMAL):
-            level = None
+        if level == Facts(_patient_id()).sensitivity(kind):
+            level = None  # the default: no override to keep
         sharing.set_sensitivity(services(), _me(), kind, level)
     return _back("Sensitivity levels saved.")
 
@@ -244,13 +239,8 @@ def research() -> BaseResponse:
     svc = services()
     chosen = kinds_from(request.form.getlist("release"))
     current = sharing.released_kinds(svc, _patient_id())
-    releasable = set(svc.routing.releasable)
     sharing.choose_release(
-        svc,
-        _patient_id(),
-        release=chosen - current,
-        withdraw=(current - chosen) & (releasable | current),
-        actor=_me().id,
+        svc, _patient_id(), release=chosen - current, withdraw=current - chosen, actor=_me().id
     )
     return _back("Research release saved. Withdrawals apply from the next release.")
 
@@ -318,8 +308,5 @@ def erase_post() -> str | tuple[str, int]:
     """Crypto-shred the patient's data once they typed ERASE."""
     if request.form.get("confirm", "").strip() != "ERASE":
         return render_template("patient/erase.html", error="Type ERASE to confirm."), 422
-    try:
-        report = sharing.erase_patient(services(), _patient_id(), actor=_me().id)
-    except (NotFound, InvalidState) as error:
-        return render_template("patient/erase.html", error=error.message), 409
+    report = sharing.erase_patient(services(), _patient_id(), actor=_me().id)
     return render_template("patient/erased.html", report=report)

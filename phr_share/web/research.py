@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, Response, render_template, request
 
 from phr_share.consent import Role
-from phr_share.errors import NotFound
 from phr_share.research import catalogue as list_releases
-from phr_share.research import records_to_parquet, release_records
+from phr_share.research import records_to_jsonl, records_to_parquet, release_records
 from phr_share.web.security import requires, services
 
 __all__ = ["bp"]
@@ -29,19 +26,15 @@ def catalogue() -> str:
 def _records(release_id: str) -> list[dict[str, object]]:
     svc = services()
     kind = request.args.get("kind") or None
-    try:
-        return release_records(svc.public, svc.settings.s3_bucket, release_id, kind)
-    except NotFound:
-        raise NotFound("no published release has that id") from None
+    return release_records(svc.public, svc.settings.s3_bucket, release_id, kind)
 
 
 @bp.get("/releases/<uuid:release_id>.jsonl")
 @requires(Role.RESEARCHER, Role.ADMIN)
 def jsonl(release_id: object) -> Response:
     """A release's records as JSON lines (checked against its manifest)."""
-    body = "".join(json.dumps(r, sort_keys=True) + "\n" for r in _records(str(release_id)))
     return Response(
-        body,
+        records_to_jsonl(_records(str(release_id))),
         mimetype="application/x-ndjson",
         headers={"Content-Disposition": f"attachment; filename=release-{release_id}.jsonl"},
     )

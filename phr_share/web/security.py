@@ -17,7 +17,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import Flask, Response, abort, g, request, session
+from flask import Flask, Response, abort, current_app, g, request, session
 
 from phr_share.consent import Role
 from phr_share.errors import AccessDenied, NotFound, Unauthenticated
@@ -52,8 +52,6 @@ HEADERS = {
 
 def services() -> Services:
     """The use cases' services, opened once per app."""
-    from flask import current_app
-
     return cast(Services, current_app.extensions["phr_share"])
 
 

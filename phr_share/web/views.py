@@ -8,7 +8,7 @@ from typing import Any
 
 from phr_share import sharing
 from phr_share.ccda.narrative import Measurement
-from phr_share.consent import CLINICIANS, DEFAULT_SENSITIVITY, GrantStatus, Principal, Sensitivity
+from phr_share.consent import Facts, GrantStatus, Principal, Role, Sensitivity
 from phr_share.errors import InvalidInput
 from phr_share.models import SegmentKind
 from phr_share.sharing.clinical import CHARTED
@@ -58,43 +58,31 @@ def sharing_state(svc: sharing.Services, patient: Principal) -> dict[str, Any]:
     names = {f"user:{c.clinician_id}": c.clinician_name for c in care}
     grants = sharing.grants_of(svc, patient.patient_id)
     now = svc.clock()
-    live = [
-        g
-        for g in grants
-        if g.terms.status is GrantStatus.ACTIVE
-        and (g.terms.valid_until is None or now < g.terms.valid_until)
-    ]
+    live = [g for g in grants if g.terms.status is GrantStatus.ACTIVE and not g.terms.ended(now)]
     pending = [g for g in grants if g.terms.status is GrantStatus.PENDING]
     past = [g for g in grants if g not in live and g not in pending]
     for g in grants:
         if g.terms.grantee not in names:
             user = uuid.UUID(g.terms.grantee.removeprefix("user:"))
             names[g.terms.grantee] = sharing.find_account(svc, user_id=user).display_name
-    overrides = sharing.sensitivity_of(svc, patient.patient_id)
-    levels = {
-        kind: overrides.get(kind, DEFAULT_SENSITIVITY.get(kind, Sensitivity.NORMAL))
-        for kind in SegmentKind
-    }
+    facts = Facts(patient.patient_id, overrides=sharing.sensitivity_of(svc, patient.patient_id))
+    levels = {kind: facts.sensitivity(kind) for kind in SegmentKind}
+    active = [c for c in care if c.status == "active"]
+    # Who may read each kind, as the decision point says (nothing is read or audited).
+    decisions = sharing.decisions_for(
+        svc,
+        patient.patient_id,
+        [Principal(f"user:{c.clinician_id}", Role(c.clinician_role)) for c in active],
+    )
     by_kind = {
-        kind: sorted(
-            {
-                names.get(g.terms.grantee, g.terms.grantee)
-                for g in live
-                if kind not in g.terms.except_kinds
-                and (
-                    kind in g.terms.kinds
-                    if g.terms.kinds is not None
-                    else levels[kind] is Sensitivity.NORMAL
-                )
-            }
-        )
+        kind: sorted(names[who] for who, per_kind in decisions.items() if per_kind[kind].permit)
         for kind in SegmentKind
         if kind is not SegmentKind.PERSONAL
     }
     return {
         "by_kind": by_kind,
         "care": care,
-        "active_clinicians": [c for c in care if c.status == "active"],
+        "active_clinicians": active,
         "names": names,
         "live_grants": live,
         "pending_grants": pending,
@@ -105,5 +93,4 @@ def sharing_state(svc: sharing.Services, patient: Principal) -> dict[str, Any]:
         "released": sharing.released_kinds(svc, patient.patient_id),
         "releasable": sorted(svc.routing.releasable),
         "now": now,
-        "clinician_roles": {r.value for r in CLINICIANS},
     }

@@ -20,6 +20,7 @@ from phr_share.db import ShareLink
 from phr_share.errors import AccessDenied, InvalidInput, InvalidState, NotFound
 from phr_share.models import SegmentKind as K
 from phr_share.sharing import (
+    ROUTER,
     Account,
     Services,
     accept_care,
@@ -341,8 +342,6 @@ def test_try_my_policy_matches_what_the_grantee_then_gets(world: World) -> None:
 
 
 def test_withdrawing_research_release_is_honoured_by_the_router(world: World) -> None:
-    from phr_share.sharing import ROUTER
-
     choose_release(world.svc, PATIENT, {K.PHYSICAL_SIGNS})
     record = world.segment(K.PHYSICAL_SIGNS)
     header = world.segment(K.PERSONAL)

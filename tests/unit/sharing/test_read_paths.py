@@ -30,6 +30,7 @@ from phr_share.sharing import (
     ingest_document,
     invite_clinician,
     open_share_link,
+    read_permitted,
     read_segment,
     readable_segments,
     run_release,
@@ -98,9 +99,7 @@ def test_opening_happens_only_after_a_decision() -> None:
     openers = {(module, function) for module, function, _ in _callers("_open")}
     assert openers == {("read.py", "_fetch_all"), ("read.py", "attempt")}
     fetchers = _callers("_fetch_all")
-    assert [(module, function) for module, function, _ in fetchers] == [
-        ("read.py", "read_segments")
-    ]
+    assert [(module, function) for module, function, _ in fetchers] == [("read.py", "_read")]
     calls = fetchers[0][2]
     assert calls.index("authorize") < calls.index("_fetch_all")
 
@@ -154,5 +153,6 @@ def test_every_read_entry_point_asks_the_decision_point(
             call()
         assert len(asked) > before, name
     assert readable_segments(services, doctor.principal, PATIENT) == []
+    assert read_permitted(services, doctor.principal, records) == []
     assert run_release(services, k=1).segments_published == 0
     assert store.gets == 0

@@ -26,6 +26,7 @@ from phr_share.sharing import (
     ingest_document,
     invite_clinician,
     issue_token,
+    revoke_grant,
     run_release,
 )
 from tests.conftest import DEMO_CCD, PATIENT
@@ -137,8 +138,6 @@ def test_pages_of_segments_are_decided_afresh(
     section = api["doctor"].get(f"/api/v1/segments/{one}").get_json()
     assert section["title"]
     assert section["blocks"]
-    from phr_share.sharing import revoke_grant
-
     revoke_grant(services, people.patient.principal, grant)
     second = api["doctor"].get(path, query_string={"per_page": 2, "page": 2}).get_json()
     assert (second["total"], second["items"]) == (0, [])
