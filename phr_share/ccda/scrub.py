@@ -89,7 +89,9 @@ def scrub_tree(root: etree._Element, rules: ScrubRules) -> None:
     for element in _WITH_VALUE(root):
         _scrub_value(element, rules)
     for element in _WITH_DISPLAY(root):
-        element.set("displayName", rules.text(element.get("displayName", "")))
+        display = element.get("displayName", "")
+        if (scrubbed := rules.text(display)) != display:
+            element.set("displayName", scrubbed)
     for text in _TEXTS(root):
         _scrub_text(text, rules)
 
@@ -142,13 +144,16 @@ def _scrub_value(element: etree._Element, rules: ScrubRules) -> None:
 
 
 def _scrub_text(text: etree._ElementUnicodeResult, rules: ScrubRules) -> None:
+    scrubbed = rules.text(text)
+    if scrubbed == text:
+        return  # most narrative holds no identifier: the tree is left as it is
     parent = text.getparent()
     if parent is None:
         return
     if text.is_tail:
-        parent.tail = rules.text(str(text))
+        parent.tail = scrubbed
     else:
-        parent.text = rules.text(str(text))
+        parent.text = scrubbed
 
 
 def _scrub_time(element: etree._Element, value: str, rules: ScrubRules) -> None:

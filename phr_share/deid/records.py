@@ -7,9 +7,7 @@ from datetime import date
 from typing import Any
 
 from phr_share.deid.dates import age_in_years, parse_timestamp
-from phr_share.deid.geography import zip3
 from phr_share.deid.policy import DateMode
-from phr_share.deid.pseudonym import pseudonym
 from phr_share.deid.safe_harbor import SafeHarbor
 from phr_share.models import LOINC, RXNORM, SNOMED, ClinicalEntry
 
@@ -63,10 +61,10 @@ def flat_record(
     by_system = {code.system: code.code for code in reversed(entry.codes)}
     return FlatRecord(
         kind=kind,
-        pseudonym=pseudonym(policy.secret, identity.patient_id),
+        pseudonym=rules.pseudonym,
         age_band=_age_band_at(rules, event_day or policy.as_of),
         sex=identity.sex,
-        zip3=zip3(identity.postal_code),
+        zip3=rules.zip3,
         year=shifted[:4] if shifted else None,
         date=_iso(shifted) if policy.dates is DateMode.SHIFT and shifted else None,
         statement=entry.statement,

@@ -8,7 +8,7 @@ from datetime import date
 from phr_share.deid.dates import Timestamp, age_in_years, parse_timestamp
 from phr_share.deid.geography import zip3
 from phr_share.deid.policy import DateMode, DeidPolicy
-from phr_share.deid.pseudonym import date_offset_days, replacement_id
+from phr_share.deid.pseudonym import date_offset_days, pseudonym, replacement_id
 from phr_share.deid.text import DateParts, TextScrubber
 from phr_share.models import PHR_OID, Identifiers, PatientIdentity, PhiKind
 
@@ -28,17 +28,17 @@ class SafeHarbor:
         shift = policy.dates is DateMode.SHIFT
         self.offset_days = date_offset_days(policy.secret, identity.patient_id) if shift else 0
         self.birth = parse_timestamp(identity.birth_time) if identity.birth_time else None
+        self.over_89 = self.birth is not None and age_in_years(self.birth, policy.as_of) >= _OLDEST
+        self.pseudonym = pseudonym(policy.secret, identity.patient_id)
+        self.zip3 = zip3(identity.postal_code)
+        # A patient's documents repeat timestamps and ids: each is worked out once.
+        self._timestamps: dict[str, str] = {}
         self._text = TextScrubber(
             identity.identifiers | known,
             self._text_date,
             self.removed,
             oldest_birth_year=policy.as_of.year - _OLDEST,
         )
-
-    @property
-    def over_89(self) -> bool:
-        """Whether the patient is 90 or older today (then not even a birth year leaves)."""
-        return self.birth is not None and age_in_years(self.birth, self.policy.as_of) >= _OLDEST
 
     def removed(self, kind: PhiKind, count: int = 1) -> None:
         """Count removed identifiers."""
@@ -51,6 +51,12 @@ class SafeHarbor:
 
     def timestamp(self, value: str) -> str:
         """An event time: its year, or the whole time shifted by the patient's offset."""
+        replacement = self._timestamps.get(value)
+        if replacement is None:
+            replacement = self._timestamps[value] = self._timestamp(value)
+        return replacement
+
+    def _timestamp(self, value: str) -> str:
         stamp = parse_timestamp(value)
         if stamp is None:
             return "" if any(c.isdigit() for c in value) else value

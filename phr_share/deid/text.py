@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 
 from phr_share.models import Identifiers, PhiKind
 
@@ -193,45 +194,58 @@ class TextScrubber:
         self._count = count
         self._oldest_birth_year = oldest_birth_year
         self._known = _known_groups(known)
+        # Narrative repeats itself ("Active", "BP Systolic", table headers): each distinct
+        # text is scrubbed once, and its removals are counted again at every occurrence.
+        self._seen: dict[str, tuple[str, tuple[PhiKind, ...]]] = {}
 
     def __call__(self, text: str) -> str:
         """The text with every identifier replaced."""
+        seen = self._seen.get(text)
+        if seen is None:
+            seen = self._seen[text] = self._scrub(text)
+        for kind in seen[1]:
+            self._count(kind)
+        return seen[0]
+
+    def _scrub(self, text: str) -> tuple[str, tuple[PhiKind, ...]]:
+        removed: list[PhiKind] = []
         if self._known:
-            words = set(_WORDS.findall(text.lower()))
+            clues = _Clues(text)
             for group in self._known:
-                if group.may_occur(text, words):
-                    text = group.pattern.sub(self._replace_known, text)
+                if group.may_occur(clues):
+                    text = group.pattern.sub(partial(_replace_known, removed), text)
         if _GENERIC_HINT.search(text):  # every generic pattern needs one of these
-            text = _GENERIC.sub(self._replace_generic, text)
-        return text
+            text = _GENERIC.sub(partial(self._replace_generic, removed), text)
+        return text, tuple(removed)
 
-    def _replace_known(self, match: re.Match[str]) -> str:
-        kind = PhiKind(_KIND_OF_GROUP[match.lastgroup or ""])
-        self._count(kind)
-        return _TOKEN[kind]
-
-    def _replace_generic(self, match: re.Match[str]) -> str:
+    def _replace_generic(self, removed: list[PhiKind], match: re.Match[str]) -> str:
         name = match.lastgroup or ""
         if name in _PLAIN:
             kind, token = _PLAIN[name]
-            self._count(kind)
+            removed.append(kind)
             return token
         if name == "birth_year":
             year = _YEAR.search(match.group(0))
             if year is None or int(year.group(1)) > self._oldest_birth_year:
                 return match.group(0)
-            self._count(PhiKind.DATE)  # a birth year of someone 90 or older
+            removed.append(PhiKind.DATE)  # a birth year of someone 90 or older
             return match.group(0)[: year.start()] + "[DATE]"
         if name == "labelled":
             label = " ".join(match.group("label").lower().split())
             kind = next((k for key, k in _LABELS.items() if label.startswith(key)), PhiKind.MRN)
-            self._count(kind)
+            removed.append(kind)
             return match.group("prefix") + "[ID]"
         parts = _date_parts(name, match.group(0))
         if parts is None:
             return match.group(0)
-        self._count(PhiKind.DATE)
+        removed.append(PhiKind.DATE)
         return self._on_date(parts)
+
+
+def _replace_known(removed: list[PhiKind], match: re.Match[str]) -> str:
+    kind = PhiKind(_KIND_OF_GROUP[match.lastgroup or ""])
+    removed.append(kind)
+    return _TOKEN[kind]
 
 
 _GENERIC_HINT = re.compile(r"\d|@|://|www\.|\b(?i:dr|doctor|mr|mrs|ms|miss|mx|prof|nurse)\b")
@@ -260,14 +274,39 @@ class _KnownGroup:
             self.compiled = re.compile(self.source, re.IGNORECASE)
         return self.compiled
 
-    def may_occur(self, text: str, words: set[str]) -> bool:
-        if not self.first_words.isdisjoint(words):
+    def may_occur(self, clues: _Clues) -> bool:
+        if not self.first_words.isdisjoint(clues.words):
             return True
-        if self.numbers:
-            digits = _NON_DIGITS.sub("", text)
-            if any(number in digits for number in self.numbers):
-                return True
-        return self.addresses and ("@" in text or "://" in text or "www." in text.lower())
+        if self.numbers and clues.digits:
+            return any(number in clues.digits for number in self.numbers)
+        return self.addresses and clues.address
+
+
+class _Clues:
+    """What the known-value hints look at in a text, each worked out at most once."""
+
+    __slots__ = ("_digits", "_text", "_words")
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._words: set[str] | None = None
+        self._digits: str | None = None
+
+    @property
+    def words(self) -> set[str]:
+        if self._words is None:
+            self._words = set(_WORDS.findall(self._text.lower()))
+        return self._words
+
+    @property
+    def digits(self) -> str:
+        if self._digits is None:
+            self._digits = _NON_DIGITS.sub("", self._text)
+        return self._digits
+
+    @property
+    def address(self) -> bool:
+        return "@" in self._text or "://" in self._text or "www." in self._text.lower()
 
 
 def _known_groups(known: Identifiers) -> list[_KnownGroup]:

@@ -102,3 +102,11 @@ def test_known_identifiers_go_whatever_their_case_and_spacing() -> None:
     assert counts == Counter(
         {PhiKind.NAME: 2, PhiKind.GEOGRAPHY: 1, PhiKind.PHONE: 1, PhiKind.MRN: 1}
     )
+
+
+def test_a_repeated_text_is_counted_at_every_occurrence() -> None:
+    scrub, counts = scrubber(Identifiers(((PhiKind.NAME, "Vexley"),)))
+    first = scrub("Mrs Vexley seen 03/14/2024")
+    assert scrub("Mrs Vexley seen 03/14/2024") == first == "Mrs [NAME] seen 2024"
+    assert scrub("Active") == scrub("Active") == "Active"
+    assert counts == Counter({PhiKind.NAME: 2, PhiKind.DATE: 2})
