@@ -108,10 +108,12 @@ def _pull(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
         raise FileError(
             f"cannot write under {args.out}: {exc.strerror or 'unwritable'}", EX_CANTCREAT
         ) from None
+    removed = f", {report.removed} out of range removed" if report.removed else ""
     print(
         f"{report.kind} since {report.since.isoformat()}: {report.downloaded} objects "
-        f"downloaded, {report.skipped} already up to date; {report.records_written} records "
-        f"written; {report.parquet} holds {report.parquet_records} records",
+        f"downloaded, {report.skipped} already up to date{removed}; "
+        f"{report.records_written} records written; "
+        f"{report.parquet} holds {report.parquet_records} records",
         file=out,
     )
     return 0

@@ -6,7 +6,9 @@ written under the output directory at its bucket key. A state file names every o
 done, with the hash it had in the bucket and the hash of the file written for it; it is
 replaced atomically after each object, so a pull cut off at any point resumes where it
 stopped. An object is fetched again when its file is missing or was changed, when the
-bucket's copy changed, or when it was pulled with another ``since``.
+bucket's copy changed, or when it was pulled with another ``since``. Files an earlier
+pull of the same kind wrote for objects outside the new range are removed, so the
+directory always holds exactly what the last pull asked for.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class PullReport:
     since: date
     downloaded: int
     skipped: int
+    removed: int
     records_written: int
     parquet: Path
     parquet_records: int
@@ -96,6 +99,7 @@ def pull(
             written += int(entry["records"])
         if progress is not None:
             progress(1)
+    removed = _remove_stale(out_dir, state, kind, {obj.name for obj in chosen})
     rows = [
         {**record, "release": obj.release_id}
         for obj in chosen
@@ -103,7 +107,20 @@ def pull(
     ]
     parquet = out_dir / f"{kind}.parquet"
     _write_atomically(parquet, records_to_parquet(rows))
-    return PullReport(kind, since, downloaded, skipped, written, parquet, len(rows))
+    return PullReport(kind, since, downloaded, skipped, removed, written, parquet, len(rows))
+
+
+def _remove_stale(out_dir: Path, state: State, kind: str, chosen: set[str]) -> int:
+    """Remove the files of ``kind`` an earlier pull wrote that this one did not ask for."""
+    stale = [name for name, e in state.items() if e.get("kind") == kind and name not in chosen]
+    for name in stale:
+        path = (out_dir / name).resolve()
+        if path.is_relative_to(out_dir.resolve()):  # names come from a file anyone could edit
+            path.unlink(missing_ok=True)
+        del state[name]
+    if stale:
+        _save_state(out_dir, state)
+    return len(stale)
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

@@ -305,6 +305,24 @@ def test_missing_or_changed_local_files_are_fetched_again(
     assert pull(store, BUCKET, VITALS, date(2021, 1, 1), tmp_path).downloaded == 5 - 1
 
 
+def test_a_later_since_removes_what_an_earlier_pull_wrote_out_of_range(
+    store: FlakyStore, tmp_path: Path
+) -> None:
+    pull(store, BUCKET, STATUS, date(2019, 1, 1), tmp_path)
+    pull(store, BUCKET, VITALS, date(2019, 1, 1), tmp_path)
+    (tmp_path / "notes.txt").write_text("mine")
+    before = set(_files(tmp_path))
+    report = pull(store, BUCKET, VITALS, date(2021, 1, 1), tmp_path)
+    gone = before - set(_files(tmp_path))
+    assert report.removed == len(gone) == 1
+    assert all(VITALS in name and "2019" in name for name in gone)
+    assert (tmp_path / "notes.txt").read_text() == "mine"  # not the pull's: left alone
+    assert any(STATUS in name for name in _files(tmp_path))  # another kind: left alone
+    state = json.loads((tmp_path / STATE_FILE).read_text())
+    assert not gone & set(state["objects"])
+    assert pull(store, BUCKET, VITALS, date(2021, 1, 1), tmp_path).removed == 0
+
+
 def test_a_tampered_object_stops_the_pull_and_is_never_marked_done(
     store: FlakyStore, tmp_path: Path
 ) -> None:
