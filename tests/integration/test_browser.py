@@ -220,6 +220,15 @@ def test_four_journeys(site: Site, browser: object, tmp_path: Path) -> None:
     patient.goto(f"{site.url}/me")
     expect(patient.locator("text=start 5 mg amlodipine")).to_be_visible()
     expect(patient.locator(".charts[data-ready=true] canvas").first).to_be_visible()
+    # Readings sit at their real times on the x axis, not at evenly spaced labels.
+    axis, times = patient.locator(".charts canvas").first.evaluate(
+        "c => { const chart = Chart.getChart(c);"
+        " return [chart.scales.x.type, chart.data.datasets[0].data.map((p) => p.x)]; }"
+    )
+    assert axis == "linear"
+    assert times
+    assert times == sorted(times)
+    assert all(isinstance(t, int | float) and t > 1e12 for t in times)
     _shot(patient, "2-patient-dashboard")
     patient.get_by_role("navigation").get_by_role("link", name="Access history").click()
     expect(patient.locator("tr", has_text="Dr.Kim").first).to_be_visible()

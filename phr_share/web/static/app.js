@@ -3,6 +3,13 @@
 
 const PALETTE = ["#1f6feb", "#d1495b", "#2a9d8f", "#e9a23b"];
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+const DAY = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "numeric" });
+
+function day(millis) {
+  return DAY.format(new Date(millis));
+}
+
 function drawCharts(host, data) {
   if (!data.charts.length) {
     const empty = host.querySelector(".charts-empty");
@@ -19,28 +26,38 @@ function drawCharts(host, data) {
     canvas.setAttribute("aria-label", chart.title + " over time");
     figure.append(caption, canvas);
     host.append(figure);
-    const labels = [...new Set(chart.lines.flatMap((l) => l.points.map((p) => p.t)))].sort();
-    const datasets = chart.lines.map((line, i) => {
-      const byTime = new Map(line.points.map((p) => [p.t, p.v]));
-      return {
-        label: line.label,
-        data: labels.map((t) => (byTime.has(t) ? byTime.get(t) : null)),
-        borderColor: PALETTE[i % PALETTE.length],
-        backgroundColor: PALETTE[i % PALETTE.length],
-        spanGaps: true,
-        tension: 0.25,
-      };
-    });
+    // Points sit at their real time: a month without readings shows as a gap in time.
+    const datasets = chart.lines.map((line, i) => ({
+      label: line.label,
+      data: line.points.map((p) => ({ x: Date.parse(p.t), y: p.v })),
+      borderColor: PALETTE[i % PALETTE.length],
+      backgroundColor: PALETTE[i % PALETTE.length],
+      pointRadius: line.points.length > 60 ? 1.5 : 3,
+      tension: 0.25,
+      clip: false, // the first and last readings sit on the axis ends: draw them whole
+    }));
+    // The axis runs from the first reading to the last (one day's readings alone: a month).
+    const times = datasets.flatMap((d) => d.data.map((p) => p.x));
+    const first = Math.min(...times);
+    const last = Math.max(...times);
+    const pad = last - first < DAY_MS ? 15 * DAY_MS : 0;
+    const span = { min: first - pad, max: last + pad };
     // eslint-disable-next-line no-undef
     new Chart(canvas, {
       type: "line",
-      data: { labels: labels.map((t) => t.slice(0, 10)), datasets },
+      data: { datasets },
       options: {
         animation: false,
         responsive: true,
         maintainAspectRatio: false,
-        plugins: { legend: { position: "bottom" } },
-        scales: { y: { title: { display: true, text: chart.unit } } },
+        plugins: {
+          legend: { position: "bottom" },
+          tooltip: { callbacks: { title: (items) => items.length ? day(items[0].parsed.x) : "" } },
+        },
+        scales: {
+          x: { type: "linear", ...span, ticks: { callback: day, maxTicksLimit: 6, maxRotation: 0 } },
+          y: { title: { display: true, text: chart.unit } },
+        },
       },
     });
   }
