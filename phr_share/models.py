@@ -54,6 +54,36 @@ class SegmentKind(StrEnum):
     THIRD_PARTY = "third-party"
     OTHER = "other"
 
+    @property
+    def label(self) -> str:
+        """The kind as people read it ("Vital signs" for ``physical-signs``)."""
+        return _KIND_WORDS[self.value][0]
+
+    @property
+    def about(self) -> str:
+        """What segments of the kind hold, in a few words."""
+        return _KIND_WORDS[self.value][1]
+
+
+_KIND_WORDS = {
+    "personal": ("Personal details", "name, ids, address, contacts, birth date"),
+    "health-status": (
+        "Health status",
+        "problems, medications, allergies, immunisations, procedures, results, visits",
+    ),
+    "physical-signs": ("Vital signs", "blood pressure, heart rate, glucose"),
+    "body-measures": ("Body measures", "height, weight, BMI"),
+    "family-history": ("Family history", "illnesses in the family"),
+    "patient-narrative": (
+        "Mood and functioning",
+        "the patient's own account: emotions, pain, mental and functional status",
+    ),
+    "lifestyle": ("Lifestyle", "diet, physical activity, smoking"),
+    "doctor-notes": ("Clinicians' notes", "notes, assessments, plans, orders, instructions"),
+    "third-party": ("From other institutions", "sections another organisation wrote"),
+    "other": ("Other", "sections that fit no other kind"),
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Code:

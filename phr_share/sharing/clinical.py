@@ -178,7 +178,9 @@ def patients_of(svc: Services, clinician: Principal) -> list[PatientCard]:
             terms = terms_of_grant(grant)
             if terms.in_force(now):
                 kinds = (
-                    "all but restricted" if terms.kinds is None else ", ".join(sorted(terms.kinds))
+                    "all but restricted"
+                    if terms.kinds is None
+                    else ", ".join(kind.label for kind in sorted(terms.kinds))
                 )
                 cards[grant.patient_id] = PatientCard(
                     grant.patient_id, name, kinds, grant.valid_until, False

@@ -1,4 +1,4 @@
-"""Tracking ids and segment ordering."""
+"""Tracking ids, segment ordering and the words kinds are shown with."""
 
 from __future__ import annotations
 
@@ -49,3 +49,11 @@ def _fields(segment: Segment) -> dict[str, object]:
         name: getattr(segment, name)
         for name in ("kind", "tracking_id", "patient_id", "document", "path", "content")
     }
+
+
+def test_every_kind_reads_as_words_for_people() -> None:
+    labels = [kind.label for kind in SegmentKind]
+    assert len(set(labels)) == len(labels)
+    assert all(label[0].isupper() and "-" not in label for label in labels)
+    assert all(kind.about for kind in SegmentKind)
+    assert SegmentKind.PHYSICAL_SIGNS.label == "Vital signs"

@@ -121,7 +121,8 @@ def test_upload_stores_a_document_and_refuses_bad_ones(
     page = text(stored)
     assert "Record stored" in page
     assert "Swift private container (encrypted)" in page
-    assert "health-status" in page
+    assert 'data-kind="health-status"' in page
+    assert "Health status" in page  # kinds as people read them
     count = len(segments_of(services, PATIENT))
     hostile = (
         b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>'
@@ -214,7 +215,7 @@ def test_doctor_sees_exactly_what_was_shared_and_writes_back(
     assert "Reduce salt" in dashboard
     history = text(patient.get("/me/history"))
     assert "Dr.Kim" in history
-    assert "physical-signs" in history
+    assert "Vital signs" in history
     preview = text(patient.get(f"/me/preview/{people.doctor.id}"))
     assert "would see" in preview
     assert "kind-not-granted" in preview
