@@ -341,6 +341,7 @@ def test_research_release_choice_preview_and_catalogue(
     assert 'value="physical-signs" checked' in text(patient.get("/me/sharing"))
     preview = text(patient.get("/me/research-preview"))
     assert "8480-6" in preview
+    assert "<td>Vital signs</td>" in preview
     assert str(PATIENT) not in preview
     researcher.login("lab")
     assert "No release has been published" in text(researcher.get("/research"))
