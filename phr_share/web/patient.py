@@ -13,7 +13,7 @@ from phr_share.consent import Facts, Principal, Purpose, Role, Sensitivity
 from phr_share.errors import InvalidDocument, InvalidInput, InvalidReadings, NotFound
 from phr_share.models import SegmentKind
 from phr_share.web.security import current_account, requires, services
-from phr_share.web.views import kinds_from, series_json, sharing_state
+from phr_share.web.views import kinds_from, series_json, sharing_state, visits
 
 __all__ = ["bp"]
 
@@ -275,7 +275,7 @@ def history() -> str:
     names = {f"user:{a.id}": a.display_name for a in _accounts(svc, {e.actor for e in events})}
     return render_template(
         "patient/history.html",
-        events=list(reversed(events)),
+        visits=visits(events),
         names=names,
         emergencies=sharing.emergencies_of(svc, _patient_id()),
         notices=sharing.notifications(svc, me, mark_seen=True),

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from phr_share import sharing
+from phr_share.audit import Outcome
 from phr_share.ccda.narrative import Measurement
-from phr_share.consent import Facts, GrantStatus, Principal, Role, Sensitivity
+from phr_share.consent import Facts, GrantStatus, Principal, Reason, Role, Sensitivity
 from phr_share.errors import InvalidInput
 from phr_share.models import SegmentKind
 from phr_share.sharing.clinical import CHARTED
+from phr_share.sharing.history import AccessEvent
 
-__all__ = ["kinds_from", "series_json", "sharing_state"]
+__all__ = ["ReadVisit", "kinds_from", "reason_words", "series_json", "sharing_state", "visits"]
 
 # Which series go on which chart, in the order a person reads them.
 CHARTS = (
@@ -94,3 +99,68 @@ def sharing_state(svc: sharing.Services, patient: Principal) -> dict[str, Any]:
         "releasable": sorted(svc.routing.releasable),
         "now": now,
     }
+
+
+# What a reason code means to the patient whose record was read.
+_REASON_WORDS = {
+    Reason.OWNER: "your own view",
+    Reason.GRANT: "a grant you gave",
+    Reason.SHARE_LINK: "a one-visit link you made",
+    Reason.BREAK_GLASS: "emergency access",
+    Reason.RESEARCH_RELEASE: "a research release you chose",
+    Reason.DEID_CONTEXT: "read only to remove your details for research",
+    Reason.NO_GRANT: "no grant",
+    Reason.KIND_NOT_GRANTED: "not in any grant",
+    Reason.KIND_EXCEPTED: "excepted in your grant",
+    Reason.RESTRICTED_KIND: "restricted: not named in a grant",
+    Reason.VERY_RESTRICTED_KIND: "very restricted",
+}
+# Reads by one person, for one reason, this close together were one visit to the record.
+VISIT_WINDOW = timedelta(minutes=1)
+
+
+def reason_words(code: str) -> str:
+    """A decision's reason code in words for the patient."""
+    try:
+        return _REASON_WORDS.get(Reason(code), code.replace("-", " "))
+    except ValueError:
+        return code.replace("-", " ")
+
+
+@dataclass(slots=True)
+class ReadVisit:
+    """Reads of a record by one actor, for one reason and outcome, within a minute."""
+
+    at: datetime
+    actor: str
+    outcome: Outcome
+    reason: str
+    basis: str | None
+    emergency: bool
+    kinds: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def count(self) -> int:
+        """How many segments were read."""
+        return sum(self.kinds.values())
+
+
+def visits(events: Sequence[AccessEvent]) -> list[ReadVisit]:
+    """Reads grouped into visits, newest first; ``events`` are oldest first, as stored.
+
+    A read joins the latest visit of the same actor, outcome, reason and basis when it
+    came within a minute of that visit's newest read, even if others read in between.
+    """
+    found: list[ReadVisit] = []
+    latest: dict[tuple[object, ...], ReadVisit] = {}
+    for event in reversed(events):
+        key = (event.actor, event.outcome, event.reason, event.basis, event.emergency)
+        visit = latest.get(key)
+        if visit is None or visit.at - event.at > VISIT_WINDOW:
+            visit = ReadVisit(
+                event.at, event.actor, event.outcome, event.reason, event.basis, event.emergency
+            )
+            latest[key] = visit
+            found.append(visit)
+        visit.kinds[event.kind] += 1
+    return found

@@ -216,6 +216,7 @@ def test_doctor_sees_exactly_what_was_shared_and_writes_back(
     history = text(patient.get("/me/history"))
     assert "Dr.Kim" in history
     assert "Vital signs" in history
+    assert "a grant you gave" in history  # reason codes in words
     preview = text(patient.get(f"/me/preview/{people.doctor.id}"))
     assert "would see" in preview
     assert "kind-not-granted" in preview
