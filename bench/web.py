@@ -1,7 +1,7 @@
 """Concurrent signed-in doctors reading patient records through the web app.
 
 Starts its own local stack (real Swift all-in-one, moto S3), serves the app on loopback
-(the same threaded server as ``phr-share web``), creates doctors each holding a grant to
+(waitress, the server ``phr-share web`` uses), creates doctors each holding a grant to
 a few patients with a stored record, then lets every doctor read record pages in a loop
 for a bounded time. A record page decides, reads (Swift GET + decrypt), audits and
 renders every permitted segment. Prints requests/s, p50/p95 latency and the error count
@@ -24,7 +24,6 @@ import uuid
 from pathlib import Path
 
 import requests
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from phr_share import stack
 from phr_share.consent import Role
@@ -41,6 +40,7 @@ from phr_share.sharing import (
     read_sections,
 )
 from phr_share.web import create_app
+from phr_share.web.serve import Server
 
 DEMO = Path(__file__).resolve().parents[1] / "deploy" / "demo" / "demo-ccd.xml"
 PASSWORD = "bench-password-123"
@@ -117,10 +117,9 @@ def run(svc: Services, settings: Settings, args: argparse.Namespace) -> None:
             start = time.perf_counter()
             read_sections(svc, doctor, patient)
             baseline.append((time.perf_counter() - start) * 1000)
-    WSGIRequestHandler.log = lambda *a, **k: None  # type: ignore[method-assign]  # quiet
-    server = make_server("127.0.0.1", 0, create_app(settings, svc), threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://localhost:{server.server_port}"
+    server = Server(create_app(settings, svc))  # what `phr-share web` serves with
+    threading.Thread(target=server.run, daemon=True).start()
+    base = server.url
     results: list[list[tuple[float, int]]] = [[] for _ in mine]
     until = time.monotonic() + args.seconds
     threads = [
@@ -133,7 +132,7 @@ def run(svc: Services, settings: Settings, args: argparse.Namespace) -> None:
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - started
-    server.shutdown()
+    server.close()
     samples = [r for rs in results for r in rs]
     latencies = sorted(ms for ms, _ in samples)
     errors = sum(1 for _, status in samples if status != 200)

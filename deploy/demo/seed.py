@@ -1,10 +1,10 @@
 """Load the demo data into the running local stack: what `make run` shows.
 
 * Jordan Sample (the demo CCD) is stored privately, nothing released;
-* eight demo patients enter a year of monthly home readings (blood pressure, heart rate,
-  glucose, weight) and release their physical signs for research;
+* eight demo patients enter a year of home readings, one sitting every 15 days (blood
+  pressure, heart rate, glucose, weight), and release their physical signs for research;
 * one research release runs: de-identified, through the k-anonymity gate, to S3;
-* Jordan also has a year of monthly home readings (her charts);
+* Jordan also has a year of home readings (her charts);
 * demo accounts: Jordan (patient), Dr Kim (doctor, with Jordan's blanket treatment
   grant), Dr Osei (a doctor without any grant), Nurse Lee, a researcher and an admin;
   passwords are printed (local demo only).
@@ -14,6 +14,7 @@ Idempotent: running it again stores nothing twice and releases nothing twice.
 
 from __future__ import annotations
 
+import random
 import sys
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -43,7 +44,7 @@ from phr_share.sharing import (
 DEMO = Path(__file__).with_name("demo-ccd.xml")
 JORDAN = uuid.UUID("2f1f5c1e-8a7b-4c1e-9a51-6c0f2b7d9e10")
 COHORT_NS = uuid.UUID("5d1c7e0a-3f3e-4f5e-9d8a-1c2b3a4d5e6f")
-START = datetime(2026, 1, 5, 8, 30, tzinfo=UTC)
+START = datetime(2025, 12, 1, 8, 30, tzinfo=UTC)  # the last sitting: 2026-11-11
 
 
 def cohort() -> list[uuid.UUID]:
@@ -51,24 +52,32 @@ def cohort() -> list[uuid.UUID]:
     return [uuid.uuid5(COHORT_NS, f"demo-patient-{n}") for n in range(1, 9)]
 
 
+SITTINGS = 24  # a home reading every 15 days, for a year
+TREATMENT_FROM = 8  # blood pressure comes down over the sittings after this one
+
+
 def readings_for(patient: uuid.UUID, number: int) -> list[bytes]:
-    """Twelve monthly sittings of readings for one demo patient."""
+    """A year of home readings for one demo patient: raised blood pressure that comes
+    down after treatment starts, slow weight loss, day-to-day scatter (the same every run).
+    """
     header = PatientHeader(patient, birth_date=date(1961, 3, 1 + number), sex="F")
+    scatter = random.Random(str(patient))  # noqa: S311  -- demo scatter, not a secret
     documents = []
-    for month in range(12):
-        when = START + timedelta(days=30 * month, hours=number)
+    for sitting in range(SITTINGS):
+        when = START + timedelta(days=15 * sitting, hours=number % 3)
+        effect = min(max(sitting - TREATMENT_FROM, 0), 6) / 6  # 0 before, 1 when settled
         form = {
             "measured_at": when.isoformat(),
-            "systolic": str(128 + number + (month % 4) * 3),
-            "diastolic": str(80 + (month % 3) * 2),
-            "heart_rate": str(66 + number + month % 5),
-            "glucose": str(95 + number * 2 + month % 7),
+            "systolic": str(round(148 + number - 14 * effect + scatter.gauss(0, 3))),
+            "diastolic": str(round(93 + number / 2 - 8 * effect + scatter.gauss(0, 2))),
+            "heart_rate": str(round(74 + number - 3 * effect + scatter.gauss(0, 3))),
+            "glucose": str(round(104 + 2 * number + scatter.gauss(0, 6))),
             "glucose_unit": "mg/dL",
-            "weight": f"{70 + number * 0.8 - month * 0.2:.1f}",
+            "weight": f"{78 + number * 0.8 - sitting * 0.12 + scatter.gauss(0, 0.3):.1f}",
             "weight_unit": "kg",
         }
         readings = parse_readings(form, now=when)
-        document_id = uuid.uuid5(patient, f"readings-{month}")
+        document_id = uuid.uuid5(patient, f"readings-{sitting}")
         documents.append(readings_document(readings, header, document_id))
     return documents
 

@@ -21,14 +21,16 @@ def add_web_commands(commands: Commands) -> None:
 
 
 def _web(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    from werkzeug.serving import run_simple
-
     from phr_share.web import create_app
+    from phr_share.web.serve import Server
 
-    port = args.port or settings.web_port
-    app = create_app(settings)
-    print(f"PHR Share is at http://localhost:{port}/ (Ctrl-C stops it)", file=out, flush=True)
-    # A threaded development-grade server on loopback; in production run the factory
-    # under a WSGI server behind TLS: gunicorn 'phr_share.web:create_app()'.
-    run_simple("127.0.0.1", port, app, threaded=True, use_reloader=False)
+    server = Server(create_app(settings), port=args.port or settings.web_port)
+    print(f"PHR Share is at {server.url}/ (Ctrl-C stops it)", file=out, flush=True)
+    # Loopback only; in production put a TLS-terminating proxy in front of it.
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
     return 0

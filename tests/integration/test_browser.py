@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from phr_share.ccda import (
     PatientHeader,
@@ -39,6 +38,7 @@ from phr_share.sharing import (
 )
 from phr_share.stack import StackInfo
 from phr_share.web import create_app
+from phr_share.web.serve import Server
 from tests.conftest import DEMO_CCD, corpus_files
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -114,15 +114,14 @@ def site(stack: StackInfo, tmp_path: Path) -> Iterator[Site]:
         ingest_document(
             svc, readings_document(readings, PatientHeader(patient), uuid.uuid4()), patient
         )
-    server = make_server("127.0.0.1", 0, create_app(settings, svc), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    server = Server(create_app(settings, svc))  # what `phr-share web` serves with
+    thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
-        yield Site(f"http://localhost:{server.server_port}", svc, cohort)
+        yield Site(server.url, svc, cohort)
     finally:
-        server.shutdown()
+        server.close()
         thread.join(5)
-        server.server_close()
         svc.close()
 
 

@@ -33,7 +33,7 @@ function drawCharts(host, data) {
       borderColor: PALETTE[i % PALETTE.length],
       backgroundColor: PALETTE[i % PALETTE.length],
       pointRadius: line.points.length > 60 ? 1.5 : 3,
-      tension: 0.25,
+      tension: 0, // straight lines between readings: nothing drawn that was not measured
       clip: false, // the first and last readings sit on the axis ends: draw them whole
     }));
     // The axis runs from the first reading to the last (one day's readings alone: a month).

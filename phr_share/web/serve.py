@@ -1,0 +1,44 @@
+"""Serving the app with waitress, a production WSGI server, on loopback by default.
+
+``phr-share web``, the browser tests and ``bench/web.py`` all serve through this, so what
+is tested and measured is what runs.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from waitress.server import BaseWSGIServer, create_server
+
+__all__ = ["THREADS", "Server"]
+
+THREADS = 8  # requests in flight; each waits mostly on Swift, not on the CPU
+
+
+class Server:
+    """The app listening on ``host``:``port`` (0: a free port); ``run`` blocks until ``close``."""
+
+    def __init__(self, app: Flask, host: str = "127.0.0.1", port: int = 0) -> None:
+        # ident: the Server header names the product, not a server version.
+        server = create_server(app, host=host, port=port, threads=THREADS, ident="PHR Share")
+        if not isinstance(server, BaseWSGIServer):  # one host and port make one socket
+            server.close()
+            raise TypeError("expected a single listening socket")
+        self._server = server
+
+    @property
+    def port(self) -> int:
+        """The port listened on."""
+        return int(self._server.getsockname()[1])
+
+    @property
+    def url(self) -> str:
+        """Where a browser on this machine opens the app."""
+        return f"http://localhost:{self.port}"
+
+    def run(self) -> None:
+        """Serve until ``close`` is called (from another thread) or the process is stopped."""
+        self._server.run()
+
+    def close(self) -> None:
+        """Stop listening and let the worker threads finish."""
+        self._server.close()

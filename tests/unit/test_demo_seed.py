@@ -1,0 +1,47 @@
+"""The demo data `make run` loads: a believable year of readings, the same on every run."""
+
+from __future__ import annotations
+
+import importlib.util
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
+
+from phr_share.ccda import split_document
+from phr_share.ccda.narrative import measurements
+from phr_share.models import SegmentKind
+
+SEED = Path(__file__).resolve().parents[2] / "deploy" / "demo" / "seed.py"
+PATIENT = uuid.UUID("2f1f5c1e-8a7b-4c1e-9a51-6c0f2b7d9e10")
+SYSTOLIC = "8480-6"
+
+
+def _seed() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("demo_seed", SEED)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_year_of_readings_that_split_chart_and_repeat_exactly() -> None:
+    seed = _seed()
+    documents = seed.readings_for(PATIENT, 9)
+    assert len(documents) == seed.SITTINGS
+    assert documents == seed.readings_for(PATIENT, 9)  # idempotent seeding
+    systolic = []
+    for document in documents:
+        split = split_document(document, PATIENT)
+        for segment in split.segments:
+            if segment.kind is SegmentKind.PHYSICAL_SIGNS:
+                systolic += [m for m in measurements(segment.content) if m.loinc == SYSTOLIC]
+    assert len(systolic) == seed.SITTINGS
+    times = [m.at for m in systolic]
+    assert times == sorted(times)
+    assert (times[-1] - times[0]).days >= 330  # a year
+    assert times[-1] <= datetime(2026, 11, 30, tzinfo=UTC)  # nothing in the future
+    before = [m.value for m in systolic[: seed.TREATMENT_FROM]]
+    after = [m.value for m in systolic[-6:]]
+    assert sum(after) / len(after) < sum(before) / len(before) - 5  # treatment shows
