@@ -18,7 +18,7 @@ from phr_share.sharing import Services, open_services
 from phr_share.web import admin, api, auth, clinic, errors, patient
 from phr_share.web.research import bp as research_bp
 from phr_share.web.security import LoginThrottle, current_account, install
-from phr_share.web.views import reason_words
+from phr_share.web.views import filesize, reason_words
 
 __all__ = ["VENDOR_DIR", "create_app", "kind_label"]
 
@@ -64,6 +64,7 @@ def create_app(
     app.jinja_env.globals["chart_library"] = (VENDOR_DIR / "chart.umd.min.js").exists()
     app.jinja_env.filters["kind_label"] = kind_label
     app.jinja_env.filters["reason_words"] = reason_words
+    app.jinja_env.filters["filesize"] = filesize
     return app
 
 

@@ -18,7 +18,15 @@ from phr_share.models import SegmentKind
 from phr_share.sharing.clinical import CHARTED
 from phr_share.sharing.history import AccessEvent
 
-__all__ = ["ReadVisit", "kinds_from", "reason_words", "series_json", "sharing_state", "visits"]
+__all__ = [
+    "ReadVisit",
+    "filesize",
+    "kinds_from",
+    "reason_words",
+    "series_json",
+    "sharing_state",
+    "visits",
+]
 
 # Which series go on which chart, in the order a person reads them.
 CHARTS = (
@@ -117,6 +125,18 @@ _REASON_WORDS = {
 }
 # Reads by one person, for one reason, this close together were one visit to the record.
 VISIT_WINDOW = timedelta(minutes=1)
+
+
+def filesize(size: int) -> str:
+    """A byte count as people read it: 512 B, 18.1 kB, 2.4 MB (decimal units)."""
+    if size < 1000:
+        return f"{size} B"
+    value = size / 1000
+    for unit in ("kB", "MB"):
+        if value < 1000:
+            return f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{value:.1f} GB"
 
 
 def reason_words(code: str) -> str:

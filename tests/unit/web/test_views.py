@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from phr_share.audit import Outcome
 from phr_share.consent import Reason
 from phr_share.sharing.history import AccessEvent
-from phr_share.web.views import reason_words, visits
+from phr_share.web.views import filesize, reason_words, visits
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -63,3 +63,15 @@ def test_reason_codes_read_as_words() -> None:
     assert reason_words(Reason.BREAK_GLASS.value) == "emergency access"
     assert reason_words(Reason.GRANT_EXPIRED.value) == "grant expired"
     assert reason_words("something-new") == "something new"
+
+
+def test_sizes_read_in_decimal_units() -> None:
+    assert [filesize(n) for n in (0, 999, 1000, 18585, 999_949, 2_400_000, 7 * 10**9)] == [
+        "0 B",
+        "999 B",
+        "1.0 kB",
+        "18.6 kB",
+        "999.9 kB",
+        "2.4 MB",
+        "7.0 GB",
+    ]
