@@ -7,6 +7,7 @@ commands find the local stack without exports; a variable that is set always win
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -56,6 +57,7 @@ class Settings:
     web_secret: bytes | None = None
     web_secure_cookies: bool = True
     web_port: int = 8080
+    web_trusted_proxy: str | None = None
 
     @property
     def database(self) -> str:
@@ -91,6 +93,13 @@ class Settings:
             raise ConfigurationError("PHR_WEB_SECRET must be at least 32 bytes (64 hex digits)")
         if not 1 <= self.web_port <= 65535:
             raise ConfigurationError("PHR_WEB_PORT must be a TCP port (1-65535)")
+        if self.web_trusted_proxy is not None:
+            try:
+                ipaddress.ip_address(self.web_trusted_proxy)
+            except ValueError:
+                raise ConfigurationError(
+                    "PHR_WEB_TRUSTED_PROXY must be the IP address of the reverse proxy"
+                ) from None
         if not 3 <= len(self.s3_bucket) <= 63:
             raise ConfigurationError("PHR_S3_BUCKET must be a valid bucket name (3-63 characters)")
 
@@ -129,6 +138,7 @@ class Settings:
             web_secure_cookies=_raw(env, "PHR_WEB_SECURE_COOKIES").lower()
             not in {"0", "false", "no"},
             web_port=_int(env, "PHR_WEB_PORT", 8080),
+            web_trusted_proxy=_raw(env, "PHR_WEB_TRUSTED_PROXY") or None,
         )
 
 

@@ -24,7 +24,8 @@ def _web(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from phr_share.web import create_app
     from phr_share.web.serve import Server
 
-    server = Server(create_app(settings), port=args.port or settings.web_port)
+    port = args.port or settings.web_port
+    server = Server(create_app(settings), port=port, trusted_proxy=settings.web_trusted_proxy)
     print(f"PHR Share is at {server.url}/ (Ctrl-C stops it)", file=out, flush=True)
     # Loopback only; in production put a TLS-terminating proxy in front of it.
     try:

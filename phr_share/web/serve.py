@@ -6,6 +6,8 @@ is tested and measured is what runs.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
 from waitress.server import BaseWSGIServer, create_server
 
@@ -17,9 +19,26 @@ THREADS = 8  # requests in flight; each waits mostly on Swift, not on the CPU
 class Server:
     """The app listening on ``host``:``port`` (0: a free port); ``run`` blocks until ``close``."""
 
-    def __init__(self, app: Flask, host: str = "127.0.0.1", port: int = 0) -> None:
-        # ident: the Server header names the product, not a server version.
-        server = create_server(app, host=host, port=port, threads=THREADS, ident="PHR Share")
+    def __init__(
+        self, app: Flask, host: str = "127.0.0.1", port: int = 0, trusted_proxy: str | None = None
+    ) -> None:
+        # ident: the Server header names the product, not a server version. Behind a
+        # reverse proxy, its X-Forwarded-For/-Proto/-Host are believed from that address
+        # only, so sign-in throttling sees each client and cookies see HTTPS.
+        proxy: dict[str, Any] = {}
+        if trusted_proxy is not None:
+            proxy = {
+                "trusted_proxy": trusted_proxy,
+                "trusted_proxy_count": 1,
+                "trusted_proxy_headers": {
+                    "x-forwarded-for",
+                    "x-forwarded-proto",
+                    "x-forwarded-host",
+                },
+            }
+        server = create_server(
+            app, host=host, port=port, threads=THREADS, ident="PHR Share", **proxy
+        )
         if not isinstance(server, BaseWSGIServer):  # one host and port make one socket
             server.close()
             raise TypeError("expected a single listening socket")

@@ -30,6 +30,7 @@ def test_values_are_read_from_the_environment() -> None:
         {"PHR_MAX_DOCUMENT_BYTES": "0"},
         {"PHR_MAX_XML_DEPTH": "1000"},
         {"PHR_MAX_XML_DEPTH": "2"},
+        {"PHR_WEB_TRUSTED_PROXY": "proxy.example"},
     ],
 )
 def test_unusable_values_are_refused(env: dict[str, str]) -> None:
