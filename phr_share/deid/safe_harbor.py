@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
 
 from phr_share.deid.dates import Timestamp, age_in_years, parse_timestamp
 from phr_share.deid.geography import zip3
@@ -83,11 +82,6 @@ class SafeHarbor:
     def text(self, value: str) -> str:
         """Free text with every identifier replaced."""
         return self._text(value)
-
-    def event_date(self, value: str | None) -> date | None:
-        """The true day of an event, for computing ages (never released as such)."""
-        stamp = parse_timestamp(value) if value else None
-        return stamp.date if stamp is not None else None
 
     def _text_date(self, parts: DateParts) -> str:
         if parts.year is None:

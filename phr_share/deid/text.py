@@ -210,9 +210,9 @@ class TextScrubber:
     def _scrub(self, text: str) -> tuple[str, tuple[PhiKind, ...]]:
         removed: list[PhiKind] = []
         if self._known:
-            clues = _Clues(text)
+            words = set(_WORDS.findall(text.lower()))
             for group in self._known:
-                if group.may_occur(clues):
+                if group.may_occur(text, words):
                     text = group.pattern.sub(partial(_replace_known, removed), text)
         if _GENERIC_HINT.search(text):  # every generic pattern needs one of these
             text = _GENERIC.sub(partial(self._replace_generic, removed), text)
@@ -274,39 +274,13 @@ class _KnownGroup:
             self.compiled = re.compile(self.source, re.IGNORECASE)
         return self.compiled
 
-    def may_occur(self, clues: _Clues) -> bool:
-        if not self.first_words.isdisjoint(clues.words):
+    def may_occur(self, text: str, words: set[str]) -> bool:
+        if not self.first_words.isdisjoint(words):
             return True
-        if self.numbers and clues.digits:
-            return any(number in clues.digits for number in self.numbers)
-        return self.addresses and clues.address
-
-
-class _Clues:
-    """What the known-value hints look at in a text, each worked out at most once."""
-
-    __slots__ = ("_digits", "_text", "_words")
-
-    def __init__(self, text: str) -> None:
-        self._text = text
-        self._words: set[str] | None = None
-        self._digits: str | None = None
-
-    @property
-    def words(self) -> set[str]:
-        if self._words is None:
-            self._words = set(_WORDS.findall(self._text.lower()))
-        return self._words
-
-    @property
-    def digits(self) -> str:
-        if self._digits is None:
-            self._digits = _NON_DIGITS.sub("", self._text)
-        return self._digits
-
-    @property
-    def address(self) -> bool:
-        return "@" in self._text or "://" in self._text or "www." in self._text.lower()
+        if self.numbers:
+            digits = _NON_DIGITS.sub("", text)
+            return any(number in digits for number in self.numbers)
+        return self.addresses and ("@" in text or "://" in text or "www." in text.lower())
 
 
 def _known_groups(known: Identifiers) -> list[_KnownGroup]:
