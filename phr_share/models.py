@@ -57,31 +57,34 @@ class SegmentKind(StrEnum):
     @property
     def label(self) -> str:
         """The kind as people read it ("Vital signs" for ``physical-signs``)."""
-        return _KIND_WORDS[self.value][0]
+        return _KIND_WORDS[self][0]
 
     @property
     def about(self) -> str:
         """What segments of the kind hold, in a few words."""
-        return _KIND_WORDS[self.value][1]
+        return _KIND_WORDS[self][1]
 
 
 _KIND_WORDS = {
-    "personal": ("Personal details", "name, ids, address, contacts, birth date"),
-    "health-status": (
+    SegmentKind.PERSONAL: ("Personal details", "name, ids, address, contacts, birth date"),
+    SegmentKind.HEALTH_STATUS: (
         "Health status",
         "problems, medications, allergies, immunisations, procedures, results, visits",
     ),
-    "physical-signs": ("Vital signs", "blood pressure, heart rate, glucose"),
-    "body-measures": ("Body measures", "height, weight, BMI"),
-    "family-history": ("Family history", "illnesses in the family"),
-    "patient-narrative": (
+    SegmentKind.PHYSICAL_SIGNS: ("Vital signs", "blood pressure, heart rate, glucose"),
+    SegmentKind.BODY_MEASURES: ("Body measures", "height, weight, BMI"),
+    SegmentKind.FAMILY_HISTORY: ("Family history", "illnesses in the family"),
+    SegmentKind.PATIENT_NARRATIVE: (
         "Mood and functioning",
         "the patient's own account: emotions, pain, mental and functional status",
     ),
-    "lifestyle": ("Lifestyle", "diet, physical activity, smoking"),
-    "doctor-notes": ("Clinicians' notes", "notes, assessments, plans, orders, instructions"),
-    "third-party": ("From other institutions", "sections another organisation wrote"),
-    "other": ("Other", "sections that fit no other kind"),
+    SegmentKind.LIFESTYLE: ("Lifestyle", "diet, physical activity, smoking"),
+    SegmentKind.DOCTOR_NOTES: (
+        "Clinicians' notes",
+        "notes, assessments, plans, orders, instructions",
+    ),
+    SegmentKind.THIRD_PARTY: ("From other institutions", "sections another organisation wrote"),
+    SegmentKind.OTHER: ("Other", "sections that fit no other kind"),
 }
 
 

@@ -12,15 +12,14 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from phr_share.consent import Role
 from phr_share.keyfile import load_or_create_secret
-from phr_share.models import SegmentKind
 from phr_share.settings import Settings
 from phr_share.sharing import Services, open_services
 from phr_share.web import admin, api, auth, clinic, errors, patient
 from phr_share.web.research import bp as research_bp
 from phr_share.web.security import LoginThrottle, current_account, install
-from phr_share.web.views import filesize, reason_words
+from phr_share.web.views import FILTERS
 
-__all__ = ["VENDOR_DIR", "create_app", "kind_label"]
+__all__ = ["VENDOR_DIR", "create_app"]
 
 # Front-end libraries copied from deploy/web/node_modules by the Makefile.
 VENDOR_DIR = Path(__file__).parent / "static" / "vendor"
@@ -62,18 +61,8 @@ def create_app(
         app.register_blueprint(blueprint)
     app.add_url_rule("/", "home", _home)
     app.jinja_env.globals["chart_library"] = (VENDOR_DIR / "chart.umd.min.js").exists()
-    app.jinja_env.filters["kind_label"] = kind_label
-    app.jinja_env.filters["reason_words"] = reason_words
-    app.jinja_env.filters["filesize"] = filesize
+    app.jinja_env.filters.update(FILTERS)
     return app
-
-
-def kind_label(kind: SegmentKind | str) -> str:
-    """A segment kind as people read it; anything else as it is."""
-    try:
-        return SegmentKind(kind).label
-    except ValueError:
-        return str(kind)
 
 
 def _home() -> BaseResponse:

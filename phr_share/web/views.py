@@ -19,8 +19,10 @@ from phr_share.sharing.clinical import CHARTED
 from phr_share.sharing.history import AccessEvent
 
 __all__ = [
+    "FILTERS",
     "ReadVisit",
     "filesize",
+    "kind_label",
     "kinds_from",
     "reason_words",
     "series_json",
@@ -127,6 +129,14 @@ _REASON_WORDS = {
 VISIT_WINDOW = timedelta(minutes=1)
 
 
+def kind_label(kind: SegmentKind | str) -> str:
+    """A segment kind as people read it; anything else as it is."""
+    try:
+        return SegmentKind(kind).label
+    except ValueError:
+        return str(kind)
+
+
 def filesize(size: int) -> str:
     """A byte count as people read it: 512 B, 18.1 kB, 2.4 MB (decimal units)."""
     if size < 1000:
@@ -184,3 +194,7 @@ def visits(events: Sequence[AccessEvent]) -> list[ReadVisit]:
             found.append(visit)
         visit.kinds[event.kind] += 1
     return found
+
+
+# What the templates use beside Jinja's own filters.
+FILTERS = {"kind_label": kind_label, "reason_words": reason_words, "filesize": filesize}
