@@ -77,7 +77,10 @@ def _kinds_text(kinds: Collection[SegmentKind] | None) -> str:
     return ",".join(sorted(k.value for k in kinds))
 
 
-def _history(svc: Services, session: Session, grant: Grant, actor: str, event: str) -> None:
+def _record(
+    svc: Services, session: Session, grant: Grant, actor: str, event: str, action: Action
+) -> None:
+    """A grant's change, in its own history and in the audit log."""
     session.flush()
     terms = {
         "status": grant.status,
@@ -95,6 +98,15 @@ def _history(svc: Services, session: Session, grant: Grant, actor: str, event: s
             event=event,
             terms=json.dumps(terms, sort_keys=True),
         )
+    )
+    audit(
+        svc,
+        session,
+        action,
+        actor,
+        patient_id=grant.patient_id,
+        subject=f"grant:{grant.id}",
+        details=_grant_details(grant),
     )
 
 
@@ -141,16 +153,7 @@ def grant_access(
             created_at=svc.clock(),
         )
         session.add(grant)
-        _history(svc, session, grant, patient.id, "created")
-        audit(
-            svc,
-            session,
-            Action.GRANT_CREATE,
-            patient.id,
-            patient_id=patient_id,
-            subject=f"grant:{grant.id}",
-            details=_grant_details(grant),
-        )
+        _record(svc, session, grant, patient.id, "created", Action.GRANT_CREATE)
         return grant.id
 
 
@@ -193,16 +196,7 @@ def change_grant(
         if valid_until is not None:
             _check_period(grant.valid_from, valid_until)
             grant.valid_until = valid_until
-        _history(svc, session, grant, patient.id, "changed")
-        audit(
-            svc,
-            session,
-            Action.GRANT_CHANGE,
-            patient.id,
-            patient_id=grant.patient_id,
-            subject=f"grant:{grant.id}",
-            details=_grant_details(grant),
-        )
+        _record(svc, session, grant, patient.id, "changed", Action.GRANT_CHANGE)
 
 
 def _set_status(
@@ -214,16 +208,7 @@ def _set_status(
     action: Action,
 ) -> None:
     grant.status = status.value
-    _history(svc, session, grant, principal.id, status.value)
-    audit(
-        svc,
-        session,
-        action,
-        principal.id,
-        patient_id=grant.patient_id,
-        subject=f"grant:{grant.id}",
-        details=_grant_details(grant),
-    )
+    _record(svc, session, grant, principal.id, status.value, action)
 
 
 def revoke_grant(svc: Services, patient: Principal, grant_id: int) -> None:
@@ -269,16 +254,7 @@ def ask_partner(
             created_at=now,
         )
         session.add(grant)
-        _history(svc, session, grant, clinician.id, "requested")
-        audit(
-            svc,
-            session,
-            Action.DELEGATION_REQUEST,
-            clinician.id,
-            patient_id=patient_id,
-            subject=f"grant:{grant.id}",
-            details=_grant_details(grant),
-        )
+        _record(svc, session, grant, clinician.id, "requested", Action.DELEGATION_REQUEST)
         return grant.id
 
 
