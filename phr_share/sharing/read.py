@@ -95,14 +95,18 @@ def find_segment(
         return record_of(row)
 
 
-def segments_of(svc: Services, patient_id: uuid.UUID) -> list[SegmentRecord]:
-    """Every stored segment version of a patient, document by document."""
+def segments_of(
+    svc: Services, patient_id: uuid.UUID, kinds: Collection[SegmentKind] | None = None
+) -> list[SegmentRecord]:
+    """Every stored segment version of a patient (of ``kinds``), document by document."""
     query = (
         select(StoredSegment)
         .join(Document)
         .where(StoredSegment.patient_id == patient_id, Document.status == DocumentStatus.STORED)
         .order_by(StoredSegment.document_id, StoredSegment.id)
     )
+    if kinds is not None:
+        query = query.where(StoredSegment.kind.in_([kind.value for kind in kinds]))
     with svc.db.session() as session:
         return [record_of(row) for row in session.scalars(query)]
 
@@ -112,9 +116,7 @@ def current_segments(
 ) -> list[SegmentRecord]:
     """The newest stored version of each of a patient's segments (of ``kinds``), no content."""
     newest: dict[uuid.UUID, SegmentRecord] = {}
-    for record in segments_of(svc, patient_id):
-        if kinds is not None and record.kind not in kinds:
-            continue
+    for record in segments_of(svc, patient_id, kinds):
         if record.tracking_id not in newest or record.version > newest[record.tracking_id].version:
             newest[record.tracking_id] = record
     return list(newest.values())
