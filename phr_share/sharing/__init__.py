@@ -29,6 +29,7 @@ from phr_share.sharing.care import (
     request_care,
 )
 from phr_share.sharing.clinical import (
+    VITAL_KINDS,
     PatientCard,
     SectionRecord,
     open_shared_sections,
@@ -38,6 +39,7 @@ from phr_share.sharing.clinical import (
     read_sections,
     research_preview,
     save_readings,
+    series_of,
     vital_series,
     write_note,
 )
@@ -102,6 +104,7 @@ from phr_share.sharing.services import Services, open_services
 
 __all__ = [
     "ROUTER",
+    "VITAL_KINDS",
     "AccessEvent",
     "Account",
     "AuditReport",
@@ -182,6 +185,7 @@ __all__ = [
     "save_readings",
     "segments_of",
     "sensitivity_of",
+    "series_of",
     "set_sensitivity",
     "tokens_of",
     "try_policy",

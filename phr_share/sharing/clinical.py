@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -31,6 +31,7 @@ from phr_share.sharing.release import deidentify_stored, released_kinds
 from phr_share.sharing.services import Services
 
 __all__ = [
+    "VITAL_KINDS",
     "PatientCard",
     "SectionRecord",
     "open_shared_sections",
@@ -40,6 +41,7 @@ __all__ = [
     "read_sections",
     "research_preview",
     "save_readings",
+    "series_of",
     "vital_series",
     "write_note",
 ]
@@ -53,17 +55,23 @@ CHARTED = {
     "2345-7": "Glucose",
     "29463-7": "Body weight",
 }
-_VITAL_KINDS = {SegmentKind.PHYSICAL_SIGNS, SegmentKind.BODY_MEASURES}
+VITAL_KINDS = frozenset({SegmentKind.PHYSICAL_SIGNS, SegmentKind.BODY_MEASURES})
 # The header is shown as the patient's name, never as a section.
-_SECTION_KINDS = set(SegmentKind) - {SegmentKind.PERSONAL}
+_SECTION_KINDS = frozenset(SegmentKind) - {SegmentKind.PERSONAL}
 
 
 @dataclass(frozen=True, slots=True)
 class SectionRecord:
-    """A stored segment the reader may see, rendered as a section."""
+    """A stored segment the reader may see, rendered as a section (and as read)."""
 
     record: SegmentRecord
     view: SectionView
+    content: bytes
+
+    @classmethod
+    def of(cls, record: SegmentRecord, content: bytes) -> SectionRecord:
+        """A segment just read, with its rendering."""
+        return cls(record, section_view(content), content)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,11 +90,14 @@ def read_sections(
     principal: Principal,
     patient_id: uuid.UUID,
     purpose: Purpose = Purpose.TREATMENT,
+    kinds: Collection[SegmentKind] = _SECTION_KINDS,
 ) -> list[SectionRecord]:
-    """Every current segment the principal may read, read (and audited) and rendered."""
-    records = current_segments(svc, patient_id, _SECTION_KINDS)
-    shown = read_permitted(svc, principal, records, purpose=purpose)
-    return [SectionRecord(r, section_view(c)) for r, c in shown]
+    """Every current segment (of ``kinds``; never the header) the principal may read,
+    read (and audited) and rendered."""
+    records = current_segments(svc, patient_id, _SECTION_KINDS.intersection(kinds))
+    return [
+        SectionRecord.of(r, c) for r, c in read_permitted(svc, principal, records, purpose=purpose)
+    ]
 
 
 def read_section(
@@ -96,14 +107,12 @@ def read_section(
     purpose: Purpose = Purpose.TREATMENT,
 ) -> SectionRecord:
     """One segment read through the decision point and rendered; raises as read_segment."""
-    return SectionRecord(
-        record, section_view(read_segment(svc, principal, record, purpose=purpose))
-    )
+    return SectionRecord.of(record, read_segment(svc, principal, record, purpose=purpose))
 
 
 def open_shared_sections(svc: Services, doctor: Principal, token: str) -> list[SectionRecord]:
     """Use a one-visit link once and render what it shares; raises as open_share_link."""
-    return [SectionRecord(r, section_view(c)) for r, c in open_share_link(svc, doctor, token)]
+    return [SectionRecord.of(r, c) for r, c in open_share_link(svc, doctor, token)]
 
 
 def vital_series(
@@ -113,12 +122,18 @@ def vital_series(
     purpose: Purpose = Purpose.TREATMENT,
 ) -> dict[str, list[Measurement]]:
     """Charted measurements by LOINC code, oldest first, from segments the principal may read."""
+    records = current_segments(svc, patient_id, VITAL_KINDS)
+    return series_of(read_permitted(svc, principal, records, purpose=purpose))
+
+
+def series_of(read: Iterable[tuple[SegmentRecord, bytes]]) -> dict[str, list[Measurement]]:
+    """Charted measurements by LOINC code, oldest first, from segments already read."""
     series: dict[str, list[Measurement]] = defaultdict(list)
-    records = current_segments(svc, patient_id, _VITAL_KINDS)
-    for _, content in read_permitted(svc, principal, records, purpose=purpose):
-        for point in measurements(content):
-            if point.loinc in CHARTED:
-                series[point.loinc].append(point)
+    for record, content in read:
+        if record.kind in VITAL_KINDS:
+            for point in measurements(content):
+                if point.loinc in CHARTED:
+                    series[point.loinc].append(point)
     return {code: sorted(points, key=lambda p: p.at) for code, points in series.items()}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from phr_share import sharing
@@ -71,32 +71,16 @@ def record(patient_id: uuid.UUID) -> str:
     """The segments the decision point lets me read, rendered; each read is audited."""
     svc, me, purpose = services(), _me(), _purpose()
     sections = sharing.read_sections(svc, me, patient_id, purpose)
-    charted = any(
-        s.record.kind in {SegmentKind.PHYSICAL_SIGNS, SegmentKind.BODY_MEASURES} for s in sections
-    )
-    vitals = url_for(
-        "clinic.vitals",
-        patient_id=patient_id,
-        emergency="1" if purpose is Purpose.EMERGENCY else None,
-    )
+    series = series_json(sharing.series_of((s.record, s.content) for s in sections))
     return render_template(
         "clinic/record.html",
         patient_id=patient_id,
         name=sharing.patient_name(svc, patient_id),
         sections=sections,
-        charted=charted,
-        vitals_url=vitals,
+        series=series,
         emergency=purpose is Purpose.EMERGENCY,
         kinds=[k for k in SegmentKind if k is not SegmentKind.PERSONAL],
     )
-
-
-@bp.get("/patients/<uuid:patient_id>/vitals.json")
-@requires(*CLINICIANS)
-def vitals(patient_id: uuid.UUID) -> BaseResponse:
-    """Chart series from the vital-sign segments I may read."""
-    series = sharing.vital_series(services(), _me(), patient_id, _purpose())
-    return jsonify(series_json(series))
 
 
 @bp.post("/patients/<uuid:patient_id>/notes")

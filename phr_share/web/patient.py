@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, time, timedelta
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from phr_share import sharing
@@ -39,26 +39,18 @@ def dashboard() -> str:
     """Charts, notes from clinicians, notifications and what is stored."""
     svc, me = services(), _me()
     records = sharing.current_segments(svc, _patient_id())
-    notes = [
-        s
-        for s in sharing.read_sections(svc, me, _patient_id())
-        if s.record.kind is SegmentKind.DOCTOR_NOTES
-    ]
+    # One read of each segment the page shows: the notes, and the readings it charts.
+    shown = sharing.read_sections(
+        svc, me, _patient_id(), kinds={SegmentKind.DOCTOR_NOTES, *sharing.VITAL_KINDS}
+    )
     unseen = [n for n in sharing.notifications(svc, me) if n.seen_at is None]
     return render_template(
         "patient/dashboard.html",
         records=records,
-        notes=notes,
+        notes=[s for s in shown if s.record.kind is SegmentKind.DOCTOR_NOTES],
         unseen=unseen,
-        vitals_url=url_for("patient.vitals"),
+        series=series_json(sharing.series_of((s.record, s.content) for s in shown)),
     )
-
-
-@bp.get("/vitals.json")
-@requires(Role.PATIENT)
-def vitals() -> BaseResponse:
-    """The chart series of the patient's own readings."""
-    return jsonify(series_json(sharing.vital_series(services(), _me(), _patient_id())))
 
 
 @bp.get("/upload")

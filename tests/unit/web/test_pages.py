@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import html
 import io
+import json
 import re
 
 from flask import Flask
 
 from phr_share.models import SegmentKind
-from phr_share.sharing import Services, current_segments, segments_of
+from phr_share.sharing import Services, access_history, current_segments, segments_of
 from tests.conftest import DEMO_CCD, PATIENT
 from tests.unit.web.conftest import PASSWORD, Browser, People
 
@@ -26,6 +28,12 @@ CLINIC_PAGES = ["/clinic", "/clinic/link"]
 
 def text(response) -> str:  # type: ignore[no-untyped-def]
     return response.get_data(as_text=True)
+
+
+def charts_in(page: str) -> list[dict[str, object]]:
+    """The chart series a page carries for its script (none: no charts on the page)."""
+    found = re.search(r"data-series='([^']*)'", page)
+    return json.loads(html.unescape(found.group(1)))["charts"] if found else []  # type: ignore[no-any-return]
 
 
 def upload(browser: Browser, data: bytes, name: str = "ccd.xml"):  # type: ignore[no-untyped-def]
@@ -169,7 +177,7 @@ def test_readings_are_checked_per_field_then_saved(
     )
     assert saved.status_code == 200
     assert "Readings saved" in text(saved)
-    charts = browser.get("/me/vitals.json").get_json()["charts"]
+    charts = charts_in(text(browser.get("/me")))
     assert [c["title"] for c in charts] == ["Blood pressure", "Heart rate", "Glucose", "Weight"]
     assert charts[0]["lines"][0]["points"][0]["v"] == 132.0
 
@@ -204,7 +212,13 @@ def test_doctor_sees_exactly_what_was_shared_and_writes_back(
     assert "Allergies" not in page
     assert "Mental Status" not in page
     assert "&lt;section" not in page  # rendered, not raw XML
-    assert doctor.get(f"/clinic/patients/{PATIENT}/vitals.json").get_json()["charts"]
+    assert charts_in(page)  # the shared vital signs, charted from the same reads
+    reads = [
+        e
+        for e in access_history(services, people.patient.principal, PATIENT)
+        if e.actor == people.doctor.principal.id
+    ]
+    assert len(reads) == len({e.segment for e in reads}) == page.count('<article class="section')
     empty = doctor.post(f"{record}/notes", {"text": "  ", "type": "note"})
     assert empty.status_code == 302
     doctor.post(f"{record}/notes", {"text": "Reduce salt; recheck in 2 weeks.", "type": "note"})
