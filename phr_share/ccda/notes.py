@@ -1,9 +1,10 @@
 """A clinician's note or medical order to a patient, as a one-section C-CDA document.
 
-The section is an Assessment and Plan (LOINC 51847-2) for a note and a Plan of Treatment
-(18776-5) for an order, so the splitter files it as a ``doctor-notes`` segment. The
-author is the clinician's opaque account id; the document validates against the same
-schema as home readings.
+The document is a US Realm Header document coded LOINC 34109-9 (Note), written by the
+clinician, not by the patient. Its section is an Assessment and Plan (LOINC 51847-2)
+for a note and a Plan of Treatment (18776-5) for an order, so the splitter files it as
+a ``doctor-notes`` segment. The author is the clinician's opaque account id; the
+document validates against the same schema as home readings.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import datetime
 
 from lxml import etree
 
-from phr_share.ccda.readings_cda import PatientHeader, _Builder, _sub, _timestamp
+from phr_share.ccda.readings_cda import CLINICIAN_NOTE, PatientHeader, _Builder, _sub, _timestamp
 from phr_share.ccda.schemas import validate
 from phr_share.ccda.xml import hl7
 from phr_share.errors import InvalidReadings
@@ -44,8 +45,8 @@ def note_document(note: ClinicianNote, patient: PatientHeader, document_id: uuid
     if len(text) > MAX_NOTE:
         raise InvalidReadings({"text": f"a note has at most {MAX_NOTE} characters"})
     builder = _Builder(document_id, _timestamp(note.written_at))
-    root = builder.header(patient)
-    title = "Medical order" if note.order else "Clinician's note"
+    root = builder.header(patient, CLINICIAN_NOTE)
+    title = "Medical order" if note.order else CLINICIAN_NOTE.title
     root.find(hl7("title")).text = title  # type: ignore[union-attr]
     author_id = root.find(f"{hl7('author')}/{hl7('assignedAuthor')}/{hl7('id')}")
     assert author_id is not None  # the builder always writes it

@@ -29,6 +29,7 @@ from phr_share.ccda.vocab import (
     GENDER,
     LOCAL_CODES,
     LOINC,
+    NOTE_TEMPLATE,
     READINGS_TEMPLATE,
     ROLE_CODE,
     SNOMED,
@@ -37,7 +38,7 @@ from phr_share.ccda.vocab import (
 )
 from phr_share.ccda.xml import HL7, hl7
 
-__all__ = ["PatientHeader", "readings_document"]
+__all__ = ["CLINICIAN_NOTE", "HOME_READINGS", "DocumentType", "PatientHeader", "readings_document"]
 
 _VITALS_SECTION = "2.16.840.1.113883.10.20.22.2.4.1"
 _VITALS_ORGANIZER = "2.16.840.1.113883.10.20.22.4.26"
@@ -55,6 +56,28 @@ class PatientHeader:
     family: str | None = None
     birth_date: date | None = None
     sex: Literal["M", "F", "UN"] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentType:
+    """What a document PHR Share writes says it is: its templates, LOINC code and title."""
+
+    templates: tuple[tuple[str, str | None], ...]  # (root, extension) after the US Realm Header
+    code: str
+    display: str
+    title: str
+
+
+# A patient's own readings: a Patient Generated Document, LOINC "Patient Note".
+HOME_READINGS = DocumentType(
+    (("2.16.840.1.113883.10.20.29.1", "2015-08-01"), (READINGS_TEMPLATE, None)),
+    "51855-5",
+    "Patient Note",
+    "Home readings",
+)
+# A clinician writing back: a plain US Realm document, LOINC "Note" (no template that
+# would promise an encounter or service event this note does not describe).
+CLINICIAN_NOTE = DocumentType(((NOTE_TEMPLATE, None),), "34109-9", "Note", "Clinician's note")
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,23 +220,27 @@ class _Builder:
     def entry_id(self, name: str) -> str:
         return str(uuid.uuid5(self.document_id, name))
 
-    def header(self, patient: PatientHeader) -> etree._Element:
+    def header(self, patient: PatientHeader, kind: DocumentType = HOME_READINGS) -> etree._Element:
         root = etree.Element(hl7("ClinicalDocument"), nsmap={None: HL7, "xsi": XSI})
         _sub(root, "realmCode", code="US")
         _sub(root, "typeId", root="2.16.840.1.113883.1.3", extension="POCD_HD000040")
         _sub(root, "templateId", root="2.16.840.1.113883.10.20.22.1.1", extension="2015-08-01")
-        _sub(root, "templateId", root="2.16.840.1.113883.10.20.29.1", extension="2015-08-01")
-        _sub(root, "templateId", root=READINGS_TEMPLATE)
+        for template, extension in kind.templates:
+            _sub(
+                root,
+                "templateId",
+                {"root": template, **({"extension": extension} if extension else {})},
+            )
         _sub(root, "id", root=str(self.document_id))
         _sub(
             root,
             "code",
-            code="51855-5",
+            code=kind.code,
             codeSystem=LOINC,
             codeSystemName="LOINC",
-            displayName="Patient Note",
+            displayName=kind.display,
         )
-        _sub(root, "title").text = "Home readings"
+        _sub(root, "title").text = kind.title
         _sub(root, "effectiveTime", value=self.time)
         _sub(root, "confidentialityCode", code="N", codeSystem=CONFIDENTIALITY)
         _sub(root, "languageCode", code="en-US")

@@ -14,6 +14,7 @@ __all__ = [
     "CUSTODIAN_ID_ROOT",
     "LOCAL_CODES",
     "LOINC",
+    "NOTE_TEMPLATE",
     "PATIENT_ID_ROOT",
     "PHR_OID",
     "READINGS_TEMPLATE",
@@ -24,6 +25,7 @@ __all__ = [
 
 BODY_MEASURES_TEMPLATE = f"{PHR_OID}.1.1"  # a vital-signs section holding body measures only
 READINGS_TEMPLATE = f"{PHR_OID}.1.2"  # a document built from the home readings form
+NOTE_TEMPLATE = f"{PHR_OID}.1.3"  # a clinician's note or order written back in PHR Share
 LOCAL_CODES = f"{PHR_OID}.2"  # concepts no standard code system has (mood scale, diet note)
 PATIENT_ID_ROOT = f"{PHR_OID}.3"  # extension: the patient's global id
 CUSTODIAN_ID_ROOT = f"{PHR_OID}.4"  # PHR Share as the custodian of patient-made documents

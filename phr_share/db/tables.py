@@ -123,6 +123,8 @@ class Document(Base):
     series: Mapped[str] = mapped_column(String(512))
     version: Mapped[int] = mapped_column(Integer)
     content_sha256: Mapped[str] = mapped_column(String(64))
+    # The document's LOINC type code (e.g. 34133-9, a CCD), when it has one: no free text.
+    type_code: Mapped[str | None] = mapped_column(String(16), default=None)
     status: Mapped[str] = mapped_column(String(16), default=DocumentStatus.PENDING)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     stored_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)

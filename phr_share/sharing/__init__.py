@@ -83,6 +83,7 @@ from phr_share.sharing.links import (
     revoke_share_link,
 )
 from phr_share.sharing.read import (
+    DocumentRecord,
     SegmentRecord,
     current_segments,
     find_segment,
@@ -91,6 +92,7 @@ from phr_share.sharing.read import (
     read_segments,
     readable_segments,
     segments_of,
+    stored_documents,
     try_policy,
 )
 from phr_share.sharing.release import (
@@ -109,6 +111,7 @@ __all__ = [
     "Account",
     "AuditReport",
     "CareView",
+    "DocumentRecord",
     "EmergencyAccess",
     "ErasureReport",
     "GrantHistory",
@@ -187,6 +190,7 @@ __all__ = [
     "sensitivity_of",
     "series_of",
     "set_sensitivity",
+    "stored_documents",
     "tokens_of",
     "try_policy",
     "verify_audit",

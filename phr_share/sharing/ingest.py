@@ -12,6 +12,7 @@ rather than duplicates.
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -62,6 +63,10 @@ class IngestResult:
     version: int
     created: bool
     placements: tuple[Placement, ...]
+
+
+# A LOINC code is digits, a hyphen and a check digit; anything else is not kept.
+_LOINC_CODE = re.compile(r"[0-9]{1,7}-[0-9]")
 
 
 def container_for(patient_id: uuid.UUID) -> str:
@@ -205,6 +210,7 @@ def _new_document(svc: Services, session: Session, split: SplitDocument, digest:
         series=series,
         version=version,
         content_sha256=digest,
+        type_code=_type_code(split),
         status=DocumentStatus.PENDING,
         created_at=svc.clock(),
     )
@@ -229,6 +235,12 @@ def _new_document(svc: Services, session: Session, split: SplitDocument, digest:
     session.add(document)
     session.flush()
     return document
+
+
+def _type_code(split: SplitDocument) -> str | None:
+    # Only a well-formed LOINC code: the index holds codes, never a document's own words.
+    loinc = split.document.code.loinc if split.document.code is not None else None
+    return loinc if loinc is not None and _LOINC_CODE.fullmatch(loinc) else None
 
 
 def _released_kinds(session: Session, patient_id: uuid.UUID) -> set[SegmentKind]:

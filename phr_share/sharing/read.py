@@ -11,9 +11,10 @@ import hmac
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from phr_share.audit import Action, Outcome
 from phr_share.consent import Decision, LinkTerms, Principal, Purpose
@@ -27,6 +28,7 @@ from phr_share.sharing.keys import patient_key
 from phr_share.sharing.services import Services
 
 __all__ = [
+    "DocumentRecord",
     "SegmentRecord",
     "current_segments",
     "find_segment",
@@ -36,6 +38,7 @@ __all__ = [
     "readable_segments",
     "record_of",
     "segments_of",
+    "stored_documents",
     "try_policy",
 ]
 
@@ -74,6 +77,54 @@ def record_of(row: StoredSegment) -> SegmentRecord:
         row.content_sha256,
         row.size,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRecord:
+    """One stored document version as the index knows it: codes and sizes, no content."""
+
+    id: int
+    version: int
+    type_code: str | None
+    stored_at: datetime
+    segments: tuple[SegmentRecord, ...]
+
+    @property
+    def size(self) -> int:
+        """Bytes of canonical XML in all its segments."""
+        return sum(segment.size for segment in self.segments)
+
+    @property
+    def kinds(self) -> dict[SegmentKind, int]:
+        """How many of its segments are of each kind, in kind order."""
+        counts: dict[SegmentKind, int] = {}
+        for segment in sorted(self.segments, key=lambda s: s.kind):
+            counts[segment.kind] = counts.get(segment.kind, 0) + 1
+        return counts
+
+
+def stored_documents(svc: Services, patient_id: uuid.UUID) -> list[DocumentRecord]:
+    """A patient's stored documents, newest first, each with its segments in document order.
+
+    The index only: nothing is fetched or decrypted, so nothing is read (or audited).
+    """
+    query = (
+        select(Document)
+        .where(Document.patient_id == patient_id, Document.status == DocumentStatus.STORED)
+        .options(selectinload(Document.segments))
+        .order_by(Document.stored_at.desc(), Document.id.desc())
+    )
+    with svc.db.session() as session:
+        return [
+            DocumentRecord(
+                row.id,
+                row.version,
+                row.type_code,
+                row.stored_at or row.created_at,
+                tuple(record_of(segment) for segment in row.segments),
+            )
+            for row in session.scalars(query)
+        ]
 
 
 def find_segment(

@@ -147,6 +147,29 @@ def _stored(result: sharing.IngestResult) -> BaseResponse:
     return _json(result, 201 if result.created else 200)
 
 
+@bp.get("/v1/documents")
+@requires(Role.PATIENT)
+def documents() -> BaseResponse:
+    """A page of the patient's own stored documents, newest first, with their segments."""
+    page, per_page = _page()
+    stored = sharing.stored_documents(services(), _patient_id())
+    items = [
+        {
+            "id": d.id,
+            "version": d.version,
+            "type_code": d.type_code,
+            "stored_at": d.stored_at,
+            "size": d.size,
+            "segments": [
+                {"tracking_id": r.tracking_id, "kind": r.kind.value, "size": r.size}
+                for r in d.segments
+            ],
+        }
+        for d in stored[(page - 1) * per_page : page * per_page]
+    ]
+    return _json({"items": items, "page": page, "per_page": per_page, "total": len(stored)})
+
+
 @bp.post("/v1/documents")
 @requires(Role.PATIENT)
 def upload() -> BaseResponse:

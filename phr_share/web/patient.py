@@ -19,6 +19,7 @@ __all__ = ["bp"]
 
 bp = Blueprint("patient", __name__, url_prefix="/me")
 KINDS = [k for k in SegmentKind if k is not SegmentKind.PERSONAL]
+LISTED = 20  # the newest documents "My data" lists until asked for all
 
 
 def _me() -> Principal:
@@ -38,7 +39,7 @@ def _patient_id() -> uuid.UUID:
 def dashboard() -> str:
     """Charts, notes from clinicians, notifications and what is stored."""
     svc, me = services(), _me()
-    records = sharing.current_segments(svc, _patient_id())
+    documents = sharing.stored_documents(svc, _patient_id())
     # One read of each segment the page shows: the notes, and the readings it charts.
     shown = sharing.read_sections(
         svc, me, _patient_id(), kinds={SegmentKind.DOCTOR_NOTES, *sharing.VITAL_KINDS}
@@ -46,7 +47,10 @@ def dashboard() -> str:
     unseen = [n for n in sharing.notifications(svc, me) if n.seen_at is None]
     return render_template(
         "patient/dashboard.html",
-        records=records,
+        documents=documents if request.args.get("documents") == "all" else documents[:LISTED],
+        documents_total=len(documents),
+        segments_total=sum(len(d.segments) for d in documents),
+        bytes_total=sum(d.size for d in documents),
         notes=[s for s in shown if s.record.kind is SegmentKind.DOCTOR_NOTES],
         unseen=unseen,
         series=series_json(sharing.series_of((s.record, s.content) for s in shown)),

@@ -21,6 +21,7 @@ from phr_share.sharing.history import AccessEvent
 __all__ = [
     "FILTERS",
     "ReadVisit",
+    "document_type",
     "filesize",
     "kind_label",
     "kinds_from",
@@ -125,6 +126,25 @@ _REASON_WORDS = {
     Reason.RESTRICTED_KIND: "restricted: not named in a grant",
     Reason.VERY_RESTRICTED_KIND: "very restricted",
 }
+# The document types (LOINC) people upload and PHR Share writes, in words.
+_DOCUMENT_TYPES = {
+    "34133-9": "Summary of care (CCD)",
+    "18842-5": "Discharge summary",
+    "11490-0": "Discharge summary",
+    "11488-4": "Consultation note",
+    "34847-4": "Consultation note",
+    "34117-2": "History and physical",
+    "11506-3": "Progress note",
+    "11504-8": "Operative note",
+    "28570-0": "Procedure note",
+    "18761-7": "Transfer summary",
+    "57133-1": "Referral note",
+    "18748-4": "Imaging report",
+    "52521-2": "Care plan",
+    "81334-5": "Advance care plan",
+    "51855-5": "Home readings",
+    "34109-9": "Note from a clinician",
+}
 # Reads by one person, for one reason, this close together were one visit to the record.
 VISIT_WINDOW = timedelta(minutes=1)
 
@@ -135,6 +155,11 @@ def kind_label(kind: SegmentKind | str) -> str:
         return SegmentKind(kind).label
     except ValueError:
         return str(kind)
+
+
+def document_type(code: str | None) -> str:
+    """A document's LOINC type code in words; a generic name for one not in the table."""
+    return _DOCUMENT_TYPES.get(code or "", "Clinical document")
 
 
 def filesize(size: int) -> str:
@@ -197,4 +222,9 @@ def visits(events: Sequence[AccessEvent]) -> list[ReadVisit]:
 
 
 # What the templates use beside Jinja's own filters.
-FILTERS = {"kind_label": kind_label, "reason_words": reason_words, "filesize": filesize}
+FILTERS = {
+    "kind_label": kind_label,
+    "reason_words": reason_words,
+    "filesize": filesize,
+    "document_type": document_type,
+}

@@ -13,12 +13,16 @@ from phr_share.db import Base, Database, Patient
 from phr_share.errors import ConfigurationError, StoreUnavailable
 
 
-def test_migrations_create_exactly_the_modelled_tables(database_url: str) -> None:
+def test_migrations_create_exactly_the_modelled_tables_and_columns(database_url: str) -> None:
     db = Database(database_url)
     db.migrate()
     assert db.is_current()
-    tables = set(inspect(db.engine).get_table_names()) - {"alembic_version"}
+    inspector = inspect(db.engine)
+    tables = set(inspector.get_table_names()) - {"alembic_version"}
     assert tables == set(Base.metadata.tables)
+    for name, table in Base.metadata.tables.items():
+        migrated = {c["name"]: c["nullable"] for c in inspector.get_columns(name)}
+        assert migrated == {c.name: c.nullable for c in table.columns}, name
     db.migrate()  # a second run has nothing to do
     db.dispose()
 

@@ -21,6 +21,7 @@ from phr_share.sharing import (
     read_segment,
     recover,
     segments_of,
+    stored_documents,
 )
 from phr_share.storage import MemoryStore
 from tests.conftest import PATIENT, owner
@@ -96,6 +97,40 @@ def test_a_new_version_keeps_the_old_one_readable(services: Services, demo_ccd: 
     old = find_segment(services, tracking, version=1)
     new = find_segment(services, tracking)
     assert read_segment(services, owner(old), old) == read_segment(services, owner(new), new)
+
+
+def test_stored_documents_come_newest_first_with_their_type_code(
+    services: Services, demo_ccd: bytes
+) -> None:
+    assert stored_documents(services, PATIENT) == []
+    ingest_document(services, demo_ccd, PATIENT)
+    revised = demo_ccd.replace(b"</ClinicalDocument>", b"<!-- amended --></ClinicalDocument>")
+    ingest_document(services, revised, PATIENT)
+    first, second = sorted(stored_documents(services, PATIENT), key=lambda d: d.version)
+    assert [d.version for d in stored_documents(services, PATIENT)] == [2, 1]
+    assert first.type_code == second.type_code == "34133-9"
+    assert [s.path for s in first.segments] == [s.path for s in segments_of(services, PATIENT)][
+        : len(first.segments)
+    ]
+    assert first.size == sum(s.size for s in first.segments)
+    assert sum(first.kinds.values()) == len(first.segments)
+    assert first.kinds[SegmentKind.PERSONAL] == 1
+
+
+@pytest.mark.parametrize(
+    ("code", "kept"),
+    [
+        (b'code="34133-9" codeSystem="2.16.840.1.113883.6.1"', "34133-9"),
+        (b'code="34133-9" codeSystem="2.16.840.1.113883.6.96"', None),  # not LOINC
+        (b'code="Jordan Sample" codeSystem="2.16.840.1.113883.6.1"', None),  # not a code
+    ],
+)
+def test_only_a_well_formed_loinc_type_code_is_indexed(
+    services: Services, demo_ccd: bytes, code: bytes, kept: str | None
+) -> None:
+    document = demo_ccd.replace(b'code="34133-9" codeSystem="2.16.840.1.113883.6.1"', code, 1)
+    ingest_document(services, document, PATIENT)
+    assert [d.type_code for d in stored_documents(services, PATIENT)] == [kept]
 
 
 def test_a_refused_document_writes_nothing(services: Services) -> None:

@@ -117,6 +117,15 @@ def test_documents_and_readings(api: dict[str, Api], services: Services) -> None
     assert api["patient"].post("/api/v1/readings", json={"heart_rate": 64}).status_code == 201
     assert api["patient"].post("/api/v1/readings", data="[]").status_code == 422
     assert api["doctor"].post("/api/v1/readings", json={"heart_rate": 64}).status_code == 403
+    listed = api["patient"].get("/api/v1/documents?per_page=1").get_json()
+    assert (listed["total"], len(listed["items"])) == (2, 1)
+    newest = listed["items"][0]
+    assert newest["type_code"] == "51855-5"  # the readings, stored last
+    assert {s["kind"] for s in newest["segments"]} >= {"personal", "physical-signs"}
+    assert newest["size"] == sum(s["size"] for s in newest["segments"])
+    second = api["patient"].get("/api/v1/documents?page=2&per_page=1").get_json()["items"]
+    assert second[0]["type_code"] == "34133-9"
+    assert api["doctor"].get("/api/v1/documents").status_code == 403
 
 
 def test_pages_of_segments_are_decided_afresh(

@@ -7,10 +7,12 @@ import io
 import json
 import re
 
+import pytest
 from flask import Flask
 
 from phr_share.models import SegmentKind
 from phr_share.sharing import Services, access_history, current_segments, segments_of
+from phr_share.web import patient as patient_pages
 from tests.conftest import DEMO_CCD, PATIENT
 from tests.unit.web.conftest import PASSWORD, Browser, People
 
@@ -182,6 +184,29 @@ def test_readings_are_checked_per_field_then_saved(
     assert charts[0]["lines"][0]["points"][0]["v"] == 132.0
 
 
+def test_my_data_lists_stored_documents_newest_first(
+    browser: Browser, people: People, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    browser.login("jordan")
+    assert "Nothing yet" in text(browser.get("/me"))
+    upload(browser, DEMO_CCD.read_bytes())
+    browser.post("/me/readings", {"heart_rate": "71"})
+    page = text(browser.get("/me"))
+    listed = re.findall(r"<td>(Summary of care \(CCD\)|Home readings)", page)
+    assert listed == ["Home readings", "Summary of care (CCD)"]
+    segments = segments_of(services, PATIENT)
+    assert f"2 documents in {len(segments)} segments" in page
+    assert all(str(s.tracking_id) in page for s in segments)
+    assert "Show all" not in page
+    monkeypatch.setattr(patient_pages, "LISTED", 1)
+    page = text(browser.get("/me"))
+    assert re.findall(r"<td>(Summary of care \(CCD\)|Home readings)", page) == ["Home readings"]
+    assert "Show all 2 documents" in page
+    everything = text(browser.get("/me?documents=all"))
+    assert "Summary of care (CCD)" in everything
+    assert "Show all" not in everything
+
+
 def _share(patient: Browser, doctor: Browser, kinds: list[str]) -> str:
     """Invite, accept, grant: returns the doctor's record page path."""
     patient.post("/me/care/invite", {"username": "dr.kim"})
@@ -227,6 +252,7 @@ def test_doctor_sees_exactly_what_was_shared_and_writes_back(
     dashboard = text(patient.get("/me"))
     assert "From your clinicians" in dashboard
     assert "Reduce salt" in dashboard
+    assert "Note from a clinician" in dashboard  # listed among the stored documents
     history = text(patient.get("/me/history"))
     assert "Dr.Kim" in history
     assert "Vital signs" in history
