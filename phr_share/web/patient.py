@@ -255,8 +255,12 @@ def preview(grantee: uuid.UUID) -> str:
 @requires(Role.PATIENT)
 def research_preview() -> str:
     """What research would get from the released kinds: the de-identified records."""
-    records = sharing.research_preview(services(), _me())
-    return render_template("patient/research_preview.html", records=records)
+    svc = services()
+    return render_template(
+        "patient/research_preview.html",
+        records=sharing.research_preview(svc, _me()),
+        released=sorted(sharing.released_kinds(svc, _patient_id())),
+    )
 
 
 @bp.get("/history")

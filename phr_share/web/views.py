@@ -97,6 +97,7 @@ def sharing_state(svc: sharing.Services, patient: Principal) -> dict[str, Any]:
     }
     return {
         "by_kind": by_kind,
+        "patient_id": patient.patient_id,
         "care": care,
         "active_clinicians": active,
         "names": names,

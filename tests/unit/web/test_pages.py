@@ -377,7 +377,10 @@ def test_research_release_choice_preview_and_catalogue(
     patient, researcher = browser, other_browser
     patient.login("jordan")
     patient.post("/me/readings", {"systolic": "128", "diastolic": "82"})
-    assert "Nothing" in text(patient.get("/me/research-preview"))
+    assert "you release no kinds" in text(patient.get("/me/research-preview"))
+    patient.post("/me/research", {"release": ["lifestyle"]})
+    nothing_coded = text(patient.get("/me/research-preview"))
+    assert "none of your segments of the kinds you release (Lifestyle)" in nothing_coded
     patient.post("/me/research", {"release": ["physical-signs"]})
     assert 'value="physical-signs" checked' in text(patient.get("/me/sharing"))
     preview = text(patient.get("/me/research-preview"))

@@ -35,11 +35,14 @@ def test_care_can_be_requested_and_ended(
     browser: Browser, other_browser: Browser, people: People, services: Services
 ) -> None:
     doctor, patient = browser, other_browser
+    patient.login("jordan")
+    assert f"your patient id, <code>{PATIENT}</code>" in patient.get("/me/sharing").get_data(
+        as_text=True
+    )  # what the patient tells a clinician who asks to join
     doctor.login("dr.kim")
     doctor.post("/clinic/care/request", {"patient_id": str(PATIENT)})
     assert "Waiting for 1 patient" in doctor.get("/clinic").get_data(as_text=True)
     assert doctor.post("/clinic/care/request", {"patient_id": "nope"}).status_code == 422
-    patient.login("jordan")
     sharing = patient.get("/me/sharing").get_data(as_text=True)
     assert "asks to join" in sharing
     relationship = re.search(r"/me/care/(\d+)/accept", sharing)
