@@ -6,9 +6,11 @@ is tested and measured is what runs.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from flask import Flask
+from waitress import wasyncore
 from waitress.server import BaseWSGIServer, create_server
 
 __all__ = ["THREADS", "Server"]
@@ -36,13 +38,23 @@ class Server:
                     "x-forwarded-host",
                 },
             }
+        # The server's sockets (listening, trigger, connections), kept so close() can end them.
+        self._sockets: dict[int, Any] = {}
         server = create_server(
-            app, host=host, port=port, threads=THREADS, ident="PHR Share", **proxy
+            app,
+            map=self._sockets,
+            host=host,
+            port=port,
+            threads=THREADS,
+            ident="PHR Share",
+            **proxy,
         )
         if not isinstance(server, BaseWSGIServer):  # one host and port make one socket
             server.close()
             raise TypeError("expected a single listening socket")
         self._server = server
+        self._serving = threading.Event()
+        self._stopped = threading.Event()
 
     @property
     def port(self) -> int:
@@ -56,8 +68,24 @@ class Server:
 
     def run(self) -> None:
         """Serve until ``close`` is called (from another thread) or the process is stopped."""
-        self._server.run()
+        self._serving.set()
+        try:
+            self._server.run()
+        finally:
+            self._stopped.set()
 
-    def close(self) -> None:
-        """Stop listening and let the worker threads finish."""
-        self._server.close()
+    def close(self, timeout: int = 10) -> None:
+        """Let the requests being handled finish (up to ``timeout`` s), then close every
+        socket, which ends ``run``.
+
+        The sockets belong to the thread in ``run``, so they are closed there, after the
+        worker threads are gone: none of them can wake a loop that is already closed.
+        """
+        self._server.task_dispatcher.shutdown(timeout=timeout)
+        if self._serving.is_set() and not self._stopped.is_set():
+            # The trigger wakes the loop and runs the thunk there (the stubs type it as int).
+            trigger: Any = self._server.trigger
+            trigger.pull_trigger(lambda: wasyncore.close_all(self._sockets))
+            self._stopped.wait(timeout)
+        else:
+            wasyncore.close_all(self._sockets)

@@ -4,20 +4,29 @@ from __future__ import annotations
 
 import http.client
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 from flask import Flask, request
 
 from phr_share.web.serve import Server
 
 
-def _echo() -> Flask:
+def _echo(finished: list[str] | None = None) -> Flask:
     app = Flask(__name__)
 
     @app.get("/")
     def who() -> str:
         return f"{request.remote_addr} {request.scheme}"
+
+    @app.get("/slow")
+    def slow() -> str:
+        time.sleep(0.5)
+        assert finished is not None
+        finished.append("slow")
+        return "done"
 
     return app
 
@@ -53,3 +62,38 @@ def test_forwarded_headers_are_ignored_unless_the_proxy_is_named() -> None:
 def test_the_named_proxy_passes_on_the_client_address_and_https() -> None:
     with _serving("127.0.0.1") as server:
         assert _get(server)[0] == "203.0.113.9 https"
+
+
+def test_close_lets_a_request_being_handled_finish_and_ends_run_cleanly() -> None:
+    finished: list[str] = []
+    crashes: list[threading.ExceptHookArgs] = []
+    previous, threading.excepthook = threading.excepthook, crashes.append
+    try:
+        server = Server(_echo(finished))
+        loop = threading.Thread(target=server.run, daemon=True)
+        loop.start()
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        client = threading.Thread(target=lambda: connection.request("GET", "/slow"))
+        client.start()
+        client.join()
+        time.sleep(0.1)  # the request is in a worker thread now
+        server.close()
+        loop.join(5)
+        assert not loop.is_alive()
+        assert finished == ["slow"]  # the handler ran to its end before the sockets closed
+        assert crashes == []
+        connection.close()
+    finally:
+        threading.excepthook = previous
+
+
+def test_a_server_that_never_ran_closes_too() -> None:
+    server = Server(_echo())
+    port = server.port
+    server.close()
+    probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+    try:
+        with pytest.raises(ConnectionRefusedError):
+            probe.request("GET", "/")
+    finally:
+        probe.close()
