@@ -55,6 +55,8 @@ CHARTED = {
     "2345-7": "Glucose",
     "29463-7": "Body weight",
 }
+# Glucose entered in mmol/L joins the mg/dL chart, converted (1 mmol/L = 18.016 mg/dL).
+_CHARTED_AS = {"15074-8": ("2339-0", 18.016, "mg/dL")}
 VITAL_KINDS = frozenset({SegmentKind.PHYSICAL_SIGNS, SegmentKind.BODY_MEASURES})
 # The header is shown as the patient's name, never as a section.
 _SECTION_KINDS = frozenset(SegmentKind) - {SegmentKind.PERSONAL}
@@ -132,6 +134,9 @@ def series_of(read: Iterable[tuple[SegmentRecord, bytes]]) -> dict[str, list[Mea
     for record, content in read:
         if record.kind in VITAL_KINDS:
             for point in measurements(content):
+                if point.loinc in _CHARTED_AS:
+                    code, factor, unit = _CHARTED_AS[point.loinc]
+                    point = Measurement(code, round(point.value * factor, 1), unit, point.at)
                 if point.loinc in CHARTED:
                     series[point.loinc].append(point)
     return {code: sorted(points, key=lambda p: p.at) for code, points in series.items()}

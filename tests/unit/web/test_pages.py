@@ -182,6 +182,14 @@ def test_readings_are_checked_per_field_then_saved(
     charts = charts_in(text(browser.get("/me")))
     assert [c["title"] for c in charts] == ["Blood pressure", "Heart rate", "Glucose", "Weight"]
     assert charts[0]["lines"][0]["points"][0]["v"] == 132.0
+    # Glucose entered in mmol/L joins the same chart, in mg/dL.
+    browser.post(
+        "/me/readings",
+        {"glucose": "6.2", "glucose_unit": "mmol/L", "measured_at": "2026-01-05T08:00"},
+    )
+    glucose = next(c for c in charts_in(text(browser.get("/me"))) if c["title"] == "Glucose")
+    assert [line["unit"] for line in glucose["lines"]] == ["mg/dL"]
+    assert sorted(p["v"] for p in glucose["lines"][0]["points"]) == [104.0, 111.7]
 
 
 def test_my_data_lists_stored_documents_newest_first(
