@@ -38,13 +38,25 @@ from phr_share.ccda.vocab import (
 )
 from phr_share.ccda.xml import HL7, hl7
 
-__all__ = ["CLINICIAN_NOTE", "HOME_READINGS", "DocumentType", "PatientHeader", "readings_document"]
+__all__ = [
+    "CLINICIAN_NOTE",
+    "HOME_READINGS",
+    "DocumentType",
+    "PatientHeader",
+    "readable_unit",
+    "readings_document",
+]
 
 _VITALS_SECTION = "2.16.840.1.113883.10.20.22.2.4.1"
 _VITALS_ORGANIZER = "2.16.840.1.113883.10.20.22.4.26"
 _VITAL_OBSERVATION = "2.16.840.1.113883.10.20.22.4.27"
 _RESULT_OBSERVATION = "2.16.840.1.113883.10.20.22.4.2"
 _READABLE_UNITS = {"mm[Hg]": "mmHg", "[lb_av]": "lb", "[in_i]": "in", "{score}": "/ 10"}
+
+
+def readable_unit(ucum: str) -> str:
+    """A UCUM unit as people write it (mmHg, lb, in); most already read well as they are."""
+    return _READABLE_UNITS.get(ucum, ucum)
 
 
 @dataclass(frozen=True, slots=True)
@@ -456,7 +468,7 @@ def _table(section: etree._Element, observations: list[_Observation]) -> etree._
 def _readable(item: _Observation) -> str:
     parts = []
     if item.value is not None:
-        unit = _READABLE_UNITS.get(item.value.unit, item.value.unit)
+        unit = readable_unit(item.value.unit)
         parts.append(f"{item.value.value} {unit}")
     if item.coded is not None:
         parts.append(item.coded[1])

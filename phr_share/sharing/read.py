@@ -31,6 +31,7 @@ __all__ = [
     "DocumentRecord",
     "SegmentRecord",
     "current_segments",
+    "document_types",
     "find_segment",
     "read_permitted",
     "read_segment",
@@ -125,6 +126,15 @@ def stored_documents(svc: Services, patient_id: uuid.UUID) -> list[DocumentRecor
             )
             for row in session.scalars(query)
         ]
+
+
+def document_types(svc: Services, patient_id: uuid.UUID) -> dict[int, str | None]:
+    """The LOINC type code of each of a patient's stored documents, by document id."""
+    query = select(Document.id, Document.type_code).where(
+        Document.patient_id == patient_id, Document.status == DocumentStatus.STORED
+    )
+    with svc.db.session() as session:
+        return {row.id: row.type_code for row in session.execute(query)}
 
 
 def find_segment(

@@ -12,7 +12,7 @@ from phr_share.consent import CLINICIANS, Principal, Purpose, Role
 from phr_share.errors import AccessDenied, InvalidInput, InvalidReadings, NotFound
 from phr_share.models import SegmentKind
 from phr_share.web.security import current_account, requires, services
-from phr_share.web.views import kinds_from, series_json
+from phr_share.web.views import home_readings, kinds_from, series_json
 
 __all__ = ["bp"]
 
@@ -72,11 +72,13 @@ def record(patient_id: uuid.UUID) -> str:
     svc, me, purpose = services(), _me(), _purpose()
     sections = sharing.read_sections(svc, me, patient_id, purpose)
     series = series_json(sharing.series_of((s.record, s.content) for s in sections))
+    readings, others = home_readings(sections, sharing.document_types(svc, patient_id))
     return render_template(
         "clinic/record.html",
         patient_id=patient_id,
         name=sharing.patient_name(svc, patient_id),
-        sections=sections,
+        sections=others,
+        readings=readings,
         series=series,
         emergency=purpose is Purpose.EMERGENCY,
         kinds=[k for k in SegmentKind if k is not SegmentKind.PERSONAL],
@@ -153,6 +155,14 @@ def open_link() -> str | tuple[str, int]:
         if isinstance(error, NotFound):
             message = "This link is not valid."
         return render_template("clinic/link.html", error=message), error.http_status
-    patient = sections[0].record.patient_id if sections else None
-    name = sharing.patient_name(services(), patient) if patient else "the patient"
-    return render_template("clinic/link_record.html", sections=sections, name=name)
+    svc = services()
+    if not sections:
+        return render_template("clinic/link_record.html", sections=[], name="the patient")
+    patient = sections[0].record.patient_id
+    readings, others = home_readings(sections, sharing.document_types(svc, patient))
+    return render_template(
+        "clinic/link_record.html",
+        sections=others,
+        readings=readings,
+        name=sharing.patient_name(svc, patient),
+    )

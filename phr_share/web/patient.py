@@ -13,7 +13,7 @@ from phr_share.consent import Facts, Principal, Purpose, Role, Sensitivity
 from phr_share.errors import InvalidDocument, InvalidInput, InvalidReadings, NotFound
 from phr_share.models import SegmentKind
 from phr_share.web.security import current_account, requires, services
-from phr_share.web.views import kinds_from, series_json, sharing_state, visits
+from phr_share.web.views import home_readings, kinds_from, series_json, sharing_state, visits
 
 __all__ = ["bp"]
 
@@ -45,6 +45,7 @@ def dashboard() -> str:
         svc, me, _patient_id(), kinds={SegmentKind.DOCTOR_NOTES, *sharing.VITAL_KINDS}
     )
     unseen = [n for n in sharing.notifications(svc, me) if n.seen_at is None]
+    readings, _ = home_readings(shown, {d.id: d.type_code for d in documents})
     return render_template(
         "patient/dashboard.html",
         documents=documents if request.args.get("documents") == "all" else documents[:LISTED],
@@ -54,6 +55,7 @@ def dashboard() -> str:
         notes=[s for s in shown if s.record.kind is SegmentKind.DOCTOR_NOTES],
         unseen=unseen,
         series=series_json(sharing.series_of((s.record, s.content) for s in shown)),
+        readings=readings,
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -11,18 +11,21 @@ from typing import Any
 
 from phr_share import sharing
 from phr_share.audit import Outcome
-from phr_share.ccda.narrative import Measurement
+from phr_share.ccda.narrative import Measurement, measurements
+from phr_share.ccda.readings_cda import HOME_READINGS, readable_unit
 from phr_share.consent import Facts, GrantStatus, Principal, Reason, Role, Sensitivity
 from phr_share.errors import InvalidInput
 from phr_share.models import SegmentKind
-from phr_share.sharing.clinical import CHARTED
+from phr_share.sharing.clinical import CHARTED, VITAL_KINDS, SectionRecord
 from phr_share.sharing.history import AccessEvent
 
 __all__ = [
     "FILTERS",
     "ReadVisit",
+    "ReadingsTable",
     "document_type",
     "filesize",
+    "home_readings",
     "kind_label",
     "kinds_from",
     "reason_words",
@@ -65,6 +68,68 @@ def series_json(series: dict[str, list[Measurement]]) -> dict[str, Any]:
         if lines:
             charts.append({"title": title, "unit": unit, "lines": lines})
     return {"charts": charts}
+
+
+# The columns of the home readings table: a heading and the LOINC codes that fill it.
+READING_COLUMNS = (
+    ("Blood pressure", ("8480-6", "8462-4")),
+    ("Heart rate", ("8867-4",)),
+    ("Glucose", ("2339-0", "2345-7", "15074-8")),
+    ("Weight", ("29463-7",)),
+    ("Height", ("8302-2",)),
+    ("BMI", ("39156-5",)),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadingsTable:
+    """A patient's home readings as one table: a row per sitting, newest first."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[datetime, tuple[str, ...]], ...]
+    segments: int
+
+
+def home_readings(
+    sections: Sequence[SectionRecord], types: dict[int, str | None]
+) -> tuple[ReadingsTable | None, list[SectionRecord]]:
+    """The vital-sign sections of home readings documents as one table, and the rest.
+
+    ``types`` maps document ids to their LOINC type (``sharing.document_types``); the
+    sections are ones already read, so nothing is read again.
+    """
+    home = [
+        s
+        for s in sections
+        if s.record.kind in VITAL_KINDS and types.get(s.record.document_id) == HOME_READINGS.code
+    ]
+    if not home:
+        return None, list(sections)
+    sittings: dict[datetime, dict[str, Measurement]] = defaultdict(dict)
+    for item in home:
+        for point in measurements(item.content):
+            sittings[point.at][point.loinc] = point
+    columns = [
+        (title, codes)
+        for title, codes in READING_COLUMNS
+        if any(code in values for values in sittings.values() for code in codes)
+    ]
+    rows = tuple(
+        (at, tuple(_cell(sittings[at], codes) for _, codes in columns))
+        for at in sorted(sittings, reverse=True)
+    )
+    table = ReadingsTable(tuple(title for title, _ in columns), rows, len(home))
+    shown = {id(s) for s in home}
+    return table, [s for s in sections if id(s) not in shown]
+
+
+def _cell(values: dict[str, Measurement], codes: tuple[str, ...]) -> str:
+    found = [values[code] for code in codes if code in values]
+    if not found:
+        return ""
+    if codes[0] == "8480-6" and len(found) == 2:  # systolic/diastolic, as people write it
+        return f"{found[0].value:g}/{found[1].value:g} {readable_unit(found[0].unit)}"
+    return f"{found[0].value:g} {readable_unit(found[0].unit)}"
 
 
 def sharing_state(svc: sharing.Services, patient: Principal) -> dict[str, Any]:

@@ -211,6 +211,7 @@ def test_four_journeys(site: Site, browser: object, tmp_path: Path) -> None:
     shown = {badges.nth(i).get_attribute("data-kind") for i in range(badges.count())}
     assert shown == {"physical-signs"}
     assert set(badges.all_inner_texts()) == {"Vital signs"}
+    expect(doctor.locator("table.readings")).to_contain_text("141/88 mmHg")  # home readings
     expect(doctor.locator(".charts[data-ready=true] canvas").first).to_be_visible()
     doctor.fill("textarea[name=text]", "Blood pressure is high: start 5 mg amlodipine daily.")
     doctor.get_by_role("button", name="Save to the patient's record").click()

@@ -153,6 +153,7 @@ PUBLIC = {
         "decisions_for",
         "declare_emergency",
         "disable_user",
+        "document_types",
         "emergencies_of",
         "end_care",
         "erase_patient",

@@ -229,6 +229,37 @@ def _share(patient: Browser, doctor: Browser, kinds: list[str]) -> str:
     return f"/clinic/patients/{PATIENT}"
 
 
+def test_home_readings_reach_the_doctor_as_one_table_every_read_audited(
+    browser: Browser, other_browser: Browser, people: People, services: Services
+) -> None:
+    patient, doctor = browser, other_browser
+    patient.login("jordan")
+    upload(patient, DEMO_CCD.read_bytes())
+    for day, systolic in (("2026-01-05", "151"), ("2026-01-20", "139")):
+        patient.post(
+            "/me/readings",
+            {"measured_at": f"{day}T08:00", "systolic": systolic, "diastolic": "90"},
+        )
+    mine = text(patient.get("/me"))
+    assert "Your home readings as a table (2)" in mine
+    doctor.login("dr.kim")
+    page = text(doctor.get(_share(patient, doctor, ["physical-signs"])))
+    assert "Home readings" in page
+    rows = re.findall(r"<tr><td>(2026-01-\d\d) 08:00</td><td>(\d+/90 mmHg)</td>", page)
+    assert rows == [("2026-01-20", "139/90 mmHg"), ("2026-01-05", "151/90 mmHg")]
+    sections = page.count('<article class="section')  # the uploaded record's vital signs
+    assert (
+        sections
+        == sum(1 for r in current_segments(services, PATIENT, {SegmentKind.PHYSICAL_SIGNS})) - 2
+    )
+    reads = [
+        e
+        for e in access_history(services, people.patient.principal, PATIENT)
+        if e.actor == people.doctor.principal.id
+    ]
+    assert len(reads) == sections + 2  # the table's two segments were read and audited too
+
+
 def test_doctor_sees_exactly_what_was_shared_and_writes_back(
     browser: Browser, other_browser: Browser, people: People, services: Services
 ) -> None:
@@ -328,6 +359,14 @@ def test_one_visit_links(
     assert "already used" in text(again)
     assert doctor.post("/clinic/link", {"token": "phr_nonsense"}).status_code == 404
     assert ">used<" in text(patient.get("/me/sharing"))
+    # A link to vital signs shows home readings as the table the record page shows.
+    patient.post("/me/readings", {"systolic": "128", "diastolic": "82"})
+    patient.post("/me/links", {"doctor": "dr.kim", "kinds": ["physical-signs"], "hours": "48"})
+    tokens = re.findall(r"/clinic/link#(phr_[A-Za-z0-9_-]+)", text(patient.get("/me/sharing")))
+    vitals = text(doctor.post("/clinic/link", {"token": tokens[-1]}))
+    assert "Home readings" in vitals
+    assert "128/82 mmHg" in vitals
+    assert "Vital Signs" in vitals  # the uploaded record's own section, as it is
 
 
 def test_emergency_access_is_flagged_notified_and_reviewed(

@@ -1,13 +1,18 @@
-"""The access history as visits, and reason codes in words."""
+"""The access history as visits, reason codes in words, home readings as one table."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from phr_share.audit import Outcome
+from phr_share.ccda import PatientHeader, parse_readings, readings_document, split_document
 from phr_share.consent import Reason
+from phr_share.sharing.clinical import SectionRecord
 from phr_share.sharing.history import AccessEvent
-from phr_share.web.views import filesize, reason_words, visits
+from phr_share.sharing.read import SegmentRecord
+from phr_share.web.views import document_type, filesize, home_readings, reason_words, visits
+from tests.conftest import DEMO_CCD, PATIENT
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -75,3 +80,53 @@ def test_sizes_read_in_decimal_units() -> None:
         "2.4 MB",
         "7.0 GB",
     ]
+
+
+def _sections(document: bytes, document_id: int) -> list[SectionRecord]:
+    split = split_document(document, PATIENT)
+    return [
+        SectionRecord.of(
+            SegmentRecord(
+                n, s.tracking_id, 1, PATIENT, document_id, s.kind, s.path, "c", "o", "k", "", 0
+            ),
+            s.content,
+        )
+        for n, s in enumerate(split.section_segments)
+    ]
+
+
+def _sitting(day: int, form: dict[str, str], document_id: int) -> list[SectionRecord]:
+    when = T0 + timedelta(days=day)
+    readings = parse_readings({**form, "measured_at": when.isoformat()}, now=when)
+    document = readings_document(readings, PatientHeader(PATIENT), uuid.uuid4())
+    return _sections(document, document_id)
+
+
+def test_home_readings_become_one_table_a_row_per_sitting_newest_first() -> None:
+    vendor = _sections(DEMO_CCD.read_bytes(), 1)
+    first = _sitting(0, {"systolic": "150", "diastolic": "95", "weight": "84.2"}, 2)
+    second = _sitting(15, {"systolic": "141", "diastolic": "88", "heart_rate": "72"}, 3)
+    mmol = _sitting(30, {"glucose": "6.2", "glucose_unit": "mmol/L"}, 4)
+    types = {1: "34133-9", 2: "51855-5", 3: "51855-5", 4: "51855-5"}
+    table, others = home_readings(vendor + first + second + mmol, types)
+    assert table is not None
+    assert table.columns == ("Blood pressure", "Heart rate", "Glucose", "Weight")
+    assert [at.day for at, _ in table.rows] == [31, 16, 1]  # newest first
+    assert [cells for _, cells in table.rows] == [
+        ("", "", "6.2 mmol/L", ""),
+        ("141/88 mmHg", "72 /min", "", ""),
+        ("150/95 mmHg", "", "", "84.2 kg"),
+    ]
+    assert table.segments == len(first) + len(second) + len(mmol)
+    assert others == vendor  # a vendor's vital signs stay a section of their own
+
+
+def test_without_home_readings_every_section_stays() -> None:
+    sitting = _sitting(0, {"systolic": "150", "diastolic": "95"}, 2)
+    assert home_readings(sitting, {2: None}) == (None, sitting)  # type unknown: as it was
+
+
+def test_document_types_read_as_words() -> None:
+    assert document_type("34133-9") == "Summary of care (CCD)"
+    assert document_type("51855-5") == "Home readings"
+    assert document_type("99999-9") == document_type(None) == "Clinical document"
