@@ -297,8 +297,13 @@ def test_doctor_sees_exactly_what_was_shared_and_writes_back(
     assert "Vital signs" in history
     assert "a grant you gave" in history  # reason codes in words
     preview = text(patient.get(f"/me/preview/{people.doctor.id}"))
-    assert "would see" in preview
-    assert "kind-not-granted" in preview
+    rows = re.findall(
+        r'<tr class="(permit|deny)">\s*<td><span class="badge" data-kind="([a-z-]+)"', preview
+    )
+    kinds = {r.kind for r in current_segments(services, PATIENT)}
+    assert sorted(kind for _, kind in rows) == sorted(k.value for k in kinds)  # a row per kind
+    assert {kind for decision, kind in rows if decision == "permit"} == {"physical-signs"}
+    assert "not in any grant" in preview  # the reason in words
     grant_id = re.search(r"/me/grants/(\d+)/revoke", text(patient.get("/me/sharing")))
     assert grant_id is not None
     patient.post(f"/me/grants/{grant_id.group(1)}/revoke")
