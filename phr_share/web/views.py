@@ -258,12 +258,18 @@ class ReadVisit:
     reason: str
     basis: str | None
     emergency: bool
-    kinds: Counter[str] = field(default_factory=Counter)
+    segments: dict[str, set[str]] = field(default_factory=dict)  # kind -> segments read
+    reads: int = 0  # in all: a page reloaded reads its segments again
+
+    @property
+    def kinds(self) -> Counter[str]:
+        """How many different segments of each kind were read."""
+        return Counter({kind: len(ids) for kind, ids in self.segments.items()})
 
     @property
     def count(self) -> int:
-        """How many segments were read."""
-        return sum(self.kinds.values())
+        """How many different segments were read."""
+        return sum(len(ids) for ids in self.segments.values())
 
 
 def visits(events: Sequence[AccessEvent]) -> list[ReadVisit]:
@@ -283,7 +289,8 @@ def visits(events: Sequence[AccessEvent]) -> list[ReadVisit]:
             )
             latest[key] = visit
             found.append(visit)
-        visit.kinds[event.kind] += 1
+        visit.segments.setdefault(event.kind, set()).add(event.segment)
+        visit.reads += 1
     return found
 
 

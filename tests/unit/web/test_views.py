@@ -23,12 +23,13 @@ def _read(
     kind: str = "physical-signs",
     outcome: Outcome = Outcome.OK,
     reason: str = "grant",
+    segment: str | None = None,
 ) -> AccessEvent:
     return AccessEvent(
         seq=0,
         at=T0 + timedelta(seconds=seconds),
         actor=actor,
-        segment="s",
+        segment=segment or f"segment:{seconds}",
         kind=kind,
         outcome=outcome,
         reason=reason,
@@ -60,7 +61,13 @@ def test_reads_close_together_by_one_person_for_one_reason_are_one_visit() -> No
     assert found[0].kinds == {"physical-signs": 3, "health-status": 1}
     assert found[0].at == T0 + timedelta(seconds=230)
     assert found[-1].kinds == {"health-status": 1}
-    assert sum(v.count for v in found) == len(events)
+    assert sum(v.count for v in found) == sum(v.reads for v in found) == len(events)
+
+
+def test_a_segment_read_again_in_a_visit_counts_once_with_the_reads_in_all() -> None:
+    events = [_read(t, segment=f"segment:{t % 2}") for t in range(6)]  # a page, reloaded
+    (visit,) = visits(events)
+    assert (visit.count, visit.reads, visit.kinds) == (2, 6, {"physical-signs": 2})
 
 
 def test_reason_codes_read_as_words() -> None:
