@@ -10,6 +10,7 @@ from phr_share.db.consent import (
     SensitivityOverride,
     ShareLink,
     User,
+    WebSession,
 )
 from phr_share.db.database import Database
 from phr_share.db.tables import (
@@ -50,4 +51,5 @@ __all__ = [
     "ShareLink",
     "StoredSegment",
     "User",
+    "WebSession",
 ]

@@ -60,6 +60,21 @@ class ApiToken(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
 
 
+class WebSession(Base):
+    """A signed-in browser: the SHA-256 of its session id, whose account, until when.
+
+    The cookie names the session; this row is what makes it valid, so signing out (or
+    an account being disabled) ends it even where a copy of the cookie survives.
+    """
+
+    __tablename__ = "web_sessions"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
 class CareRelationship(Base):
     """A clinician caring for a patient: invited or requested, then active, then ended."""
 

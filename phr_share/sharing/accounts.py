@@ -1,4 +1,4 @@
-"""Accounts: creating users, logging in with a password, API tokens, disabling.
+"""Accounts: creating users, logging in with a password, web sessions, API tokens, disabling.
 
 A caller proves who it is here and gets a :class:`Principal`; everything else takes
 that principal. Failures are one :class:`Unauthenticated` error, whatever went wrong.
@@ -6,12 +6,13 @@ that principal. Failures are one :class:`Unauthenticated` error, whatever went w
 
 from __future__ import annotations
 
+import base64
 import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from phr_share.audit import Action, Outcome
 from phr_share.consent import (
@@ -22,7 +23,7 @@ from phr_share.consent import (
     mint_token,
     token_digest,
 )
-from phr_share.db import ApiToken, User
+from phr_share.db import ApiToken, User, WebSession
 from phr_share.errors import AccessDenied, InvalidInput, InvalidState, NotFound, Unauthenticated
 from phr_share.sharing.audit import record as audit
 from phr_share.sharing.keys import ensure_patient
@@ -36,15 +37,19 @@ __all__ = [
     "authenticate_token",
     "create_user",
     "disable_user",
+    "end_session",
     "find_account",
     "issue_token",
     "principal_of",
     "revoke_token",
+    "session_account",
+    "start_session",
     "tokens_of",
 ]
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._@-]{2,63}")
 TOKEN_TTL = timedelta(days=90)
+SESSION_TTL = timedelta(hours=8)
 OPERATOR = "operator:cli"
 
 
@@ -276,14 +281,54 @@ def revoke_token(svc: Services, principal: Principal, token_id: int) -> None:
             audit(svc, session, Action.TOKEN_REVOKE, principal.id, subject=f"token:{row.id}")
 
 
+def start_session(svc: Services, account: Account, *, ttl: timedelta = SESSION_TTL) -> str:
+    """A new web session for a signed-in account: its id, for the cookie, returned only here.
+
+    Only the id's SHA-256 is stored. Sessions that have run out are cleared on the way.
+    """
+    session_id = base64.urlsafe_b64encode(svc.randbytes(32)).rstrip(b"=").decode()
+    now = svc.clock()
+    with svc.db.session() as session:
+        session.execute(delete(WebSession).where(WebSession.expires_at <= now))
+        session.add(
+            WebSession(
+                digest=token_digest(session_id),
+                user_id=account.id,
+                created_at=now,
+                expires_at=now + ttl,
+            )
+        )
+    return session_id
+
+
+def session_account(svc: Services, session_id: str) -> Account | None:
+    """The active account of a live session; None when it ended, ran out or never was."""
+    query = (
+        select(User)
+        .join(WebSession, WebSession.user_id == User.id)
+        .where(WebSession.digest == token_digest(session_id), WebSession.expires_at > svc.clock())
+    )
+    with svc.db.session() as session:
+        row = session.scalars(query).first()
+        return _account(row) if row is not None and row.active else None
+
+
+def end_session(svc: Services, session_id: str) -> None:
+    """Sign a session out: from now on its cookie, or any copy of it, opens nothing."""
+    with svc.db.session() as session:
+        session.execute(delete(WebSession).where(WebSession.digest == token_digest(session_id)))
+
+
 def disable_user(svc: Services, admin: Principal, user_id: uuid.UUID) -> None:
-    """Switch an account off: no login, no token, every decision denied. Admins only."""
+    """Switch an account off: no login, no token, no session, every decision denied.
+    Admins only."""
     require_admin(admin)
     with svc.db.session() as session:
         row = session.get(User, user_id)
         if row is None:
             raise NotFound("no such account")
         row.active = False
+        session.execute(delete(WebSession).where(WebSession.user_id == user_id))
         audit(svc, session, Action.USER_DISABLE, admin.id, subject=f"user:{row.id}")
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ from phr_share.consent import Role
 from phr_share.keyfile import load_or_create_secret
 from phr_share.settings import Settings
 from phr_share.sharing import Services, open_services
+from phr_share.sharing.accounts import SESSION_TTL
 from phr_share.web import admin, api, auth, clinic, errors, patient
 from phr_share.web.research import bp as research_bp
 from phr_share.web.security import LoginThrottle, current_account, install
@@ -47,7 +47,7 @@ def create_app(
         SESSION_COOKIE_SECURE=settings.web_secure_cookies,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
+        PERMANENT_SESSION_LIFETIME=SESSION_TTL,  # the cookie lives as long as the session
         # A document at the size limit plus the form around it; more is refused with 413.
         MAX_CONTENT_LENGTH=settings.max_document_bytes + 64 * 1024,
         MAX_FORM_MEMORY_SIZE=settings.max_document_bytes + 64 * 1024,

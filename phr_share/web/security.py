@@ -1,8 +1,9 @@
 """Sessions, CSRF, login throttling, security headers and who is asking.
 
-The session cookie holds only the account id and a CSRF token, signed by Flask; it is
-HttpOnly, SameSite=Lax and Secure. Every form POST carries the CSRF token; the JSON
-API takes a bearer token instead (no cookie, so nothing to forge).
+The session cookie holds only a session id and a CSRF token, signed by Flask; it is
+HttpOnly, SameSite=Lax and Secure. The session itself lives in the database, so signing
+out ends it for good, not just in this browser. Every form POST carries the CSRF token;
+the JSON API takes a bearer token instead (no cookie, so nothing to forge).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import hmac
 import secrets
 import threading
 import time
-import uuid
 from collections import defaultdict, deque
 from collections.abc import Callable
 from functools import wraps
@@ -20,8 +20,15 @@ from typing import Any, TypeVar, cast
 from flask import Flask, Response, abort, current_app, g, request, session
 
 from phr_share.consent import Role
-from phr_share.errors import AccessDenied, NotFound, Unauthenticated
-from phr_share.sharing import Account, Services, authenticate_token, find_account
+from phr_share.errors import AccessDenied, Unauthenticated
+from phr_share.sharing import (
+    Account,
+    Services,
+    authenticate_token,
+    end_session,
+    session_account,
+    start_session,
+)
 
 __all__ = [
     "LoginThrottle",
@@ -102,14 +109,17 @@ def csrf_token() -> str:
 
 def log_in(account: Account) -> None:
     """Start a fresh session for the account (a new CSRF token too)."""
-    session.clear()
-    session["uid"] = str(account.id)
+    log_out()
+    session["sid"] = start_session(services(), account)
     session["csrf"] = secrets.token_urlsafe(32)
     session.permanent = True
 
 
 def log_out() -> None:
-    """End the session."""
+    """End the session, in the database too."""
+    sid = session.get("sid")
+    if sid is not None:
+        end_session(services(), str(sid))
     session.clear()
 
 
@@ -126,15 +136,11 @@ def _load_account() -> None:
         g.account = authenticate_token(services(), header.removeprefix("Bearer ").strip())
         g.via_token = True
         return
-    uid = session.get("uid")
-    if uid is None:
+    sid = session.get("sid")
+    if sid is None:
         return
-    try:
-        account = find_account(services(), user_id=uuid.UUID(str(uid)))
-    except (NotFound, ValueError):
-        session.clear()
-        return
-    if not account.active:
+    account = session_account(services(), str(sid))
+    if account is None:  # signed out elsewhere, run out, or the account was disabled
         session.clear()
         return
     g.account = account

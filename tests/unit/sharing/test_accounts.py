@@ -1,4 +1,4 @@
-"""Accounts over the real database: login, API tokens, disabling."""
+"""Accounts over the real database: login, web sessions, API tokens, disabling."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from phr_share.audit import Action, Outcome
 from phr_share.consent import Role
-from phr_share.db import ApiToken, User
+from phr_share.db import ApiToken, User, WebSession
 from phr_share.errors import AccessDenied, InvalidInput, InvalidState, Unauthenticated
 from phr_share.sharing import (
     Services,
@@ -18,9 +18,12 @@ from phr_share.sharing import (
     authenticate_token,
     create_user,
     disable_user,
+    end_session,
     issue_token,
     principal_of,
     revoke_token,
+    session_account,
+    start_session,
 )
 
 PASSWORD = "correct horse battery"
@@ -93,13 +96,40 @@ def test_api_tokens_expire_and_revoke(services: Services) -> None:
         issue_token(services, account.principal, "too long", ttl=timedelta(days=400))
 
 
+def test_web_sessions_live_in_the_database_until_signed_out_or_run_out(
+    services: Services,
+) -> None:
+    account = create_user(services, "jordan", Role.PATIENT, password=PASSWORD)
+    first, second = start_session(services, account), start_session(services, account)
+    assert first != second
+    assert session_account(services, first) == session_account(services, second) == account
+    with services.db.session() as session:
+        stored = set(session.scalars(select(WebSession.digest)))
+    assert first not in stored
+    assert len(stored) == 2  # the ids' hashes only
+    end_session(services, first)
+    assert session_account(services, first) is None  # any copy of its cookie is dead too
+    assert session_account(services, second) == account  # the other browser stays signed in
+    assert session_account(services, "made-up") is None
+    now = services.clock()
+    services.clock = lambda: now + timedelta(hours=8)
+    assert session_account(services, second) is None  # run out
+    start_session(services, account)  # clears the sessions that ran out on the way
+    with services.db.session() as session:
+        assert len(session.scalars(select(WebSession)).all()) == 1
+
+
 def test_a_disabled_account_loses_login_tokens_and_decisions(services: Services) -> None:
     doctor = create_user(services, "dr.kim", Role.DOCTOR, password=PASSWORD)
     admin = create_user(services, "admin", Role.ADMIN)
     issued = issue_token(services, doctor.principal, "laptop")
+    signed_in = start_session(services, doctor)
     with pytest.raises(AccessDenied):
         disable_user(services, doctor.principal, admin.id)
     disable_user(services, admin.principal, doctor.id)
+    assert session_account(services, signed_in) is None
+    with services.db.session() as session:  # ended, not merely refused while disabled
+        assert session.scalars(select(WebSession)).all() == []
     with pytest.raises(Unauthenticated):
         authenticate(services, "dr.kim", PASSWORD)
     with pytest.raises(Unauthenticated):

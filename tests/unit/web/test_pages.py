@@ -66,6 +66,19 @@ def test_sign_up_in_and_out(browser: Browser, people: People) -> None:
     assert browser.login("jordan", "wrong password").status_code == 401
 
 
+def test_signing_out_ends_the_session_for_any_copy_of_its_cookie(
+    app: Flask, browser: Browser, people: People
+) -> None:
+    browser.login("jordan")
+    cookie = browser.client.get_cookie("phr_session")
+    assert cookie is not None
+    copy = app.test_client()
+    copy.set_cookie("phr_session", cookie.value, domain=cookie.domain)
+    assert copy.get("/me").status_code == 200  # the copy works while the session lives
+    browser.post("/logout")
+    assert copy.get("/me").headers["Location"].startswith("/login")
+
+
 def test_login_is_throttled(browser: Browser, people: People) -> None:
     codes = [browser.login("jordan", f"wrong-{n}-password").status_code for n in range(6)]
     assert codes == [401] * 5 + [429]
