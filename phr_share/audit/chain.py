@@ -34,6 +34,7 @@ class Action(StrEnum):
     USER_CREATE = "auth:user:create"
     USER_DISABLE = "auth:user:disable"
     LOGIN = "auth:session:login"
+    LOGOUT = "auth:session:logout"
     TOKEN_ISSUE = "auth:token:issue"  # noqa: S105 (an event tag, not a secret)
     TOKEN_REVOKE = "auth:token:revoke"  # noqa: S105
     CARE_INVITE = "care:relationship:invite"

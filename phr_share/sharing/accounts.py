@@ -316,7 +316,10 @@ def session_account(svc: Services, session_id: str) -> Account | None:
 def end_session(svc: Services, session_id: str) -> None:
     """Sign a session out: from now on its cookie, or any copy of it, opens nothing."""
     with svc.db.session() as session:
-        session.execute(delete(WebSession).where(WebSession.digest == token_digest(session_id)))
+        row = session.get(WebSession, token_digest(session_id))
+        if row is not None:
+            session.delete(row)
+            audit(svc, session, Action.LOGOUT, f"user:{row.user_id}")
 
 
 def disable_user(svc: Services, admin: Principal, user_id: uuid.UUID) -> None:

@@ -109,6 +109,9 @@ def test_web_sessions_live_in_the_database_until_signed_out_or_run_out(
     assert len(stored) == 2  # the ids' hashes only
     end_session(services, first)
     assert session_account(services, first) is None  # any copy of its cookie is dead too
+    end_session(services, first)  # signing out twice is signing out once
+    logouts = [e for e in audit_entries(services) if e.action is Action.LOGOUT]
+    assert [e.actor for e in logouts] == [f"user:{account.id}"]
     assert session_account(services, second) == account  # the other browser stays signed in
     assert session_account(services, "made-up") is None
     now = services.clock()
