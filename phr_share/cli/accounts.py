@@ -1,4 +1,4 @@
-"""Commands on accounts (``user add|token``) and how commands learn who is asking.
+"""Commands on accounts (``user add|token|disable``) and how commands learn who is asking.
 
 A command that reads a patient's data acts as an account, proven by its password
 (prompted, or one line on standard input) or by an API token in a file: the decision
@@ -53,7 +53,7 @@ def login(svc: Services, args: argparse.Namespace) -> Principal:
 
 
 def add_account_commands(commands: Commands) -> None:
-    """Register ``user add`` and ``user token``."""
+    """Register ``user add``, ``user token`` and ``user disable``."""
     user = commands.add_parser("user", help="create accounts and API tokens")
     actions = user.add_subparsers(title="actions", required=True, metavar="ACTION")
 
@@ -74,6 +74,13 @@ def add_account_commands(commands: Commands) -> None:
     token.add_argument("--days", type=int, default=90, help="lifetime in days (default 90)")
     add_login_options(token)
     token.set_defaults(handler=_token)
+
+    disable = actions.add_parser(
+        "disable", help="switch an account off: sign-ins, sessions and tokens stop (admins)"
+    )
+    disable.add_argument("account", metavar="USERNAME", help="the account to disable")
+    add_login_options(disable)
+    disable.set_defaults(handler=_disable)
 
 
 def _add(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
@@ -103,4 +110,13 @@ def _token(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
         "it is shown only this once",
         file=sys.stderr,
     )
+    return 0
+
+
+def _disable(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    svc = open_services(settings)
+    admin = login(svc, args)
+    account = sharing.find_account(svc, username=args.account)
+    sharing.disable_user(svc, admin, account.id)
+    print(f"account {account.username} disabled: signed out everywhere, tokens refused", file=out)
     return 0

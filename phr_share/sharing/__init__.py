@@ -19,6 +19,7 @@ from phr_share.sharing.accounts import (
     principal_of,
     revoke_token,
     session_account,
+    staff_accounts,
     start_session,
     tokens_of,
 )
@@ -197,6 +198,7 @@ __all__ = [
     "series_of",
     "session_account",
     "set_sensitivity",
+    "staff_accounts",
     "start_session",
     "stored_documents",
     "tokens_of",

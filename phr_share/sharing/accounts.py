@@ -43,6 +43,7 @@ __all__ = [
     "principal_of",
     "revoke_token",
     "session_account",
+    "staff_accounts",
     "start_session",
     "tokens_of",
 ]
@@ -333,6 +334,14 @@ def disable_user(svc: Services, admin: Principal, user_id: uuid.UUID) -> None:
         row.active = False
         session.execute(delete(WebSession).where(WebSession.user_id == user_id))
         audit(svc, session, Action.USER_DISABLE, admin.id, subject=f"user:{row.id}")
+
+
+def staff_accounts(svc: Services, admin: Principal) -> list[Account]:
+    """Every account but patients' (clinicians, researchers, admins), by username. Admins only."""
+    require_admin(admin)
+    query = select(User).where(User.role != Role.PATIENT.value).order_by(User.username)
+    with svc.db.session() as session:
+        return [_account(row) for row in session.scalars(query)]
 
 
 def require_admin(principal: Principal) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -55,13 +56,17 @@ def _me() -> Principal:
 @requires(Role.ADMIN)
 def overview() -> str:
     """Health, the review queue, the audit chain, accounts."""
-    svc = services()
+    svc, me = services(), _me()
+    staff = sharing.staff_accounts(svc, me)
     return render_template(
         "admin/overview.html",
         checks=health(svc),
-        queue=sharing.review_queue(svc, _me()),
+        queue=sharing.review_queue(svc, me),
         audit=sharing.verify_audit(svc),
         roles=[r for r in Role if r not in {Role.SYSTEM, Role.PATIENT}],
+        staff=staff,
+        names={a.principal.id: a.display_name for a in staff},
+        me=me,
     )
 
 
@@ -118,4 +123,17 @@ def create_account() -> BaseResponse:
         actor=_me().id,
     )
     flash(f"Account {account.username} ({account.role.value}) created.", "ok")
+    return redirect(url_for("admin.overview"))
+
+
+@bp.post("/users/<uuid:user_id>/disable")
+@requires(Role.ADMIN)
+def disable_account(user_id: uuid.UUID) -> BaseResponse:
+    """Switch an account off: its sign-ins, sessions and tokens stop, every decision denies."""
+    me = _me()
+    if me.id == f"user:{user_id}":
+        flash("You cannot disable your own account.", "error")
+        return redirect(url_for("admin.overview"))
+    sharing.disable_user(services(), me, user_id)
+    flash("Account disabled: signed out everywhere, tokens refused.", "ok")
     return redirect(url_for("admin.overview"))

@@ -126,3 +126,11 @@ def test_reads_are_decided_for_the_account_and_visible_to_the_patient(
     code, out = run("audit", "fhir", "--patient", str(PATIENT))
     assert code == 0
     assert json.loads(out)["resourceType"] == "Bundle"
+    # An admin switches the doctor off: the token that worked above is refused now.
+    assert as_user(monkeypatch, "user", "add", "admin", "--role", "admin")[0] == 0
+    assert as_user(monkeypatch, "user", "disable", "admin", "--as", "dr.kim")[0] == 77
+    code, out = as_user(monkeypatch, "user", "disable", "dr.kim", "--as", "admin")
+    assert code == 0
+    assert "dr.kim disabled" in out
+    code, _ = run("get", tracking, "--token-file", str(token_file))
+    assert code == 77

@@ -204,6 +204,7 @@ PUBLIC = {
         "series_of",
         "session_account",
         "set_sensitivity",
+        "staff_accounts",
         "start_session",
         "tokens_of",
         "try_policy",

@@ -11,7 +11,14 @@ import pytest
 from flask import Flask
 
 from phr_share.models import SegmentKind
-from phr_share.sharing import Services, access_history, current_segments, segments_of
+from phr_share.sharing import (
+    Services,
+    access_history,
+    current_segments,
+    principal_of,
+    segments_of,
+    staff_accounts,
+)
 from phr_share.web import patient as patient_pages
 from tests.conftest import DEMO_CCD, PATIENT
 from tests.unit.web.conftest import PASSWORD, Browser, People
@@ -419,11 +426,12 @@ def test_emergency_access_is_flagged_notified_and_reviewed(
     assert "found unconscious in clinic" in overview
     emergency = re.search(r"/admin/emergencies/(\d+)/review", overview)
     assert emergency is not None
+    assert "<td>Nurse.Lee</td>" in overview  # the clinician by name, not by account id
     admin.post(f"/admin/emergencies/{emergency.group(1)}/review", {"outcome": "justified"})
     assert "Nothing waits for review" in text(admin.get("/admin"))
 
 
-def test_admin_operations(browser: Browser, people: People) -> None:
+def test_admin_operations(browser: Browser, people: People, services: Services) -> None:
     browser.login("admin")
     page = text(browser.get("/admin"))
     assert page.count("✔ up") == 4
@@ -434,6 +442,24 @@ def test_admin_operations(browser: Browser, people: People) -> None:
     browser.post("/admin/users", {"username": "dr.new", "role": "doctor", "password": PASSWORD})
     other = Browser(browser.client.application.test_client())
     assert other.login("dr.new").status_code == 302
+    assert "<td>dr.new</td>" in text(browser.get("/admin"))  # listed with the staff
+    assert "<td>jordan</td>" not in text(browser.get("/admin"))  # patients are not
+    signed_in = other.get("/clinic")
+    assert signed_in.status_code == 200
+    new = next(
+        a for a in staff_accounts(services, people.admin.principal) if a.username == "dr.new"
+    )
+    browser.post(f"/admin/users/{new.id}/disable")
+    assert other.get("/clinic").headers["Location"].startswith("/login")  # signed out at once
+    assert other.login("dr.new").status_code == 401
+    assert "disabled" in text(browser.get("/admin"))
+    refused = browser.post(f"/admin/users/{people.admin.id}/disable")
+    assert refused.status_code == 302
+    assert "cannot disable your own" in text(browser.get("/admin"))
+    assert principal_of(services, people.admin.id).active
+    doctor = Browser(browser.client.application.test_client())
+    doctor.login("dr.kim")
+    assert doctor.post(f"/admin/users/{new.id}/disable").status_code == 403
 
 
 def test_research_release_choice_preview_and_catalogue(
