@@ -12,6 +12,7 @@ from flask import Flask
 
 from phr_share.models import SegmentKind
 from phr_share.sharing import (
+    AccessEvent,
     Services,
     access_history,
     current_segments,
@@ -249,6 +250,12 @@ def _share(patient: Browser, doctor: Browser, kinds: list[str]) -> str:
     return f"/clinic/patients/{PATIENT}"
 
 
+def _doctor_reads(services: Services, people: People) -> list[AccessEvent]:
+    """The reads of Jordan's record by Dr Kim, as Jordan's access history lists them."""
+    history = access_history(services, people.patient.principal, PATIENT)
+    return [e for e in history if e.actor == people.doctor.principal.id]
+
+
 def test_home_readings_reach_the_doctor_as_one_table_every_read_audited(
     browser: Browser, other_browser: Browser, people: People, services: Services
 ) -> None:
@@ -272,11 +279,7 @@ def test_home_readings_reach_the_doctor_as_one_table_every_read_audited(
         sections
         == sum(1 for r in current_segments(services, PATIENT, {SegmentKind.PHYSICAL_SIGNS})) - 2
     )
-    reads = [
-        e
-        for e in access_history(services, people.patient.principal, PATIENT)
-        if e.actor == people.doctor.principal.id
-    ]
+    reads = _doctor_reads(services, people)
     assert len(reads) == sections + 2  # the table's two segments were read and audited too
 
 
@@ -297,11 +300,7 @@ def test_doctor_sees_exactly_what_was_shared_and_writes_back(
     assert "Mental Status" not in page
     assert "&lt;section" not in page  # rendered, not raw XML
     assert charts_in(page)  # the shared vital signs, charted from the same reads
-    reads = [
-        e
-        for e in access_history(services, people.patient.principal, PATIENT)
-        if e.actor == people.doctor.principal.id
-    ]
+    reads = _doctor_reads(services, people)
     assert len(reads) == len({e.segment for e in reads}) == page.count('<article class="section')
     empty = doctor.post(f"{record}/notes", {"text": "  ", "type": "note"})
     assert empty.status_code == 302
