@@ -93,6 +93,7 @@ def test_the_admin_runs_a_release_and_the_researcher_downloads_it(
     researcher = Browser(app.test_client())
     researcher.login("lab")
     catalogue = researcher.get("/research").get_data(as_text=True)
+    assert "Vital signs <code>physical-signs</code>" in catalogue  # words, and the --kind value
     release = re.search(r"/research/releases/([0-9a-f-]{36})\.jsonl", catalogue)
     assert release is not None
     jsonl = researcher.get(f"/research/releases/{release.group(1)}.jsonl")
