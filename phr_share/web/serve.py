@@ -6,6 +6,7 @@ is tested and measured is what runs.
 
 from __future__ import annotations
 
+import errno
 import threading
 from typing import Any
 
@@ -13,13 +14,18 @@ from flask import Flask
 from waitress import wasyncore
 from waitress.server import BaseWSGIServer, create_server
 
+from phr_share.errors import ConfigurationError
+
 __all__ = ["THREADS", "Server"]
 
 THREADS = 8  # requests in flight; each waits mostly on Swift, not on the CPU
 
 
 class Server:
-    """The app listening on ``host``:``port`` (0: a free port); ``run`` blocks until ``close``."""
+    """The app listening on ``host``:``port`` (0: a free port); ``run`` blocks until ``close``.
+
+    Raises ConfigurationError when it cannot listen there (the port is taken, say).
+    """
 
     def __init__(
         self, app: Flask, host: str = "127.0.0.1", port: int = 0, trusted_proxy: str | None = None
@@ -40,15 +46,24 @@ class Server:
             }
         # The server's sockets (listening, trigger, connections), kept so close() can end them.
         self._sockets: dict[int, Any] = {}
-        server = create_server(
-            app,
-            map=self._sockets,
-            host=host,
-            port=port,
-            threads=THREADS,
-            ident="PHR Share",
-            **proxy,
-        )
+        try:
+            server = create_server(
+                app,
+                map=self._sockets,
+                host=host,
+                port=port,
+                threads=THREADS,
+                ident="PHR Share",
+                **proxy,
+            )
+        except OSError as error:
+            wasyncore.close_all(self._sockets)  # the socket that could not bind
+            if error.errno == errno.EADDRINUSE:
+                raise ConfigurationError(
+                    f"{host}:{port} is already in use: stop what listens there, or choose "
+                    "another port (PHR_WEB_PORT, or phr-share web --port)"
+                ) from error
+            raise ConfigurationError(f"cannot listen on {host}:{port}: {error.strerror}") from error
         if not isinstance(server, BaseWSGIServer):  # one host and port make one socket
             server.close()
             raise TypeError("expected a single listening socket")

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 import pytest
 from flask import Flask, request
 
+from phr_share.errors import ConfigurationError
 from phr_share.web.serve import Server
 
 
@@ -97,3 +98,12 @@ def test_a_server_that_never_ran_closes_too() -> None:
             probe.request("GET", "/")
     finally:
         probe.close()
+
+
+def test_a_port_in_use_is_a_clear_configuration_error() -> None:
+    first = Server(_echo())
+    try:
+        with pytest.raises(ConfigurationError, match=r"already in use.*PHR_WEB_PORT"):
+            Server(_echo(), port=first.port)
+    finally:
+        first.close()
