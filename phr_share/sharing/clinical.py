@@ -13,20 +13,27 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from phr_share.ccda import PatientHeader, parse_readings, readings_document
+from phr_share.ccda import PatientHeader, parse_readings, readings_document, rebuild_document
 from phr_share.ccda.narrative import Measurement, SectionView, measurements, section_view
 from phr_share.ccda.notes import ClinicianNote, note_document
 from phr_share.consent import CLINICIANS, GrantStatus, Principal, Purpose, Role
 from phr_share.db import Emergency, Grant, User
 from phr_share.deid.records import FlatRecord
-from phr_share.errors import AccessDenied
-from phr_share.models import SegmentKind
+from phr_share.errors import AccessDenied, NotFound
+from phr_share.models import DocumentRef, InstanceId, Segment, SegmentKind
 from phr_share.sharing.access import terms_of_grant
 from phr_share.sharing.accounts import user_id_of
 from phr_share.sharing.ingest import IngestResult, ingest_document
 from phr_share.sharing.links import open_share_link
 from phr_share.sharing.parties import ACTIVE, patient_of, relationship
-from phr_share.sharing.read import SegmentRecord, current_segments, read_permitted, read_segment
+from phr_share.sharing.read import (
+    SegmentRecord,
+    current_segments,
+    read_permitted,
+    read_segment,
+    read_segments,
+    segments_of,
+)
 from phr_share.sharing.release import deidentify_stored, released_kinds
 from phr_share.sharing.services import Services
 
@@ -34,6 +41,7 @@ __all__ = [
     "VITAL_KINDS",
     "PatientCard",
     "SectionRecord",
+    "export_document",
     "open_shared_sections",
     "patient_name",
     "patients_of",
@@ -140,6 +148,26 @@ def series_of(read: Iterable[tuple[SegmentRecord, bytes]]) -> dict[str, list[Mea
                 if point.loinc in CHARTED:
                     series[point.loinc].append(point)
     return {code: sorted(points, key=lambda p: p.at) for code, points in series.items()}
+
+
+def export_document(svc: Services, patient: Principal, document_id: int) -> bytes:
+    """One of the patient's own stored documents, rebuilt from its segments as CDA XML.
+
+    Every segment is read (and audited) as the patient's own view. The sections come back
+    in their canonical form, so the bytes differ from the upload but not the content.
+    Raises NotFound when the patient has no stored document with that id.
+    """
+    patient_id = patient_of(patient)
+    records = [r for r in segments_of(svc, patient_id) if r.document_id == document_id]
+    if not records:
+        raise NotFound("no such document")
+    contents = read_segments(svc, patient, records)
+    # Only the rebuild's consistency checks look at the reference: one per document.
+    ref = DocumentRef(InstanceId(f"document:{document_id}"), records[0].version)
+    return rebuild_document(
+        Segment(r.kind, r.tracking_id, patient_id, ref, r.path, content)
+        for r, content in zip(records, contents, strict=True)
+    )
 
 
 def save_readings(svc: Services, patient: Principal, form: Mapping[str, str]) -> IngestResult:

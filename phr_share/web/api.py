@@ -170,6 +170,14 @@ def documents() -> BaseResponse:
     return _json({"items": items, "page": page, "per_page": per_page, "total": len(stored)})
 
 
+@bp.get("/v1/documents/<int:document_id>")
+@requires(Role.PATIENT)
+def download(document_id: int) -> BaseResponse:
+    """One of the patient's own stored documents, rebuilt from its segments (application/xml)."""
+    data = sharing.export_document(services(), _me(), document_id)
+    return Response(data, mimetype="application/xml")
+
+
 @bp.post("/v1/documents")
 @requires(Role.PATIENT)
 def upload() -> BaseResponse:

@@ -59,6 +59,11 @@ def _operation(rule: Any, method: str) -> dict[str, Any]:
             if rule.endpoint != "api.upload"
             else {"application/xml": {"schema": {"type": "string"}}},
         }
+    if rule.endpoint == "api.download":
+        operation["responses"]["200"] = {
+            "description": "The CDA document",
+            "content": {"application/xml": {"schema": {"type": "string"}}},
+        }
     if rule.endpoint == "api.openapi":
         operation["security"] = []
     return operation

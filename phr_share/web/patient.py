@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, time, timedelta
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from phr_share import sharing
@@ -56,6 +56,18 @@ def dashboard() -> str:
         unseen=unseen,
         series=series_json(sharing.series_of((s.record, s.content) for s in shown)),
         readings=readings,
+    )
+
+
+@bp.get("/documents/<int:document_id>.xml")
+@requires(Role.PATIENT)
+def download(document_id: int) -> BaseResponse:
+    """One of my stored documents, rebuilt from its segments, as a CDA XML file."""
+    data = sharing.export_document(services(), _me(), document_id)
+    return Response(
+        data,
+        mimetype="application/xml",
+        headers={"Content-Disposition": f'attachment; filename="phr-document-{document_id}.xml"'},
     )
 
 

@@ -159,6 +159,7 @@ PUBLIC = {
         "end_session",
         "end_care",
         "erase_patient",
+        "export_document",
         "export_fhir",
         "find_account",
         "find_segment",

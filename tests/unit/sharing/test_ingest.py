@@ -8,14 +8,20 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
+from phr_share.audit import Action
 from phr_share.ccda import split_document
+from phr_share.ccda.xml import HL7
+from phr_share.consent import Role
 from phr_share.crypto import ALGORITHM
 from phr_share.db import Document, StoredSegment
-from phr_share.errors import InvalidDocument, NotFound, StoreUnavailable
+from phr_share.errors import AccessDenied, InvalidDocument, NotFound, StoreUnavailable
 from phr_share.models import SegmentKind
 from phr_share.sharing import (
     Services,
+    audit_entries,
     choose_release,
+    create_user,
+    export_document,
     find_segment,
     ingest_document,
     read_segment,
@@ -131,6 +137,28 @@ def test_only_a_well_formed_loinc_type_code_is_indexed(
     document = demo_ccd.replace(b'code="34133-9" codeSystem="2.16.840.1.113883.6.1"', code, 1)
     ingest_document(services, document, PATIENT)
     assert [d.type_code for d in stored_documents(services, PATIENT)] == [kept]
+
+
+def test_a_patient_downloads_a_stored_document_rebuilt_from_its_segments(
+    services: Services, demo_ccd: bytes
+) -> None:
+    stored = ingest_document(services, demo_ccd, PATIENT)
+    patient = create_user(services, "jordan", Role.PATIENT, patient_id=PATIENT)
+    data = export_document(services, patient.principal, stored.document_id)
+    rebuilt = split_document(data, PATIENT)
+    original = split_document(demo_ccd, PATIENT)
+    assert [(s.path, s.sha256) for s in rebuilt.segments] == [
+        (s.path, s.sha256) for s in original.segments
+    ]  # the same document, section for section
+    assert data.count(f'<ClinicalDocument xmlns="{HL7}"'.encode()) == 1
+    reads = [e for e in audit_entries(services, PATIENT) if e.action is Action.READ]
+    assert len(reads) == len(original.segments)  # every segment read as the owner's view
+    other = create_user(services, "sam", Role.PATIENT)
+    with pytest.raises(NotFound):  # not yours: as if it did not exist
+        export_document(services, other.principal, stored.document_id)
+    doctor = create_user(services, "dr.kim", Role.DOCTOR)
+    with pytest.raises(AccessDenied):
+        export_document(services, doctor.principal, stored.document_id)
 
 
 def test_a_refused_document_writes_nothing(services: Services) -> None:

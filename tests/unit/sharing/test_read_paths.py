@@ -26,6 +26,7 @@ from phr_share.sharing import (
     create_share_link,
     create_user,
     current_segments,
+    export_document,
     grant_access,
     ingest_document,
     invite_clinician,
@@ -146,6 +147,9 @@ def test_every_read_entry_point_asks_the_decision_point(
         "read_segment (doctor)": lambda: read_segment(services, doctor.principal, records[0]),
         "read_segment (router)": lambda: read_segment(services, ROUTER, records[0]),
         "open_share_link": lambda: open_share_link(services, doctor.principal, link.token),
+        "export_document": lambda: export_document(
+            services, patient.principal, records[0].document_id
+        ),
     }
     for name, call in entry_points.items():
         before = len(asked)

@@ -126,6 +126,12 @@ def test_documents_and_readings(api: dict[str, Api], services: Services) -> None
     second = api["patient"].get("/api/v1/documents?page=2&per_page=1").get_json()["items"]
     assert second[0]["type_code"] == "34133-9"
     assert api["doctor"].get("/api/v1/documents").status_code == 403
+    xml = api["patient"].get(f"/api/v1/documents/{second[0]['id']}")
+    assert (xml.status_code, xml.mimetype) == (200, "application/xml")
+    assert b"<ClinicalDocument" in xml.data
+    missing = api["patient"].get("/api/v1/documents/999999")
+    assert (missing.status_code, missing.get_json()["error"]["code"]) == (404, "not-found")
+    assert api["doctor"].get(f"/api/v1/documents/{second[0]['id']}").status_code == 403
 
 
 def test_pages_of_segments_are_decided_afresh(

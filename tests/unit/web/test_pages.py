@@ -234,6 +234,15 @@ def test_my_data_lists_stored_documents_newest_first(
     everything = text(browser.get("/me?documents=all"))
     assert "Summary of care (CCD)" in everything
     assert "Show all" not in everything
+    ccd = re.search(
+        r'href="(/me/documents/(\d+)\.xml)"[^>]*>Download', everything.split("Summary of care")[1]
+    )
+    assert ccd is not None
+    download = browser.get(ccd.group(1))
+    assert download.mimetype == "application/xml"
+    assert f'filename="phr-document-{ccd.group(2)}.xml"' in download.headers["Content-Disposition"]
+    assert b"<ClinicalDocument" in download.data
+    assert browser.get("/me/documents/999999.xml").status_code == 404
 
 
 def _share(patient: Browser, doctor: Browser, kinds: list[str]) -> str:
