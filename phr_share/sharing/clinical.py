@@ -158,7 +158,7 @@ def export_document(svc: Services, patient: Principal, document_id: int) -> byte
     Raises NotFound when the patient has no stored document with that id.
     """
     patient_id = patient_of(patient)
-    records = [r for r in segments_of(svc, patient_id) if r.document_id == document_id]
+    records = segments_of(svc, patient_id, document_id=document_id)
     if not records:
         raise NotFound("no such document")
     contents = read_segments(svc, patient, records)

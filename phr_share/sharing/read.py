@@ -157,9 +157,14 @@ def find_segment(
 
 
 def segments_of(
-    svc: Services, patient_id: uuid.UUID, kinds: Collection[SegmentKind] | None = None
+    svc: Services,
+    patient_id: uuid.UUID,
+    kinds: Collection[SegmentKind] | None = None,
+    *,
+    document_id: int | None = None,
 ) -> list[SegmentRecord]:
-    """Every stored segment version of a patient (of ``kinds``), document by document."""
+    """Every stored segment version of a patient (of ``kinds``; of one document when
+    ``document_id`` is given), document by document."""
     query = (
         select(StoredSegment)
         .join(Document)
@@ -168,6 +173,8 @@ def segments_of(
     )
     if kinds is not None:
         query = query.where(StoredSegment.kind.in_([kind.value for kind in kinds]))
+    if document_id is not None:
+        query = query.where(StoredSegment.document_id == document_id)
     with svc.db.session() as session:
         return [record_of(row) for row in session.scalars(query)]
 
