@@ -147,6 +147,13 @@ def main() -> int:
     print("demo accounts (username / password):")
     for username, role, _ in ACCOUNTS:
         print(f"  {role.value:<11} {username:<11} {demo_password(username)}")
+    print("what to try in the browser:")
+    print("  jordan      My data (a year of readings charted), Sharing, Access history")
+    print("  dr.kim      My patients > Jordan Sample: what Jordan shares; write a note back")
+    print(f"  dr.osei     no grant: /clinic/patients/{JORDAN} shares nothing; emergency")
+    print("              access there opens it, audited and shown to Jordan")
+    print("  researcher  the published release, as JSON lines or Parquet")
+    print("  admin       health, the break-glass review queue, key rotation, staff accounts")
     print(f"Jordan Sample's segments: phr-share segments --patient {JORDAN}")
     return 0
 
