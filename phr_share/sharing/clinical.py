@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from phr_share.ccda import PatientHeader, parse_readings, readings_document, rebuild_document
 from phr_share.ccda.narrative import Measurement, SectionView, measurements, section_view
@@ -25,7 +26,7 @@ from phr_share.sharing.access import terms_of_grant
 from phr_share.sharing.accounts import user_id_of
 from phr_share.sharing.ingest import IngestResult, ingest_document
 from phr_share.sharing.links import open_share_link
-from phr_share.sharing.parties import ACTIVE, patient_of, relationship
+from phr_share.sharing.parties import ACTIVE, INVITED, patient_of, relationship
 from phr_share.sharing.read import (
     SegmentRecord,
     current_segments,
@@ -255,8 +256,45 @@ def research_preview(svc: Services, patient: Principal) -> list[FlatRecord]:
     return [record for p in prepared for record in p.deidentified.records]
 
 
-def patient_name(svc: Services, patient_id: uuid.UUID) -> str:
-    """The display name of the patient's account ("a patient" when there is none)."""
+def patient_name(svc: Services, patient_id: uuid.UUID, viewer: Principal | None = None) -> str:
+    """The display name of the patient's account ("a patient" when there is none).
+
+    With a clinician as ``viewer``, the name only when the patient let them in: an active
+    care relationship or the patient's own invitation, a grant, or a live emergency they
+    declared. Anyone else who has only the opaque id learns nothing more from it.
+    """
     with svc.db.session() as session:
+        if viewer is not None and not _let_in(session, patient_id, viewer, svc.clock()):
+            return f"Patient {str(patient_id)[:8]}"
         name = session.scalar(select(User.display_name).where(User.patient_id == patient_id))
     return name or "a patient"
+
+
+def _let_in(session: Session, patient_id: uuid.UUID, viewer: Principal, now: datetime) -> bool:
+    if viewer.patient_id == patient_id:
+        return True
+    if viewer.role not in CLINICIANS:
+        return False
+    me = user_id_of(viewer)
+    care = relationship(session, patient_id, me)
+    if care is not None and care.status in {ACTIVE, INVITED}:
+        return True
+    granted = session.scalar(
+        select(Grant.id)
+        .where(
+            Grant.patient_id == patient_id,
+            Grant.grantee_id == me,
+            Grant.status == GrantStatus.ACTIVE.value,
+        )
+        .limit(1)
+    )
+    emergency = session.scalar(
+        select(Emergency.id)
+        .where(
+            Emergency.patient_id == patient_id,
+            Emergency.clinician_id == me,
+            Emergency.until > now,
+        )
+        .limit(1)
+    )
+    return granted is not None or emergency is not None

@@ -76,7 +76,7 @@ def record(patient_id: uuid.UUID) -> str:
     return render_template(
         "clinic/record.html",
         patient_id=patient_id,
-        name=sharing.patient_name(svc, patient_id),
+        name=sharing.patient_name(svc, patient_id, viewer=me),
         sections=others,
         readings=readings,
         series=series,

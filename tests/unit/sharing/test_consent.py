@@ -39,6 +39,7 @@ from phr_share.sharing import (
     ingest_document,
     invite_clinician,
     open_share_link,
+    patient_name,
     read_segment,
     readable_segments,
     request_care,
@@ -275,6 +276,30 @@ def test_care_relationships_need_both_sides(world: World) -> None:
     assert history.terms.id == grant_id
     assert [e.event for e in history.history] == ["created", "revoked"]
     assert history.history[-1].actor == doctor.principal.id
+
+
+def test_a_clinician_learns_the_patients_name_only_once_let_in(world: World) -> None:
+    svc, patient, doctor = world.svc, world.patient.principal, world.doctor
+    name, hidden = world.patient.display_name, f"Patient {str(PATIENT)[:8]}"
+
+    def seen_by(account: Account) -> str:
+        return patient_name(svc, PATIENT, viewer=account.principal)
+
+    assert seen_by(doctor) == hidden  # knows the id, nothing more
+    rel = request_care(svc, doctor.principal, PATIENT)
+    assert seen_by(doctor) == hidden  # asking is not being let in
+    accept_care(svc, patient, rel)
+    assert seen_by(doctor) == name
+    end_care(svc, patient, rel)
+    assert seen_by(doctor) == hidden  # ended, and the grants with it
+    invite_clinician(svc, patient, world.partner.id)
+    assert seen_by(world.partner) == name  # the patient's own invitation
+    assert seen_by(world.nurse) == hidden
+    declare_emergency(svc, world.nurse.principal, PATIENT, "unconscious on arrival, no consent")
+    assert seen_by(world.nurse) == name
+    assert seen_by(world.patient) == name
+    assert seen_by(world.other) == hidden
+    assert patient_name(svc, PATIENT) == name  # no viewer: the caller decided already
 
 
 def test_grant_history_and_changes(world: World) -> None:

@@ -411,13 +411,17 @@ def test_emergency_access_is_flagged_notified_and_reviewed(
     patient.post("/logout")
     nurse.login("nurse.lee")
     record = f"/clinic/patients/{PATIENT}"
-    assert "shares nothing" in text(nurse.get(record))
+    stranger = text(nurse.get(record))
+    assert "shares nothing" in stranger
+    assert "Jordan" not in stranger  # the opaque id does not tell a stranger who it is
+    assert f"Patient {str(PATIENT)[:8]}" in stranger
     short = nurse.post(f"{record}/emergency", {"reason": "urgent"})
     assert short.status_code == 422
     declared = nurse.post(f"{record}/emergency", {"reason": "found unconscious in clinic"})
     assert declared.headers["Location"].endswith("?emergency=1")
     page = text(nurse.get(declared.headers["Location"]))
     assert "Emergency access." in page
+    assert "<h1>Jordan</h1>" in page  # declared: now the nurse must know whom they treat
     assert "Allergies" in page
     assert "Mental Status" not in page  # very restricted: never by break-glass
     login = patient.login("jordan")
