@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, func, select
 
 from phr_share.audit import Action, Outcome
 from phr_share.consent import (
@@ -37,9 +37,11 @@ __all__ = [
     "authenticate_token",
     "create_user",
     "disable_user",
+    "end_other_sessions",
     "end_session",
     "find_account",
     "issue_token",
+    "other_sessions",
     "principal_of",
     "revoke_token",
     "session_account",
@@ -321,6 +323,42 @@ def end_session(svc: Services, session_id: str) -> None:
         if row is not None:
             session.delete(row)
             audit(svc, session, Action.LOGOUT, f"user:{row.user_id}")
+
+
+def _others(session_id: str) -> ColumnElement[bool]:
+    """The live sessions of this session's account, this one left out (a query filter)."""
+    digest = token_digest(session_id)
+    mine = select(WebSession.user_id).where(WebSession.digest == digest).scalar_subquery()
+    return (WebSession.user_id == mine) & (WebSession.digest != digest)
+
+
+def other_sessions(svc: Services, session_id: str) -> int:
+    """How many other browsers the account of this session is signed in on."""
+    now = svc.clock()
+    query = select(func.count()).where(_others(session_id), WebSession.expires_at > now)
+    with svc.db.session() as session:
+        return session.scalar(query) or 0
+
+
+def end_other_sessions(svc: Services, session_id: str) -> int:
+    """Sign this session's account out of every other browser; how many were signed out."""
+    with svc.db.session() as session:
+        mine = session.get(WebSession, token_digest(session_id))
+        if mine is None:
+            return 0
+        others = list(session.scalars(select(WebSession.digest).where(_others(session_id))))
+        ended = len(others)
+        if ended:
+            session.execute(delete(WebSession).where(WebSession.digest.in_(others)))
+            audit(
+                svc,
+                session,
+                Action.LOGOUT,
+                f"user:{mine.user_id}",
+                subject="sessions:others",
+                details={"sessions": ended},
+            )
+        return ended
 
 
 def disable_user(svc: Services, admin: Principal, user_id: uuid.UUID) -> None:

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from werkzeug.wrappers import Response as BaseResponse
 
 from phr_share import sharing
@@ -96,13 +105,32 @@ def signup_post() -> BaseResponse | tuple[str, int]:
     return redirect(url_for("patient.dashboard"))
 
 
+def _account_page(**extra: object) -> str:
+    account = current_account()
+    assert account is not None
+    svc = services()
+    return render_template(
+        "tokens.html",
+        tokens=sharing.tokens_of(svc, account.principal),
+        other_sessions=sharing.other_sessions(svc, str(session.get("sid", ""))),
+        **extra,
+    )
+
+
 @bp.get("/account/tokens")
 @requires()
 def tokens() -> str:
-    """My API tokens."""
-    account = current_account()
-    assert account is not None
-    return render_template("tokens.html", tokens=sharing.tokens_of(services(), account.principal))
+    """My sign-ins and API tokens."""
+    return _account_page()
+
+
+@bp.post("/account/sessions/others/end")
+@requires()
+def end_others() -> BaseResponse:
+    """Sign me out of every other browser."""
+    ended = sharing.end_other_sessions(services(), str(session.get("sid", "")))
+    flash(f"Signed out of {ended} other browser{'s' if ended != 1 else ''}.", "ok")
+    return redirect(url_for("auth.tokens"))
 
 
 @bp.post("/account/tokens")
@@ -118,11 +146,7 @@ def issue() -> BaseResponse | str:
     issued = sharing.issue_token(
         services(), account.principal, request.form.get("name", ""), ttl=timedelta(days=days)
     )
-    return render_template(
-        "tokens.html",
-        tokens=sharing.tokens_of(services(), account.principal),
-        issued=issued,
-    )
+    return _account_page(issued=issued)
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")

@@ -18,8 +18,10 @@ from phr_share.sharing import (
     authenticate_token,
     create_user,
     disable_user,
+    end_other_sessions,
     end_session,
     issue_token,
+    other_sessions,
     principal_of,
     revoke_token,
     session_account,
@@ -107,12 +109,22 @@ def test_web_sessions_live_in_the_database_until_signed_out_or_run_out(
         stored = set(session.scalars(select(WebSession.digest)))
     assert first not in stored
     assert len(stored) == 2  # the ids' hashes only
+    assert other_sessions(services, first) == 1
+    elsewhere = create_user(services, "sam", Role.PATIENT, password=PASSWORD)
+    theirs = start_session(services, elsewhere)
+    assert end_other_sessions(services, theirs) == 0  # nobody else's sessions are touched
     end_session(services, first)
     assert session_account(services, first) is None  # any copy of its cookie is dead too
     end_session(services, first)  # signing out twice is signing out once
     logouts = [e for e in audit_entries(services) if e.action is Action.LOGOUT]
     assert [e.actor for e in logouts] == [f"user:{account.id}"]
     assert session_account(services, second) == account  # the other browser stays signed in
+    third = start_session(services, account)
+    assert end_other_sessions(services, third) == 1  # "sign out everywhere else"
+    assert session_account(services, second) is None
+    assert session_account(services, third) == account
+    assert other_sessions(services, third) == 0
+    second = third
     assert session_account(services, "made-up") is None
     now = services.clock()
     services.clock = lambda: now + timedelta(hours=8)

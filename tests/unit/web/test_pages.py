@@ -87,6 +87,21 @@ def test_signing_out_ends_the_session_for_any_copy_of_its_cookie(
     assert copy.get("/me").headers["Location"].startswith("/login")
 
 
+def test_sign_out_everywhere_else_keeps_this_browser(
+    app: Flask, browser: Browser, people: People
+) -> None:
+    laptop, phone = browser, Browser(app.test_client())
+    laptop.login("jordan")
+    assert "Only this browser is signed in" in text(laptop.get("/account/tokens"))
+    phone.login("jordan")
+    assert "signed in on 1 other browser." in text(laptop.get("/account/tokens"))
+    ended = laptop.post("/account/sessions/others/end")
+    assert ended.headers["Location"] == "/account/tokens"
+    assert "Signed out of 1 other browser." in text(laptop.get("/account/tokens"))
+    assert laptop.get("/me").status_code == 200
+    assert phone.get("/me").headers["Location"].startswith("/login")
+
+
 def test_login_is_throttled(browser: Browser, people: People) -> None:
     codes = [browser.login("jordan", f"wrong-{n}-password").status_code for n in range(6)]
     assert codes == [401] * 5 + [429]
