@@ -430,6 +430,9 @@ def test_emergency_access_is_flagged_notified_and_reviewed(
     assert "shares nothing" in stranger
     assert "Jordan" not in stranger  # the opaque id does not tell a stranger who it is
     assert f"Patient {str(PATIENT)[:8]}" in stranger
+    assert "Ask to join their care" in stranger  # not forms that could only fail
+    assert "Write to the patient" not in stranger
+    assert "Ask a partner in" not in stranger
     short = nurse.post(f"{record}/emergency", {"reason": "urgent"})
     assert short.status_code == 422
     declared = nurse.post(f"{record}/emergency", {"reason": "found unconscious in clinic"})
@@ -437,6 +440,7 @@ def test_emergency_access_is_flagged_notified_and_reviewed(
     page = text(nurse.get(declared.headers["Location"]))
     assert "Emergency access." in page
     assert "<h1>Jordan</h1>" in page  # declared: now the nurse must know whom they treat
+    assert "Write to the patient" in page  # an emergency lets the nurse write back
     assert "Allergies" in page
     assert "Mental Status" not in page  # very restricted: never by break-glass
     login = patient.login("jordan")

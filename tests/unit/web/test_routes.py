@@ -42,6 +42,8 @@ def test_care_can_be_requested_and_ended(
     doctor.login("dr.kim")
     doctor.post("/clinic/care/request", {"patient_id": str(PATIENT)})
     assert "Waiting for 1 patient" in doctor.get("/clinic").get_data(as_text=True)
+    record = f"/clinic/patients/{PATIENT}"
+    assert "the request waits for them" in doctor.get(record).get_data(as_text=True)
     assert doctor.post("/clinic/care/request", {"patient_id": "nope"}).status_code == 422
     sharing = patient.get("/me/sharing").get_data(as_text=True)
     assert "asks to join" in sharing
@@ -49,8 +51,16 @@ def test_care_can_be_requested_and_ended(
     assert relationship is not None
     patient.post(f"/me/care/{relationship.group(1)}/accept")
     assert care_of(services, people.patient.principal)[0].status == "active"
+    assert "Write to the patient" in doctor.get(record).get_data(as_text=True)
     patient.post(f"/me/care/{relationship.group(1)}/end")
     assert care_of(services, people.patient.principal) == []
+    patient.post("/me/care/invite", {"username": "dr.kim"})  # now the patient asks
+    invited = doctor.get(record).get_data(as_text=True)
+    assert "The patient invited you into their care." in invited
+    accept = re.search(r'action="(/clinic/care/\d+/accept)"', invited)
+    assert accept is not None
+    doctor.post(accept.group(1))
+    assert care_of(services, people.patient.principal)[0].status == "active"
 
 
 def test_sensitivity_levels_and_link_revocation(
