@@ -122,8 +122,9 @@ def demo_accounts(svc: Services) -> dict[str, Account]:
 def main() -> int:
     settings = Settings.from_env()
     svc = open_services(settings)
-    items = [(DEMO.read_bytes(), JORDAN)]
-    items.extend((document, JORDAN) for document in readings_for(JORDAN, 9))
+    # Jordan's clinic record goes in last, so it heads "What is stored", newest first.
+    items = [(document, JORDAN) for document in readings_for(JORDAN, 9)]
+    items.append((DEMO.read_bytes(), JORDAN))
     for number, patient in enumerate(cohort(), start=1):
         choose_release(svc, patient, {SegmentKind.PHYSICAL_SIGNS})
         items.extend((document, patient) for document in readings_for(patient, number))
