@@ -13,7 +13,14 @@ from phr_share.consent import Facts, Principal, Purpose, Role, Sensitivity
 from phr_share.errors import InvalidDocument, InvalidInput, InvalidReadings, NotFound
 from phr_share.models import SegmentKind
 from phr_share.web.security import current_account, requires, services
-from phr_share.web.views import home_readings, kinds_from, series_json, sharing_state, visits
+from phr_share.web.views import (
+    home_readings,
+    kinds_from,
+    readings_csv,
+    series_json,
+    sharing_state,
+    visits,
+)
 
 __all__ = ["bp"]
 
@@ -68,6 +75,20 @@ def download(document_id: int) -> BaseResponse:
         data,
         mimetype="application/xml",
         headers={"Content-Disposition": f'attachment; filename="phr-document-{document_id}.xml"'},
+    )
+
+
+@bp.get("/readings.csv")
+@requires(Role.PATIENT)
+def readings_download() -> BaseResponse:
+    """My home readings as CSV, one row per measurement, newest first."""
+    svc, me = services(), _me()
+    shown = sharing.read_sections(svc, me, _patient_id(), kinds=sharing.VITAL_KINDS)
+    data = readings_csv(shown, sharing.document_types(svc, _patient_id()))
+    return Response(
+        data,
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="home-readings.csv"'},
     )
 
 

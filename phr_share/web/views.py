@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from phr_share import sharing
@@ -28,6 +30,7 @@ __all__ = [
     "home_readings",
     "kind_label",
     "kinds_from",
+    "readings_csv",
     "reason_words",
     "series_json",
     "sharing_state",
@@ -98,11 +101,7 @@ def home_readings(
     ``types`` maps document ids to their LOINC type (``sharing.document_types``); the
     sections are ones already read, so nothing is read again.
     """
-    home = [
-        s
-        for s in sections
-        if s.record.kind in VITAL_KINDS and types.get(s.record.document_id) == HOME_READINGS.code
-    ]
+    home = _home_sections(sections, types)
     if not home:
         return None, list(sections)
     sittings: dict[datetime, dict[str, Measurement]] = defaultdict(dict)
@@ -121,6 +120,44 @@ def home_readings(
     table = ReadingsTable(tuple(title for title, _ in columns), rows, len(home))
     shown = {id(s) for s in home}
     return table, [s for s in sections if id(s) not in shown]
+
+
+def readings_csv(sections: Sequence[SectionRecord], types: dict[int, str | None]) -> str:
+    """The same home readings as CSV for a spreadsheet: one row per measurement, newest
+    first (when, what, LOINC, value as recorded, its unit as people write it)."""
+    rank = {code: i for i, code in enumerate(c for _, codes in READING_COLUMNS for c in codes)}
+    points = [p for item in _home_sections(sections, types) for p in measurements(item.content)]
+    points.sort(key=lambda p: (rank.get(p.loinc, len(rank)), p.loinc))  # the table's order
+    points.sort(key=lambda p: p.at, reverse=True)  # stable: newest sitting first
+    rows = [(p.at, p.loinc, p.value, p.unit) for p in points]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["measured_at_utc", "measurement", "loinc", "value", "unit"])
+    for at, loinc, value, unit in rows:
+        name = _MEASURE_NAMES.get(loinc, loinc)
+        writer.writerow(
+            [at.astimezone(UTC).isoformat(), name, loinc, f"{value:g}", readable_unit(unit)]
+        )
+    return out.getvalue()
+
+
+_MEASURE_NAMES = {
+    **CHARTED,
+    "8302-2": "Body height",
+    "39156-5": "Body mass index",
+    "15074-8": "Glucose",
+}
+
+
+def _home_sections(
+    sections: Sequence[SectionRecord], types: dict[int, str | None]
+) -> list[SectionRecord]:
+    """The vital-sign sections that came from home readings documents."""
+    return [
+        s
+        for s in sections
+        if s.record.kind in VITAL_KINDS and types.get(s.record.document_id) == HOME_READINGS.code
+    ]
 
 
 def _cell(values: dict[str, Measurement], codes: tuple[str, ...]) -> str:

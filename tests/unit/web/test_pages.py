@@ -293,6 +293,13 @@ def test_home_readings_reach_the_doctor_as_one_table_every_read_audited(
         )
     mine = text(patient.get("/me"))
     assert "Your home readings as a table (2)" in mine
+    sheet = patient.get("/me/readings.csv")
+    assert sheet.mimetype == "text/csv"
+    assert sheet.data.decode().splitlines()[:3] == [
+        "measured_at_utc,measurement,loinc,value,unit",
+        "2026-01-20T08:00:00+00:00,Systolic blood pressure,8480-6,139,mmHg",
+        "2026-01-20T08:00:00+00:00,Diastolic blood pressure,8462-4,90,mmHg",
+    ]
     doctor.login("dr.kim")
     page = text(doctor.get(_share(patient, doctor, ["physical-signs"])))
     assert "Home readings" in page

@@ -11,7 +11,14 @@ from phr_share.consent import Reason
 from phr_share.sharing.clinical import SectionRecord
 from phr_share.sharing.history import AccessEvent
 from phr_share.sharing.read import SegmentRecord
-from phr_share.web.views import document_type, filesize, home_readings, reason_words, visits
+from phr_share.web.views import (
+    document_type,
+    filesize,
+    home_readings,
+    readings_csv,
+    reason_words,
+    visits,
+)
 from tests.conftest import DEMO_CCD, PATIENT
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -126,6 +133,17 @@ def test_home_readings_become_one_table_a_row_per_sitting_newest_first() -> None
     ]
     assert table.segments == len(first) + len(second) + len(mmol)
     assert others == vendor  # a vendor's vital signs stay a section of their own
+
+
+def test_home_readings_as_csv_one_row_per_measurement_as_recorded() -> None:
+    sitting = _sitting(0, {"weight": "185", "weight_unit": "[lb_av]", "heart_rate": "64"}, 2)
+    vendor = _sections(DEMO_CCD.read_bytes(), 1)
+    rows = readings_csv(vendor + sitting, {1: "34133-9", 2: "51855-5"}).splitlines()
+    assert rows == [
+        "measured_at_utc,measurement,loinc,value,unit",
+        "2026-03-01T09:00:00+00:00,Heart rate,8867-4,64,/min",
+        "2026-03-01T09:00:00+00:00,Body weight,29463-7,185,lb",
+    ]  # the vendor's vital signs are the clinic's record, not home readings
 
 
 def test_without_home_readings_every_section_stays() -> None:
