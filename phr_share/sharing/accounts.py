@@ -6,7 +6,6 @@ that principal. Failures are one :class:`Unauthenticated` error, whatever went w
 
 from __future__ import annotations
 
-import base64
 import re
 import uuid
 from dataclasses import dataclass
@@ -289,7 +288,7 @@ def start_session(svc: Services, account: Account, *, ttl: timedelta = SESSION_T
 
     Only the id's SHA-256 is stored. Sessions that have run out are cleared on the way.
     """
-    session_id = base64.urlsafe_b64encode(svc.randbytes(32)).rstrip(b"=").decode()
+    session_id = mint_token(svc.randbytes)
     now = svc.clock()
     with svc.db.session() as session:
         session.execute(delete(WebSession).where(WebSession.expires_at <= now))
@@ -365,6 +364,8 @@ def disable_user(svc: Services, admin: Principal, user_id: uuid.UUID) -> None:
     """Switch an account off: no login, no token, no session, every decision denied.
     Admins only."""
     require_admin(admin)
+    if admin.id == f"user:{user_id}":
+        raise InvalidState("an administrator cannot disable their own account")
     with svc.db.session() as session:
         row = session.get(User, user_id)
         if row is None:

@@ -147,8 +147,11 @@ class CareView:
     created_at: datetime
 
 
-def care_of(svc: Services, principal: Principal) -> list[CareView]:
-    """The open care relationships of a patient or a clinician, newest first."""
+def care_of(
+    svc: Services, principal: Principal, patient_id: uuid.UUID | None = None
+) -> list[CareView]:
+    """The open care relationships of a patient or a clinician (a clinician's with one
+    patient, given ``patient_id``), newest first."""
     clinician = principal.role is not Role.PATIENT
     me = user_id_of(principal) if clinician else principal.patient_id
     if me is None:
@@ -157,6 +160,8 @@ def care_of(svc: Services, principal: Principal) -> list[CareView]:
         query = select(CareRelationship).where(CareRelationship.status != ENDED)
         if clinician:
             query = query.where(CareRelationship.clinician_id == me)
+            if patient_id is not None:
+                query = query.where(CareRelationship.patient_id == patient_id)
         else:
             query = query.where(CareRelationship.patient_id == me)
         rows = session.scalars(query.order_by(CareRelationship.id.desc())).all()

@@ -21,7 +21,7 @@ from phr_share.consent import CLINICIANS, GrantStatus, Principal, Purpose, Role
 from phr_share.db import Emergency, Grant, User
 from phr_share.deid.records import FlatRecord
 from phr_share.errors import AccessDenied, NotFound
-from phr_share.models import DocumentRef, InstanceId, Segment, SegmentKind
+from phr_share.models import SegmentKind
 from phr_share.sharing.access import terms_of_grant
 from phr_share.sharing.accounts import user_id_of
 from phr_share.sharing.ingest import IngestResult, ingest_document
@@ -35,7 +35,7 @@ from phr_share.sharing.read import (
     read_segments,
     segments_of,
 )
-from phr_share.sharing.release import deidentify_stored, released_kinds
+from phr_share.sharing.release import as_segment, deidentify_stored, released_kinds
 from phr_share.sharing.services import Services
 
 __all__ = [
@@ -163,12 +163,7 @@ def export_document(svc: Services, patient: Principal, document_id: int) -> byte
     if not records:
         raise NotFound("no such document")
     contents = read_segments(svc, patient, records)
-    # Only the rebuild's consistency checks look at the reference: one per document.
-    ref = DocumentRef(InstanceId(f"document:{document_id}"), records[0].version)
-    return rebuild_document(
-        Segment(r.kind, r.tracking_id, patient_id, ref, r.path, content)
-        for r, content in zip(records, contents, strict=True)
-    )
+    return rebuild_document(map(as_segment, records, contents))
 
 
 def save_readings(svc: Services, patient: Principal, form: Mapping[str, str]) -> IngestResult:
@@ -198,14 +193,8 @@ def write_note(
     with svc.db.session() as session:
         care = relationship(session, patient_id, author)
         in_care = care is not None and care.status == ACTIVE
-        emergency = session.scalar(
-            select(Emergency.id).where(
-                Emergency.patient_id == patient_id,
-                Emergency.clinician_id == author,
-                Emergency.until > now,
-            )
-        )
-    if not in_care and emergency is None:
+        allowed = in_care or _live_emergency(session, patient_id, author, now)
+    if not allowed:
         raise AccessDenied("not-in-care")
     note = ClinicianNote(text, now, author, order)
     document = note_document(note, PatientHeader(patient_id), svc.new_uuid())
@@ -288,13 +277,16 @@ def _let_in(session: Session, patient_id: uuid.UUID, viewer: Principal, now: dat
         )
         .limit(1)
     )
-    emergency = session.scalar(
-        select(Emergency.id)
-        .where(
-            Emergency.patient_id == patient_id,
-            Emergency.clinician_id == me,
-            Emergency.until > now,
-        )
-        .limit(1)
+    return granted is not None or _live_emergency(session, patient_id, me, now)
+
+
+def _live_emergency(
+    session: Session, patient_id: uuid.UUID, clinician_id: uuid.UUID, now: datetime
+) -> bool:
+    """Whether the clinician declared an emergency on the patient that still runs."""
+    query = select(Emergency.id).where(
+        Emergency.patient_id == patient_id,
+        Emergency.clinician_id == clinician_id,
+        Emergency.until > now,
     )
-    return granted is not None or emergency is not None
+    return session.scalar(query.limit(1)) is not None

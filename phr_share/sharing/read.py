@@ -13,7 +13,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, selectinload
 
 from phr_share.audit import Action, Outcome
@@ -111,7 +111,7 @@ def stored_documents(svc: Services, patient_id: uuid.UUID) -> list[DocumentRecor
     """
     query = (
         select(Document)
-        .where(Document.patient_id == patient_id, Document.status == DocumentStatus.STORED)
+        .where(*_stored(patient_id))
         .options(selectinload(Document.segments))
         .order_by(Document.stored_at.desc(), Document.id.desc())
     )
@@ -130,11 +130,14 @@ def stored_documents(svc: Services, patient_id: uuid.UUID) -> list[DocumentRecor
 
 def document_types(svc: Services, patient_id: uuid.UUID) -> dict[int, str | None]:
     """The LOINC type code of each of a patient's stored documents, by document id."""
-    query = select(Document.id, Document.type_code).where(
-        Document.patient_id == patient_id, Document.status == DocumentStatus.STORED
-    )
+    query = select(Document.id, Document.type_code).where(*_stored(patient_id))
     with svc.db.session() as session:
         return {row.id: row.type_code for row in session.execute(query)}
+
+
+def _stored(patient_id: uuid.UUID) -> tuple[ColumnElement[bool], ...]:
+    """The patient's documents that are stored (not a pending or cut-off ingest)."""
+    return Document.patient_id == patient_id, Document.status == DocumentStatus.STORED
 
 
 def find_segment(

@@ -254,13 +254,15 @@ def _headers_of(svc: Services, documents: Collection[int]) -> dict[int, SegmentR
 
 
 def as_segment(record: SegmentRecord, content: bytes) -> Segment:
-    """A stored segment's record and content as a Segment for the de-identifier."""
-    # Only kind, patient and content matter to the de-identifier; the reference is opaque.
+    """A stored segment's record and content as a Segment (for the de-identifier, or to
+    rebuild its document)."""
+    # The reference is opaque, one per stored document version: enough for the rebuild's
+    # check that its segments come from one document; the de-identifier does not read it.
     return Segment(
         kind=record.kind,
         tracking_id=record.tracking_id,
         patient_id=record.patient_id,
-        document=DocumentRef(InstanceId(str(record.tracking_id))),
+        document=DocumentRef(InstanceId(f"document:{record.document_id}"), record.version),
         path=record.path,
         content=content,
     )

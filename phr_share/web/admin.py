@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from phr_share import sharing
 from phr_share.consent import Principal, Role
-from phr_share.errors import PhrShareError
+from phr_share.errors import InvalidState, PhrShareError
 from phr_share.web.security import current_account, requires, services
 
 __all__ = ["Check", "bp", "health"]
@@ -130,10 +130,10 @@ def create_account() -> BaseResponse:
 @requires(Role.ADMIN)
 def disable_account(user_id: uuid.UUID) -> BaseResponse:
     """Switch an account off: its sign-ins, sessions and tokens stop, every decision denies."""
-    me = _me()
-    if me.id == f"user:{user_id}":
-        flash("You cannot disable your own account.", "error")
-        return redirect(url_for("admin.overview"))
-    sharing.disable_user(services(), me, user_id)
-    flash("Account disabled: signed out everywhere, tokens refused.", "ok")
+    try:
+        sharing.disable_user(services(), _me(), user_id)
+    except InvalidState as error:
+        flash(f"Not disabled: {error.message}.", "error")
+    else:
+        flash("Account disabled: signed out everywhere, tokens refused.", "ok")
     return redirect(url_for("admin.overview"))

@@ -11,7 +11,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from werkzeug.wrappers import Response as BaseResponse
@@ -23,6 +22,7 @@ from phr_share.sharing import authenticate, create_user, notifications
 from phr_share.web.security import (
     LoginThrottle,
     current_account,
+    current_session_id,
     log_in,
     log_out,
     requires,
@@ -112,7 +112,7 @@ def _account_page(**extra: object) -> str:
     return render_template(
         "tokens.html",
         tokens=sharing.tokens_of(svc, account.principal),
-        other_sessions=sharing.other_sessions(svc, str(session.get("sid", ""))),
+        other_sessions=sharing.other_sessions(svc, current_session_id()),
         **extra,
     )
 
@@ -128,7 +128,7 @@ def tokens() -> str:
 @requires()
 def end_others() -> BaseResponse:
     """Sign me out of every other browser."""
-    ended = sharing.end_other_sessions(services(), str(session.get("sid", "")))
+    ended = sharing.end_other_sessions(services(), current_session_id())
     flash(f"Signed out of {ended} other browser{'s' if ended != 1 else ''}.", "ok")
     return redirect(url_for("auth.tokens"))
 

@@ -73,7 +73,7 @@ def record(patient_id: uuid.UUID) -> str:
     sections = sharing.read_sections(svc, me, patient_id, purpose)
     series = series_json(sharing.series_of((s.record, s.content) for s in sections))
     readings, others = home_readings(sections, sharing.document_types(svc, patient_id))
-    care = next((c for c in sharing.care_of(svc, me) if c.patient_id == patient_id), None)
+    care = next(iter(sharing.care_of(svc, me, patient_id)), None)
     return render_template(
         "clinic/record.html",
         care=care,

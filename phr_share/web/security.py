@@ -34,6 +34,7 @@ __all__ = [
     "LoginThrottle",
     "csrf_token",
     "current_account",
+    "current_session_id",
     "install",
     "log_in",
     "log_out",
@@ -107,6 +108,11 @@ def csrf_token() -> str:
     return str(session["csrf"])
 
 
+def current_session_id() -> str:
+    """The signed-in browser's session id ("" when there is none, as with an API token)."""
+    return str(session.get("sid", ""))
+
+
 def log_in(account: Account) -> None:
     """Start a fresh session for the account (a new CSRF token too)."""
     log_out()
@@ -117,9 +123,8 @@ def log_in(account: Account) -> None:
 
 def log_out() -> None:
     """End the session, in the database too."""
-    sid = session.get("sid")
-    if sid is not None:
-        end_session(services(), str(sid))
+    if sid := current_session_id():
+        end_session(services(), sid)
     session.clear()
 
 
@@ -136,10 +141,10 @@ def _load_account() -> None:
         g.account = authenticate_token(services(), header.removeprefix("Bearer ").strip())
         g.via_token = True
         return
-    sid = session.get("sid")
-    if sid is None:
+    sid = current_session_id()
+    if not sid:
         return
-    account = session_account(services(), str(sid))
+    account = session_account(services(), sid)
     if account is None:  # signed out elsewhere, run out, or the account was disabled
         session.clear()
         return

@@ -64,9 +64,7 @@ class Server:
                     "another port (PHR_WEB_PORT, or phr-share web --port)"
                 ) from error
             raise ConfigurationError(f"cannot listen on {host}:{port}: {error.strerror}") from error
-        if not isinstance(server, BaseWSGIServer):  # one host and port make one socket
-            server.close()
-            raise TypeError("expected a single listening socket")
+        assert isinstance(server, BaseWSGIServer)  # one host and one port: one socket
         self._server = server
         self._serving = threading.Event()
         self._stopped = threading.Event()

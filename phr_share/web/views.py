@@ -14,7 +14,7 @@ from typing import Any
 from phr_share import sharing
 from phr_share.audit import Outcome
 from phr_share.ccda.narrative import Measurement, measurements
-from phr_share.ccda.readings_cda import HOME_READINGS, readable_unit
+from phr_share.ccda.readings_cda import CLINICIAN_NOTE, HOME_READINGS, readable_unit
 from phr_share.consent import Facts, GrantStatus, Principal, Reason, Role, Sensitivity
 from phr_share.errors import InvalidInput
 from phr_share.models import SegmentKind
@@ -245,8 +245,8 @@ _DOCUMENT_TYPES = {
     "18748-4": "Imaging report",
     "52521-2": "Care plan",
     "81334-5": "Advance care plan",
-    "51855-5": "Home readings",
-    "34109-9": "Note from a clinician",
+    HOME_READINGS.code: HOME_READINGS.title,
+    CLINICIAN_NOTE.code: "Note from a clinician",
 }
 # Reads by one person, for one reason, this close together were one visit to the record.
 VISIT_WINDOW = timedelta(minutes=1)

@@ -141,6 +141,8 @@ def test_a_disabled_account_loses_login_tokens_and_decisions(services: Services)
     signed_in = start_session(services, doctor)
     with pytest.raises(AccessDenied):
         disable_user(services, doctor.principal, admin.id)
+    with pytest.raises(InvalidState, match="their own account"):
+        disable_user(services, admin.principal, admin.id)  # nobody left to switch it back
     disable_user(services, admin.principal, doctor.id)
     assert session_account(services, signed_in) is None
     with services.db.session() as session:  # ended, not merely refused while disabled

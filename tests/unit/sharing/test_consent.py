@@ -27,6 +27,7 @@ from phr_share.sharing import (
     answer_delegation,
     ask_partner,
     audit_entries,
+    care_of,
     change_grant,
     choose_release,
     create_share_link,
@@ -268,6 +269,9 @@ def test_care_relationships_need_both_sides(world: World) -> None:
     with pytest.raises(AccessDenied):
         accept_care(svc, doctor.principal, rel)  # the patient accepts a request
     accept_care(svc, patient, rel)
+    other_rel = invite_clinician(svc, world.other.principal, doctor.id)
+    assert [c.id for c in care_of(svc, doctor.principal, PATIENT)] == [rel]  # one patient's
+    assert {c.id for c in care_of(svc, doctor.principal)} == {rel, other_rel}
     grant_id = grant_access(svc, patient, doctor.id, {K.HEALTH_STATUS})
     with pytest.raises(InvalidInput):
         grant_access(svc, patient, world.researcher.id, None)

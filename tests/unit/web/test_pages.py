@@ -493,7 +493,7 @@ def test_admin_operations(browser: Browser, people: People, services: Services) 
     assert "disabled" in text(browser.get("/admin"))
     refused = browser.post(f"/admin/users/{people.admin.id}/disable")
     assert refused.status_code == 302
-    assert "cannot disable your own" in text(browser.get("/admin"))
+    assert "cannot disable their own account" in text(browser.get("/admin"))
     assert principal_of(services, people.admin.id).active
     doctor = Browser(browser.client.application.test_client())
     doctor.login("dr.kim")
