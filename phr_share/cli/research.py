@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING, TextIO
 
 from phr_share.cli.common import EX_CANTCREAT, FileError, print_table
 from phr_share.cli.progress import Progress
+from phr_share.errors import InvalidInput
 from phr_share.models import SegmentKind
 from phr_share.research.catalogue import ReleaseInfo, catalogue
+from phr_share.research.query import AgeRange
 from phr_share.settings import Settings
 from phr_share.storage import open_public_store
 
@@ -41,6 +43,12 @@ def add_research_commands(commands: Commands) -> None:
     )
     pull.add_argument("--kind", required=True, choices=[k.value for k in SegmentKind])
     pull.add_argument("--since", required=True, type=_day, metavar="YYYY-MM-DD")
+    pull.add_argument(
+        "--ages",
+        type=_ages,
+        metavar="RANGE",
+        help="only records whose age band lies in this range: 40-64, or 65+",
+    )
     pull.add_argument("--out", required=True, type=Path, metavar="DIR")
     pull.set_defaults(handler=_pull)
 
@@ -50,6 +58,13 @@ def _day(value: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError("dates are YYYY-MM-DD") from None
+
+
+def _ages(value: str) -> AgeRange:
+    try:
+        return AgeRange.parse(value)
+    except InvalidInput as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
 
 
 def _list(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
@@ -103,14 +118,17 @@ def _pull(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     objects = wanted_objects(store, bucket, args.kind, args.since)
     try:
         with Progress(len(objects), "pull") as bar:
-            report = pull(store, bucket, args.kind, args.since, args.out, bar, objects=objects)
+            report = pull(
+                store, bucket, args.kind, args.since, args.out, bar, ages=args.ages, objects=objects
+            )
     except OSError as exc:
         raise FileError(
             f"cannot write under {args.out}: {exc.strerror or 'unwritable'}", EX_CANTCREAT
         ) from None
     removed = f", {report.removed} out of range removed" if report.removed else ""
+    ages = f", ages {report.ages}" if report.ages else ""
     print(
-        f"{report.kind} since {report.since.isoformat()}: {report.downloaded} objects "
+        f"{report.kind} since {report.since.isoformat()}{ages}: {report.downloaded} objects "
         f"downloaded, {report.skipped} already up to date{removed}; "
         f"{report.records_written} records written; "
         f"{report.parquet} holds {report.parquet_records} records",

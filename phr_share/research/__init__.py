@@ -11,10 +11,13 @@ from phr_share.research.catalogue import (
 )
 from phr_share.research.parquet import records_to_parquet
 from phr_share.research.pull import PullReport, pull, wanted_objects
+from phr_share.research.query import AgeRange, RecordQuery
 
 __all__ = [
+    "AgeRange",
     "PullReport",
     "RecordObject",
+    "RecordQuery",
     "ReleaseInfo",
     "catalogue",
     "pull",

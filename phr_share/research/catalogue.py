@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from phr_share.errors import IntegrityError, NotFound, ObjectNotFound
+from phr_share.research.query import RecordQuery
 from phr_share.storage.base import BlobStore
 
 __all__ = [
@@ -101,14 +102,20 @@ def release_info(store: BlobStore, bucket: str, release_id: str) -> ReleaseInfo:
 
 
 def release_records(
-    store: BlobStore, bucket: str, release_id: str, kind: str | None = None
+    store: BlobStore, bucket: str, release_id: str, query: RecordQuery | None = None
 ) -> list[dict[str, Any]]:
-    """The records of one release (of one kind); raises NotFound or IntegrityError."""
+    """The records of one release that answer ``query``; raises NotFound or IntegrityError.
+
+    Only the objects of the asked kind are fetched; each is checked whole against its
+    manifest hash before any of its records is filtered.
+    """
+    query = query or RecordQuery()
     info = release_info(store, bucket, release_id)
     records: list[dict[str, Any]] = []
     for obj in info.objects:
-        if kind is None or obj.kind == kind:
-            records.extend(parse_jsonl(fetch_object(store, bucket, obj)))
+        if query.kind is None or obj.kind == query.kind:
+            fetched = parse_jsonl(fetch_object(store, bucket, obj))
+            records.extend(fetched if query.empty else filter(query.matches, fetched))
     return records
 
 

@@ -1,14 +1,15 @@
 """The researcher's bulk pull: one kind's records since a date, resumable, plus Parquet.
 
 Each record object is downloaded, checked against its manifest hash, filtered to the
-records dated on or after ``since`` (records without a date or year are kept), and
-written under the output directory at its bucket key. A state file names every object
-done, with the hash it had in the bucket and the hash of the file written for it; it is
-replaced atomically after each object, so a pull cut off at any point resumes where it
-stopped. An object is fetched again when its file is missing or was changed, when the
-bucket's copy changed, or when it was pulled with another ``since``. Files an earlier
-pull of the same kind wrote for objects outside the new range are removed, so the
-directory always holds exactly what the last pull asked for.
+records dated on or after ``since`` (records without a date or year are kept) and, when
+an age range is given, to the records whose age band lies in it, and written under the
+output directory at its bucket key. A state file names every object done, with the
+hash it had in the bucket and the hash of the file written for it; it is replaced
+atomically after each object, so a pull cut off at any point resumes where it stopped.
+An object is fetched again when its file is missing or was changed, when the bucket's
+copy changed, or when it was pulled with another ``since`` or age range. Files an
+earlier pull of the same kind wrote for objects outside the new range are removed, so
+the directory always holds exactly what the last pull asked for.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any
 from phr_share.errors import InvalidInput
 from phr_share.research.catalogue import RecordObject, catalogue, fetch_object, parse_jsonl
 from phr_share.research.parquet import records_to_parquet
+from phr_share.research.query import AgeRange, RecordQuery
 from phr_share.storage.base import BlobStore
 
 __all__ = ["STATE_FILE", "PullReport", "pull", "wanted_objects"]
@@ -35,7 +37,6 @@ __all__ = ["STATE_FILE", "PullReport", "pull", "wanted_objects"]
 STATE_FILE = ".pull-state.json"
 STATE_FORMAT = "phr-share-pull/1"
 _KIND = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
-_PERIOD = re.compile(r"^(?P<first>[0-9]{4})(?:-(?P<last>[0-9]{4}))?$")
 
 State = dict[str, dict[str, Any]]
 
@@ -46,6 +47,7 @@ class PullReport:
 
     kind: str
     since: date
+    ages: AgeRange | None
     downloaded: int
     skipped: int
     removed: int
@@ -76,23 +78,26 @@ def pull(
     out_dir: Path,
     progress: Callable[[int], None] | None = None,
     *,
+    ages: AgeRange | None = None,
     objects: Sequence[RecordObject] | None = None,
 ) -> PullReport:
     """Pull ``kind`` since ``since`` into ``out_dir``; raises IntegrityError, StorageError, OSError.
 
-    ``objects`` is what ``wanted_objects`` returned, when the caller listed them already
-    (to size a progress bar); ``progress`` is called once per object.
+    ``ages`` keeps only the records whose age band lies in that range. ``objects`` is
+    what ``wanted_objects`` returned, when the caller listed them already (to size a
+    progress bar); ``progress`` is called once per object.
     """
     _check_kind(kind)
+    query = RecordQuery(kind, since, ages)
     chosen = list(wanted_objects(store, bucket, kind, since) if objects is None else objects)
     out_dir.mkdir(parents=True, exist_ok=True)
     state = _load_state(out_dir)
     downloaded = skipped = written = 0
     for obj in chosen:
-        if _up_to_date(out_dir, state.get(obj.name), obj, since):
+        if _up_to_date(out_dir, state.get(obj.name), obj, query):
             skipped += 1
         else:
-            entry = _download(store, bucket, obj, since, out_dir)
+            entry = _download(store, bucket, obj, query, out_dir)
             state[obj.name] = entry
             _save_state(out_dir, state)
             downloaded += 1
@@ -107,7 +112,7 @@ def pull(
     ]
     parquet = out_dir / f"{kind}.parquet"
     _write_atomically(parquet, records_to_parquet(rows))
-    return PullReport(kind, since, downloaded, skipped, removed, written, parquet, len(rows))
+    return PullReport(kind, since, ages, downloaded, skipped, removed, written, parquet, len(rows))
 
 
 def _remove_stale(out_dir: Path, state: State, kind: str, chosen: set[str]) -> int:
@@ -145,20 +150,20 @@ def _check_kind(kind: str) -> None:
 
 
 def _download(
-    store: BlobStore, bucket: str, obj: RecordObject, since: date, out_dir: Path
+    store: BlobStore, bucket: str, obj: RecordObject, query: RecordQuery, out_dir: Path
 ) -> dict[str, Any]:
     """Fetch, verify and filter one object, write its file; the state entry for it."""
     data = fetch_object(store, bucket, obj)
     parse_jsonl(data)  # the whole object must be records before any of it is kept
     lines = data.splitlines(keepends=True)
-    kept = [line for line in lines if all(_keep(r, since) for r in parse_jsonl(line))]
+    kept = [line for line in lines if all(map(query.matches, parse_jsonl(line)))]
     # Unfiltered objects are written byte for byte, so they still match the manifest.
     local = data if len(kept) == len(lines) else b"".join(_terminated(line) for line in kept)
     _write_atomically(out_dir / obj.name, local)
     return {
         "sha256": obj.sha256,
         "local_sha256": hashlib.sha256(local).hexdigest(),
-        "since": since.isoformat(),
+        **_asked(query),
         "records": len(parse_jsonl(local)),
         "release": obj.release_id,
         "kind": obj.kind,
@@ -169,25 +174,20 @@ def _terminated(line: bytes) -> bytes:
     return line if line.endswith(b"\n") else line + b"\n"
 
 
-def _keep(record: dict[str, Any], since: date) -> bool:
-    """Whether a record is dated on or after ``since``; undated records are kept."""
-    day = record.get("date")
-    if isinstance(day, str) and day:
-        with contextlib.suppress(ValueError):
-            return date.fromisoformat(day[:10]) >= since
-    year = record.get("year")
-    match = _PERIOD.match(year) if isinstance(year, str) else None
-    if match is None:
-        return True
-    return int(match["last"] or match["first"]) >= since.year
+def _asked(query: RecordQuery) -> dict[str, str | None]:
+    """What a pull asked for, as its state file records it."""
+    return {
+        "since": query.since.isoformat() if query.since else None,
+        "ages": str(query.ages) if query.ages else None,
+    }
 
 
 def _up_to_date(
-    out_dir: Path, entry: dict[str, Any] | None, obj: RecordObject, since: date
+    out_dir: Path, entry: dict[str, Any] | None, obj: RecordObject, query: RecordQuery
 ) -> bool:
     if entry is None or entry.get("sha256") != obj.sha256:
         return False
-    if entry.get("since") != since.isoformat():
+    if any(entry.get(key) != value for key, value in _asked(query).items()):
         return False
     try:
         local = (out_dir / obj.name).read_bytes()

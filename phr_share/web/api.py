@@ -18,6 +18,7 @@ from phr_share import sharing
 from phr_share.consent import CLINICIANS, Principal, Purpose, Role
 from phr_share.errors import InvalidInput
 from phr_share.research import (
+    RecordQuery,
     catalogue,
     records_to_jsonl,
     records_to_parquet,
@@ -315,12 +316,14 @@ def releases() -> BaseResponse:
 @bp.get("/v1/releases/<uuid:release_id>/records")
 @requires(Role.RESEARCHER, Role.ADMIN)
 def records(release_id: uuid.UUID) -> Response | BaseResponse:
-    """A release's records: ``format`` json (paginated), jsonl or parquet; ``kind`` filters."""
+    """A release's records: ``format`` json (paginated), jsonl or parquet.
+
+    ``kind``, ``since`` (YYYY-MM-DD) and ``ages`` (40-64 or 65+) filter the records.
+    """
     svc = services()
     fmt = request.args.get("format", "json")
-    rows = release_records(
-        svc.public, svc.settings.s3_bucket, str(release_id), request.args.get("kind") or None
-    )
+    query = RecordQuery.from_args(request.args)
+    rows = release_records(svc.public, svc.settings.s3_bucket, str(release_id), query)
     if fmt == "jsonl":
         return Response(records_to_jsonl(rows), mimetype="application/x-ndjson")
     if fmt == "parquet":

@@ -17,6 +17,39 @@ __all__ = ["document"]
 
 _PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 _TYPES = {"uuid": {"type": "string", "format": "uuid"}, "int": {"type": "integer"}}
+_PAGE = [
+    ("page", {"type": "integer", "minimum": 1, "default": 1}, "Page number, from 1"),
+    ("per_page", {"type": "integer", "minimum": 1, "default": 20}, "Items per page"),
+]
+_PURPOSE = [
+    (
+        "purpose",
+        {"type": "string", "enum": ["treatment", "emergency"], "default": "treatment"},
+        "Why the record is read: the decision point checks it",
+    )
+]
+# The query parameters each operation reads, beside those in its path.
+_QUERY: dict[str, list[tuple[str, dict[str, Any], str]]] = {
+    "api.segments": [*_PAGE, *_PURPOSE],
+    "api.segment": _PURPOSE,
+    "api.vitals": _PURPOSE,
+    "api.documents": _PAGE,
+    "api.records": [
+        (
+            "format",
+            {"type": "string", "enum": ["json", "jsonl", "parquet"], "default": "json"},
+            "json is paginated; jsonl and parquet return every matching record",
+        ),
+        ("kind", {"type": "string"}, "Only this segment kind, e.g. physical-signs"),
+        ("since", {"type": "string", "format": "date"}, "Only records dated on or after"),
+        (
+            "ages",
+            {"type": "string", "pattern": r"^[0-9]{1,3}(-[0-9]{1,3}|\+)$"},
+            "Only records whose whole age band lies in this range: 40-64, or 65+",
+        ),
+        *_PAGE,
+    ],
+}
 _ERROR = {
     "description": "An error with a stable code",
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
@@ -34,6 +67,10 @@ def _operation(rule: Any, method: str) -> dict[str, Any]:
             "schema": _TYPES.get(kind or "", {"type": "string"}),
         }
         for kind, name in _PARAM.findall(rule.rule)
+    ]
+    parameters += [
+        {"name": name, "in": "query", "required": False, "schema": schema, "description": text}
+        for name, schema, text in _QUERY.get(rule.endpoint, [])
     ]
     operation: dict[str, Any] = {
         "operationId": rule.endpoint.removeprefix("api."),

@@ -1,51 +1,97 @@
-"""The researcher's pages: the release catalogue and its downloads."""
+"""The researcher's pages: the release catalogue, a query over a release, and downloads."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
 
 from phr_share.consent import Role
+from phr_share.errors import InvalidInput
+from phr_share.research import (
+    RecordQuery,
+    ReleaseInfo,
+    records_to_jsonl,
+    records_to_parquet,
+    release_records,
+)
 from phr_share.research import catalogue as list_releases
-from phr_share.research import records_to_jsonl, records_to_parquet, release_records
 from phr_share.web.security import requires, services
 
 __all__ = ["bp"]
 
 bp = Blueprint("research", __name__, url_prefix="/research")
 
+_FORMATS = {
+    "jsonl": (records_to_jsonl, "application/x-ndjson"),
+    "parquet": (records_to_parquet, "application/vnd.apache.parquet"),
+}
+
+
+def _releases() -> list[ReleaseInfo]:
+    svc = services()
+    return list(reversed(list_releases(svc.public, svc.settings.s3_bucket)))
+
 
 @bp.get("")
 @requires(Role.RESEARCHER, Role.ADMIN)
 def catalogue() -> str:
-    """Every published release: kinds, period, records, k, manifest hash."""
-    svc = services()
-    releases = list_releases(svc.public, svc.settings.s3_bucket)
-    return render_template("research/catalogue.html", releases=list(reversed(releases)))
+    """Every published release: kinds, period, records, k, manifest hash; and a query form."""
+    return render_template("research/catalogue.html", releases=_releases(), asked={})
 
 
-def _records(release_id: str) -> list[dict[str, object]]:
+@bp.get("/query")
+@requires(Role.RESEARCHER, Role.ADMIN)
+def query() -> Response | tuple[str, int]:
+    """One release's records by kind, date and age range: counted on the page, or downloaded."""
+    releases = _releases()
+    asked = {name: request.args.get(name, "") for name in ("release", "kind", "since", "ages")}
+    action = request.args.get("action", "count")
+    try:
+        wanted = RecordQuery.from_args(request.args)
+        release = next((r for r in releases if r.release_id == asked["release"]), None)
+        if release is None:
+            raise InvalidInput("choose one of the published releases")
+        if action not in {"count", *_FORMATS}:
+            raise InvalidInput("a query is counted or downloaded as JSON lines or Parquet")
+    except InvalidInput as exc:
+        page = render_template(
+            "research/catalogue.html", releases=releases, asked=asked, error=exc.message
+        )
+        return page, 400
     svc = services()
-    kind = request.args.get("kind") or None
-    return release_records(svc.public, svc.settings.s3_bucket, release_id, kind)
+    rows = release_records(svc.public, svc.settings.s3_bucket, release.release_id, wanted)
+    if action == "count":
+        page = render_template(
+            "research/catalogue.html", releases=releases, asked=asked, matched=len(rows)
+        )
+        return page, 200
+    encode, mimetype = _FORMATS[action]
+    return _attachment(encode(rows), mimetype, f"release-{release.release_id}.{action}")
 
 
 @bp.get("/releases/<uuid:release_id>.jsonl")
 @requires(Role.RESEARCHER, Role.ADMIN)
 def jsonl(release_id: object) -> Response:
     """A release's records as JSON lines (checked against its manifest)."""
-    return Response(
-        records_to_jsonl(_records(str(release_id))),
-        mimetype="application/x-ndjson",
-        headers={"Content-Disposition": f"attachment; filename=release-{release_id}.jsonl"},
-    )
+    return _whole(str(release_id), "jsonl")
 
 
 @bp.get("/releases/<uuid:release_id>.parquet")
 @requires(Role.RESEARCHER, Role.ADMIN)
 def parquet(release_id: object) -> Response:
     """A release's records as one Parquet file."""
+    return _whole(str(release_id), "parquet")
+
+
+def _whole(release_id: str, fmt: str) -> Response:
+    svc = services()
+    rows = release_records(
+        svc.public, svc.settings.s3_bucket, release_id, RecordQuery.from_args(request.args)
+    )
+    encode, mimetype = _FORMATS[fmt]
+    return _attachment(encode(rows), mimetype, f"release-{release_id}.{fmt}")
+
+
+def _attachment(data: bytes, mimetype: str, filename: str) -> Response:
     return Response(
-        records_to_parquet(_records(str(release_id))),
-        mimetype="application/vnd.apache.parquet",
-        headers={"Content-Disposition": f"attachment; filename=release-{release_id}.parquet"},
+        data, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={filename}"}
     )

@@ -90,8 +90,10 @@ PUBLIC = {
         "token_digest",
     },
     "phr_share.research": {
+        "AgeRange",
         "PullReport",
         "RecordObject",
+        "RecordQuery",
         "ReleaseInfo",
         "catalogue",
         "pull",

@@ -24,6 +24,8 @@ from phr_share.errors import IntegrityError, InvalidInput, NotFound, StoreUnavai
 from phr_share.models import SegmentKind
 from phr_share.policy import load_routing_policy
 from phr_share.research import (
+    AgeRange,
+    RecordQuery,
     catalogue,
     pull,
     records_to_parquet,
@@ -63,12 +65,18 @@ def _sha(data: bytes) -> str:
 
 
 def _record(
-    kind: str, person: int, year: str, *, day: str | None = None, value: str | None = "120"
+    kind: str,
+    person: int,
+    year: str,
+    *,
+    day: str | None = None,
+    value: str | None = "120",
+    band: str | None = "40-44",
 ) -> FlatRecord:
     return FlatRecord(
         kind=kind,
         pseudonym=f"{person:032x}",
-        age_band="40-44",
+        age_band=band,
         sex="F",
         zip3="970",
         year=year,
@@ -157,7 +165,7 @@ def test_a_release_without_its_manifest_is_not_listed(store: FlakyStore) -> None
 def test_release_records_are_verified_and_filtered_by_kind(store: FlakyStore) -> None:
     everything = release_records(store, BUCKET, FIRST)
     assert len(everything) == len(FIRST_RECORDS)
-    status = release_records(store, BUCKET, FIRST, STATUS)
+    status = release_records(store, BUCKET, FIRST, RecordQuery(kind=STATUS))
     assert len(status) == 4
     assert {r["kind"] for r in status} == {STATUS}
     with pytest.raises(NotFound):
@@ -166,13 +174,33 @@ def test_release_records_are_verified_and_filtered_by_kind(store: FlakyStore) ->
         release_records(store, BUCKET, "../manifests")
 
 
+def test_release_records_answer_a_query_by_date_and_age_range(store: FlakyStore) -> None:
+    since = release_records(store, BUCKET, FIRST, RecordQuery(VITALS, date(2023, 6, 1)))
+    # The September record, and the one with only its year; March is before.
+    assert [r["date"] for r in since] == ["2023-09-30", None]
+    third = str(uuid.UUID(int=3))
+    bands = ["35-39", "40-44", "40-49", "60-64", "65-69", "90+", None]
+    _publish(store, third, [_record(VITALS, p, "2024", band=b) for p, b in enumerate(bands)], "")
+
+    def ages(text: str) -> list[str | None]:
+        query = RecordQuery(ages=AgeRange.parse(text))
+        return [r["age_band"] for r in release_records(store, BUCKET, third, query)]
+
+    assert ages("40-64") == ["40-44", "40-49", "60-64"]
+    assert ages("40-45") == ["40-44"]  # 40-49 may hold a 48-year-old
+    assert ages("65+") == ["65-69", "90+"]
+    assert ages("0+") == [b for b in bands if b is not None]
+    assert "90+" not in ages("0-120")  # no closed range holds an open band
+
+
 def test_a_tampered_record_object_fails_its_integrity_check(store: FlakyStore) -> None:
     name = f"records/kind={STATUS}/year=2023/release={FIRST}.jsonl"
     blob = store.get(BUCKET, name)
     store.put(BUCKET, name, blob.data.replace(b'"F"', b'"M"'), blob.metadata)
     with pytest.raises(IntegrityError, match=r"^a stored object failed its integrity check$"):
         release_records(store, BUCKET, FIRST)
-    assert len(release_records(store, BUCKET, FIRST, VITALS)) == len(FIRST_RECORDS) - 4
+    vitals = release_records(store, BUCKET, FIRST, RecordQuery(kind=VITALS))
+    assert len(vitals) == len(FIRST_RECORDS) - 4
 
 
 def test_a_manifest_naming_a_path_outside_the_layout_is_refused(store: FlakyStore) -> None:
@@ -336,6 +364,30 @@ def test_a_tampered_object_stops_the_pull_and_is_never_marked_done(
     assert not (tmp_path / name).exists()
 
 
+def test_pull_by_age_range_keeps_the_bands_inside_it_and_refetches_when_it_changes(
+    store: FlakyStore, tmp_path: Path
+) -> None:
+    third = str(uuid.UUID(int=3))
+    bands = ["35-39", "40-44", "45-49", "50-54", "90+"]
+    _publish(store, third, [_record(VITALS, p, "2025", band=b) for p, b in enumerate(bands)], "")
+    name = f"records/kind={VITALS}/year=2025/release={third}.jsonl"
+    since = date(2025, 1, 1)
+    report = pull(store, BUCKET, VITALS, since, tmp_path, ages=AgeRange(40, 49))
+    assert report.ages == AgeRange(40, 49)
+    kept = [json.loads(line)["age_band"] for line in (tmp_path / name).read_text().splitlines()]
+    assert kept == ["40-44", "45-49"]
+    table = pq.read_table(tmp_path / f"{VITALS}.parquet")
+    assert set(table.column("age_band").to_pylist()) == {"40-44", "45-49"}
+    assert pull(store, BUCKET, VITALS, since, tmp_path, ages=AgeRange(40, 49)).downloaded == 0
+    wider = pull(store, BUCKET, VITALS, since, tmp_path, ages=AgeRange(40))
+    assert wider.downloaded >= 1
+    kept = [json.loads(line)["age_band"] for line in (tmp_path / name).read_text().splitlines()]
+    assert kept == ["40-44", "45-49", "50-54", "90+"]
+    everyone = pull(store, BUCKET, VITALS, since, tmp_path)
+    assert everyone.downloaded >= 1
+    assert (tmp_path / name).read_bytes() == store.get(BUCKET, name).data
+
+
 def test_an_unreadable_state_file_means_starting_afresh(store: FlakyStore, tmp_path: Path) -> None:
     (tmp_path / STATE_FILE).write_text("[1, 2")
     assert pull(store, BUCKET, STATUS, date(2019, 1, 1), tmp_path).downloaded == 1
@@ -375,6 +427,12 @@ def test_the_cli_lists_releases_and_pulls(
     assert (out / f"{VITALS}.parquet").is_file()
     with pytest.raises(SystemExit):
         _run([*argv[:5], "2023-13-01", *argv[6:]], store, monkeypatch, settings)
+    code, summary = _run([*argv, "--ages", "65+"], store, monkeypatch, settings)
+    assert code == 0
+    assert ", ages 65+: 3 objects downloaded" in summary
+    assert "0 records written" in summary  # everyone here is 40-44
+    with pytest.raises(SystemExit):
+        _run([*argv, "--ages", "old"], store, monkeypatch, settings)
 
 
 @pytest.fixture

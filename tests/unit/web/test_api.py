@@ -82,6 +82,25 @@ def test_openapi_describes_every_api_route(app: Flask) -> None:
         for operation in operations.values():
             assert operation["summary"]
             assert "401" in operation["responses"]
+    records = document["paths"]["/api/v1/releases/{release_id}/records"]["get"]
+    query = {p["name"]: p for p in records["parameters"] if p["in"] == "query"}
+    assert set(query) == {"format", "kind", "since", "ages", "page", "per_page"}
+    ages = re.compile(query["ages"]["schema"]["pattern"])
+    assert [bool(ages.match(t)) for t in ("40-64", "65+", "old")] == [True, True, False]
+    listed = document["paths"]["/api/v1/patients/{patient_id}/segments"]["get"]
+    assert {p["name"] for p in listed["parameters"]} == {
+        "patient_id",
+        "page",
+        "per_page",
+        "purpose",
+    }
+
+
+def test_every_documented_query_parameter_belongs_to_a_route(app: Flask) -> None:
+    from phr_share.web import openapi
+
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert set(openapi._QUERY) <= endpoints
 
 
 def test_errors_are_json_with_stable_codes(app: Flask, api: dict[str, Api]) -> None:
@@ -254,6 +273,19 @@ def test_releases_for_researchers(api: dict[str, Api], services: Services) -> No
     identifiers = collect_identifiers(parse_xml(DEMO_CCD.read_bytes()))
     assert not scan(jsonl.get_data(), identifiers)
     assert api["researcher"].get(base, query_string={"format": "csv"}).status_code == 422
+    everyone = api["researcher"].get(base, query_string={"ages": "0+"}).get_json()
+    assert everyone["total"] == release["records"]
+    band = everyone["items"][0]["age_band"]
+    assert api["researcher"].get(base, query_string={"ages": band}).get_json()["total"] > 0
+    low = int(band.split("-")[0])
+    below = api["researcher"].get(base, query_string={"ages": f"0-{low - 1}"}).get_json()
+    assert below["total"] == 0
+    later = api["researcher"].get(base, query_string={"since": "2999-01-01"}).get_json()
+    assert later["total"] < release["records"]
+    for bad in ({"ages": "old"}, {"since": "soon"}, {"kind": "personal-data"}):
+        refused = api["researcher"].get(base, query_string=bad)
+        assert refused.status_code == 422
+        assert refused.get_json()["error"]["code"] == "invalid-input"
     missing = api["researcher"].get(f"/api/v1/releases/{uuid.uuid4()}/records")
     assert missing.status_code == 404
     assert api["doctor"].get(base).status_code == 403

@@ -113,3 +113,23 @@ def test_the_admin_runs_a_release_and_the_researcher_downloads_it(
     assert parquet.get_data()[:4] == b"PAR1"
     missing = researcher.get(f"/research/releases/{uuid.uuid4()}.jsonl")
     assert missing.status_code == 404
+    asked = {"release": release.group(1), "kind": "physical-signs", "ages": "0+"}
+    counted = researcher.get("/research/query", query_string={**asked, "action": "count"})
+    everyone = len(jsonl.get_data().splitlines())
+    assert f"{everyone} records match." in counted.get_data(as_text=True)
+    assert 'value="0+"' in counted.get_data(as_text=True)  # the form keeps what was asked
+    none = researcher.get("/research/query", query_string={**asked, "ages": "0-1"})
+    assert "0 records match." in none.get_data(as_text=True)
+    download = researcher.get("/research/query", query_string={**asked, "action": "jsonl"})
+    assert download.get_data() == jsonl.get_data()
+    assert "attachment" in download.headers["Content-Disposition"]
+    as_parquet = researcher.get("/research/query", query_string={**asked, "action": "parquet"})
+    assert as_parquet.get_data()[:4] == b"PAR1"
+    for bad, message in (
+        ({"ages": "old"}, "ages are a range"),
+        ({"release": str(uuid.uuid4())}, "choose one of the published releases"),
+        ({"action": "csv"}, "counted or downloaded"),
+    ):
+        refused = researcher.get("/research/query", query_string={**asked, **bad})
+        assert refused.status_code == 400
+        assert message in refused.get_data(as_text=True)
