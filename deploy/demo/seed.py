@@ -4,7 +4,8 @@
 * eight demo patients enter a year of home readings, one sitting every 15 days (blood
   pressure, heart rate, glucose, weight), and release their physical signs for research;
 * one research release runs: de-identified, through the k-anonymity gate, to S3;
-* Jordan also has a year of home readings (her charts);
+* Jordan also has a year of home readings (her charts), with pain, mood and minutes of
+  activity besides;
 * demo accounts: Jordan (patient), Dr Kim (doctor, with Jordan's blanket treatment
   grant), Dr Osei (a doctor without any grant), Nurse Lee, a researcher and an admin;
   passwords are printed (local demo only).
@@ -56,9 +57,14 @@ SITTINGS = 24  # a home reading every 15 days, for a year
 TREATMENT_FROM = 8  # blood pressure comes down over the sittings after this one
 
 
-def readings_for(patient: uuid.UUID, number: int) -> list[bytes]:
+MOODS = ("very-low", "low", "neutral", "good", "very-good")
+
+
+def readings_for(patient: uuid.UUID, number: int, *, feelings: bool = False) -> list[bytes]:
     """A year of home readings for one demo patient: raised blood pressure that comes
     down after treatment starts, slow weight loss, day-to-day scatter (the same every run).
+    With ``feelings``, each sitting also has pain (easing), mood (lifting) and minutes of
+    activity (growing) as treatment takes effect.
     """
     header = PatientHeader(patient, birth_date=date(1961, 3, 1 + number), sex="F")
     scatter = random.Random(str(patient))  # noqa: S311  -- demo scatter, not a secret
@@ -76,6 +82,10 @@ def readings_for(patient: uuid.UUID, number: int) -> list[bytes]:
             "weight": f"{78 + number * 0.8 - sitting * 0.12 + scatter.gauss(0, 0.3):.1f}",
             "weight_unit": "kg",
         }
+        if feelings:
+            form["pain"] = str(min(10, max(0, round(5 - 3 * effect + scatter.gauss(0, 1)))))
+            form["mood"] = MOODS[min(4, max(0, round(1.5 + 2 * effect + scatter.gauss(0, 0.6))))]
+            form["activity_minutes"] = str(max(0, round(15 + 25 * effect + scatter.gauss(0, 6))))
         readings = parse_readings(form, now=when)
         document_id = uuid.uuid5(patient, f"readings-{sitting}")
         documents.append(readings_document(readings, header, document_id))
@@ -123,7 +133,7 @@ def main() -> int:
     settings = Settings.from_env()
     svc = open_services(settings)
     # Jordan's clinic record goes in last, so it heads "What is stored", newest first.
-    items = [(document, JORDAN) for document in readings_for(JORDAN, 9)]
+    items = [(document, JORDAN) for document in readings_for(JORDAN, 9, feelings=True)]
     items.append((DEMO.read_bytes(), JORDAN))
     for number, patient in enumerate(cohort(), start=1):
         choose_release(svc, patient, {SegmentKind.PHYSICAL_SIGNS})
@@ -149,7 +159,7 @@ def main() -> int:
     for username, role, _ in ACCOUNTS:
         print(f"  {role.value:<11} {username:<11} {demo_password(username)}")
     print("what to try in the browser:")
-    print("  jordan      My data (a year of readings charted), Sharing, Access history")
+    print("  jordan      My data (a year of readings, pain and mood charted), Sharing, history")
     print("  dr.kim      My patients > Jordan Sample: what Jordan shares; write a note back")
     print(f"  dr.osei     no grant: /clinic/patients/{JORDAN} shares nothing; emergency")
     print("              access there opens it, audited and shown to Jordan")

@@ -13,10 +13,17 @@ from datetime import UTC, datetime
 from lxml import etree
 
 from phr_share.ccda.entries import clinical_entries
+from phr_share.ccda.readings import Mood
+from phr_share.ccda.vocab import LOCAL_CODES
 from phr_share.ccda.xml import hl7, parse_xml
 from phr_share.models import LOINC
 
-__all__ = ["Block", "Measurement", "SectionView", "measurements", "section_view"]
+__all__ = ["MOOD", "Block", "Measurement", "SectionView", "measurements", "section_view"]
+
+# The code a mood reading is measured under: the project's five-point scale, as a score
+# from 1 (very low) to 5 (very good), so it can be charted beside pain and activity.
+MOOD = "mood"
+_MOOD_SCORES = {mood.value: float(score) for score, mood in enumerate(Mood, start=1)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,9 +47,9 @@ class SectionView:
 
 @dataclass(frozen=True, slots=True)
 class Measurement:
-    """One measured value with a LOINC code, for the charts."""
+    """One measured value, for the charts: its LOINC code (or MOOD), value, unit, time."""
 
-    loinc: str
+    code: str
     value: float
     unit: str
     at: datetime
@@ -113,13 +120,21 @@ def _when(value: str | None) -> datetime | None:
 
 
 def measurements(section_xml: bytes) -> list[Measurement]:
-    """Every LOINC-coded numeric value with a time in the section."""
+    """Every LOINC-coded numeric value with a time in the section, and every mood
+    reading on the five-point scale as its score (code MOOD, unit "{score}")."""
     found = []
     for facts in clinical_entries(parse_xml(section_xml)):
         entry = facts.entry
-        loinc = next((c.code for c in entry.codes if c.system == LOINC), None)
         when = _when(entry.time)
-        if loinc is None or when is None or entry.value is None:
+        if when is None:
+            continue
+        if entry.codes[0].code == MOOD and entry.codes[0].system == LOCAL_CODES:
+            answer = entry.codes[1].code if len(entry.codes) > 1 else ""
+            if answer in _MOOD_SCORES:
+                found.append(Measurement(MOOD, _MOOD_SCORES[answer], "{score}", when))
+            continue
+        loinc = next((c.code for c in entry.codes if c.system == LOINC), None)
+        if loinc is None or entry.value is None:
             continue
         try:
             value = float(entry.value)

@@ -35,6 +35,7 @@ from phr_share.sharing.care import (
     request_care,
 )
 from phr_share.sharing.clinical import (
+    CHARTED_KINDS,
     VITAL_KINDS,
     PatientCard,
     SectionRecord,
@@ -113,6 +114,7 @@ from phr_share.sharing.release import (
 from phr_share.sharing.services import Services, open_services
 
 __all__ = [
+    "CHARTED_KINDS",
     "ROUTER",
     "VITAL_KINDS",
     "AccessEvent",

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from phr_share.ccda import PatientHeader, parse_readings, readings_document, rebuild_document
-from phr_share.ccda.narrative import Measurement, SectionView, measurements, section_view
+from phr_share.ccda.narrative import MOOD, Measurement, SectionView, measurements, section_view
 from phr_share.ccda.notes import ClinicianNote, note_document
 from phr_share.consent import CLINICIANS, GrantStatus, Principal, Purpose, Role
 from phr_share.db import Emergency, Grant, User
@@ -39,6 +39,7 @@ from phr_share.sharing.release import as_segment, deidentify_stored, released_ki
 from phr_share.sharing.services import Services
 
 __all__ = [
+    "CHARTED_KINDS",
     "VITAL_KINDS",
     "PatientCard",
     "SectionRecord",
@@ -55,7 +56,8 @@ __all__ = [
     "write_note",
 ]
 
-# The LOINC codes the charts show: blood pressure, heart rate, glucose, weight.
+# What the charts show: blood pressure, heart rate, glucose and weight, and how the
+# patient feels and moves: pain (0-10), mood (the five-point scale) and activity minutes.
 CHARTED = {
     "8480-6": "Systolic blood pressure",
     "8462-4": "Diastolic blood pressure",
@@ -63,10 +65,16 @@ CHARTED = {
     "2339-0": "Glucose",
     "2345-7": "Glucose",
     "29463-7": "Body weight",
+    "72514-3": "Pain severity",
+    MOOD: "Mood",
+    "55411-3": "Exercise duration",
 }
 # Glucose entered in mmol/L joins the mg/dL chart, converted (1 mmol/L = 18.016 mg/dL).
 _CHARTED_AS = {"15074-8": ("2339-0", 18.016, "mg/dL")}
 VITAL_KINDS = frozenset({SegmentKind.PHYSICAL_SIGNS, SegmentKind.BODY_MEASURES})
+# The kinds whose measurements are charted: vital signs, and the patient's own account
+# (pain, mood) and lifestyle (activity). Each is read only where the decision point permits.
+CHARTED_KINDS = VITAL_KINDS | {SegmentKind.PATIENT_NARRATIVE, SegmentKind.LIFESTYLE}
 # The header is shown as the patient's name, never as a section.
 _SECTION_KINDS = frozenset(SegmentKind) - {SegmentKind.PERSONAL}
 
@@ -132,22 +140,22 @@ def vital_series(
     patient_id: uuid.UUID,
     purpose: Purpose = Purpose.TREATMENT,
 ) -> dict[str, list[Measurement]]:
-    """Charted measurements by LOINC code, oldest first, from segments the principal may read."""
-    records = current_segments(svc, patient_id, VITAL_KINDS)
+    """Charted measurements by code, oldest first, from segments the principal may read."""
+    records = current_segments(svc, patient_id, CHARTED_KINDS)
     return series_of(read_permitted(svc, principal, records, purpose=purpose))
 
 
 def series_of(read: Iterable[tuple[SegmentRecord, bytes]]) -> dict[str, list[Measurement]]:
-    """Charted measurements by LOINC code, oldest first, from segments already read."""
+    """Charted measurements by code, oldest first, from segments already read."""
     series: dict[str, list[Measurement]] = defaultdict(list)
     for record, content in read:
-        if record.kind in VITAL_KINDS:
+        if record.kind in CHARTED_KINDS:
             for point in measurements(content):
-                if point.loinc in _CHARTED_AS:
-                    code, factor, unit = _CHARTED_AS[point.loinc]
+                if point.code in _CHARTED_AS:
+                    code, factor, unit = _CHARTED_AS[point.code]
                     point = Measurement(code, round(point.value * factor, 1), unit, point.at)
-                if point.loinc in CHARTED:
-                    series[point.loinc].append(point)
+                if point.code in CHARTED:
+                    series[point.code].append(point)
     return {code: sorted(points, key=lambda p: p.at) for code, points in series.items()}
 
 

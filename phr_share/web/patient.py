@@ -49,7 +49,7 @@ def dashboard() -> str:
     documents = sharing.stored_documents(svc, _patient_id())
     # One read of each segment the page shows: the notes, and the readings it charts.
     shown = sharing.read_sections(
-        svc, me, _patient_id(), kinds={SegmentKind.DOCTOR_NOTES, *sharing.VITAL_KINDS}
+        svc, me, _patient_id(), kinds={SegmentKind.DOCTOR_NOTES, *sharing.CHARTED_KINDS}
     )
     unseen = [n for n in sharing.notifications(svc, me) if n.seen_at is None]
     readings, _ = home_readings(shown, {d.id: d.type_code for d in documents})

@@ -13,7 +13,8 @@ from typing import Any
 
 from phr_share import sharing
 from phr_share.audit import Outcome
-from phr_share.ccda.narrative import Measurement, measurements
+from phr_share.ccda.narrative import MOOD, Measurement, measurements
+from phr_share.ccda.readings import Mood
 from phr_share.ccda.readings_cda import CLINICIAN_NOTE, HOME_READINGS, readable_unit
 from phr_share.consent import Facts, GrantStatus, Principal, Reason, Role, Sensitivity
 from phr_share.errors import InvalidInput
@@ -37,12 +38,17 @@ __all__ = [
     "visits",
 ]
 
-# Which series go on which chart, in the order a person reads them.
-CHARTS = (
-    ("Blood pressure", "mmHg", ("8480-6", "8462-4")),
-    ("Heart rate", "/min", ("8867-4",)),
-    ("Glucose", "mg/dL", ("2339-0", "2345-7")),
-    ("Weight", "kg", ("29463-7",)),
+# Which series go on which chart, in the order a person reads them; a scale fixes the
+# axis where the measure has one (pain 0-10, mood 1-5 with its words).
+_MOOD_WORDS = {str(n): m.value.replace("-", " ") for n, m in enumerate(Mood, start=1)}
+CHARTS: tuple[tuple[str, str, tuple[str, ...], dict[str, Any]], ...] = (
+    ("Blood pressure", "mmHg", ("8480-6", "8462-4"), {}),
+    ("Heart rate", "/min", ("8867-4",), {}),
+    ("Glucose", "mg/dL", ("2339-0", "2345-7"), {}),
+    ("Weight", "kg", ("29463-7",), {}),
+    ("Pain", "0-10", ("72514-3",), {"min": 0, "max": 10}),
+    ("Mood", "how I feel", (MOOD,), {"min": 1, "max": 5, "labels": _MOOD_WORDS}),
+    ("Physical activity", "min", ("55411-3",), {"min": 0}),
 )
 
 
@@ -57,7 +63,7 @@ def kinds_from(values: Iterable[str]) -> set[SegmentKind]:
 def series_json(series: dict[str, list[Measurement]]) -> dict[str, Any]:
     """The charts' data: one chart per measure, points as ISO time and value."""
     charts = []
-    for title, unit, codes in CHARTS:
+    for title, unit, codes, scale in CHARTS:
         lines = [
             {
                 "label": CHARTED[code],
@@ -69,7 +75,7 @@ def series_json(series: dict[str, list[Measurement]]) -> dict[str, Any]:
             if series.get(code)
         ]
         if lines:
-            charts.append({"title": title, "unit": unit, "lines": lines})
+            charts.append({"title": title, "unit": unit, "lines": lines, **scale})
     return {"charts": charts}
 
 
@@ -107,7 +113,7 @@ def home_readings(
     sittings: dict[datetime, dict[str, Measurement]] = defaultdict(dict)
     for item in home:
         for point in measurements(item.content):
-            sittings[point.at][point.loinc] = point
+            sittings[point.at][point.code] = point
     columns = [
         (title, codes)
         for title, codes in READING_COLUMNS
@@ -127,9 +133,9 @@ def readings_csv(sections: Sequence[SectionRecord], types: dict[int, str | None]
     first (when, what, LOINC, value as recorded, its unit as people write it)."""
     rank = {code: i for i, code in enumerate(c for _, codes in READING_COLUMNS for c in codes)}
     points = [p for item in _home_sections(sections, types) for p in measurements(item.content)]
-    points.sort(key=lambda p: (rank.get(p.loinc, len(rank)), p.loinc))  # the table's order
+    points.sort(key=lambda p: (rank.get(p.code, len(rank)), p.code))  # the table's order
     points.sort(key=lambda p: p.at, reverse=True)  # stable: newest sitting first
-    rows = [(p.at, p.loinc, p.value, p.unit) for p in points]
+    rows = [(p.at, p.code, p.value, p.unit) for p in points]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["measured_at_utc", "measurement", "loinc", "value", "unit"])

@@ -9,7 +9,7 @@ from pathlib import Path
 from types import ModuleType
 
 from phr_share.ccda import split_document
-from phr_share.ccda.narrative import measurements
+from phr_share.ccda.narrative import MOOD, measurements
 from phr_share.models import SegmentKind
 
 SEED = Path(__file__).resolve().parents[2] / "deploy" / "demo" / "seed.py"
@@ -36,7 +36,7 @@ def test_a_year_of_readings_that_split_chart_and_repeat_exactly() -> None:
         split = split_document(document, PATIENT)
         for segment in split.segments:
             if segment.kind is SegmentKind.PHYSICAL_SIGNS:
-                systolic += [m for m in measurements(segment.content) if m.loinc == SYSTOLIC]
+                systolic += [m for m in measurements(segment.content) if m.code == SYSTOLIC]
     assert len(systolic) == seed.SITTINGS
     times = [m.at for m in systolic]
     assert times == sorted(times)
@@ -45,3 +45,27 @@ def test_a_year_of_readings_that_split_chart_and_repeat_exactly() -> None:
     before = [m.value for m in systolic[: seed.TREATMENT_FROM]]
     after = [m.value for m in systolic[-6:]]
     assert sum(after) / len(after) < sum(before) / len(before) - 5  # treatment shows
+
+
+def test_jordan_also_charts_pain_easing_and_mood_lifting() -> None:
+    seed = _seed()
+    documents = seed.readings_for(PATIENT, 9, feelings=True)
+    assert documents == seed.readings_for(PATIENT, 9, feelings=True)
+    series: dict[str, list[float]] = {}
+    for document in documents:
+        for segment in split_document(document, PATIENT).segments:
+            if segment.kind in {SegmentKind.PATIENT_NARRATIVE, SegmentKind.LIFESTYLE}:
+                for m in measurements(segment.content):
+                    series.setdefault(m.code, []).append(m.value)
+    pain, mood, activity = series["72514-3"], series[MOOD], series["55411-3"]
+    assert len(pain) == len(mood) == len(activity) == seed.SITTINGS
+    assert all(0 <= p <= 10 for p in pain)
+    assert set(mood) <= {1.0, 2.0, 3.0, 4.0, 5.0}
+
+    def mean(values: list[float]) -> float:
+        return sum(values) / len(values)
+
+    early, late = slice(0, seed.TREATMENT_FROM), slice(-6, None)
+    assert mean(pain[late]) < mean(pain[early])
+    assert mean(mood[late]) > mean(mood[early])
+    assert mean(activity[late]) > mean(activity[early])

@@ -133,6 +133,7 @@ PUBLIC = {
         "Placement",
         "ROUTER",
         "ReleaseReport",
+        "CHARTED_KINDS",
         "VITAL_KINDS",
         "RotationReport",
         "SectionRecord",

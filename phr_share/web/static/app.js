@@ -10,6 +10,40 @@ function day(millis) {
   return DAY.format(new Date(millis));
 }
 
+// The axis always labels its first and last day; a label in between that would crowd
+// one of them (closer than a label's width) is left out rather than drawn over it.
+const LABEL_PX = 90;
+
+function dayTick(value, index, ticks) {
+  const last = ticks.length - 1;
+  if (index > 0 && index < last) {
+    // Called by Chart.js with the scale as `this`: its width turns pixels into time.
+    const gap = ((ticks[last].value - ticks[0].value) * LABEL_PX) / Math.max(this.width, 1);
+    if (value - ticks[0].value < gap || ticks[last].value - value < gap) return "";
+  }
+  return day(value);
+}
+
+// A measure with a scale of its own (pain 0-10, mood 1-5) keeps it, whatever was entered;
+// a scale with words (mood) shows the words on the axis and in the tooltip.
+function yAxis(chart) {
+  const axis = { title: { display: true, text: chart.unit } };
+  if (chart.min !== undefined) axis.min = chart.min;
+  if (chart.max !== undefined) axis.max = chart.max;
+  if (chart.labels) {
+    axis.ticks = { stepSize: 1, callback: (value) => chart.labels[String(value)] ?? "" };
+  }
+  return axis;
+}
+
+function pointLabel(chart) {
+  return (item) => {
+    const value = item.parsed.y;
+    const shown = chart.labels ? chart.labels[String(value)] ?? value : value;
+    return item.dataset.label + ": " + shown;
+  };
+}
+
 function drawCharts(host, data) {
   if (!data.charts.length) {
     const empty = host.querySelector(".charts-empty");
@@ -52,11 +86,16 @@ function drawCharts(host, data) {
         maintainAspectRatio: false,
         plugins: {
           legend: { position: "bottom" },
-          tooltip: { callbacks: { title: (items) => items.length ? day(items[0].parsed.x) : "" } },
+          tooltip: {
+            callbacks: {
+              title: (items) => items.length ? day(items[0].parsed.x) : "",
+              label: pointLabel(chart),
+            },
+          },
         },
         scales: {
-          x: { type: "linear", ...span, ticks: { callback: day, maxTicksLimit: 6, maxRotation: 0 } },
-          y: { title: { display: true, text: chart.unit } },
+          x: { type: "linear", ...span, ticks: { callback: dayTick, maxTicksLimit: 6, maxRotation: 0 } },
+          y: yAxis(chart),
         },
       },
     });

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from lxml import etree
 
 from phr_share.ccda import PatientHeader, parse_readings, readings_document, split_document
+from phr_share.ccda.narrative import MOOD, measurements
 from phr_share.ccda.schemas import schema_path
 from phr_share.ccda.xml import HL7, parse_xml
 from phr_share.models import SegmentKind
@@ -66,6 +67,27 @@ def test_measurements_are_coded_with_loinc_and_ucum() -> None:
     assert found["39156-5"] == ("26.1", "kg/m2")  # 80 / 1.75^2
     assert found["72514-3"] == ("3", "{score}")
     assert found["55411-3"] == ("35", "min")
+
+
+def test_the_charts_read_every_measure_back_mood_as_a_score() -> None:
+    by_section = {
+        s.title: measurements(s.content) for s in split_document(build(FULL_FORM), PATIENT).segments
+    }
+    assert [(m.code, m.value, m.unit) for m in by_section["How I feel"]] == [
+        ("72514-3", 3.0, "{score}"),
+        (MOOD, 2.0, "{score}"),  # low: 2 of 5
+    ]
+    assert [(m.code, m.value) for m in by_section["Physical activity"]] == [("55411-3", 35.0)]
+    assert {m.at for ms in by_section.values() for m in ms} == {NOW}
+    # A mood answer off the scale is not charted; nothing else in the section is lost.
+    off_scale = by_section_content(build(FULL_FORM), "How I feel").replace(
+        b'code="low"', b'code="giddy"'
+    )
+    assert [m.code for m in measurements(off_scale)] == ["72514-3"]
+
+
+def by_section_content(document: bytes, title: str) -> bytes:
+    return next(s.content for s in split_document(document, PATIENT).segments if s.title == title)
 
 
 def test_bmi_is_computed_across_units() -> None:

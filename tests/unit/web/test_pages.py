@@ -210,14 +210,34 @@ def test_readings_are_checked_per_field_then_saved(
             "weight": "81.5",
             "pain": "2",
             "mood": "good",
+            "activity_minutes": "40",
             "note": "slept well",
         },
     )
     assert saved.status_code == 200
     assert "Readings saved" in text(saved)
     charts = charts_in(text(browser.get("/me")))
-    assert [c["title"] for c in charts] == ["Blood pressure", "Heart rate", "Glucose", "Weight"]
+    assert [c["title"] for c in charts] == [
+        "Blood pressure",
+        "Heart rate",
+        "Glucose",
+        "Weight",
+        "Pain",
+        "Mood",
+        "Physical activity",
+    ]
     assert charts[0]["lines"][0]["points"][0]["v"] == 132.0
+    pain, mood, activity = charts[4:]
+    assert (pain["min"], pain["max"], pain["lines"][0]["points"][0]["v"]) == (0, 10, 2.0)
+    assert mood["lines"][0]["points"][0]["v"] == 4.0  # good, on the five-point scale
+    assert mood["labels"] == {
+        "1": "very low",
+        "2": "low",
+        "3": "neutral",
+        "4": "good",
+        "5": "very good",
+    }
+    assert activity["lines"][0]["points"][0]["v"] == 40.0
     # Glucose entered in mmol/L joins the same chart, in mg/dL.
     browser.post(
         "/me/readings",
@@ -312,6 +332,37 @@ def test_home_readings_reach_the_doctor_as_one_table_every_read_audited(
     )
     reads = _doctor_reads(services, people)
     assert len(reads) == sections + 2  # the table's two segments were read and audited too
+
+
+def test_a_doctor_charts_pain_and_mood_only_when_that_kind_is_named(
+    browser: Browser, other_browser: Browser, people: People, services: Services
+) -> None:
+    patient, doctor = browser, other_browser
+    patient.login("jordan")
+    for day, pain, mood in (("2026-01-05", "6", "low"), ("2026-01-20", "3", "good")):
+        patient.post(
+            "/me/readings",
+            {
+                "measured_at": f"{day}T08:00",
+                "systolic": "140",
+                "diastolic": "88",
+                "pain": pain,
+                "mood": mood,
+                "activity_minutes": "30",
+            },
+        )
+    doctor.login("dr.kim")
+    record = _share(patient, doctor, ["physical-signs", "lifestyle"])
+    titles = [c["title"] for c in charts_in(text(doctor.get(record)))]
+    assert titles == ["Blood pressure", "Physical activity"]  # mood and pain are very restricted
+    grantee = re.search(r'<option value="([0-9a-f-]{36})">Dr.Kim', text(patient.get("/me/sharing")))
+    assert grantee is not None
+    narrative = {"grantee": grantee.group(1), "scope": "kinds", "kinds": ["patient-narrative"]}
+    patient.post("/me/grants", narrative)
+    charts = {c["title"]: c for c in charts_in(text(doctor.get(record)))}
+    assert list(charts) == ["Blood pressure", "Pain", "Mood", "Physical activity"]
+    assert [p["v"] for p in charts["Pain"]["lines"][0]["points"]] == [6.0, 3.0]
+    assert [p["v"] for p in charts["Mood"]["lines"][0]["points"]] == [2.0, 4.0]
 
 
 def test_doctor_sees_exactly_what_was_shared_and_writes_back(
