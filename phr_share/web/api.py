@@ -140,7 +140,7 @@ def segment(tracking_id: uuid.UUID) -> BaseResponse:
 @bp.get("/v1/patients/<uuid:patient_id>/vitals")
 @requires()
 def vitals(patient_id: uuid.UUID) -> BaseResponse:
-    """Chart series from the vital-sign segments the caller may read."""
+    """Chart series (vital signs, pain, mood, activity) from the segments the caller may read."""
     return _json(series_json(sharing.vital_series(services(), _me(), patient_id, _purpose())))
 
 
