@@ -238,12 +238,14 @@ class Keystone:
         """The operator's commands, one per line, read by one `openstack` process."""
         commands = [
             ["project", "create", "--or-show", "--domain", "default", "service"],
-            [*_NEW_USER, "--password", self.secrets.keystone_swift, "swift"],
+            # --password=VALUE: a generated password may begin with "-", which the
+            # command would otherwise take for an option (and create no user).
+            [*_NEW_USER, f"--password={self.secrets.keystone_swift}", "swift"],
             # The service role lets authtoken validate users' tokens.
             ["role", "add", "--project", "service", "--user", "swift", "service"],
             ["project", "create", "--or-show", "--domain", "default", PROJECT],
             ["role", "create", "--or-show", _OPERATOR_ROLE],
-            [*_NEW_USER, "--password", self.secrets.keystone_phr, USER],
+            [*_NEW_USER, f"--password={self.secrets.keystone_phr}", USER],
             ["role", "add", "--project", PROJECT, "--user", USER, _OPERATOR_ROLE],
         ]
         return "".join(shlex.join(c) + "\n" for c in commands)
