@@ -14,16 +14,30 @@ from lxml import etree
 
 from phr_share.ccda.entries import clinical_entries
 from phr_share.ccda.readings import Mood
+from phr_share.ccda.readings_cda import readable_unit
 from phr_share.ccda.vocab import LOCAL_CODES
 from phr_share.ccda.xml import hl7, parse_xml
 from phr_share.models import LOINC
 
-__all__ = ["MOOD", "Block", "Measurement", "SectionView", "measurements", "section_view"]
+__all__ = [
+    "MOOD",
+    "NOTE",
+    "Block",
+    "Measurement",
+    "SectionView",
+    "Statement",
+    "measurements",
+    "section_view",
+    "statements",
+]
 
 # The code a mood reading is measured under: the project's five-point scale, as a score
 # from 1 (very low) to 5 (very good), so it can be charted beside pain and activity.
 MOOD = "mood"
 _MOOD_SCORES = {mood.value: float(score) for score, mood in enumerate(Mood, start=1)}
+# The code a section's free-text paragraphs are listed under by :func:`statements`.
+NOTE = "note"
+_XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +67,15 @@ class Measurement:
     value: float
     unit: str
     at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """What one coded entry says, as a person reads it: code, time and text."""
+
+    code: str
+    at: datetime
+    text: str
 
 
 def _text(element: etree._Element) -> str:
@@ -142,3 +165,45 @@ def measurements(section_xml: bytes) -> list[Measurement]:
             continue
         found.append(Measurement(loinc, value, entry.unit or "", when))
     return found
+
+
+def statements(section_xml: bytes) -> list[Statement]:
+    """Every timed coded entry of the section as readable text ("4 / 10", "low", "35 min,
+    cycling", a diet note), under its first code, and the section's free-text paragraphs
+    under NOTE at the entries' time. A section with no timed entry gives nothing: its
+    sitting is unknown."""
+    section = parse_xml(section_xml)
+    found = []
+    for facts in clinical_entries(section):
+        when = _when(facts.entry.time)
+        text = _said(facts.element)
+        if when is not None and text:
+            found.append(Statement(facts.entry.codes[0].code, when, text))
+    narrative = section.find(hl7("text"))
+    if found and narrative is not None:
+        at = found[0].at
+        found += [
+            Statement(NOTE, at, block.text)
+            for block in _blocks(narrative)
+            if block.kind == "paragraph" and block.text
+        ]
+    return found
+
+
+def _said(observation: etree._Element) -> str:
+    """An entry's value as people write it, with the entry's own text after it."""
+    parts = []
+    value = observation.find(hl7("value"))
+    if value is not None:
+        kind = (value.get(_XSI_TYPE) or "").rpartition(":")[2]
+        if kind == "PQ" and value.get("value"):
+            unit = value.get("unit") or ""
+            parts.append(f"{value.get('value')} {readable_unit(unit)}".strip())
+        elif kind in {"CD", "CE", "CO"}:
+            parts.append(value.get("displayName") or value.get("code") or "")
+        else:
+            parts.append(_text(value))
+    own = observation.find(hl7("text"))
+    if own is not None:
+        parts.append(_text(own))
+    return ", ".join(p for p in parts if p)

@@ -40,6 +40,7 @@ from phr_share.ccda.xml import HL7, hl7
 
 __all__ = [
     "CLINICIAN_NOTE",
+    "DIET_NOTE",
     "HOME_READINGS",
     "DocumentType",
     "PatientHeader",
@@ -47,6 +48,8 @@ __all__ = [
     "readings_document",
 ]
 
+# The local code of a diet note (free text: no standard code fits it).
+DIET_NOTE = "diet-note"
 _VITALS_SECTION = "2.16.840.1.113883.10.20.22.2.4.1"
 _VITALS_ORGANIZER = "2.16.840.1.113883.10.20.22.4.26"
 _VITAL_OBSERVATION = "2.16.840.1.113883.10.20.22.4.27"
@@ -145,7 +148,7 @@ def _sections(readings: Readings, builder: _Builder) -> Iterable[etree._Element]
         )
     if readings.diet:
         diet = _Observation(
-            "diet", "diet-note", LOCAL_CODES, "Diet, as told by the patient", text=readings.diet
+            "diet", DIET_NOTE, LOCAL_CODES, "Diet, as told by the patient", text=readings.diet
         )
         yield builder.plain_section(
             "2.16.840.1.113883.10.20.22.2.57", "61144-2", "Diet", [diet], None

@@ -83,7 +83,7 @@ def download(document_id: int) -> BaseResponse:
 def readings_download() -> BaseResponse:
     """My home readings as CSV, one row per measurement, newest first."""
     svc, me = services(), _me()
-    shown = sharing.read_sections(svc, me, _patient_id(), kinds=sharing.VITAL_KINDS)
+    shown = sharing.read_sections(svc, me, _patient_id(), kinds=sharing.CHARTED_KINDS)
     data = readings_csv(shown, sharing.document_types(svc, _patient_id()))
     return Response(
         data,

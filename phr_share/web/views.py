@@ -13,13 +13,13 @@ from typing import Any
 
 from phr_share import sharing
 from phr_share.audit import Outcome
-from phr_share.ccda.narrative import MOOD, Measurement, measurements
+from phr_share.ccda.narrative import MOOD, NOTE, Measurement, measurements, statements
 from phr_share.ccda.readings import Mood
-from phr_share.ccda.readings_cda import CLINICIAN_NOTE, HOME_READINGS, readable_unit
+from phr_share.ccda.readings_cda import CLINICIAN_NOTE, DIET_NOTE, HOME_READINGS, readable_unit
 from phr_share.consent import Facts, GrantStatus, Principal, Reason, Role, Sensitivity
 from phr_share.errors import InvalidInput
 from phr_share.models import SegmentKind
-from phr_share.sharing.clinical import CHARTED, VITAL_KINDS, SectionRecord
+from phr_share.sharing.clinical import CHARTED, CHARTED_KINDS, VITAL_KINDS, SectionRecord
 from phr_share.sharing.history import AccessEvent
 
 __all__ = [
@@ -88,6 +88,14 @@ READING_COLUMNS = (
     ("Height", ("8302-2",)),
     ("BMI", ("39156-5",)),
 )
+# Then what the patient wrote or chose at the same sitting, as they read it.
+STATEMENT_COLUMNS = (
+    ("Pain", "72514-3"),
+    ("Mood", MOOD),
+    ("Activity", "55411-3"),
+    ("Diet", DIET_NOTE),
+    ("Note", NOTE),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,35 +110,61 @@ class ReadingsTable:
 def home_readings(
     sections: Sequence[SectionRecord], types: dict[int, str | None]
 ) -> tuple[ReadingsTable | None, list[SectionRecord]]:
-    """The vital-sign sections of home readings documents as one table, and the rest.
+    """The sections of home readings documents as one table, a row per sitting, and the
+    rest: vital signs and body measures, and the pain, mood, activity, diet and note the
+    patient entered with them (where the reader may see those kinds).
 
     ``types`` maps document ids to their LOINC type (``sharing.document_types``); the
-    sections are ones already read, so nothing is read again.
+    sections are ones already read, so nothing is read again. A section whose sitting
+    cannot be told (a note alone, with no timed entry) stays among the rest.
     """
-    home = _home_sections(sections, types)
+    measured: dict[datetime, dict[str, Measurement]] = defaultdict(dict)
+    said: dict[datetime, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    home = []
+    for item in _home_sections(sections, types):
+        if item.record.kind in VITAL_KINDS:
+            for point in measurements(item.content):
+                measured[point.at][point.code] = point
+        else:
+            found = statements(item.content)
+            if not found:
+                continue
+            for statement in found:
+                said[statement.at][statement.code].append(statement.text)
+        home.append(item)
     if not home:
         return None, list(sections)
-    sittings: dict[datetime, dict[str, Measurement]] = defaultdict(dict)
-    for item in home:
-        for point in measurements(item.content):
-            sittings[point.at][point.code] = point
+    sittings = measured.keys() | said.keys()
     columns = [
         (title, codes)
         for title, codes in READING_COLUMNS
-        if any(code in values for values in sittings.values() for code in codes)
+        if any(code in values for values in measured.values() for code in codes)
+    ]
+    written = [
+        (title, code)
+        for title, code in STATEMENT_COLUMNS
+        if any(code in values for values in said.values())
     ]
     rows = tuple(
-        (at, tuple(_cell(sittings[at], codes) for _, codes in columns))
+        (
+            at,
+            (
+                *(_cell(measured.get(at, {}), codes) for _, codes in columns),
+                *("; ".join(said[at][code]) if at in said else "" for _, code in written),
+            ),
+        )
         for at in sorted(sittings, reverse=True)
     )
-    table = ReadingsTable(tuple(title for title, _ in columns), rows, len(home))
+    titles = (*(title for title, _ in columns), *(title for title, _ in written))
+    table = ReadingsTable(titles, rows, len(home))
     shown = {id(s) for s in home}
     return table, [s for s in sections if id(s) not in shown]
 
 
 def readings_csv(sections: Sequence[SectionRecord], types: dict[int, str | None]) -> str:
     """The same home readings as CSV for a spreadsheet: one row per measurement, newest
-    first (when, what, LOINC, value as recorded, its unit as people write it)."""
+    first (when, what, LOINC code, value as recorded, its unit as people write it; mood
+    as its word). Free text (diet, notes) stays out: these are the measurements."""
     rank = {code: i for i, code in enumerate(c for _, codes in READING_COLUMNS for c in codes)}
     points = [p for item in _home_sections(sections, types) for p in measurements(item.content)]
     points.sort(key=lambda p: (rank.get(p.code, len(rank)), p.code))  # the table's order
@@ -139,11 +173,13 @@ def readings_csv(sections: Sequence[SectionRecord], types: dict[int, str | None]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["measured_at_utc", "measurement", "loinc", "value", "unit"])
-    for at, loinc, value, unit in rows:
-        name = _MEASURE_NAMES.get(loinc, loinc)
-        writer.writerow(
-            [at.astimezone(UTC).isoformat(), name, loinc, f"{value:g}", readable_unit(unit)]
-        )
+    for at, code, value, unit in rows:
+        name = _MEASURE_NAMES.get(code, code)
+        if code == MOOD:  # a word on the project's five-point scale: no LOINC, no unit
+            row = [name, "", _MOOD_WORDS[f"{value:g}"], ""]
+        else:
+            row = [name, code, f"{value:g}", readable_unit(unit)]
+        writer.writerow([at.astimezone(UTC).isoformat(), *row])
     return out.getvalue()
 
 
@@ -158,11 +194,11 @@ _MEASURE_NAMES = {
 def _home_sections(
     sections: Sequence[SectionRecord], types: dict[int, str | None]
 ) -> list[SectionRecord]:
-    """The vital-sign sections that came from home readings documents."""
+    """The sections of charted kinds that came from home readings documents."""
     return [
         s
         for s in sections
-        if s.record.kind in VITAL_KINDS and types.get(s.record.document_id) == HOME_READINGS.code
+        if s.record.kind in CHARTED_KINDS and types.get(s.record.document_id) == HOME_READINGS.code
     ]
 
 

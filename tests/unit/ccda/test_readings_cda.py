@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from lxml import etree
 
 from phr_share.ccda import PatientHeader, parse_readings, readings_document, split_document
-from phr_share.ccda.narrative import MOOD, measurements
+from phr_share.ccda.narrative import MOOD, NOTE, measurements, statements
 from phr_share.ccda.schemas import schema_path
 from phr_share.ccda.xml import HL7, parse_xml
 from phr_share.models import SegmentKind
@@ -84,6 +84,22 @@ def test_the_charts_read_every_measure_back_mood_as_a_score() -> None:
         b'code="low"', b'code="giddy"'
     )
     assert [m.code for m in measurements(off_scale)] == ["72514-3"]
+
+
+def test_statements_read_what_the_patient_wrote_as_they_would_say_it() -> None:
+    document = build(FULL_FORM)
+    said = {
+        title: [(x.code, x.text) for x in statements(by_section_content(document, title))]
+        for title in ("How I feel", "Diet", "Physical activity")
+    }
+    assert said == {
+        "How I feel": [("72514-3", "3 / 10"), (MOOD, "low"), (NOTE, "tired in the evening")],
+        "Diet": [("diet-note", "porridge, salad")],
+        "Physical activity": [("55411-3", "35 min, cycling")],
+    }
+    assert {x.at for x in statements(by_section_content(document, "Diet"))} == {NOW}
+    # A note on its own has no timed entry, so no sitting to belong to.
+    assert statements(by_section_content(build({"note": "just a note"}), "How I feel")) == []
 
 
 def by_section_content(document: bytes, title: str) -> bytes:

@@ -353,14 +353,24 @@ def test_a_doctor_charts_pain_and_mood_only_when_that_kind_is_named(
         )
     doctor.login("dr.kim")
     record = _share(patient, doctor, ["physical-signs", "lifestyle"])
-    titles = [c["title"] for c in charts_in(text(doctor.get(record)))]
+    page = text(doctor.get(record))
+    titles = [c["title"] for c in charts_in(page)]
     assert titles == ["Blood pressure", "Physical activity"]  # mood and pain are very restricted
+    assert "<th>Activity</th>" in page  # in the home readings table, a row per sitting
+    assert "<th>Pain</th>" not in page
+    assert "<h3>Physical activity " not in page  # not a section per sitting besides
     grantee = re.search(r'<option value="([0-9a-f-]{36})">Dr.Kim', text(patient.get("/me/sharing")))
     assert grantee is not None
     narrative = {"grantee": grantee.group(1), "scope": "kinds", "kinds": ["patient-narrative"]}
     patient.post("/me/grants", narrative)
-    charts = {c["title"]: c for c in charts_in(text(doctor.get(record)))}
+    page = text(doctor.get(record))
+    charts = {c["title"]: c for c in charts_in(page)}
     assert list(charts) == ["Blood pressure", "Pain", "Mood", "Physical activity"]
+    assert re.findall(r"<td>(\d / 10)</td><td>(\w+)</td><td>30 min</td>", page) == [
+        ("3 / 10", "good"),
+        ("6 / 10", "low"),
+    ]
+    assert "<h3>How I feel " not in page
     assert [p["v"] for p in charts["Pain"]["lines"][0]["points"]] == [6.0, 3.0]
     assert [p["v"] for p in charts["Mood"]["lines"][0]["points"]] == [2.0, 4.0]
 

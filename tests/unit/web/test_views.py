@@ -146,6 +146,48 @@ def test_home_readings_as_csv_one_row_per_measurement_as_recorded() -> None:
     ]  # the vendor's vital signs are the clinic's record, not home readings
 
 
+def test_what_the_patient_wrote_at_a_sitting_joins_its_row() -> None:
+    feeling = _sitting(
+        0,
+        {
+            "systolic": "150",
+            "diastolic": "95",
+            "pain": "6",
+            "mood": "low",
+            "activity_minutes": "20",
+            "activity": "walk",
+            "diet": "soup",
+            "note": "knee aches",
+        },
+        2,
+    )
+    later = _sitting(15, {"pain": "3", "mood": "good"}, 3)
+    note_alone = _sitting(30, {"note": "forgot the cuff"}, 4)  # no time of its own
+    vendor = _sections(DEMO_CCD.read_bytes(), 1)
+    types = {1: "34133-9", 2: "51855-5", 3: "51855-5", 4: "51855-5"}
+    table, others = home_readings(vendor + feeling + later + note_alone, types)
+    assert table is not None
+    assert table.columns == ("Blood pressure", "Pain", "Mood", "Activity", "Diet", "Note")
+    assert [cells for _, cells in table.rows] == [
+        ("", "3 / 10", "good", "", "", ""),
+        ("150/95 mmHg", "6 / 10", "low", "20 min, walk", "soup", "knee aches"),
+    ]
+    assert table.segments == len(feeling) + len(later)
+    # The vendor's sections (its mental and functional status too) and the note whose
+    # sitting is unknown stay sections of their own: nothing is hidden.
+    assert others == vendor + note_alone
+
+
+def test_the_csv_has_pain_activity_and_mood_as_its_word() -> None:
+    sitting = _sitting(0, {"pain": "4", "mood": "very-good", "activity_minutes": "45"}, 2)
+    rows = readings_csv(sitting, {2: "51855-5"}).splitlines()
+    assert sorted(rows[1:]) == [
+        "2026-03-01T09:00:00+00:00,Exercise duration,55411-3,45,min",
+        "2026-03-01T09:00:00+00:00,Mood,,very good,",
+        "2026-03-01T09:00:00+00:00,Pain severity,72514-3,4,/ 10",
+    ]
+
+
 def test_without_home_readings_every_section_stays() -> None:
     sitting = _sitting(0, {"systolic": "150", "diastolic": "95"}, 2)
     assert home_readings(sitting, {2: None}) == (None, sitting)  # type unknown: as it was
