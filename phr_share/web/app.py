@@ -61,6 +61,7 @@ def create_app(
         app.register_blueprint(blueprint)
     app.add_url_rule("/", "home", _home)
     app.jinja_env.globals["chart_library"] = (VENDOR_DIR / "chart.umd.min.js").exists()
+    app.jinja_env.globals["max_document_bytes"] = settings.max_document_bytes
     app.jinja_env.filters.update(FILTERS)
     return app
 

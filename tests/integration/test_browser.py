@@ -165,11 +165,21 @@ def test_four_journeys(site: Site, browser: object, tmp_path: Path) -> None:
     patient.click("main button[type=submit]")
     expect(patient.locator("h1")).to_have_text("My data")
     patient.get_by_role("navigation").get_by_role("link", name="Upload", exact=True).click()
+    # A file over the size limit is refused in the page, before any of it is sent.
+    huge = tmp_path / "huge.xml"
+    huge.write_bytes(b" " * (site.svc.settings.max_document_bytes + 1))
+    patient.set_input_files("input[name=document]", str(huge))
+    patient.click("main button[type=submit]")
+    message = patient.eval_on_selector("input[name=document]", "input => input.validationMessage")
+    assert "larger than the limit" in message
+    expect(patient.locator(".upload-progress")).to_be_hidden()
     upload = tmp_path / "record.xml"
     upload.write_bytes(document)
     patient.set_input_files("input[name=document]", str(upload))
     patient.click("main button[type=submit]")
+    # Sent with a progress bar, then the server's answer replaces the page.
     expect(patient.locator("h1")).to_have_text("Record stored")
+    assert patient.url.endswith("/me/upload")
     expect(patient.locator("td [data-kind=physical-signs]").first).to_have_text("Vital signs")
     _shot(patient, "1-patient-upload-result")
     patient.get_by_role("navigation").get_by_role("link", name="Readings", exact=True).click()

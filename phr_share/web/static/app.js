@@ -119,7 +119,62 @@ function fillLinkToken() {
   }
 }
 
-document.addEventListener("DOMContentLoaded", () => {
+// An upload shows how much has been sent, then that the server is checking, splitting
+// and encrypting it; the answer (the segments stored, or why nothing was) replaces the
+// page as a normal submit would. Without script the form posts as usual.
+function sendWithProgress(form) {
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const file = form.querySelector("input[type=file]").files[0];
+    const limit = Number(form.dataset.maxBytes);
+    if (file && limit && file.size > limit) {
+      // Refused here rather than after sending it all: the server would refuse it too.
+      const input = form.querySelector("input[type=file]");
+      input.setCustomValidity("This file is larger than the limit; nothing was sent.");
+      input.reportValidity();
+      input.addEventListener("change", () => input.setCustomValidity(""), { once: true });
+      return;
+    }
+    const panel = form.querySelector(".upload-progress");
+    const bar = panel.querySelector("progress");
+    const status = panel.querySelector("[data-status]");
+    const button = form.querySelector("button[type=submit]");
+    panel.hidden = false;
+    button.disabled = true;
+    bar.value = 0;
+    status.textContent = "Sending…";
+    const request = new XMLHttpRequest();
+    request.open("POST", form.action);
+    request.upload.addEventListener("progress", (sent) => {
+      if (!sent.lengthComputable) return;
+      bar.value = sent.loaded / sent.total;
+      status.textContent = "Sending… " + Math.round((100 * sent.loaded) / sent.total) + "%";
+    });
+    request.upload.addEventListener("load", () => {
+      bar.removeAttribute("value"); // indeterminate: the server is at work now
+      status.textContent = "Checking, splitting and encrypting…";
+    });
+    request.addEventListener("load", () => {
+      const page = new DOMParser().parseFromString(request.responseText, "text/html");
+      document.title = page.title;
+      document.body.replaceWith(document.adoptNode(page.body));
+      history.replaceState(null, "", request.responseURL || form.action);
+      start();
+    });
+    request.addEventListener("error", () => {
+      panel.hidden = true;
+      button.disabled = false;
+      status.textContent = "";
+      window.alert("The file did not reach the server; nothing was stored. Try again.");
+    });
+    request.send(new FormData(form));
+  });
+}
+
+function start() {
   fillLinkToken();
   loadCharts();
-});
+  for (const form of document.querySelectorAll("form[data-progress]")) sendWithProgress(form);
+}
+
+document.addEventListener("DOMContentLoaded", start);

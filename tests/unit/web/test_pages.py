@@ -21,6 +21,7 @@ from phr_share.sharing import (
     staff_accounts,
 )
 from phr_share.web import patient as patient_pages
+from phr_share.web.views import filesize
 from tests.conftest import DEMO_CCD, PATIENT
 from tests.unit.web.conftest import PASSWORD, Browser, People
 
@@ -188,6 +189,17 @@ def test_an_oversized_upload_is_answered_413(app: Flask, browser: Browser, peopl
     response = upload(browser, b"<x>" + b"a" * 20_000 + b"</x>")
     assert response.status_code == 413
     assert "larger than the limit" in text(response)
+
+
+def test_the_upload_form_states_its_limit_for_the_page_to_check(
+    browser: Browser, people: People, services: Services
+) -> None:
+    browser.login("jordan")
+    page = text(browser.get("/me/upload"))
+    limit = services.settings.max_document_bytes
+    assert f'data-max-bytes="{limit}"' in page
+    assert f"Up to {filesize(limit)}." in page
+    assert "<progress" in page
 
 
 def test_readings_are_checked_per_field_then_saved(
