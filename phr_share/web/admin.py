@@ -12,6 +12,7 @@ from phr_share import sharing
 from phr_share.consent import Principal, Role
 from phr_share.errors import InvalidState, PhrShareError
 from phr_share.web.security import current_account, requires, services
+from phr_share.web.views import staff_role
 
 __all__ = ["Check", "bp", "health"]
 
@@ -117,7 +118,7 @@ def create_account() -> BaseResponse:
     account = sharing.create_user(
         services(),
         request.form.get("username", ""),
-        Role(request.form.get("role", "")),
+        staff_role(request.form.get("role", "")),
         display_name=request.form.get("display_name", "").strip()[:128],
         password=request.form.get("password") or None,
         actor=_me().id,

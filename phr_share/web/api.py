@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from phr_share import sharing
-from phr_share.consent import CLINICIANS, Principal, Purpose, Role
-from phr_share.errors import InvalidInput
+from phr_share.consent import CLINICIANS, Facts, Principal, Purpose, Role, Sensitivity
+from phr_share.errors import InvalidInput, NotFound
+from phr_share.models import SegmentKind
 from phr_share.research import (
     RecordQuery,
     catalogue,
@@ -27,12 +28,14 @@ from phr_share.research import (
 from phr_share.web.admin import health
 from phr_share.web.openapi import document
 from phr_share.web.security import current_account, requires, services
-from phr_share.web.views import kinds_from, series_json
+from phr_share.web.views import kinds_from, series_json, staff_role
 
 __all__ = ["bp"]
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 MAX_PER_PAGE = 100
+# The kinds a patient sets levels for: all but the header, which is never shared.
+_SHAREABLE = tuple(k for k in SegmentKind if k is not SegmentKind.PERSONAL)
 
 
 def _me() -> Principal:
@@ -341,6 +344,255 @@ def records(release_id: uuid.UUID) -> Response | BaseResponse:
     )
 
 
+def _account_in(body: dict[str, Any], field: str) -> uuid.UUID:
+    """An account named in a body by ``username``, or by its id under ``field``."""
+    svc = services()
+    try:
+        if "username" in body:
+            return sharing.find_account(svc, username=str(body["username"])).id
+        return sharing.find_account(svc, user_id=uuid.UUID(str(body.get(field)))).id
+    except (NotFound, ValueError):
+        raise InvalidInput(
+            f"no such account: give a username or an account id as {field}"
+        ) from None
+
+
+def _whole_number(body: dict[str, Any], field: str, default: int) -> int:
+    value = body.get(field, default)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput(f"{field} is a whole number")
+    return value
+
+
+# -- Care relationships, delegation, one-visit links -------------------------------
+
+
+@bp.get("/v1/care")
+@requires(Role.PATIENT, *CLINICIANS)
+def care() -> BaseResponse:
+    """The caller's open care relationships (a patient's clinicians, a clinician's patients)."""
+    return _json({"items": sharing.care_of(services(), _me())})
+
+
+@bp.post("/v1/care")
+@requires(Role.PATIENT, *CLINICIANS)
+def open_care() -> BaseResponse:
+    """A patient invites a clinician ({"username"} or {"clinician"}); a clinician asks to
+    care for a patient ({"patient_id"}). The other side accepts."""
+    body, me = _body(), _me()
+    if me.role is Role.PATIENT:
+        relationship = sharing.invite_clinician(services(), me, _account_in(body, "clinician"))
+    else:
+        try:
+            patient_id = uuid.UUID(str(body.get("patient_id")))
+        except ValueError:
+            raise InvalidInput("patient_id is the patient's id (a UUID)") from None
+        relationship = sharing.request_care(services(), me, patient_id)
+    return _json({"id": relationship}, 201)
+
+
+@bp.post("/v1/care/<int:relationship>/accept")
+@requires(Role.PATIENT, *CLINICIANS)
+def accept_care(relationship: int) -> BaseResponse:
+    """Accept an invitation (clinician) or a request (patient)."""
+    sharing.accept_care(services(), _me(), relationship)
+    return _json({"id": relationship, "status": "active"})
+
+
+@bp.post("/v1/care/<int:relationship>/end")
+@requires(Role.PATIENT, *CLINICIANS)
+def end_care(relationship: int) -> BaseResponse:
+    """End a care relationship; the clinician's grants on the patient are revoked."""
+    sharing.end_care(services(), _me(), relationship)
+    return _json({"id": relationship, "status": "ended"})
+
+
+@bp.post("/v1/patients/<uuid:patient_id>/partners")
+@requires(*CLINICIANS)
+def ask_partner(patient_id: uuid.UUID) -> BaseResponse:
+    """Ask a partner clinician in ({"username"} or {"partner"}, "kinds"): pending until the
+    patient approves."""
+    body = _body()
+    grant_id = sharing.ask_partner(
+        services(),
+        _me(),
+        _account_in(body, "partner"),
+        patient_id,
+        kinds_from(body.get("kinds", [])),
+    )
+    return _json({"id": grant_id, "status": "pending"}, 201)
+
+
+@bp.post("/v1/delegations/<int:grant_id>")
+@requires(Role.PATIENT)
+def answer_delegation(grant_id: int) -> BaseResponse:
+    """Approve ({"approve": true}) or refuse a clinician's request to bring a partner in."""
+    approve = _body().get("approve")
+    if not isinstance(approve, bool):
+        raise InvalidInput("approve is true or false")
+    sharing.answer_delegation(services(), _me(), grant_id, approve)
+    return _json({"id": grant_id, "approved": approve})
+
+
+@bp.get("/v1/links")
+@requires(Role.PATIENT)
+def links() -> BaseResponse:
+    """The patient's one-visit links (their terms; tokens are never kept)."""
+    return _json({"items": sharing.links_of(services(), _patient_id())})
+
+
+@bp.post("/v1/links")
+@requires(Role.PATIENT)
+def create_link() -> BaseResponse:
+    """A one-visit link for a named doctor ({"username"} or {"doctor"}, "kinds", "hours"
+    (48 by default)); the token is in this answer only."""
+    body = _body()
+    hours = _whole_number(body, "hours", 48)
+    link = sharing.create_share_link(
+        services(),
+        _me(),
+        _account_in(body, "doctor"),
+        kinds_from(body.get("kinds", [])),
+        ttl=timedelta(hours=hours),
+    )
+    return _json(link, 201)
+
+
+@bp.post("/v1/links/<int:link_id>/revoke")
+@requires(Role.PATIENT)
+def revoke_link(link_id: int) -> BaseResponse:
+    """Revoke a link before it is used."""
+    sharing.revoke_share_link(services(), _me(), link_id)
+    return _json({"id": link_id, "status": "revoked"})
+
+
+@bp.post("/v1/links/open")
+@requires(*CLINICIANS)
+def open_link() -> BaseResponse:
+    """Use a one-visit link ({"token"}) once: the sections it shares, read and audited."""
+    token = str(_body().get("token", "")).strip()
+    sections = sharing.open_shared_sections(services(), _me(), token)
+    items = [
+        {
+            "tracking_id": s.record.tracking_id,
+            "kind": s.record.kind.value,
+            "title": s.view.title,
+            "blocks": s.view.blocks,
+        }
+        for s in sections
+    ]
+    return _json({"items": items})
+
+
+# -- The patient's own settings: sensitivity, research release, erasure ------------
+
+
+@bp.get("/v1/sensitivity")
+@requires(Role.PATIENT)
+def sensitivity() -> BaseResponse:
+    """The patient's level for every kind (normal, restricted, very-restricted)."""
+    return _json({kind.value: level.value for kind, level in _levels().items()})
+
+
+def _levels() -> dict[SegmentKind, Sensitivity]:
+    """Every kind's level for the calling patient: their own, else the default."""
+    patient_id = _patient_id()
+    facts = Facts(patient_id, overrides=sharing.sensitivity_of(services(), patient_id))
+    return {kind: facts.sensitivity(kind) for kind in _SHAREABLE}
+
+
+@bp.put("/v1/sensitivity")
+@requires(Role.PATIENT)
+def set_sensitivity() -> BaseResponse:
+    """Set levels: {"kind": "normal" | "restricted" | "very-restricted" | null (default)}."""
+    svc, me = services(), _me()
+    changes = {}
+    for name, value in _body().items():
+        kind = next(iter(kinds_from([name])), None)
+        if kind is None or kind not in _SHAREABLE:
+            raise InvalidInput("the keys are segment kinds (not personal)")
+        try:
+            changes[kind] = None if value is None else Sensitivity(str(value))
+        except ValueError:
+            raise InvalidInput("a level is normal, restricted, very-restricted or null") from None
+    defaults = Facts(_patient_id())
+    for kind, level in changes.items():
+        # A level equal to the kind's default is no override: nothing to keep.
+        own = None if level == defaults.sensitivity(kind) else level
+        sharing.set_sensitivity(svc, me, kind, own)
+    return sensitivity()
+
+
+@bp.get("/v1/research")
+@requires(Role.PATIENT)
+def research_choice() -> BaseResponse:
+    """The kinds the patient releases for research."""
+    return _json(
+        {"kinds": sorted(k.value for k in sharing.released_kinds(services(), _patient_id()))}
+    )
+
+
+@bp.put("/v1/research")
+@requires(Role.PATIENT)
+def set_research_choice() -> BaseResponse:
+    """Release exactly these kinds ({"kinds": [...]}); the rest are withdrawn from the
+    next release on."""
+    svc, patient_id = services(), _patient_id()
+    chosen = kinds_from(_body().get("kinds", []))
+    current = sharing.released_kinds(svc, patient_id)
+    sharing.choose_release(
+        svc, patient_id, release=chosen - current, withdraw=current - chosen, actor=_me().id
+    )
+    return research_choice()
+
+
+@bp.get("/v1/research/preview")
+@requires(Role.PATIENT)
+def research_preview() -> BaseResponse:
+    """What research would get from the released kinds now: the de-identified records."""
+    records = sharing.research_preview(services(), _me())
+    return _json({"items": [r.as_json() for r in records]})
+
+
+@bp.post("/v1/erase")
+@requires(Role.PATIENT)
+def erase() -> BaseResponse:
+    """Erase everything ({"confirm": "ERASE"}): keys shredded, container deleted."""
+    if _body().get("confirm") != "ERASE":
+        raise InvalidInput('erasure needs {"confirm": "ERASE"}')
+    return _json(sharing.erase_patient(services(), _patient_id(), actor=_me().id))
+
+
+# -- API tokens -----------------------------------------------------------------------
+
+
+@bp.get("/v1/tokens")
+@requires()
+def tokens() -> BaseResponse:
+    """The caller's API tokens (never the secrets)."""
+    return _json({"items": sharing.tokens_of(services(), _me())})
+
+
+@bp.post("/v1/tokens")
+@requires()
+def issue_token() -> BaseResponse:
+    """A new token for the caller ({"name", "days"} (90 by default)); shown only here."""
+    body = _body()
+    days = _whole_number(body, "days", 90)
+    issued = sharing.issue_token(
+        services(), _me(), str(body.get("name", "")), ttl=timedelta(days=days)
+    )
+    return _json(issued, 201)
+
+
+@bp.post("/v1/tokens/<int:token_id>/revoke")
+@requires()
+def revoke_token(token_id: int) -> BaseResponse:
+    """Revoke one of the caller's tokens."""
+    sharing.revoke_token(services(), _me(), token_id)
+    return _json({"id": token_id, "status": "revoked"})
+
+
 @bp.get("/v1/admin/health")
 @requires(Role.ADMIN)
 def admin_health() -> BaseResponse:
@@ -355,3 +607,66 @@ def admin_health() -> BaseResponse:
 def admin_emergencies() -> BaseResponse:
     """The break-glass review queue."""
     return _json({"items": sharing.review_queue(services(), _me())})
+
+
+@bp.post("/v1/admin/emergencies/<int:emergency_id>/review")
+@requires(Role.ADMIN)
+def review_emergency(emergency_id: int) -> BaseResponse:
+    """Record a break-glass review ({"outcome": "justified" | "unjustified"})."""
+    outcome = str(_body().get("outcome", ""))
+    sharing.review_emergency(services(), _me(), emergency_id, outcome)
+    return _json({"id": emergency_id, "outcome": outcome})
+
+
+@bp.post("/v1/admin/keys/rotate")
+@requires(Role.ADMIN)
+def rotate_keys() -> BaseResponse:
+    """A new master key version; every live patient key re-wrapped under it."""
+    return _json(sharing.rotate_master(services(), actor=_me().id))
+
+
+@bp.post("/v1/admin/release")
+@requires(Role.ADMIN)
+def run_release() -> BaseResponse:
+    """Run a research release now: de-identify, gate on k, publish (or write nothing)."""
+    report = sharing.run_release(services(), actor=_me().id)
+    return _json(report, 201 if report.release_id is not None else 200)
+
+
+@bp.get("/v1/admin/audit")
+@requires(Role.ADMIN)
+def verify_audit() -> BaseResponse:
+    """Recompute the audit chain: entries, head, and the first broken entry (or null)."""
+    report = sharing.verify_audit(services())
+    return _json({"ok": report.broken is None, **_plain(report)})
+
+
+@bp.get("/v1/admin/accounts")
+@requires(Role.ADMIN)
+def staff() -> BaseResponse:
+    """Every staff account (clinicians, researchers, admins)."""
+    return _json({"items": sharing.staff_accounts(services(), _me())})
+
+
+@bp.post("/v1/admin/accounts")
+@requires(Role.ADMIN)
+def create_staff() -> BaseResponse:
+    """A staff account ({"username", "role", "display_name", "password"})."""
+    body = _body()
+    account = sharing.create_user(
+        services(),
+        str(body.get("username", "")),
+        staff_role(str(body.get("role", ""))),
+        display_name=str(body.get("display_name", "")).strip()[:128],
+        password=str(body["password"]) if body.get("password") else None,
+        actor=_me().id,
+    )
+    return _json(account, 201)
+
+
+@bp.post("/v1/admin/accounts/<uuid:user_id>/disable")
+@requires(Role.ADMIN)
+def disable_staff(user_id: uuid.UUID) -> BaseResponse:
+    """Switch an account off: no login, no token, no session, every decision denied."""
+    sharing.disable_user(services(), _me(), user_id)
+    return _json({"id": user_id, "active": False})

@@ -50,6 +50,19 @@ _QUERY: dict[str, list[tuple[str, dict[str, Any], str]]] = {
         *_PAGE,
     ],
 }
+# Actions named by their path alone: they take no request body.
+_NO_BODY = frozenset(
+    {
+        "api.revoke_grant",
+        "api.accept_care",
+        "api.end_care",
+        "api.revoke_link",
+        "api.revoke_token",
+        "api.rotate_keys",
+        "api.run_release",
+        "api.disable_staff",
+    }
+)
 _ERROR = {
     "description": "An error with a stable code",
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
@@ -90,8 +103,9 @@ def _operation(rule: Any, method: str) -> dict[str, Any]:
             "description": "Created",
             "content": {"application/json": {}},
         }
+    if method in {"post", "put"}:
         operation["requestBody"] = {
-            "required": rule.endpoint not in {"api.revoke_grant"},
+            "required": rule.endpoint not in _NO_BODY,
             "content": {"application/json": {"schema": {"type": "object"}}}
             if rule.endpoint != "api.upload"
             else {"application/xml": {"schema": {"type": "string"}}},

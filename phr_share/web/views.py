@@ -35,6 +35,7 @@ __all__ = [
     "reason_words",
     "series_json",
     "sharing_state",
+    "staff_role",
     "visits",
 ]
 
@@ -50,6 +51,17 @@ CHARTS: tuple[tuple[str, str, tuple[str, ...], dict[str, Any]], ...] = (
     ("Mood", "how I feel", (MOOD,), {"min": 1, "max": 5, "labels": _MOOD_WORDS}),
     ("Physical activity", "min", ("55411-3",), {"min": 0}),
 )
+
+
+def staff_role(value: str) -> Role:
+    """The role of a staff account an admin creates; InvalidInput for anything else."""
+    try:
+        role = Role(value)
+    except ValueError:
+        role = Role.PATIENT
+    if role is Role.PATIENT:
+        raise InvalidInput("a staff role is doctor, nurse, researcher or admin")
+    return role
 
 
 def kinds_from(values: Iterable[str]) -> set[SegmentKind]:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from phr_share.consent import Role
-from phr_share.sharing import Account, Services, create_user
+from phr_share.sharing import Account, Services, create_user, issue_token
 from phr_share.web import create_app
 from tests.conftest import PATIENT
 from tests.unit.sharing.conftest import services  # noqa: F401  (the fixture)
@@ -88,3 +89,28 @@ def browser(app: Flask) -> Browser:
 @pytest.fixture
 def other_browser(app: Flask) -> Browser:
     return Browser(app.test_client())
+
+
+class Api:
+    """A client that sends one account's bearer token."""
+
+    def __init__(self, client: FlaskClient, token: str) -> None:
+        self.client, self.headers = client, {"Authorization": f"Bearer {token}"}
+
+    def get(self, path: str, **kw: Any):  # type: ignore[no-untyped-def]
+        return self.client.get(path, headers=self.headers, **kw)
+
+    def post(self, path: str, **kw: Any):  # type: ignore[no-untyped-def]
+        return self.client.post(path, headers=self.headers, **kw)
+
+    def put(self, path: str, **kw: Any):  # type: ignore[no-untyped-def]
+        return self.client.put(path, headers=self.headers, **kw)
+
+
+@pytest.fixture
+def api(app: Flask, services: Services, people: People) -> dict[str, Api]:  # noqa: F811
+    client = app.test_client()
+    return {
+        name: Api(client, issue_token(services, getattr(people, name).principal, "tests").token)
+        for name in ("patient", "doctor", "partner", "nurse", "researcher", "admin", "other")
+    }

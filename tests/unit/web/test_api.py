@@ -6,13 +6,10 @@ import io
 import re
 import uuid
 from datetime import timedelta
-from typing import Any
 
 import pyarrow.parquet as pq
-import pytest
 from fhir.resources.R4B.bundle import Bundle
 from flask import Flask
-from flask.testing import FlaskClient
 
 from phr_share.ccda import parse_xml
 from phr_share.ccda.identity import collect_identifiers
@@ -30,29 +27,7 @@ from phr_share.sharing import (
     run_release,
 )
 from tests.conftest import DEMO_CCD, PATIENT
-from tests.unit.web.conftest import People
-
-
-class Api:
-    """A client that sends one account's bearer token."""
-
-    def __init__(self, client: FlaskClient, token: str) -> None:
-        self.client, self.headers = client, {"Authorization": f"Bearer {token}"}
-
-    def get(self, path: str, **kw: Any):  # type: ignore[no-untyped-def]
-        return self.client.get(path, headers=self.headers, **kw)
-
-    def post(self, path: str, **kw: Any):  # type: ignore[no-untyped-def]
-        return self.client.post(path, headers=self.headers, **kw)
-
-
-@pytest.fixture
-def api(app: Flask, services: Services, people: People) -> dict[str, Api]:
-    client = app.test_client()
-    return {
-        name: Api(client, issue_token(services, getattr(people, name).principal, "tests").token)
-        for name in ("patient", "doctor", "nurse", "researcher", "admin", "other")
-    }
+from tests.unit.web.conftest import Api, People
 
 
 def _share(services: Services, people: People, kinds: set[SegmentKind] | None) -> int:
@@ -82,6 +57,10 @@ def test_openapi_describes_every_api_route(app: Flask) -> None:
         for operation in operations.values():
             assert operation["summary"]
             assert "401" in operation["responses"]
+    put = document["paths"]["/api/v1/research"]["put"]
+    assert put["requestBody"]["required"] is True
+    rotate = document["paths"]["/api/v1/admin/keys/rotate"]["post"]
+    assert rotate["requestBody"]["required"] is False
     records = document["paths"]["/api/v1/releases/{release_id}/records"]["get"]
     query = {p["name"]: p for p in records["parameters"] if p["in"] == "query"}
     assert set(query) == {"format", "kind", "since", "ages", "page", "per_page"}
@@ -101,6 +80,7 @@ def test_every_documented_query_parameter_belongs_to_a_route(app: Flask) -> None
 
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
     assert set(openapi._QUERY) <= endpoints
+    assert endpoints >= openapi._NO_BODY
 
 
 def test_errors_are_json_with_stable_codes(app: Flask, api: dict[str, Api]) -> None:
