@@ -53,10 +53,8 @@ from phr_share.sharing.clinical import (
 )
 from phr_share.sharing.emergency import (
     EmergencyAccess,
-    Notice,
     declare_emergency,
     emergencies_of,
-    notifications,
     review_emergency,
     review_queue,
 )
@@ -90,6 +88,7 @@ from phr_share.sharing.links import (
     open_share_link,
     revoke_share_link,
 )
+from phr_share.sharing.notices import Notice, notifications
 from phr_share.sharing.read import (
     DocumentRecord,
     SegmentRecord,

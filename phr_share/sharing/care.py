@@ -18,6 +18,7 @@ from phr_share.errors import AccessDenied, InvalidState, NotFound
 from phr_share.sharing.accounts import user_id_of
 from phr_share.sharing.audit import record as audit
 from phr_share.sharing.grants import revoke_grants_of
+from phr_share.sharing.notices import notify_patient
 from phr_share.sharing.parties import (
     ACTIVE,
     ENDED,
@@ -72,6 +73,8 @@ def _open_care(
         elif row.status == other_side:
             row.status, row.accepted_at = ACTIVE, svc.clock()
         session.flush()
+        if row.status == REQUESTED:  # the patient has something to answer
+            notify_patient(session, patient_id, "care-request", f"care:{row.id}", svc.clock())
         audit(
             svc,
             session,

@@ -26,6 +26,7 @@ from phr_share.sharing.access import terms_of_grant
 from phr_share.sharing.accounts import user_id_of
 from phr_share.sharing.ingest import IngestResult, ingest_document
 from phr_share.sharing.links import open_share_link
+from phr_share.sharing.notices import notify_patient
 from phr_share.sharing.parties import ACTIVE, INVITED, patient_of, relationship
 from phr_share.sharing.read import (
     SegmentRecord,
@@ -206,7 +207,11 @@ def write_note(
         raise AccessDenied("not-in-care")
     note = ClinicianNote(text, now, author, order)
     document = note_document(note, PatientHeader(patient_id), svc.new_uuid())
-    return ingest_document(svc, document, patient_id, actor=clinician.id)
+    result = ingest_document(svc, document, patient_id, actor=clinician.id)
+    if result.created:
+        with svc.db.session() as session:
+            notify_patient(session, patient_id, "note", f"document:{result.document_id}", now)
+    return result
 
 
 def patients_of(svc: Services, clinician: Principal) -> list[PatientCard]:

@@ -15,18 +15,17 @@ from sqlalchemy import select
 
 from phr_share.audit import Action
 from phr_share.consent import CLINICIANS, Principal
-from phr_share.db import Emergency, Notification, User
+from phr_share.db import Emergency, User
 from phr_share.errors import AccessDenied, InvalidInput, InvalidState, NotFound
 from phr_share.sharing.accounts import require_admin, user_id_of
 from phr_share.sharing.audit import record as audit
+from phr_share.sharing.notices import notify
 from phr_share.sharing.services import Services
 
 __all__ = [
     "EmergencyAccess",
-    "Notice",
     "declare_emergency",
     "emergencies_of",
-    "notifications",
     "review_emergency",
     "review_queue",
 ]
@@ -47,17 +46,6 @@ class EmergencyAccess:
     until: datetime
     reviewed_at: datetime | None
     review_outcome: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Notice:
-    """A notification: what happened (topic), about what (subject id), when, seen or not."""
-
-    id: int
-    topic: str
-    subject: str
-    created_at: datetime
-    seen_at: datetime | None
 
 
 def _view(row: Emergency) -> EmergencyAccess:
@@ -103,15 +91,7 @@ def declare_emergency(
         )
         session.add(row)
         session.flush()
-        for owner in owners:
-            session.add(
-                Notification(
-                    user_id=owner,
-                    topic="break-glass",
-                    subject=f"emergency:{row.id}",
-                    created_at=now,
-                )
-            )
+        notify(session, owners, "break-glass", f"emergency:{row.id}", now)
         # The reason stays in its table; the log holds ids and codes only.
         audit(
             svc,
@@ -134,21 +114,6 @@ def emergencies_of(svc: Services, patient_id: uuid.UUID) -> list[EmergencyAccess
             .order_by(Emergency.id.desc())
         )
         return [_view(row) for row in rows]
-
-
-def notifications(svc: Services, user: Principal, *, mark_seen: bool = False) -> list[Notice]:
-    """The user's notifications, unseen first; ``mark_seen`` marks them seen (at login)."""
-    with svc.db.session() as session:
-        rows = session.scalars(
-            select(Notification)
-            .where(Notification.user_id == user_id_of(user))
-            .order_by(Notification.seen_at.is_not(None), Notification.id.desc())
-        ).all()
-        notices = [Notice(r.id, r.topic, r.subject, r.created_at, r.seen_at) for r in rows]
-        if mark_seen:
-            for row in rows:
-                row.seen_at = row.seen_at or svc.clock()
-        return notices
 
 
 def review_queue(svc: Services, admin: Principal) -> list[EmergencyAccess]:

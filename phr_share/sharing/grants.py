@@ -32,6 +32,7 @@ from phr_share.models import SegmentKind
 from phr_share.sharing.access import load_facts, terms_of_grant
 from phr_share.sharing.accounts import user_id_of
 from phr_share.sharing.audit import record as audit
+from phr_share.sharing.notices import notify_patient
 from phr_share.sharing.parties import ACTIVE, clinician_row, patient_of, relationship
 from phr_share.sharing.services import Services
 
@@ -255,6 +256,7 @@ def ask_partner(
         )
         session.add(grant)
         _record(svc, session, grant, clinician.id, "requested", Action.DELEGATION_REQUEST)
+        notify_patient(session, patient_id, "partner-request", f"grant:{grant.id}", now)
         return grant.id
 
 

@@ -41,6 +41,9 @@ def _patient_id() -> uuid.UUID:
     return patient_id
 
 
+_SEEN_ON_ARRIVAL = ("note", "care-request", "partner-request")
+
+
 @bp.get("")
 @requires(Role.PATIENT)
 def dashboard() -> str:
@@ -51,7 +54,10 @@ def dashboard() -> str:
     shown = sharing.read_sections(
         svc, me, _patient_id(), kinds={SegmentKind.DOCTOR_NOTES, *sharing.CHARTED_KINDS}
     )
-    unseen = [n for n in sharing.notifications(svc, me) if n.seen_at is None]
+    # Shown here, and so seen, but for emergencies: those stay new until the patient
+    # opens the access history, where what was read under them is listed.
+    notices = sharing.notifications(svc, me, mark_seen=True, topics=_SEEN_ON_ARRIVAL)
+    unseen = [n for n in notices if n.seen_at is None]
     readings, _ = home_readings(shown, {d.id: d.type_code for d in documents})
     return render_template(
         "patient/dashboard.html",

@@ -16,10 +16,13 @@ from phr_share.sharing import (
     Services,
     access_history,
     current_segments,
+    declare_emergency,
+    notifications,
     principal_of,
     segments_of,
     staff_accounts,
 )
+from phr_share.sharing.notices import notify
 from phr_share.web import patient as patient_pages
 from phr_share.web.views import filesize
 from tests.conftest import DEMO_CCD, PATIENT
@@ -385,6 +388,41 @@ def test_a_doctor_charts_pain_and_mood_only_when_that_kind_is_named(
     assert "<h3>How I feel " not in page
     assert [p["v"] for p in charts["Pain"]["lines"][0]["points"]] == [6.0, 3.0]
     assert [p["v"] for p in charts["Mood"]["lines"][0]["points"]] == [2.0, 4.0]
+
+
+def test_the_patient_is_told_of_notes_requests_and_emergencies_on_arrival(
+    browser: Browser, other_browser: Browser, people: People, services: Services
+) -> None:
+    patient, doctor = browser, other_browser
+    patient.login("jordan")
+    upload(patient, DEMO_CCD.read_bytes())
+    doctor.login("dr.kim")
+    record = _share(patient, doctor, ["physical-signs"])
+    assert "new notification" not in text(patient.get("/me"))  # accepting an invitation: none
+    doctor.post(f"{record}/notes", {"text": "Recheck in 2 weeks.", "type": "note"})
+    doctor.post(f"{record}/partner", {"username": "dr.partner", "kinds": ["physical-signs"]})
+    nurse = Browser(patient.client.application.test_client())
+    nurse.login("nurse.lee")
+    nurse.post("/clinic/care/request", {"patient_id": str(PATIENT)})
+    declare_emergency(services, people.partner.principal, PATIENT, "found unconscious at home")
+    arrival = text(patient.get("/me"))
+    assert "4 new notifications about your record" in arrival
+    assert "A clinician wrote to you on" in arrival
+    assert 'href="/me#from-clinicians"' in arrival
+    assert "A clinician asked to join your care" in arrival
+    assert "A clinician asked to bring a partner into your care" in arrival
+    assert "Emergency access to your record on" in arrival
+    # Seen on arrival, but for the emergency: new until the access history is opened.
+    assert "1 new notification about your record" in text(patient.get("/me"))
+    assert "New since your last visit" in text(patient.get("/me/history"))
+    assert "new notification" not in text(patient.get("/me"))
+    topics = [n.topic for n in notifications(services, people.patient.principal)]
+    assert sorted(topics) == ["break-glass", "care-request", "note", "partner-request"]
+    with (
+        pytest.raises(ValueError, match="unknown notice topic"),
+        services.db.session() as session,
+    ):
+        notify(session, [people.patient.id], "gossip", "x", services.clock())
 
 
 def test_doctor_sees_exactly_what_was_shared_and_writes_back(

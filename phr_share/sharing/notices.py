@@ -1,0 +1,75 @@
+"""Notifications: what a patient must see at their next visit, because someone else
+did something about their record: an emergency access, a note written to them, a
+clinician asking to join their care or to bring a partner in.
+
+A notice holds a topic and the id of what it is about, never its content: the page
+that shows it looks the rest up under the reader's own rights.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from phr_share.consent import Principal
+from phr_share.db import Notification, User
+from phr_share.sharing.accounts import user_id_of
+from phr_share.sharing.services import Services
+
+__all__ = ["TOPICS", "Notice", "notifications", "notify", "notify_patient"]
+
+# What a notice can be about, in the order a patient would act on them.
+TOPICS = ("break-glass", "partner-request", "care-request", "note")
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A notification: what happened (topic), about what (subject id), when, seen or not."""
+
+    id: int
+    topic: str
+    subject: str
+    created_at: datetime
+    seen_at: datetime | None
+
+
+def notify(
+    session: Session, users: Iterable[uuid.UUID], topic: str, subject: str, now: datetime
+) -> None:
+    """Add one notice per user, in the caller's transaction."""
+    if topic not in TOPICS:
+        raise ValueError(f"unknown notice topic {topic!r}")
+    for user in users:
+        session.add(Notification(user_id=user, topic=topic, subject=subject, created_at=now))
+
+
+def notify_patient(
+    session: Session, patient_id: uuid.UUID, topic: str, subject: str, now: datetime
+) -> None:
+    """Notify every account of the patient with this global id."""
+    owners = session.scalars(select(User.id).where(User.patient_id == patient_id)).all()
+    notify(session, owners, topic, subject, now)
+
+
+def notifications(
+    svc: Services, user: Principal, *, mark_seen: bool = False, topics: Collection[str] = TOPICS
+) -> list[Notice]:
+    """The user's notifications, unseen first, as they were before this call;
+    ``mark_seen`` marks those of ``topics`` seen."""
+    with svc.db.session() as session:
+        rows = session.scalars(
+            select(Notification)
+            .where(Notification.user_id == user_id_of(user))
+            .order_by(Notification.seen_at.is_not(None), Notification.id.desc())
+        ).all()
+        notices = [Notice(r.id, r.topic, r.subject, r.created_at, r.seen_at) for r in rows]
+        if mark_seen:
+            for row in rows:
+                if row.topic in topics:
+                    row.seen_at = row.seen_at or svc.clock()
+        return notices
