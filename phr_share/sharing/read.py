@@ -89,6 +89,8 @@ class DocumentRecord:
     type_code: str | None
     stored_at: datetime
     segments: tuple[SegmentRecord, ...]
+    # False once a later version of the same document (its CDA set id) is stored.
+    current: bool = True
 
     @property
     def size(self) -> int:
@@ -105,7 +107,8 @@ class DocumentRecord:
 
 
 def stored_documents(svc: Services, patient_id: uuid.UUID) -> list[DocumentRecord]:
-    """A patient's stored documents, newest first, each with its segments in document order.
+    """A patient's stored documents, newest first, each with its segments in document order
+    and whether it is the current version of its document.
 
     The index only: nothing is fetched or decrypted, so nothing is read (or audited).
     """
@@ -116,6 +119,10 @@ def stored_documents(svc: Services, patient_id: uuid.UUID) -> list[DocumentRecor
         .order_by(Document.stored_at.desc(), Document.id.desc())
     )
     with svc.db.session() as session:
+        rows = session.scalars(query).all()
+        latest: dict[str, int] = {}
+        for row in rows:
+            latest[row.series] = max(latest.get(row.series, 0), row.version)
         return [
             DocumentRecord(
                 row.id,
@@ -123,8 +130,9 @@ def stored_documents(svc: Services, patient_id: uuid.UUID) -> list[DocumentRecor
                 row.type_code,
                 row.stored_at or row.created_at,
                 tuple(record_of(segment) for segment in row.segments),
+                current=row.version == latest[row.series],
             )
-            for row in session.scalars(query)
+            for row in rows
         ]
 
 

@@ -154,13 +154,15 @@ def _stored(result: sharing.IngestResult) -> BaseResponse:
 @bp.get("/v1/documents")
 @requires(Role.PATIENT)
 def documents() -> BaseResponse:
-    """A page of the patient's own stored documents, newest first, with their segments."""
+    """A page of the patient's own stored documents (every version; ``current`` marks the
+    latest of each), newest first, with their segments."""
     page, per_page = _page()
     stored = sharing.stored_documents(services(), _patient_id())
     items = [
         {
             "id": d.id,
             "version": d.version,
+            "current": d.current,
             "type_code": d.type_code,
             "stored_at": d.stored_at,
             "size": d.size,

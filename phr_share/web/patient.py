@@ -59,10 +59,16 @@ def dashboard() -> str:
     notices = sharing.notifications(svc, me, mark_seen=True, topics=_SEEN_ON_ARRIVAL)
     unseen = [n for n in notices if n.seen_at is None]
     readings, _ = home_readings(shown, {d.id: d.type_code for d in documents})
+    # Earlier versions of a document (an updated summary sent again) are listed on request.
+    with_earlier = request.args.get("versions") == "all"
+    listed = documents if with_earlier else [d for d in documents if d.current]
     return render_template(
         "patient/dashboard.html",
-        documents=documents if request.args.get("documents") == "all" else documents[:LISTED],
-        documents_total=len(documents),
+        documents=listed if request.args.get("documents") == "all" else listed[:LISTED],
+        documents_total=len(listed),
+        current_total=sum(d.current for d in documents),
+        earlier_total=sum(not d.current for d in documents),
+        with_earlier=with_earlier,
         segments_total=sum(len(d.segments) for d in documents),
         bytes_total=sum(d.size for d in documents),
         notes=[s for s in shown if s.record.kind is SegmentKind.DOCTOR_NOTES],

@@ -131,6 +131,15 @@ def test_documents_and_readings(api: dict[str, Api], services: Services) -> None
     missing = api["patient"].get("/api/v1/documents/999999")
     assert (missing.status_code, missing.get_json()["error"]["code"]) == (404, "not-found")
     assert api["doctor"].get(f"/api/v1/documents/{second[0]['id']}").status_code == 403
+    assert second[0]["current"] is True
+    updated = DEMO_CCD.read_bytes().replace(b"Hives", b"Hives and wheezing")
+    assert api["patient"].post("/api/v1/documents", data=updated).get_json()["version"] == 2
+    versions = {
+        d["version"]: d["current"]
+        for d in api["patient"].get("/api/v1/documents").get_json()["items"]
+        if d["type_code"] == "34133-9"
+    }
+    assert versions == {1: False, 2: True}
 
 
 def test_pages_of_segments_are_decided_afresh(

@@ -295,6 +295,31 @@ def test_my_data_lists_stored_documents_newest_first(
     assert browser.get("/me/documents/999999.xml").status_code == 404
 
 
+def test_an_updated_document_replaces_its_earlier_version_in_the_list(
+    browser: Browser, people: People, services: Services
+) -> None:
+    browser.login("jordan")
+    first = DEMO_CCD.read_bytes()
+    upload(browser, first)
+    # The clinic sends the summary again, updated: same set id, new document id and text.
+    updated = (
+        first.replace(b"Hives", b"Hives and wheezing")
+        .replace(b'extension="DEMO-CCD-0001"', b'extension="DEMO-CCD-0002"')
+        .replace(b'<versionNumber value="1"/>', b'<versionNumber value="2"/>')
+    )
+    assert updated.count(b"DEMO-CCD-0002") == 1
+    upload(browser, updated)
+    page = text(browser.get("/me"))
+    assert "1 document (and 1 earlier version of them, kept) in" in page
+    assert page.count("<td>Summary of care (CCD)") == 1
+    assert "(version 2)" in page
+    assert "replaced by a newer one" not in page
+    everything = text(browser.get("/me?versions=all"))
+    assert everything.count("<td>Summary of care (CCD)") == 2
+    assert "(version 1, replaced by a newer one)" in everything
+    assert "Show current versions only" in everything
+
+
 def _share(patient: Browser, doctor: Browser, kinds: list[str]) -> str:
     """Invite, accept, grant: returns the doctor's record page path."""
     patient.post("/me/care/invite", {"username": "dr.kim"})
