@@ -13,7 +13,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from phr_share.audit import Action, Outcome
@@ -193,12 +193,32 @@ def segments_of(
 def current_segments(
     svc: Services, patient_id: uuid.UUID, kinds: Collection[SegmentKind] | None = None
 ) -> list[SegmentRecord]:
-    """The newest stored version of each of a patient's segments (of ``kinds``), no content."""
-    newest: dict[uuid.UUID, SegmentRecord] = {}
-    for record in segments_of(svc, patient_id, kinds):
-        if record.tracking_id not in newest or record.version > newest[record.tracking_id].version:
-            newest[record.tracking_id] = record
-    return list(newest.values())
+    """The segments of the current version of each of a patient's documents (of
+    ``kinds``), no content.
+
+    A document sent again (the same CDA set id, a later version) replaces the earlier
+    one whole, whatever its own id: a section it no longer has is no longer current.
+    """
+    latest = (
+        select(Document.series, func.max(Document.version).label("version"))
+        .where(*_stored(patient_id))
+        .group_by(Document.series)
+        .subquery()
+    )
+    query = (
+        select(StoredSegment)
+        .join(Document)
+        .join(
+            latest,
+            and_(Document.series == latest.c.series, Document.version == latest.c.version),
+        )
+        .where(StoredSegment.patient_id == patient_id, *_stored(patient_id))
+        .order_by(StoredSegment.document_id, StoredSegment.id)
+    )
+    if kinds is not None:
+        query = query.where(StoredSegment.kind.in_([kind.value for kind in kinds]))
+    with svc.db.session() as session:
+        return [record_of(row) for row in session.scalars(query)]
 
 
 def readable_segments(

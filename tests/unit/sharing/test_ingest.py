@@ -21,6 +21,7 @@ from phr_share.sharing import (
     audit_entries,
     choose_release,
     create_user,
+    current_segments,
     export_document,
     find_segment,
     ingest_document,
@@ -103,6 +104,35 @@ def test_a_new_version_keeps_the_old_one_readable(services: Services, demo_ccd: 
     old = find_segment(services, tracking, version=1)
     new = find_segment(services, tracking)
     assert read_segment(services, owner(old), old) == read_segment(services, owner(new), new)
+
+
+def test_a_document_sent_again_under_a_new_id_replaces_the_earlier_one_whole(
+    services: Services, demo_ccd: bytes
+) -> None:
+    ingest_document(services, demo_ccd, PATIENT)
+    before = current_segments(services, PATIENT)
+    # What an EHR sends when it revises a document: a new id, the same set id, a higher
+    # version number; here it also drops the results section.
+    revised = re.sub(
+        rb"<component>\s*<section>\s*<templateId root=\"2\.16\.840\.1\.113883\.10\.20\.22"
+        rb"\.2\.3\.1\".*?</section>\s*</component>",
+        b"",
+        demo_ccd.replace(b'extension="DEMO-CCD-0001"', b'extension="DEMO-CCD-0002"').replace(
+            b'<versionNumber value="1"/>', b'<versionNumber value="2"/>'
+        ),
+        count=1,
+        flags=re.DOTALL,
+    )
+    assert revised.count(b"DEMO-CCD-0002") == 1
+    second = ingest_document(services, revised, PATIENT)
+    assert second.version == 2
+    after = current_segments(services, PATIENT)
+    assert {r.document_id for r in after} == {second.document_id}  # none of the first
+    assert len(after) == len(before) - 1  # the dropped section is no longer current
+    assert not {r.tracking_id for r in after} & {r.tracking_id for r in before}  # new ids
+    assert len(segments_of(services, PATIENT)) == len(before) + len(after)  # both kept
+    current = {d.id: d.current for d in stored_documents(services, PATIENT)}
+    assert sorted(current.values()) == [False, True]
 
 
 def test_stored_documents_come_newest_first_with_their_type_code(
