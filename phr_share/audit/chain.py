@@ -33,6 +33,7 @@ class Action(StrEnum):
     RECOVER = "store:journal:recover"
     USER_CREATE = "auth:user:create"
     USER_DISABLE = "auth:user:disable"
+    PASSWORD_CHANGE = "auth:user:password"  # noqa: S105 (an event tag, not a secret)
     LOGIN = "auth:session:login"
     LOGOUT = "auth:session:logout"
     TOKEN_ISSUE = "auth:token:issue"  # noqa: S105 (an event tag, not a secret)

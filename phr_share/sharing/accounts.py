@@ -34,6 +34,7 @@ __all__ = [
     "TokenInfo",
     "authenticate",
     "authenticate_token",
+    "change_password",
     "create_user",
     "disable_user",
     "end_other_sessions",
@@ -181,6 +182,47 @@ def find_account(
 def principal_of(svc: Services, user_id: uuid.UUID) -> Principal:
     """The current principal of an account (its active flag as of now)."""
     return find_account(svc, user_id=user_id).principal
+
+
+def change_password(
+    svc: Services, principal: Principal, current: str, new: str, *, keep: str | None = None
+) -> int:
+    """Change one's own password, the current one checked first; every web session of
+    the account but ``keep`` (the one asking) is signed out. How many were signed out.
+
+    Raises Unauthenticated for a wrong current password (counted like a failed login),
+    InvalidInput for a new one that is too short or too long, or the same as before.
+    """
+    user_id = user_id_of(principal)
+    with svc.db.session() as session:
+        row = session.get(User, user_id)
+        stored = row.password_hash if row is not None else None
+    if row is None or not row.active or not check_password(current, stored or _decoy(svc)):
+        with svc.db.session() as session:
+            audit(svc, session, Action.PASSWORD_CHANGE, principal.id, outcome=Outcome.DENIED)
+        raise Unauthenticated()
+    if new == current:
+        raise InvalidInput("the new password must differ from the current one")
+    hashed = hash_password(new, svc.randbytes, svc.password_cost)
+    with svc.db.session() as session:
+        found = session.get(User, user_id)
+        assert found is not None
+        found.password_hash = hashed
+        others = select(WebSession.digest).where(WebSession.user_id == user_id)
+        if keep is not None:
+            others = others.where(WebSession.digest != token_digest(keep))
+        ended = list(session.scalars(others))
+        if ended:
+            session.execute(delete(WebSession).where(WebSession.digest.in_(ended)))
+        audit(
+            svc,
+            session,
+            Action.PASSWORD_CHANGE,
+            principal.id,
+            subject=f"user:{user_id}",
+            details={"sessions": len(ended)},
+        )
+        return len(ended)
 
 
 def authenticate(svc: Services, username: str, password: str) -> Account:

@@ -11,12 +11,13 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
+from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response as BaseResponse
 
 from phr_share import sharing
 from phr_share.consent import CLINICIANS, Facts, Principal, Purpose, Role, Sensitivity
-from phr_share.errors import InvalidInput, NotFound
+from phr_share.errors import InvalidInput, NotFound, Unauthenticated
 from phr_share.models import SegmentKind
 from phr_share.research import (
     RecordQuery,
@@ -27,7 +28,7 @@ from phr_share.research import (
 )
 from phr_share.web.admin import health
 from phr_share.web.openapi import document
-from phr_share.web.security import current_account, requires, services
+from phr_share.web.security import LoginThrottle, current_account, requires, services
 from phr_share.web.views import kinds_from, series_json, staff_role
 
 __all__ = ["bp"]
@@ -563,6 +564,27 @@ def erase() -> BaseResponse:
     if _body().get("confirm") != "ERASE":
         raise InvalidInput('erasure needs {"confirm": "ERASE"}')
     return _json(sharing.erase_patient(services(), _patient_id(), actor=_me().id))
+
+
+@bp.post("/v1/me/password")
+@requires()
+def change_password() -> BaseResponse:
+    """Change the caller's password ({"current", "new"}); every web session is signed out
+    (tokens keep working)."""
+    body, account = _body(), current_account()
+    assert account is not None
+    throttle: LoginThrottle = current_app.extensions["phr_share.throttle"]
+    address = request.remote_addr or "-"
+    if throttle.retry_after(address, account.username):
+        raise TooManyRequests("too many wrong passwords; try again later")
+    try:
+        ended = sharing.change_password(
+            services(), _me(), str(body.get("current", "")), str(body.get("new", ""))
+        )
+    except Unauthenticated:
+        throttle.failed(address, account.username)
+        raise
+    return _json({"changed": True, "sessions_ended": ended})
 
 
 # -- API tokens -----------------------------------------------------------------------

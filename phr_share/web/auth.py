@@ -64,10 +64,12 @@ def login_post() -> BaseResponse | tuple[str, int]:
         return render_template("login.html", error="Wrong username or password."), 401
     throttle.succeeded(username)
     log_in(account)
+    target = _safe_next(request.form.get("next")) or url_for("home")
     unseen = [n for n in notifications(services(), account.principal) if n.seen_at is None]
-    if unseen:
-        flash(f"{len(unseen)} new notification(s): see your access history.", "warning")
-    return redirect(_safe_next(request.form.get("next")) or url_for("home"))
+    # A patient's notices are listed on My data, where signing in leads by default.
+    if unseen and target not in {url_for("home"), url_for("patient.dashboard")}:
+        flash(f"{len(unseen)} new notification(s): see My data.", "warning")
+    return redirect(target)
 
 
 @bp.post("/logout")
@@ -122,6 +124,39 @@ def _account_page(**extra: object) -> str:
 def tokens() -> str:
     """My sign-ins and API tokens."""
     return _account_page()
+
+
+@bp.post("/account/password")
+@requires()
+def change_password() -> BaseResponse | tuple[str, int]:
+    """Change my password (the current one first); my other browsers are signed out."""
+    account = current_account()
+    assert account is not None
+    throttle: LoginThrottle = current_app.extensions["phr_share.throttle"]
+    address = request.remote_addr or "-"
+    wait = throttle.retry_after(address, account.username)
+    if wait:
+        page = _account_page(refused="Too many wrong passwords. Try again later.")
+        return page, 429, {"Retry-After": str(wait)}  # type: ignore[return-value]
+    new = request.form.get("new", "")
+    if new != request.form.get("confirm", ""):
+        return _account_page(refused="The two new passwords differ."), 422
+    try:
+        ended = sharing.change_password(
+            services(),
+            account.principal,
+            request.form.get("current", ""),
+            new,
+            keep=current_session_id(),
+        )
+    except Unauthenticated:
+        throttle.failed(address, account.username)
+        return _account_page(refused="The current password is not right."), 403
+    except InvalidInput as error:
+        return _account_page(refused=error.message), 422
+    others = f" {ended} other browser{'s' if ended != 1 else ''} signed out." if ended else ""
+    flash(f"Password changed.{others}", "ok")
+    return redirect(url_for("auth.tokens"))
 
 
 @bp.post("/account/sessions/others/end")

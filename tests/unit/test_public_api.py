@@ -149,6 +149,7 @@ PUBLIC = {
         "authenticate_token",
         "care_of",
         "change_grant",
+        "change_password",
         "choose_release",
         "container_for",
         "create_share_link",

@@ -16,6 +16,7 @@ from phr_share.sharing import (
     audit_entries,
     authenticate,
     authenticate_token,
+    change_password,
     create_user,
     disable_user,
     end_other_sessions,
@@ -132,6 +133,33 @@ def test_web_sessions_live_in_the_database_until_signed_out_or_run_out(
     start_session(services, account)  # clears the sessions that ran out on the way
     with services.db.session() as session:
         assert len(session.scalars(select(WebSession)).all()) == 1
+
+
+def test_a_password_is_changed_only_with_the_current_one_and_signs_out_elsewhere(
+    services: Services,
+) -> None:
+    account = create_user(services, "jordan", Role.PATIENT, password=PASSWORD)
+    here, there = start_session(services, account), start_session(services, account)
+    token = issue_token(services, account.principal, "script").token
+    new = "a much better passphrase"
+    with pytest.raises(Unauthenticated):
+        change_password(services, account.principal, "not my password", new)
+    with pytest.raises(InvalidInput, match="differ"):
+        change_password(services, account.principal, PASSWORD, PASSWORD)
+    with pytest.raises(InvalidInput, match="between"):
+        change_password(services, account.principal, PASSWORD, "short")
+    assert authenticate(services, "jordan", PASSWORD).id == account.id  # nothing changed yet
+    assert change_password(services, account.principal, PASSWORD, new, keep=here) == 1
+    assert session_account(services, here) == account
+    assert session_account(services, there) is None
+    assert authenticate(services, "jordan", new).id == account.id
+    with pytest.raises(Unauthenticated):
+        authenticate(services, "jordan", PASSWORD)
+    assert authenticate_token(services, token).id == account.id  # tokens are not passwords
+    changes = [e for e in audit_entries(services) if e.action is Action.PASSWORD_CHANGE]
+    assert [e.outcome for e in changes] == [Outcome.DENIED, Outcome.OK]
+    assert all(PASSWORD not in str(e.details) and new not in str(e.details) for e in changes)
+    assert change_password(services, account.principal, new, "yet another passphrase") == 1
 
 
 def test_a_disabled_account_loses_login_tokens_and_decisions(services: Services) -> None:

@@ -20,7 +20,7 @@ from phr_share.sharing import (
     verify_audit,
 )
 from tests.conftest import DEMO_CCD, PATIENT
-from tests.unit.web.conftest import Api, People
+from tests.unit.web.conftest import PASSWORD, Api, People
 
 
 def _error(response) -> str:  # type: ignore[no-untyped-def]
@@ -197,6 +197,19 @@ def test_tokens_are_listed_issued_and_revoked(app: Flask, api: dict[str, Api]) -
     assert fresh.get("/api/v1/me").status_code == 401
     for bad in ({"name": ""}, {"name": "x", "days": 0}, {"name": "x", "days": "7"}):
         assert _error(api["researcher"].post("/api/v1/tokens", json=bad)) == "invalid-input"
+
+
+def test_the_password_is_changed_through_the_api(app: Flask, api: dict[str, Api]) -> None:
+    new = "a much better passphrase"
+    wrong = api["nurse"].post("/api/v1/me/password", json={"current": "nope", "new": new})
+    assert (wrong.status_code, _error(wrong)) == (401, "unauthenticated")
+    done = api["nurse"].post("/api/v1/me/password", json={"current": PASSWORD, "new": new})
+    assert done.get_json() == {"changed": True, "sessions_ended": 0}
+    assert api["nurse"].get("/api/v1/me").status_code == 200  # the token still works
+    for _ in range(5):
+        api["nurse"].post("/api/v1/me/password", json={"current": "guess", "new": new + "2"})
+    throttled = api["nurse"].post("/api/v1/me/password", json={"current": new, "new": new + "2"})
+    assert (throttled.status_code, _error(throttled)) == (429, "too-many-requests")
 
 
 def test_the_admin_reviews_rotates_releases_verifies_and_manages_staff(

@@ -676,6 +676,36 @@ def test_erasure_asks_first_then_shreds(
     assert "0 encryption key(s) destroyed" in text(again)
 
 
+def test_the_password_is_changed_on_the_account_page(
+    app: Flask, browser: Browser, other_browser: Browser, people: People
+) -> None:
+    browser.login("jordan")
+    other_browser.login("jordan")
+    new = "a much better passphrase"
+    differ = browser.post(
+        "/account/password", {"current": PASSWORD, "new": new, "confirm": new + "!"}
+    )
+    assert differ.status_code == 422
+    assert "The two new passwords differ." in text(differ)
+    wrong = browser.post(
+        "/account/password", {"current": "not it at all", "new": new, "confirm": new}
+    )
+    assert wrong.status_code == 403
+    assert "The current password is not right." in text(wrong)
+    short = browser.post("/account/password", {"current": PASSWORD, "new": "x", "confirm": "x"})
+    assert short.status_code == 422
+    done = browser.post("/account/password", {"current": PASSWORD, "new": new, "confirm": new})
+    assert done.status_code == 302
+    assert "Password changed. 1 other browser signed out." in text(browser.get("/account/tokens"))
+    assert other_browser.get("/me").headers["Location"].startswith("/login")
+    assert Browser(app.test_client()).login("jordan", new).status_code == 302
+    assert Browser(app.test_client()).login("jordan").status_code == 401
+    again = {"new": new + "2", "confirm": new + "2"}
+    for _ in range(5):  # guessing the current password is throttled like signing in
+        browser.post("/account/password", {"current": "guess", **again})
+    assert browser.post("/account/password", {"current": new, **again}).status_code == 429
+
+
 def test_api_tokens_page(browser: Browser, people: People) -> None:
     browser.login("lab")
     issued = text(browser.post("/account/tokens", {"name": "laptop", "days": "30"}))
