@@ -53,7 +53,7 @@ def login(svc: Services, args: argparse.Namespace) -> Principal:
 
 
 def add_account_commands(commands: Commands) -> None:
-    """Register ``user add``, ``user token`` and ``user disable``."""
+    """Register ``user add``, ``user token``, ``user password`` and ``user disable``."""
     user = commands.add_parser("user", help="create accounts and API tokens")
     actions = user.add_subparsers(title="actions", required=True, metavar="ACTION")
 
@@ -74,6 +74,14 @@ def add_account_commands(commands: Commands) -> None:
     token.add_argument("--days", type=int, default=90, help="lifetime in days (default 90)")
     add_login_options(token)
     token.set_defaults(handler=_token)
+
+    password = actions.add_parser(
+        "password",
+        help="set an account's password (it was forgotten; prompted or on stdin); "
+        "its browsers are signed out",
+    )
+    password.add_argument("account", metavar="USERNAME", help="the account")
+    password.set_defaults(handler=_password)
 
     disable = actions.add_parser(
         "disable", help="switch an account off: sign-ins, sessions and tokens stop (admins)"
@@ -110,6 +118,14 @@ def _token(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
         "it is shown only this once",
         file=sys.stderr,
     )
+    return 0
+
+
+def _password(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    svc = open_services(settings)
+    account = sharing.find_account(svc, username=args.account)
+    ended = sharing.reset_password(svc, account.username, _secret("new password: "))
+    print(f"password of {account.username} set; {ended} browser session(s) signed out", file=out)
     return 0
 
 

@@ -43,6 +43,7 @@ __all__ = [
     "issue_token",
     "other_sessions",
     "principal_of",
+    "reset_password",
     "revoke_token",
     "session_account",
     "staff_accounts",
@@ -203,6 +204,17 @@ def change_password(
         raise Unauthenticated()
     if new == current:
         raise InvalidInput("the new password must differ from the current one")
+    return _set_password(svc, user_id, new, principal.id, keep)
+
+
+def reset_password(svc: Services, username: str, new: str, *, actor: str = OPERATOR) -> int:
+    """The operator sets an account's password (it was forgotten); every web session of
+    the account is signed out. How many were. Raises NotFound, InvalidInput."""
+    account = find_account(svc, username=username)
+    return _set_password(svc, account.id, new, actor, None)
+
+
+def _set_password(svc: Services, user_id: uuid.UUID, new: str, actor: str, keep: str | None) -> int:
     hashed = hash_password(new, svc.randbytes, svc.password_cost)
     with svc.db.session() as session:
         found = session.get(User, user_id)
@@ -218,7 +230,7 @@ def change_password(
             svc,
             session,
             Action.PASSWORD_CHANGE,
-            principal.id,
+            actor,
             subject=f"user:{user_id}",
             details={"sessions": len(ended)},
         )

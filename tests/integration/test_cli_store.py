@@ -126,6 +126,15 @@ def test_reads_are_decided_for_the_account_and_visible_to_the_patient(
     code, out = run("audit", "fhir", "--patient", str(PATIENT))
     assert code == 0
     assert json.loads(out)["resourceType"] == "Bundle"
+    # The doctor forgot the password: the operator sets a new one.
+    monkeypatch.setattr("sys.stdin", io.StringIO("a brand new passphrase\n"))
+    code, out = run("user", "password", "dr.kim")
+    assert (code, out) == (0, "password of dr.kim set; 0 browser session(s) signed out\n")
+    assert as_user(monkeypatch, "user", "token", "--name", "x", "--as", "dr.kim")[0] == 77
+    monkeypatch.setattr("sys.stdin", io.StringIO("a brand new passphrase\n"))
+    assert run("user", "token", "--name", "x", "--as", "dr.kim")[0] == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    assert run("user", "password", "dr.kim")[0] != 0
     # An admin switches the doctor off: the token that worked above is refused now.
     assert as_user(monkeypatch, "user", "add", "admin", "--role", "admin")[0] == 0
     assert as_user(monkeypatch, "user", "disable", "admin", "--as", "dr.kim")[0] == 77

@@ -196,6 +196,7 @@ PUBLIC = {
         "released_kinds",
         "request_care",
         "research_preview",
+        "reset_password",
         "retire_master",
         "review_emergency",
         "review_queue",

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from phr_share.audit import Action, Outcome
 from phr_share.consent import Role
 from phr_share.db import ApiToken, User, WebSession
-from phr_share.errors import AccessDenied, InvalidInput, InvalidState, Unauthenticated
+from phr_share.errors import AccessDenied, InvalidInput, InvalidState, NotFound, Unauthenticated
 from phr_share.sharing import (
     Services,
     audit_entries,
@@ -24,6 +24,7 @@ from phr_share.sharing import (
     issue_token,
     other_sessions,
     principal_of,
+    reset_password,
     revoke_token,
     session_account,
     start_session,
@@ -160,6 +161,15 @@ def test_a_password_is_changed_only_with_the_current_one_and_signs_out_elsewhere
     assert [e.outcome for e in changes] == [Outcome.DENIED, Outcome.OK]
     assert all(PASSWORD not in str(e.details) and new not in str(e.details) for e in changes)
     assert change_password(services, account.principal, new, "yet another passphrase") == 1
+    # Forgotten: the operator sets one; every browser is signed out.
+    again = start_session(services, account)
+    assert reset_password(services, "Jordan", "set by the operator") == 1
+    assert session_account(services, again) is None
+    assert authenticate(services, "jordan", "set by the operator").id == account.id
+    last = [e for e in audit_entries(services) if e.action is Action.PASSWORD_CHANGE][-1]
+    assert (last.actor, last.subject) == ("operator:cli", f"user:{account.id}")
+    with pytest.raises(NotFound):
+        reset_password(services, "nobody", "set by the operator")
 
 
 def test_a_disabled_account_loses_login_tokens_and_decisions(services: Services) -> None:
