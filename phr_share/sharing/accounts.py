@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy.orm import Session
 
 from phr_share.audit import Action, Outcome
 from phr_share.consent import (
@@ -220,21 +221,27 @@ def _set_password(svc: Services, user_id: uuid.UUID, new: str, actor: str, keep:
         found = session.get(User, user_id)
         assert found is not None
         found.password_hash = hashed
-        others = select(WebSession.digest).where(WebSession.user_id == user_id)
-        if keep is not None:
-            others = others.where(WebSession.digest != token_digest(keep))
-        ended = list(session.scalars(others))
-        if ended:
-            session.execute(delete(WebSession).where(WebSession.digest.in_(ended)))
+        theirs = WebSession.user_id == user_id
+        ended = _drop_sessions(
+            session, theirs if keep is None else theirs & (WebSession.digest != token_digest(keep))
+        )
         audit(
             svc,
             session,
             Action.PASSWORD_CHANGE,
             actor,
             subject=f"user:{user_id}",
-            details={"sessions": len(ended)},
+            details={"sessions": ended},
         )
-        return len(ended)
+        return ended
+
+
+def _drop_sessions(session: Session, which: ColumnElement[bool]) -> int:
+    """Delete the web sessions ``which`` selects; how many there were."""
+    digests = list(session.scalars(select(WebSession.digest).where(which)))
+    if digests:
+        session.execute(delete(WebSession).where(WebSession.digest.in_(digests)))
+    return len(digests)
 
 
 def authenticate(svc: Services, username: str, password: str) -> Account:
@@ -399,10 +406,8 @@ def end_other_sessions(svc: Services, session_id: str) -> int:
         mine = session.get(WebSession, token_digest(session_id))
         if mine is None:
             return 0
-        others = list(session.scalars(select(WebSession.digest).where(_others(session_id))))
-        ended = len(others)
+        ended = _drop_sessions(session, _others(session_id))
         if ended:
-            session.execute(delete(WebSession).where(WebSession.digest.in_(others)))
             audit(
                 svc,
                 session,
