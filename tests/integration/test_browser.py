@@ -261,6 +261,15 @@ def test_four_journeys(site: Site, browser: object, tmp_path: Path) -> None:
     identifiers = collect_identifiers(parse_xml(document))
     assert not scan(pulled, identifiers)
     assert str(patient_id) not in pulled.decode()
+    # The same release queried in the page: counted by kind, then by an age range.
+    vitals = [r for r in records if r["kind"] == "physical-signs"]
+    researcher.select_option("select[name=kind]", "physical-signs")
+    researcher.get_by_role("button", name="Count").click()
+    expect(researcher.locator("p[role=status]")).to_have_text(f"{len(vitals)} records match.")
+    researcher.fill("input[name=ages]", "0-1")
+    researcher.get_by_role("button", name="Count").click()
+    expect(researcher.locator("p[role=status]")).to_have_text("0 records match.")
+    expect(researcher.locator("input[name=ages]")).to_have_value("0-1")  # the form keeps it
 
     # (4) A second doctor without a grant is refused, then uses emergency access; the
     #     patient sees the notification.
