@@ -27,7 +27,7 @@ from phr_share.sharing.accounts import (
     start_session,
     tokens_of,
 )
-from phr_share.sharing.audit import AuditReport, audit_entries, verify_audit
+from phr_share.sharing.audit import AuditReport, audit_entries, latest_entries, verify_audit
 from phr_share.sharing.care import (
     CareView,
     accept_care,
@@ -172,6 +172,7 @@ __all__ = [
     "ingest_document",
     "invite_clinician",
     "issue_token",
+    "latest_entries",
     "links_of",
     "notifications",
     "object_name",

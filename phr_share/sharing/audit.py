@@ -20,7 +20,7 @@ from phr_share.audit.chain import GENESIS
 from phr_share.db import AuditEntry, AuditHead
 from phr_share.sharing.services import Services
 
-__all__ = ["AuditReport", "audit_entries", "record", "verify_audit"]
+__all__ = ["AREAS", "AuditReport", "audit_entries", "latest_entries", "record", "verify_audit"]
 
 _HEAD_ID = 1
 
@@ -112,6 +112,34 @@ def verify_audit(svc: Services) -> AuditReport:
                 )
     broken = first_break(stored, head)
     return AuditReport(len(rows), head.hash if head else GENESIS, broken)
+
+
+# What entries are about, by the first part of their action (``consent:grant:create``).
+AREAS = tuple(sorted({action.value.partition(":")[0] for action in Action}))
+
+
+def latest_entries(
+    svc: Services,
+    *,
+    limit: int = 50,
+    before: int | None = None,
+    outcome: Outcome | None = None,
+    area: str | None = None,
+) -> list[Entry]:
+    """The newest entries first (``before`` a sequence number, to page back), of one
+    outcome and one area (the action's first part, e.g. ``consent``) when given.
+
+    For the operator's eyes: callers check the reader is an admin.
+    """
+    query = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(max(1, min(limit, 500)))
+    if before is not None:
+        query = query.where(AuditEntry.seq < before)
+    if outcome is not None:
+        query = query.where(AuditEntry.outcome == outcome.value)
+    if area is not None:
+        query = query.where(AuditEntry.action.startswith(f"{area}:"))
+    with svc.db.session() as session:
+        return [_entry(row) for row in session.scalars(query)]
 
 
 def audit_entries(svc: Services, patient_id: uuid.UUID | None = None) -> Iterator[Entry]:

@@ -9,14 +9,17 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from phr_share import sharing
+from phr_share.audit import Outcome
 from phr_share.consent import Principal, Role
 from phr_share.errors import InvalidState, PhrShareError
+from phr_share.sharing.audit import AREAS
 from phr_share.web.security import current_account, requires, services
-from phr_share.web.views import staff_role
+from phr_share.web.views import audit_filters, staff_role
 
 __all__ = ["Check", "bp", "health"]
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+PAGE = 50  # audit entries per page
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +71,25 @@ def overview() -> str:
         staff=staff,
         names={a.principal.id: a.display_name for a in staff},
         me=me,
+    )
+
+
+@bp.get("/audit")
+@requires(Role.ADMIN)
+def audit_log() -> str:
+    """The newest audit entries, by outcome and area, fifty at a time (ids and codes only)."""
+    svc = services()
+    outcome, area, before = audit_filters(request.args)
+    entries = sharing.latest_entries(svc, limit=PAGE, before=before, outcome=outcome, area=area)
+    return render_template(
+        "admin/audit.html",
+        entries=entries,
+        report=sharing.verify_audit(svc),
+        outcome=outcome,
+        area=area,
+        areas=AREAS,
+        outcomes=list(Outcome),
+        older=entries[-1].seq if len(entries) == PAGE else None,
     )
 
 

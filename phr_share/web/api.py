@@ -29,7 +29,7 @@ from phr_share.research import (
 from phr_share.web.admin import health
 from phr_share.web.openapi import document
 from phr_share.web.security import LoginThrottle, current_account, requires, services
-from phr_share.web.views import kinds_from, series_json, staff_role
+from phr_share.web.views import audit_filters, kinds_from, series_json, staff_role
 
 __all__ = ["bp"]
 
@@ -663,6 +663,18 @@ def verify_audit() -> BaseResponse:
     """Recompute the audit chain: entries, head, and the first broken entry (or null)."""
     report = sharing.verify_audit(services())
     return _json({"ok": report.broken is None, **_plain(report)})
+
+
+@bp.get("/v1/admin/audit/entries")
+@requires(Role.ADMIN)
+def audit_log() -> BaseResponse:
+    """The newest audit entries (``outcome``, ``area``, ``before`` a sequence number)."""
+    outcome, area, before = audit_filters(request.args)
+    page = _page()[1]
+    entries = sharing.latest_entries(
+        services(), limit=page, before=before, outcome=outcome, area=area
+    )
+    return _json({"items": entries, "older": entries[-1].seq if len(entries) == page else None})
 
 
 @bp.get("/v1/admin/accounts")

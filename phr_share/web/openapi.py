@@ -34,6 +34,12 @@ _QUERY: dict[str, list[tuple[str, dict[str, Any], str]]] = {
     "api.segment": _PURPOSE,
     "api.vitals": _PURPOSE,
     "api.documents": _PAGE,
+    "api.audit_log": [
+        ("outcome", {"type": "string", "enum": ["ok", "denied", "failed"]}, "Only this outcome"),
+        ("area", {"type": "string"}, "Only actions of this area, e.g. consent or emergency"),
+        ("before", {"type": "integer"}, "Entries before this sequence number (older)"),
+        ("per_page", {"type": "integer", "minimum": 1, "default": 20}, "Entries at most"),
+    ],
     "api.records": [
         (
             "format",

@@ -6,7 +6,7 @@ import csv
 import io
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,6 +19,7 @@ from phr_share.ccda.readings_cda import CLINICIAN_NOTE, DIET_NOTE, HOME_READINGS
 from phr_share.consent import Facts, GrantStatus, Principal, Reason, Role, Sensitivity
 from phr_share.errors import InvalidInput
 from phr_share.models import SegmentKind
+from phr_share.sharing.audit import AREAS
 from phr_share.sharing.clinical import CHARTED, CHARTED_KINDS, VITAL_KINDS, SectionRecord
 from phr_share.sharing.history import AccessEvent
 
@@ -51,6 +52,22 @@ CHARTS: tuple[tuple[str, str, tuple[str, ...], dict[str, Any]], ...] = (
     ("Mood", "how I feel", (MOOD,), {"min": 1, "max": 5, "labels": _MOOD_WORDS}),
     ("Physical activity", "min", ("55411-3",), {"min": 0}),
 )
+
+
+def audit_filters(args: Mapping[str, str]) -> tuple[Outcome | None, str | None, int | None]:
+    """The audit log's filters from request parameters ``outcome``, ``area`` and
+    ``before`` (a sequence number); blank means any. InvalidInput names a bad one."""
+    try:
+        outcome = Outcome(args["outcome"]) if args.get("outcome") else None
+    except ValueError:
+        raise InvalidInput("outcome is ok, denied or failed") from None
+    area = args.get("area") or None
+    if area is not None and area not in AREAS:
+        raise InvalidInput(f"area is one of {', '.join(AREAS)}")
+    before = args.get("before") or None
+    if before is not None and not before.isdigit():
+        raise InvalidInput("before is an entry's sequence number")
+    return outcome, area, None if before is None else int(before)
 
 
 def staff_role(value: str) -> Role:

@@ -174,6 +174,7 @@ PUBLIC = {
         "ingest_document",
         "invite_clinician",
         "issue_token",
+        "latest_entries",
         "links_of",
         "notifications",
         "object_name",

@@ -232,6 +232,16 @@ def test_the_admin_reviews_rotates_releases_verifies_and_manages_staff(
     assert released.status_code == 201
     assert released.get_json()["release_id"]
     assert admin.post("/api/v1/admin/release").status_code == 200  # nothing new
+    newest = admin.get("/api/v1/admin/audit/entries?per_page=3").get_json()
+    assert len(newest["items"]) == 3
+    seqs = [e["seq"] for e in newest["items"]]
+    assert seqs == sorted(seqs, reverse=True)
+    older = admin.get(f"/api/v1/admin/audit/entries?before={newest['older']}&per_page=3")
+    assert all(e["seq"] < min(seqs) for e in older.get_json()["items"])
+    releases = admin.get("/api/v1/admin/audit/entries?area=research").get_json()["items"]
+    assert releases
+    assert all(e["action"].startswith("research:") for e in releases)
+    assert admin.get("/api/v1/admin/audit/entries?outcome=nope").status_code == 422
     audit = admin.get("/api/v1/admin/audit").get_json()
     assert audit["ok"] is True
     assert audit["broken"] is None
@@ -256,4 +266,5 @@ def test_the_admin_reviews_rotates_releases_verifies_and_manages_staff(
     for path in ("/api/v1/admin/keys/rotate", "/api/v1/admin/release", review):
         assert api["doctor"].post(path, json={"outcome": "justified"}).status_code == 403
     assert api["doctor"].get("/api/v1/admin/audit").status_code == 403
+    assert api["doctor"].get("/api/v1/admin/audit/entries").status_code == 403
     assert api["researcher"].get("/api/v1/admin/accounts").status_code == 403

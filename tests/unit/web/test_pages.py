@@ -605,6 +605,32 @@ def test_emergency_access_is_flagged_notified_and_reviewed(
     assert "Nothing waits for review" in text(admin.get("/admin"))
 
 
+def test_the_admin_browses_the_audit_log_by_outcome_and_area(
+    browser: Browser, other_browser: Browser, people: People, services: Services
+) -> None:
+    other_browser.login("jordan", "not the password")  # a failed sign-in: denied
+    other_browser.login("jordan")
+    upload(other_browser, DEMO_CCD.read_bytes())
+    browser.login("admin")
+    overview = text(browser.get("/admin"))
+    assert 'href="/admin/audit"' in overview
+    page = text(browser.get("/admin/audit"))
+    assert "Chain intact" in page
+    assert "<code>store:document:ingest</code>" in page
+    assert "<code>auth:session:login</code>" in page
+    denied = text(browser.get("/admin/audit?outcome=denied"))
+    action = re.compile(r"<td><code>([a-z]+:[a-z]+:[a-z]+)</code></td>")
+    assert action.findall(denied) == ["auth:session:login"]
+    areas = action.findall(text(browser.get("/admin/audit?area=store")))
+    assert areas
+    assert all(a.startswith("store:") for a in areas)
+    assert "jordan" not in denied.split("<table>")[1].lower()  # ids, never names
+    assert "No entries match." in text(browser.get("/admin/audit?area=store&before=2"))
+    for bad in ("outcome=maybe", "area=gossip", "before=x"):
+        assert browser.get(f"/admin/audit?{bad}").status_code == 422
+    assert other_browser.get("/admin/audit").status_code == 403
+
+
 def test_admin_operations(browser: Browser, people: People, services: Services) -> None:
     browser.login("admin")
     page = text(browser.get("/admin"))
