@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, time, timedelta
 
@@ -327,6 +328,18 @@ def history() -> str:
         emergencies=sharing.emergencies_of(svc, _patient_id()),
         notices=sharing.notifications(svc, me, mark_seen=True),
         everything=everything,
+    )
+
+
+@bp.get("/history.fhir.json")
+@requires(Role.PATIENT)
+def history_fhir() -> Response:
+    """My consents and the log entries about my record, as a FHIR R4 Bundle to keep."""
+    bundle = sharing.export_fhir(services(), _me(), _patient_id())
+    return Response(
+        json.dumps(bundle, indent=2, sort_keys=True),
+        mimetype="application/fhir+json",
+        headers={"Content-Disposition": 'attachment; filename="my-consents-and-access.json"'},
     )
 
 

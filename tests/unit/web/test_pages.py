@@ -8,6 +8,7 @@ import json
 import re
 
 import pytest
+from fhir.resources.R4B.bundle import Bundle
 from flask import Flask
 
 from phr_share.models import SegmentKind
@@ -482,6 +483,14 @@ def test_doctor_sees_exactly_what_was_shared_and_writes_back(
     assert "Dr.Kim" in history
     assert "Vital signs" in history
     assert "a grant you gave" in history  # reason codes in words
+    assert 'href="/me/history.fhir.json"' in history
+    kept = patient.get("/me/history.fhir.json")
+    assert kept.mimetype == "application/fhir+json"
+    assert "attachment" in kept.headers["Content-Disposition"]
+    bundle = Bundle.model_validate_json(kept.data)  # valid against the FHIR structure
+    kinds = {entry.resource.get_resource_type() for entry in bundle.entry or []}
+    assert kinds == {"Consent", "AuditEvent"}
+    assert doctor.get("/me/history.fhir.json").status_code == 403
     preview = text(patient.get(f"/me/preview/{people.doctor.id}"))
     rows = re.findall(
         r'<tr class="(permit|deny)">\s*<td><span class="badge" data-kind="([a-z-]+)"', preview
