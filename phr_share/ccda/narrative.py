@@ -21,12 +21,15 @@ from phr_share.models import LOINC
 
 __all__ = [
     "MOOD",
+    "MOOD_WORDS",
     "NOTE",
     "Block",
     "Measurement",
+    "SectionReading",
     "SectionView",
     "Statement",
     "measurements",
+    "parse_section",
     "section_view",
     "statements",
 ]
@@ -34,6 +37,7 @@ __all__ = [
 # The code a mood reading is measured under: the project's five-point scale, as a score
 # from 1 (very low) to 5 (very good), so it can be charted beside pain and activity.
 MOOD = "mood"
+MOOD_WORDS = {score: mood.value.replace("-", " ") for score, mood in enumerate(Mood, start=1)}
 _MOOD_SCORES = {mood.value: float(score) for score, mood in enumerate(Mood, start=1)}
 # The code a section's free-text paragraphs are listed under by :func:`statements`.
 NOTE = "note"
@@ -121,9 +125,31 @@ def _blocks(text: etree._Element) -> list[Block]:
     return blocks
 
 
+@dataclass(frozen=True, slots=True)
+class SectionReading:
+    """A section parsed once: its view and, when asked for, its measurements and
+    statements (empty otherwise)."""
+
+    view: SectionView
+    measurements: tuple[Measurement, ...] = ()
+    statements: tuple[Statement, ...] = ()
+
+
+def parse_section(section_xml: bytes, *, entries: bool) -> SectionReading:
+    """The section's view, with its measurements and statements when ``entries``; one
+    parse for all three. Raises InvalidDocument for bad XML."""
+    section = parse_xml(section_xml)
+    if not entries:
+        return SectionReading(_view(section))
+    return SectionReading(_view(section), tuple(_measured(section)), tuple(_statements_of(section)))
+
+
 def section_view(section_xml: bytes) -> SectionView:
     """The section's title and narrative; raises InvalidDocument for bad XML."""
-    section = parse_xml(section_xml)
+    return _view(parse_xml(section_xml))
+
+
+def _view(section: etree._Element) -> SectionView:
     title = section.find(hl7("title"))
     text = section.find(hl7("text"))
     return SectionView(
@@ -145,8 +171,12 @@ def _when(value: str | None) -> datetime | None:
 def measurements(section_xml: bytes) -> list[Measurement]:
     """Every LOINC-coded numeric value with a time in the section, and every mood
     reading on the five-point scale as its score (code MOOD, unit "{score}")."""
+    return _measured(parse_xml(section_xml))
+
+
+def _measured(section: etree._Element) -> list[Measurement]:
     found = []
-    for facts in clinical_entries(parse_xml(section_xml)):
+    for facts in clinical_entries(section):
         entry = facts.entry
         when = _when(entry.time)
         if when is None:
@@ -172,7 +202,10 @@ def statements(section_xml: bytes) -> list[Statement]:
     cycling", a diet note), under its first code, and the section's free-text paragraphs
     under NOTE at the entries' time. A section with no timed entry gives nothing: its
     sitting is unknown."""
-    section = parse_xml(section_xml)
+    return _statements_of(parse_xml(section_xml))
+
+
+def _statements_of(section: etree._Element) -> list[Statement]:
     found = []
     for facts in clinical_entries(section):
         when = _when(facts.entry.time)

@@ -15,7 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from phr_share.ccda import PatientHeader, parse_readings, readings_document, rebuild_document
-from phr_share.ccda.narrative import MOOD, Measurement, SectionView, measurements, section_view
+from phr_share.ccda.narrative import (
+    MOOD,
+    Measurement,
+    SectionView,
+    Statement,
+    parse_section,
+)
 from phr_share.ccda.notes import ClinicianNote, note_document
 from phr_share.consent import CLINICIANS, GrantStatus, Principal, Purpose, Role
 from phr_share.db import Emergency, Grant, User
@@ -87,11 +93,15 @@ class SectionRecord:
     record: SegmentRecord
     view: SectionView
     content: bytes
+    # For the charted kinds only (empty otherwise), from the same parse as the view.
+    measurements: tuple[Measurement, ...] = ()
+    statements: tuple[Statement, ...] = ()
 
     @classmethod
     def of(cls, record: SegmentRecord, content: bytes) -> SectionRecord:
-        """A segment just read, with its rendering."""
-        return cls(record, section_view(content), content)
+        """A segment just read, with its rendering (and what charts and tables need)."""
+        reading = parse_section(content, entries=record.kind in CHARTED_KINDS)
+        return cls(record, reading.view, content, reading.measurements, reading.statements)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,15 +153,16 @@ def vital_series(
 ) -> dict[str, list[Measurement]]:
     """Charted measurements by code, oldest first, from segments the principal may read."""
     records = current_segments(svc, patient_id, CHARTED_KINDS)
-    return series_of(read_permitted(svc, principal, records, purpose=purpose))
+    read = read_permitted(svc, principal, records, purpose=purpose)
+    return series_of(SectionRecord.of(record, content) for record, content in read)
 
 
-def series_of(read: Iterable[tuple[SegmentRecord, bytes]]) -> dict[str, list[Measurement]]:
-    """Charted measurements by code, oldest first, from segments already read."""
+def series_of(sections: Iterable[SectionRecord]) -> dict[str, list[Measurement]]:
+    """Charted measurements by code, oldest first, from sections already read."""
     series: dict[str, list[Measurement]] = defaultdict(list)
-    for record, content in read:
-        if record.kind in CHARTED_KINDS:
-            for point in measurements(content):
+    for section in sections:
+        if section.record.kind in CHARTED_KINDS:
+            for point in section.measurements:
                 if point.code in _CHARTED_AS:
                     code, factor, unit = _CHARTED_AS[point.code]
                     point = Measurement(code, round(point.value * factor, 1), unit, point.at)

@@ -71,7 +71,7 @@ def record(patient_id: uuid.UUID) -> str:
     """The segments the decision point lets me read, rendered; each read is audited."""
     svc, me, purpose = services(), _me(), _purpose()
     sections = sharing.read_sections(svc, me, patient_id, purpose)
-    series = series_json(sharing.series_of((s.record, s.content) for s in sections))
+    series = series_json(sharing.series_of(sections))
     readings, others = home_readings(sections, sharing.document_types(svc, patient_id))
     care = next(iter(sharing.care_of(svc, me, patient_id)), None)
     return render_template(

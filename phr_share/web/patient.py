@@ -74,7 +74,7 @@ def dashboard() -> str:
         bytes_total=sum(d.size for d in documents),
         notes=[s for s in shown if s.record.kind is SegmentKind.DOCTOR_NOTES],
         unseen=unseen,
-        series=series_json(sharing.series_of((s.record, s.content) for s in shown)),
+        series=series_json(sharing.series_of(shown)),
         readings=readings,
     )
 

@@ -13,8 +13,7 @@ from typing import Any
 
 from phr_share import sharing
 from phr_share.audit import Outcome
-from phr_share.ccda.narrative import MOOD, NOTE, Measurement, measurements, statements
-from phr_share.ccda.readings import Mood
+from phr_share.ccda.narrative import MOOD, MOOD_WORDS, NOTE, Measurement
 from phr_share.ccda.readings_cda import CLINICIAN_NOTE, DIET_NOTE, HOME_READINGS, readable_unit
 from phr_share.consent import Facts, GrantStatus, Principal, Reason, Role, Sensitivity
 from phr_share.errors import InvalidInput
@@ -42,14 +41,13 @@ __all__ = [
 
 # Which series go on which chart, in the order a person reads them; a scale fixes the
 # axis where the measure has one (pain 0-10, mood 1-5 with its words).
-_MOOD_WORDS = {str(n): m.value.replace("-", " ") for n, m in enumerate(Mood, start=1)}
 CHARTS: tuple[tuple[str, str, tuple[str, ...], dict[str, Any]], ...] = (
     ("Blood pressure", "mmHg", ("8480-6", "8462-4"), {}),
     ("Heart rate", "/min", ("8867-4",), {}),
     ("Glucose", "mg/dL", ("2339-0", "2345-7"), {}),
     ("Weight", "kg", ("29463-7",), {}),
     ("Pain", "0-10", ("72514-3",), {"min": 0, "max": 10}),
-    ("Mood", "how I feel", (MOOD,), {"min": 1, "max": 5, "labels": _MOOD_WORDS}),
+    ("Mood", "how I feel", (MOOD,), {"min": 1, "max": 5, "labels": MOOD_WORDS}),
     ("Physical activity", "min", ("55411-3",), {"min": 0}),
 )
 
@@ -152,14 +150,13 @@ def home_readings(
     home = []
     for item in _home_sections(sections, types):
         if item.record.kind in VITAL_KINDS:
-            for point in measurements(item.content):
+            for point in item.measurements:
                 measured[point.at][point.code] = point
-        else:
-            found = statements(item.content)
-            if not found:
-                continue
-            for statement in found:
+        elif item.statements:
+            for statement in item.statements:
                 said[statement.at][statement.code].append(statement.text)
+        else:
+            continue
         home.append(item)
     if not home:
         return None, list(sections)
@@ -195,7 +192,7 @@ def readings_csv(sections: Sequence[SectionRecord], types: dict[int, str | None]
     first (when, what, LOINC code, value as recorded, its unit as people write it; mood
     as its word). Free text (diet, notes) stays out: these are the measurements."""
     rank = {code: i for i, code in enumerate(c for _, codes in READING_COLUMNS for c in codes)}
-    points = [p for item in _home_sections(sections, types) for p in measurements(item.content)]
+    points = [p for item in _home_sections(sections, types) for p in item.measurements]
     points.sort(key=lambda p: (rank.get(p.code, len(rank)), p.code))  # the table's order
     points.sort(key=lambda p: p.at, reverse=True)  # stable: newest sitting first
     rows = [(p.at, p.code, p.value, p.unit) for p in points]
@@ -205,7 +202,7 @@ def readings_csv(sections: Sequence[SectionRecord], types: dict[int, str | None]
     for at, code, value, unit in rows:
         name = _MEASURE_NAMES.get(code, code)
         if code == MOOD:  # a word on the project's five-point scale: no LOINC, no unit
-            row = [name, "", _MOOD_WORDS[f"{value:g}"], ""]
+            row = [name, "", MOOD_WORDS[round(value)], ""]
         else:
             row = [name, code, f"{value:g}", readable_unit(unit)]
         writer.writerow([at.astimezone(UTC).isoformat(), *row])
