@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from phr_share.errors import IntegrityError, NotFound, ObjectNotFound
-from phr_share.research.query import RecordQuery
+from phr_share.research.query import RecordQuery, last_year
 from phr_share.storage.base import BlobStore
 
 __all__ = [
@@ -41,7 +41,6 @@ _RECORDS_NAME = re.compile(
     r"/release=(?P<release>[0-9a-f-]{36})\.jsonl$"
 )
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-_PERIOD = re.compile(r"^(?P<first>[0-9]{4})(?:-(?P<last>[0-9]{4}))?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +57,7 @@ class RecordObject:
     @property
     def last_year(self) -> int | None:
         """The last calendar year the object covers; None when its period is unknown."""
-        match = _PERIOD.match(self.year)
-        return None if match is None else int(match["last"] or match["first"])
+        return last_year(self.year)
 
 
 @dataclass(frozen=True, slots=True)

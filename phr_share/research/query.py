@@ -19,7 +19,7 @@ from typing import Any
 from phr_share.errors import InvalidInput
 from phr_share.models import SegmentKind
 
-__all__ = ["AgeRange", "RecordQuery"]
+__all__ = ["AgeRange", "RecordQuery", "last_year"]
 
 _RANGE = re.compile(r"^\s*(?P<low>[0-9]{1,3})\s*(?:(?P<plus>\+)|-\s*(?P<high>[0-9]{1,3}))\s*$")
 _PERIOD = re.compile(r"^(?P<first>[0-9]{4})(?:-(?P<last>[0-9]{4}))?$")
@@ -36,24 +36,20 @@ class AgeRange:
     @classmethod
     def parse(cls, text: str) -> AgeRange:
         """Parse "40-64" or "65+"; raises InvalidInput for anything else."""
-        match = _RANGE.match(text)
-        if match is None:
+        bounds = _bounds(text)
+        if bounds is None:
             raise InvalidInput(_AGES_HINT)
-        low = int(match["low"])
-        high = None if match["plus"] else int(match["high"])
+        low, high = bounds
         if high is not None and high < low:
             raise InvalidInput("an age range goes from the lower age to the higher")
         return cls(low, high)
 
     def holds(self, band: object) -> bool:
         """Whether every age of a record's band lies in this range."""
-        if not isinstance(band, str):
+        bounds = _bounds(band) if isinstance(band, str) else None
+        if bounds is None:
             return False
-        match = _RANGE.match(band)
-        if match is None:
-            return False
-        low = int(match["low"])
-        high = None if match["plus"] else int(match["high"])
+        low, high = bounds
         if low < self.low:
             return False
         if self.high is None:
@@ -103,13 +99,24 @@ class RecordQuery:
         return self.since is None or _dated_since(record, self.since)
 
 
+def _bounds(text: str) -> tuple[int, int | None] | None:
+    """The ages of "40-64" or "65+" (None above), or None for anything else."""
+    match = _RANGE.match(text)
+    if match is None:
+        return None
+    return int(match["low"]), None if match["plus"] else int(match["high"])
+
+
+def last_year(period: object) -> int | None:
+    """The last year of "2019" or of a generalised period "2015-2019"; None otherwise."""
+    match = _PERIOD.match(period) if isinstance(period, str) else None
+    return None if match is None else int(match["last"] or match["first"])
+
+
 def _dated_since(record: Mapping[str, Any], since: date) -> bool:
     day = record.get("date")
     if isinstance(day, str) and day:
         with contextlib.suppress(ValueError):
             return date.fromisoformat(day[:10]) >= since
-    year = record.get("year")
-    match = _PERIOD.match(year) if isinstance(year, str) else None
-    if match is None:
-        return True
-    return int(match["last"] or match["first"]) >= since.year
+    year = last_year(record.get("year"))
+    return year is None or year >= since.year

@@ -13,7 +13,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, Select, Subquery, and_, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from phr_share.audit import Action, Outcome
@@ -112,17 +112,15 @@ def stored_documents(svc: Services, patient_id: uuid.UUID) -> list[DocumentRecor
 
     The index only: nothing is fetched or decrypted, so nothing is read (or audited).
     """
+    latest = _latest_versions(patient_id)
     query = (
-        select(Document)
+        select(Document, Document.version == latest.c.version)
+        .join(latest, Document.series == latest.c.series)
         .where(*_stored(patient_id))
         .options(selectinload(Document.segments))
         .order_by(Document.stored_at.desc(), Document.id.desc())
     )
     with svc.db.session() as session:
-        rows = session.scalars(query).all()
-        latest: dict[str, int] = {}
-        for row in rows:
-            latest[row.series] = max(latest.get(row.series, 0), row.version)
         return [
             DocumentRecord(
                 row.id,
@@ -130,9 +128,9 @@ def stored_documents(svc: Services, patient_id: uuid.UUID) -> list[DocumentRecor
                 row.type_code,
                 row.stored_at or row.created_at,
                 tuple(record_of(segment) for segment in row.segments),
-                current=row.version == latest[row.series],
+                current=bool(current),
             )
-            for row in rows
+            for row, current in session.execute(query)
         ]
 
 
@@ -146,6 +144,32 @@ def document_types(svc: Services, patient_id: uuid.UUID) -> dict[int, str | None
 def _stored(patient_id: uuid.UUID) -> tuple[ColumnElement[bool], ...]:
     """The patient's documents that are stored (not a pending or cut-off ingest)."""
     return Document.patient_id == patient_id, Document.status == DocumentStatus.STORED
+
+
+def _latest_versions(patient_id: uuid.UUID) -> Subquery:
+    """The current version of each of the patient's documents: per series (CDA set id),
+    the highest stored version (columns ``series``, ``version``)."""
+    return (
+        select(Document.series, func.max(Document.version).label("version"))
+        .where(*_stored(patient_id))
+        .group_by(Document.series)
+        .subquery()
+    )
+
+
+def _segments(
+    patient_id: uuid.UUID, kinds: Collection[SegmentKind] | None
+) -> Select[tuple[StoredSegment]]:
+    """The query of a patient's stored segments (of ``kinds``), document by document."""
+    query = (
+        select(StoredSegment)
+        .join(Document)
+        .where(StoredSegment.patient_id == patient_id, *_stored(patient_id))
+        .order_by(StoredSegment.document_id, StoredSegment.id)
+    )
+    if kinds is not None:
+        query = query.where(StoredSegment.kind.in_([kind.value for kind in kinds]))
+    return query
 
 
 def find_segment(
@@ -176,14 +200,7 @@ def segments_of(
 ) -> list[SegmentRecord]:
     """Every stored segment version of a patient (of ``kinds``; of one document when
     ``document_id`` is given), document by document."""
-    query = (
-        select(StoredSegment)
-        .join(Document)
-        .where(StoredSegment.patient_id == patient_id, Document.status == DocumentStatus.STORED)
-        .order_by(StoredSegment.document_id, StoredSegment.id)
-    )
-    if kinds is not None:
-        query = query.where(StoredSegment.kind.in_([kind.value for kind in kinds]))
+    query = _segments(patient_id, kinds)
     if document_id is not None:
         query = query.where(StoredSegment.document_id == document_id)
     with svc.db.session() as session:
@@ -199,24 +216,11 @@ def current_segments(
     A document sent again (the same CDA set id, a later version) replaces the earlier
     one whole, whatever its own id: a section it no longer has is no longer current.
     """
-    latest = (
-        select(Document.series, func.max(Document.version).label("version"))
-        .where(*_stored(patient_id))
-        .group_by(Document.series)
-        .subquery()
+    latest = _latest_versions(patient_id)
+    query = _segments(patient_id, kinds).join(
+        latest,
+        and_(Document.series == latest.c.series, Document.version == latest.c.version),
     )
-    query = (
-        select(StoredSegment)
-        .join(Document)
-        .join(
-            latest,
-            and_(Document.series == latest.c.series, Document.version == latest.c.version),
-        )
-        .where(StoredSegment.patient_id == patient_id, *_stored(patient_id))
-        .order_by(StoredSegment.document_id, StoredSegment.id)
-    )
-    if kinds is not None:
-        query = query.where(StoredSegment.kind.in_([kind.value for kind in kinds]))
     with svc.db.session() as session:
         return [record_of(row) for row in session.scalars(query)]
 

@@ -14,7 +14,7 @@ from phr_share.consent import Principal, Role
 from phr_share.errors import InvalidState, PhrShareError
 from phr_share.sharing.audit import AREAS
 from phr_share.web.security import current_account, requires, services
-from phr_share.web.views import audit_filters, staff_role
+from phr_share.web.views import STAFF_ROLES, audit_filters, staff_role
 
 __all__ = ["Check", "bp", "health"]
 
@@ -67,7 +67,7 @@ def overview() -> str:
         checks=health(svc),
         queue=sharing.review_queue(svc, me),
         audit=sharing.verify_audit(svc),
-        roles=[r for r in Role if r not in {Role.SYSTEM, Role.PATIENT}],
+        roles=STAFF_ROLES,
         staff=staff,
         names={a.principal.id: a.display_name for a in staff},
         me=me,

@@ -11,7 +11,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -28,7 +28,7 @@ from phr_share.research import (
 )
 from phr_share.web.admin import health
 from phr_share.web.openapi import document
-from phr_share.web.security import LoginThrottle, current_account, requires, services
+from phr_share.web.security import attempt_throttle, current_account, requires, services
 from phr_share.web.views import audit_filters, kinds_from, series_json, staff_role
 
 __all__ = ["bp"]
@@ -573,8 +573,7 @@ def change_password() -> BaseResponse:
     (tokens keep working)."""
     body, account = _body(), current_account()
     assert account is not None
-    throttle: LoginThrottle = current_app.extensions["phr_share.throttle"]
-    address = request.remote_addr or "-"
+    throttle, address = attempt_throttle()
     if throttle.retry_after(address, account.username):
         raise TooManyRequests("too many wrong passwords; try again later")
     try:

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -20,7 +19,7 @@ from phr_share.consent import Role
 from phr_share.errors import InvalidInput, InvalidState, Unauthenticated
 from phr_share.sharing import authenticate, create_user, notifications
 from phr_share.web.security import (
-    LoginThrottle,
+    attempt_throttle,
     current_account,
     current_session_id,
     log_in,
@@ -50,9 +49,8 @@ def login() -> str:
 @bp.post("/login")
 def login_post() -> BaseResponse | tuple[str, int]:
     """Check the password; throttled per address and per username."""
-    throttle: LoginThrottle = current_app.extensions["phr_share.throttle"]
+    throttle, address = attempt_throttle()
     username = request.form.get("username", "").strip().lower()[:128]
-    address = request.remote_addr or "-"
     wait = throttle.retry_after(address, username)
     if wait:
         page = render_template("login.html", error="Too many failed sign-ins. Try again later.")
@@ -132,8 +130,7 @@ def change_password() -> BaseResponse | tuple[str, int]:
     """Change my password (the current one first); my other browsers are signed out."""
     account = current_account()
     assert account is not None
-    throttle: LoginThrottle = current_app.extensions["phr_share.throttle"]
-    address = request.remote_addr or "-"
+    throttle, address = attempt_throttle()
     wait = throttle.retry_after(address, account.username)
     if wait:
         page = _account_page(refused="Too many wrong passwords. Try again later.")

@@ -32,6 +32,7 @@ from phr_share.sharing import (
 
 __all__ = [
     "LoginThrottle",
+    "attempt_throttle",
     "csrf_token",
     "current_account",
     "current_session_id",
@@ -61,6 +62,12 @@ HEADERS = {
 def services() -> Services:
     """The use cases' services, opened once per app."""
     return cast(Services, current_app.extensions["phr_share"])
+
+
+def attempt_throttle() -> tuple[LoginThrottle, str]:
+    """The app's throttle on password guesses, and the address this attempt came from."""
+    throttle: LoginThrottle = current_app.extensions["phr_share.throttle"]
+    return throttle, request.remote_addr or "-"
 
 
 class LoginThrottle:

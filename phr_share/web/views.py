@@ -24,6 +24,7 @@ from phr_share.sharing.history import AccessEvent
 
 __all__ = [
     "FILTERS",
+    "STAFF_ROLES",
     "ReadVisit",
     "ReadingsTable",
     "document_type",
@@ -68,15 +69,16 @@ def audit_filters(args: Mapping[str, str]) -> tuple[Outcome | None, str | None, 
     return outcome, area, None if before is None else int(before)
 
 
+# The roles of the accounts an admin creates (patients sign up; the system is no one).
+STAFF_ROLES = tuple(r for r in Role if r not in {Role.PATIENT, Role.SYSTEM})
+
+
 def staff_role(value: str) -> Role:
     """The role of a staff account an admin creates; InvalidInput for anything else."""
-    try:
-        role = Role(value)
-    except ValueError:
-        role = Role.PATIENT
-    if role is Role.PATIENT:
-        raise InvalidInput("a staff role is doctor, nurse, researcher or admin")
-    return role
+    for role in STAFF_ROLES:
+        if role.value == value:
+            return role
+    raise InvalidInput(f"a staff role is one of {', '.join(r.value for r in STAFF_ROLES)}")
 
 
 def kinds_from(values: Iterable[str]) -> set[SegmentKind]:
