@@ -248,7 +248,7 @@ def _replace_known(removed: list[PhiKind], match: re.Match[str]) -> str:
     return _TOKEN[kind]
 
 
-_GENERIC_HINT = re.compile(r"\d|@|://|www\.|\b(?i:dr|doctor|mr|mrs|ms|miss|mx|prof|nurse)\b")
+_GENERIC_HINT = re.compile(r"\d|@|://|(?i:www\.)|\b(?i:dr|doctor|mr|mrs|ms|miss|mx|prof|nurse)\b")
 _WORDS = re.compile(r"\w+")
 _NON_DIGITS = re.compile(r"\D")
 

@@ -46,6 +46,7 @@ def scrubber(known: Identifiers = NOTHING_KNOWN) -> tuple[TextScrubber, Counter[
         ("mail jo.doe+x@mail.example.com", "mail [EMAIL]", PhiKind.EMAIL),
         ("see http://a.example.org/x?y=1 now", "see [URL] now", PhiKind.URL),
         ("see www.example.org", "see [URL]", PhiKind.URL),
+        ("see WWW.EXAMPLE.ORG", "see [URL]", PhiKind.URL),
         ("from 10.0.0.254.", "from [IP].", PhiKind.IP_ADDRESS),
         ("ssn 999-45-6789", "ssn [ID]", PhiKind.SSN),
         ("SSN: 999-45-6789", "SSN: [ID]", PhiKind.SSN),
