@@ -20,6 +20,7 @@ from phr_share.models import Identifiers, PatientIdentity, PhiKind
 __all__ = [
     "collect_identifiers",
     "id_kind",
+    "instance_identifiers",
     "is_located_entity",
     "is_time",
     "local_name",
@@ -70,6 +71,9 @@ _WITH_DATE = etree.XPath(
     " and translate(substring(@value, 1, 8), '0123456789', '') = '']"
 )
 _CODES = etree.XPath("descendant-or-self::*/@code")
+_ID_ELEMENTS = (hl7("id"), hl7("setId"), f"{{{_SDTC}}}id")
+_VALUE = hl7("value")
+_XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
 
 
 def patient_identity(header: bytes, patient_id: uuid.UUID) -> PatientIdentity:
@@ -100,7 +104,7 @@ def collect_identifiers(root: etree._Element) -> Identifiers:
     for telecom in root.iter(hl7("telecom")):
         if value := telecom.get("value"):
             found.add(telecom_kind(value, telecom.get("use")))
-    for identifier in root.iter(hl7("id"), f"{{{_SDTC}}}id"):
+    for identifier in instance_identifiers(root):
         found.update(_id_values(identifier))
     for element in _WITH_DATE(root):
         if is_time(element):
@@ -110,6 +114,17 @@ def collect_identifiers(root: etree._Element) -> Identifiers:
     return Identifiers(
         tuple(sorted((k, v) for k, v in found if k is not PhiKind.OTHER_ID or v not in codes))
     )
+
+
+def instance_identifiers(root: etree._Element) -> list[etree._Element]:
+    """Every element under ``root`` that holds an instance identifier (root, extension):
+    the id elements, and any value typed II (an observation can record an SSN or a
+    device's serial number as its value)."""
+    return [
+        element
+        for element in root.iter(*_ID_ELEMENTS, _VALUE)
+        if element.tag != _VALUE or (element.get(_XSI_TYPE) or "").rpartition(":")[2] == "II"
+    ]
 
 
 def local_name(element: etree._Element) -> str:
@@ -204,7 +219,6 @@ _TIME_ELEMENTS = frozenset(
 )
 _INTERVAL_PARTS = frozenset({"low", "high", "center"})
 _TIME_TYPES = frozenset({"TS", "IVL_TS", "PIVL_TS", "EIVL_TS", "SXCM_TS", "IVXB_TS"})
-_XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
 
 
 def is_time(element: etree._Element) -> bool:

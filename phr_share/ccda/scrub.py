@@ -1,8 +1,9 @@
 """Find every identifying part of a CDA fragment and hand it to de-identification rules.
 
 This module knows where CDA keeps identifying data: names of people and places,
-addresses, telecoms, instance ids, timestamps, ages, images, signatures, links,
-narrative anchors and free text. The rules, supplied by the caller, decide what
+addresses, telecoms, instance ids (II-typed values too), timestamps, ages, images,
+signatures, links, narrative anchors, free text and free-text attributes (a table's
+summary, a cell's abbreviation, a display name). The rules, supplied by the caller, decide what
 replaces each one. The tree is changed in place, in passes that each visit only the
 elements concerned (found by libxml2, not by walking every element in Python); the
 last pass gives every piece of text to the free-text rule, so whatever a pass does not
@@ -17,7 +18,14 @@ from typing import Protocol
 from lxml import etree
 
 from phr_share.ccda.envelope import REF_TAG
-from phr_share.ccda.identity import id_kind, is_time, local_name, names_someone, telecom_kind
+from phr_share.ccda.identity import (
+    id_kind,
+    instance_identifiers,
+    is_time,
+    local_name,
+    names_someone,
+    telecom_kind,
+)
 from phr_share.ccda.xml import hl7
 from phr_share.models import PhiKind
 
@@ -37,11 +45,25 @@ _ADDRESS_KEPT = frozenset({"state", "country"})
 _AGE_UNITS = frozenset({"a", "yr", "year", "years"})
 _OLDEST_AGE = Decimal(90)
 _ANCHOR_ATTRIBUTES = ("ID", "IDREF", "headers")
-_IDS = (hl7("id"), hl7("setId"), f"{{{_SDTC}}}id")
 _LINKS = (hl7("reference"), hl7("linkHtml"))
 _WITH_ANCHORS = etree.XPath("descendant-or-self::*[@ID or @IDREF or @headers]")
 _WITH_VALUE = etree.XPath("descendant-or-self::*[@value]")
-_WITH_DISPLAY = etree.XPath("descendant-or-self::*[@displayName]")
+# Attributes whose values are codes, numbers, layout or enumerations, or that a pass of
+# their own handles; every other attribute (displayName, a table's summary, a cell's
+# abbr or axis, a link's title, whatever a vendor adds) is free text to be scrubbed.
+_CODED_ATTRIBUTES = (
+    "classCode moodCode typeCode determinerCode contextControlCode contextConductionInd"
+    " inversionInd negationInd independentInd institutionSpecified operator inclusive"
+    " nullFlavor use code codeSystem codeSystemName codeSystemVersion valueSet"
+    " valueSetVersion unit type mediaType representation compression"
+    " integrityCheckAlgorithm language root extension value qualifier alignment"
+    " styleCode listType align valign char charoff span colspan rowspan scope width"
+    " border cellpadding cellspacing frame rules revised ID IDREF headers href"
+)
+_FREE_TEXT_ATTRIBUTES = etree.XPath(
+    "descendant-or-self::*/@*"
+    f"[not(contains(' {_CODED_ATTRIBUTES} ', concat(' ', local-name(), ' ')))]"
+)
 _TEXTS = etree.XPath("descendant-or-self::text()[normalize-space()]")
 
 
@@ -81,17 +103,15 @@ def scrub_tree(root: etree._Element, rules: ScrubRules) -> None:
         _scrub_address(addr, rules)
     for telecom in root.iter(hl7("telecom")):
         _scrub_telecom(telecom, rules)
-    for identifier in root.iter(*_IDS):
+    for identifier in instance_identifiers(root):
         _scrub_id(identifier, rules)
     for link in root.iter(*_LINKS):
         _scrub_link(link, rules)
     _rename_anchors(root, rules)
     for element in _WITH_VALUE(root):
         _scrub_value(element, rules)
-    for element in _WITH_DISPLAY(root):
-        display = element.get("displayName", "")
-        if (scrubbed := rules.text(display)) != display:
-            element.set("displayName", scrubbed)
+    for attribute in _FREE_TEXT_ATTRIBUTES(root):
+        _scrub_attribute(attribute, rules)
     for text in _TEXTS(root):
         _scrub_text(text, rules)
 
@@ -154,6 +174,13 @@ def _scrub_text(text: etree._ElementUnicodeResult, rules: ScrubRules) -> None:
         parent.tail = scrubbed
     else:
         parent.text = scrubbed
+
+
+def _scrub_attribute(value: etree._ElementUnicodeResult, rules: ScrubRules) -> None:
+    scrubbed = rules.text(value)
+    element, name = value.getparent(), value.attrname
+    if scrubbed != value and element is not None and name is not None:
+        element.set(name, scrubbed)
 
 
 def _scrub_time(element: etree._Element, value: str, rules: ScrubRules) -> None:

@@ -64,6 +64,7 @@ def everything(segments: list[DeidentifiedSegment]) -> str:
                 "19190704",
                 "1919",
                 "1935",
+                "07/04/2024",
             ],
         ),
         (PhiKind.PHONE, ["201-3344", "201-7000"]),
@@ -82,7 +83,15 @@ def everything(segments: list[DeidentifiedSegment]) -> str:
         (PhiKind.IMAGE, ["/9j/4AAQSkZJRgABAQ", "renderMultiMedia"]),
         (
             PhiKind.OTHER_ID,
-            ["ENC-0042-7731", "FH-1", "VS-9", "d42ebf70-5c89", "PHI-DOC-4471", "enc-A7734521"],
+            [
+                "ENC-0042-7731",
+                "FH-1",
+                "VS-9",
+                "d42ebf70-5c89",
+                "PHI-DOC-4471",
+                "enc-A7734521",
+                "MONITOR-SN-88412",
+            ],
         ),
     ],
 )
