@@ -64,6 +64,9 @@ _FREE_TEXT_ATTRIBUTES = etree.XPath(
     "descendant-or-self::*/@*"
     f"[not(contains(' {_CODED_ATTRIBUTES} ', concat(' ', local-name(), ' ')))]"
 )
+# Encapsulated data in base64 (a PDF report, a scan, an image as an observation's value):
+# what it says cannot be read here, so it cannot be scrubbed, so it does not leave.
+_ENCODED = etree.XPath("descendant-or-self::*[@representation = 'B64']")
 _TEXTS = etree.XPath("descendant-or-self::text()[normalize-space()]")
 
 
@@ -95,6 +98,8 @@ def scrub_tree(root: etree._Element, rules: ScrubRules) -> None:
         _mask_unstructured(root, rules)
         return
     _remove_media(root, rules)
+    for encoded in _ENCODED(root):
+        _mask_encoded(encoded, rules)
     for name in list(root.iter(hl7("name"))):
         if names_someone(name):
             _mask(name)
@@ -270,6 +275,14 @@ def _mask(element: etree._Element) -> None:
     element.clear()
     element.tail = tail
     element.set("nullFlavor", "MSK")
+
+
+def _mask_encoded(element: etree._Element, rules: ScrubRules) -> None:
+    data_type = element.get(_XSI_TYPE)
+    _mask(element)
+    if data_type:
+        element.set(_XSI_TYPE, data_type)
+    rules.removed(PhiKind.IMAGE)
 
 
 def _mask_unstructured(body: etree._Element, rules: ScrubRules) -> None:

@@ -80,7 +80,7 @@ def everything(segments: list[DeidentifiedSegment]) -> str:
         (PhiKind.URL, ["portal.example.org", "images.example.org"]),
         (PhiKind.IP_ADDRESS, ["192.168.10.44"]),
         (PhiKind.BIOMETRIC, ["BASE64-SIGNATURE"]),
-        (PhiKind.IMAGE, ["/9j/4AAQSkZJRgABAQ", "renderMultiMedia"]),
+        (PhiKind.IMAGE, ["/9j/4AAQSkZJRgABAQ", "renderMultiMedia", "RGlzY2hhcmdlIGxldHRlciBmb3Ig"]),
         (
             PhiKind.OTHER_ID,
             [
