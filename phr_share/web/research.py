@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
 
 from phr_share.consent import Role
 from phr_share.errors import InvalidInput
@@ -42,6 +43,8 @@ def catalogue() -> str:
 @requires(Role.RESEARCHER, Role.ADMIN)
 def query() -> Response | tuple[str, int]:
     """One release's records by kind, date and age range: counted on the page, or downloaded."""
+    if not request.args:  # the form's address opened on its own: the form is on the catalogue
+        return redirect(url_for("research.catalogue"))
     releases = _releases()
     asked = {name: request.args.get(name, "") for name in ("release", "kind", "since", "ages")}
     action = request.args.get("action", "count")

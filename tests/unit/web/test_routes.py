@@ -125,6 +125,9 @@ def test_the_admin_runs_a_release_and_the_researcher_downloads_it(
     assert "attachment" in download.headers["Content-Disposition"]
     as_parquet = researcher.get("/research/query", query_string={**asked, "action": "parquet"})
     assert as_parquet.get_data()[:4] == b"PAR1"
+    bare = researcher.get("/research/query")
+    assert bare.status_code == 302
+    assert bare.headers["Location"].endswith("/research")
     for bad, message in (
         ({"ages": "old"}, "ages are a range"),
         ({"release": str(uuid.uuid4())}, "choose one of the published releases"),
