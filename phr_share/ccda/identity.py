@@ -215,9 +215,22 @@ def id_kind(element: etree._Element) -> PhiKind:
 
 
 _TIME_ELEMENTS = frozenset(
-    {"effectiveTime", "time", "birthTime", "deceasedTime", "copyTime", "expectedUseTime"}
+    {
+        "effectiveTime",
+        "time",
+        "birthTime",
+        "deceasedTime",
+        "copyTime",
+        "expectedUseTime",
+        "useablePeriod",  # when an address or a phone number is in use
+        "validTime",  # when a name is in use
+    }
 )
 _INTERVAL_PARTS = frozenset({"low", "high", "center"})
+_DATED = re.compile(
+    r"(?:1[89]|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:\d{2}){0,3}(?:\.\d+)?"
+    r"(?:[+-]\d{4})?"
+)
 _TIME_TYPES = frozenset({"TS", "IVL_TS", "PIVL_TS", "EIVL_TS", "SXCM_TS", "IVXB_TS"})
 
 
@@ -231,9 +244,15 @@ def is_time(element: etree._Element) -> bool:
     if (element.get(_XSI_TYPE) or "").rpartition(":")[2] in _TIME_TYPES:
         return True
     parent = element.getparent()
-    if local in _INTERVAL_PARTS and parent is not None:
-        return is_time(parent) or local_name(parent) == "phase"
-    return False
+    if local in _INTERVAL_PARTS and parent is not None and is_time(parent):
+        return True
+    if local in _INTERVAL_PARTS and parent is not None and local_name(parent) == "phase":
+        return True
+    # An element no rule above knows (a vendor's own, say), untyped, whose value reads as
+    # a whole calendar day: a timestamp is the safe reading.
+    return (
+        element.get(_XSI_TYPE) is None and _DATED.fullmatch(element.get("value") or "") is not None
+    )
 
 
 def _home_postal_code(role: etree._Element | None) -> str | None:

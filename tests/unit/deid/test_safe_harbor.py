@@ -65,6 +65,8 @@ def everything(segments: list[DeidentifiedSegment]) -> str:
                 "1919",
                 "1935",
                 "07/04/2024",
+                "20230211",
+                "20240316",
             ],
         ),
         (PhiKind.PHONE, ["201-3344", "201-7000"]),
