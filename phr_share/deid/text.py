@@ -210,7 +210,7 @@ class TextScrubber:
     def _scrub(self, text: str) -> tuple[str, tuple[PhiKind, ...]]:
         removed: list[PhiKind] = []
         if self._known:
-            words = set(_WORDS.findall(text.lower()))
+            words = _words(text.lower())
             for group in self._known:
                 if group.may_occur(text, words):
                     text = group.pattern.sub(partial(_replace_known, removed), text)
@@ -250,6 +250,39 @@ def _replace_known(removed: list[PhiKind], match: re.Match[str]) -> str:
 
 _GENERIC_HINT = re.compile(r"\d|@|://|(?i:www\.)|\b(?i:dr|doctor|mr|mrs|ms|miss|mx|prof|nurse)\b")
 _WORDS = re.compile(r"\w+")
+# Word processors curl apostrophes and lengthen hyphens; people drop them ("OBrien") or
+# space them ("Mary Ann"): a known name is found in any of those spellings.
+_APOSTROPHES = "'\u2018\u2019\u02bc`\u00b4"
+_HYPHENS = "-\u2010\u2011\u2012\u2013\u2014"
+_MARKS = str.maketrans(dict.fromkeys(_APOSTROPHES + _HYPHENS, ""))
+_DASH = re.escape(_HYPHENS)  # for a character class
+_BETWEEN_WORDS = rf"[\s,.{_DASH}]+"
+
+
+def _unmarked(text: str) -> str:
+    return text.translate(_MARKS)
+
+
+def _words(lowered: str) -> set[str]:
+    words = set(_WORDS.findall(lowered))
+    unmarked = _unmarked(lowered)
+    if unmarked != lowered:
+        words.update(_WORDS.findall(unmarked))
+    return words
+
+
+def _spellings(word: str) -> str:
+    pattern = []
+    for char in word:
+        if char in _APOSTROPHES:
+            pattern.append(f"[{_APOSTROPHES}]?")
+        elif char in _HYPHENS:
+            pattern.append(rf"[\s{_DASH}]?")
+        else:
+            pattern.append(re.escape(char))
+    return "".join(pattern)
+
+
 _NON_DIGITS = re.compile(r"\D")
 
 
@@ -305,7 +338,12 @@ def _known_groups(known: Identifiers) -> list[_KnownGroup]:
         elif PhiKind.EMAIL in kinds:
             group.addresses = True
         else:
-            group.first_words = frozenset(w[0] for v in values if (w := _WORDS.findall(v.lower())))
+            group.first_words = frozenset(
+                first
+                for value in values
+                for spelling in (value.lower(), _unmarked(value.lower()))
+                if (first := next(iter(_WORDS.findall(spelling)), None))
+            )
         groups.append(group)
     return groups
 
@@ -338,8 +376,8 @@ def _value_patterns(kind: PhiKind, values: Iterable[str]) -> set[str]:
                 found.add(r"(?<![\w-])" + re.escape(value) + r"(?![\w-])")
             continue
         if len(value) >= 2:
-            words = [re.escape(word) for word in value.split()]
-            found.add(r"(?<!\w)" + r"[\s,.-]+".join(words) + r"(?!\w)")
+            words = [_spellings(word) for word in value.split()]
+            found.add(r"(?<!\w)" + _BETWEEN_WORDS.join(words) + r"(?!\w)")
     return found
 
 

@@ -111,3 +111,24 @@ def test_a_repeated_text_is_counted_at_every_occurrence() -> None:
     assert scrub("Mrs Vexley seen 03/14/2024") == first == "Mrs [NAME] seen 2024"
     assert scrub("Active") == scrub("Active") == "Active"
     assert counts == Counter({PhiKind.NAME: 2, PhiKind.DATE: 2})
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "O\u2019Brien reports pain",
+        "OBRIEN reports pain",
+        "Mary\u2013Ann O`Brien",
+        "Mary Ann OBrien",
+        "MaryAnn",
+    ],
+)
+def test_known_names_are_found_however_apostrophes_and_hyphens_are_written(written: str) -> None:
+    known = Identifiers(
+        ((PhiKind.NAME, "Mary-Ann"), (PhiKind.NAME, "Mary-Ann O'Brien"), (PhiKind.NAME, "O'Brien"))
+    )
+    scrub, counts = scrubber(known)
+    scrubbed = scrub(written).lower()
+    assert "brien" not in scrubbed
+    assert "ann" not in scrubbed
+    assert counts[PhiKind.NAME] >= 1
