@@ -16,6 +16,7 @@ model download, so it is written here and tested against every kind.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -250,8 +251,9 @@ def _replace_known(removed: list[PhiKind], match: re.Match[str]) -> str:
 
 _GENERIC_HINT = re.compile(r"\d|@|://|(?i:www\.)|\b(?i:dr|doctor|mr|mrs|ms|miss|mx|prof|nurse)\b")
 _WORDS = re.compile(r"\w+")
-# Word processors curl apostrophes and lengthen hyphens; people drop them ("OBrien") or
-# space them ("Mary Ann"): a known name is found in any of those spellings.
+# Word processors curl apostrophes and lengthen hyphens; people drop them ("OBrien"),
+# space them ("Mary Ann") or type a name without its accents ("Jose"): a known name is
+# found in any of those spellings.
 _APOSTROPHES = "'\u2018\u2019\u02bc`\u00b4"
 _HYPHENS = "-\u2010\u2011\u2012\u2013\u2014"
 _MARKS = str.maketrans(dict.fromkeys(_APOSTROPHES + _HYPHENS, ""))
@@ -260,7 +262,13 @@ _BETWEEN_WORDS = rf"[\s,.{_DASH}]+"
 
 
 def _unmarked(text: str) -> str:
-    return text.translate(_MARKS)
+    # Without apostrophes and hyphens, and with accents dropped (José -> Jose).
+    text = text.translate(_MARKS)
+    return text if text.isascii() else _unaccented(text)
+
+
+def _unaccented(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def _words(lowered: str) -> set[str]:
@@ -278,8 +286,10 @@ def _spellings(word: str) -> str:
             pattern.append(f"[{_APOSTROPHES}]?")
         elif char in _HYPHENS:
             pattern.append(rf"[\s{_DASH}]?")
-        else:
+        elif char.isascii() or len(plain := _unaccented(char)) != 1:
             pattern.append(re.escape(char))
+        else:  # an accented letter: with or without its accent
+            pattern.append(f"[{re.escape(char)}{re.escape(plain)}]")
     return "".join(pattern)
 
 

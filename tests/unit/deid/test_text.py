@@ -121,14 +121,23 @@ def test_a_repeated_text_is_counted_at_every_occurrence() -> None:
         "Mary\u2013Ann O`Brien",
         "Mary Ann OBrien",
         "MaryAnn",
+        "Mary-Ann O'Brien with Jose",
     ],
 )
-def test_known_names_are_found_however_apostrophes_and_hyphens_are_written(written: str) -> None:
+def test_known_names_are_found_however_apostrophes_hyphens_and_accents_are_written(
+    written: str,
+) -> None:
     known = Identifiers(
-        ((PhiKind.NAME, "Mary-Ann"), (PhiKind.NAME, "Mary-Ann O'Brien"), (PhiKind.NAME, "O'Brien"))
+        (
+            (PhiKind.NAME, "Mary-Ann"),
+            (PhiKind.NAME, "Mary-Ann O'Brien"),
+            (PhiKind.NAME, "O'Brien"),
+            (PhiKind.NAME, "Jos\u00e9"),
+        )
     )
     scrub, counts = scrubber(known)
     scrubbed = scrub(written).lower()
     assert "brien" not in scrubbed
     assert "ann" not in scrubbed
+    assert "jose" not in scrubbed
     assert counts[PhiKind.NAME] >= 1
