@@ -244,9 +244,11 @@ def is_time(element: etree._Element) -> bool:
     if (element.get(_XSI_TYPE) or "").rpartition(":")[2] in _TIME_TYPES:
         return True
     parent = element.getparent()
-    if local in _INTERVAL_PARTS and parent is not None and is_time(parent):
-        return True
-    if local in _INTERVAL_PARTS and parent is not None and local_name(parent) == "phase":
+    if (
+        local in _INTERVAL_PARTS
+        and parent is not None
+        and (is_time(parent) or local_name(parent) == "phase")
+    ):
         return True
     # An element no rule above knows (a vendor's own, say), untyped, whose value reads as
     # a whole calendar day: a timestamp is the safe reading.

@@ -28,10 +28,7 @@ __all__ = [
     "SectionReading",
     "SectionView",
     "Statement",
-    "measurements",
     "parse_section",
-    "section_view",
-    "statements",
 ]
 
 # The code a mood reading is measured under: the project's five-point scale, as a score
@@ -144,11 +141,6 @@ def parse_section(section_xml: bytes, *, entries: bool) -> SectionReading:
     return SectionReading(_view(section), tuple(_measured(section)), tuple(_statements_of(section)))
 
 
-def section_view(section_xml: bytes) -> SectionView:
-    """The section's title and narrative; raises InvalidDocument for bad XML."""
-    return _view(parse_xml(section_xml))
-
-
 def _view(section: etree._Element) -> SectionView:
     title = section.find(hl7("title"))
     text = section.find(hl7("text"))
@@ -168,13 +160,9 @@ def _when(value: str | None) -> datetime | None:
         return None
 
 
-def measurements(section_xml: bytes) -> list[Measurement]:
-    """Every LOINC-coded numeric value with a time in the section, and every mood
-    reading on the five-point scale as its score (code MOOD, unit "{score}")."""
-    return _measured(parse_xml(section_xml))
-
-
 def _measured(section: etree._Element) -> list[Measurement]:
+    # Every LOINC-coded numeric value with a time, and every mood reading on the
+    # five-point scale as its score (code MOOD, unit "{score}").
     found = []
     for facts in clinical_entries(section):
         entry = facts.entry
@@ -197,15 +185,11 @@ def _measured(section: etree._Element) -> list[Measurement]:
     return found
 
 
-def statements(section_xml: bytes) -> list[Statement]:
-    """Every timed coded entry of the section as readable text ("4 / 10", "low", "35 min,
-    cycling", a diet note), under its first code, and the section's free-text paragraphs
-    under NOTE at the entries' time. A section with no timed entry gives nothing: its
-    sitting is unknown."""
-    return _statements_of(parse_xml(section_xml))
-
-
 def _statements_of(section: etree._Element) -> list[Statement]:
+    # Every timed coded entry as readable text ("4 / 10", "low", "35 min, cycling", a
+    # diet note), under its first code, and the section's free-text paragraphs under NOTE
+    # at the entries' time. A section with no timed entry gives nothing: its sitting is
+    # unknown.
     found = []
     for facts in clinical_entries(section):
         when = _when(facts.entry.time)

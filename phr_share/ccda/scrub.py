@@ -2,12 +2,12 @@
 
 This module knows where CDA keeps identifying data: names of people and places,
 addresses, telecoms, instance ids (II-typed values too), timestamps, ages, images,
-signatures, links, narrative anchors, free text and free-text attributes (a table's
-summary, a cell's abbreviation, a display name). The rules, supplied by the caller, decide what
-replaces each one. The tree is changed in place, in passes that each visit only the
-elements concerned (found by libxml2, not by walking every element in Python); the
-last pass gives every piece of text to the free-text rule, so whatever a pass does not
-recognise is still covered.
+encapsulated data, signatures, links, narrative anchors, free text and free-text
+attributes (a table's summary, a cell's abbreviation, a display name). The rules,
+supplied by the caller, decide what replaces each one. The tree is changed in place, in
+passes that each visit only the elements concerned (found by libxml2, not by walking
+every element in Python); the last pass gives every piece of text to the free-text rule,
+so whatever a pass does not recognise is still covered.
 """
 
 from __future__ import annotations

@@ -158,16 +158,15 @@ def vital_series(
 
 
 def series_of(sections: Iterable[SectionRecord]) -> dict[str, list[Measurement]]:
-    """Charted measurements by code, oldest first, from sections already read."""
+    """Charted measurements by code, oldest first, from sections already read (only
+    those of the charted kinds carry measurements)."""
     series: dict[str, list[Measurement]] = defaultdict(list)
-    for section in sections:
-        if section.record.kind in CHARTED_KINDS:
-            for point in section.measurements:
-                if point.code in _CHARTED_AS:
-                    code, factor, unit = _CHARTED_AS[point.code]
-                    point = Measurement(code, round(point.value * factor, 1), unit, point.at)
-                if point.code in CHARTED:
-                    series[point.code].append(point)
+    for point in (point for section in sections for point in section.measurements):
+        if point.code in _CHARTED_AS:
+            code, factor, unit = _CHARTED_AS[point.code]
+            point = Measurement(code, round(point.value * factor, 1), unit, point.at)
+        if point.code in CHARTED:
+            series[point.code].append(point)
     return {code: sorted(points, key=lambda p: p.at) for code, points in series.items()}
 
 

@@ -197,17 +197,16 @@ def readings_csv(sections: Sequence[SectionRecord], types: dict[int, str | None]
     points = [p for item in _home_sections(sections, types) for p in item.measurements]
     points.sort(key=lambda p: (rank.get(p.code, len(rank)), p.code))  # the table's order
     points.sort(key=lambda p: p.at, reverse=True)  # stable: newest sitting first
-    rows = [(p.at, p.code, p.value, p.unit) for p in points]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["measured_at_utc", "measurement", "loinc", "value", "unit"])
-    for at, code, value, unit in rows:
-        name = _MEASURE_NAMES.get(code, code)
-        if code == MOOD:  # a word on the project's five-point scale: no LOINC, no unit
-            row = [name, "", MOOD_WORDS[round(value)], ""]
+    for p in points:
+        name = _MEASURE_NAMES.get(p.code, p.code)
+        if p.code == MOOD:  # a word on the project's five-point scale: no LOINC, no unit
+            row = [name, "", MOOD_WORDS[round(p.value)], ""]
         else:
-            row = [name, code, f"{value:g}", readable_unit(unit)]
-        writer.writerow([at.astimezone(UTC).isoformat(), *row])
+            row = [name, p.code, f"{p.value:g}", readable_unit(p.unit)]
+        writer.writerow([p.at.astimezone(UTC).isoformat(), *row])
     return out.getvalue()
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from types import ModuleType
 
 from phr_share.ccda import split_document
-from phr_share.ccda.narrative import MOOD, measurements
+from phr_share.ccda.narrative import MOOD, parse_section
 from phr_share.models import SegmentKind
 
 SEED = Path(__file__).resolve().parents[2] / "deploy" / "demo" / "seed.py"
@@ -36,7 +36,11 @@ def test_a_year_of_readings_that_split_chart_and_repeat_exactly() -> None:
         split = split_document(document, PATIENT)
         for segment in split.segments:
             if segment.kind is SegmentKind.PHYSICAL_SIGNS:
-                systolic += [m for m in measurements(segment.content) if m.code == SYSTOLIC]
+                systolic += [
+                    m
+                    for m in parse_section(segment.content, entries=True).measurements
+                    if m.code == SYSTOLIC
+                ]
     assert len(systolic) == seed.SITTINGS
     times = [m.at for m in systolic]
     assert times == sorted(times)
@@ -55,7 +59,7 @@ def test_jordan_also_charts_pain_easing_and_mood_lifting() -> None:
     for document in documents:
         for segment in split_document(document, PATIENT).segments:
             if segment.kind in {SegmentKind.PATIENT_NARRATIVE, SegmentKind.LIFESTYLE}:
-                for m in measurements(segment.content):
+                for m in parse_section(segment.content, entries=True).measurements:
                     series.setdefault(m.code, []).append(m.value)
     pain, mood, activity = series["72514-3"], series[MOOD], series["55411-3"]
     assert len(pain) == len(mood) == len(activity) == seed.SITTINGS

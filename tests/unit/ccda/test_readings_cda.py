@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from lxml import etree
 
 from phr_share.ccda import PatientHeader, parse_readings, readings_document, split_document
-from phr_share.ccda.narrative import MOOD, NOTE, measurements, statements
+from phr_share.ccda.narrative import MOOD, NOTE, parse_section
 from phr_share.ccda.schemas import schema_path
 from phr_share.ccda.xml import HL7, parse_xml
 from phr_share.models import SegmentKind
@@ -71,7 +71,8 @@ def test_measurements_are_coded_with_loinc_and_ucum() -> None:
 
 def test_the_charts_read_every_measure_back_mood_as_a_score() -> None:
     by_section = {
-        s.title: measurements(s.content) for s in split_document(build(FULL_FORM), PATIENT).segments
+        s.title: parse_section(s.content, entries=True).measurements
+        for s in split_document(build(FULL_FORM), PATIENT).segments
     }
     assert [(m.code, m.value, m.unit) for m in by_section["How I feel"]] == [
         ("72514-3", 3.0, "{score}"),
@@ -83,13 +84,16 @@ def test_the_charts_read_every_measure_back_mood_as_a_score() -> None:
     off_scale = by_section_content(build(FULL_FORM), "How I feel").replace(
         b'code="low"', b'code="giddy"'
     )
-    assert [m.code for m in measurements(off_scale)] == ["72514-3"]
+    assert [m.code for m in parse_section(off_scale, entries=True).measurements] == ["72514-3"]
 
 
 def test_statements_read_what_the_patient_wrote_as_they_would_say_it() -> None:
     document = build(FULL_FORM)
     said = {
-        title: [(x.code, x.text) for x in statements(by_section_content(document, title))]
+        title: [
+            (x.code, x.text)
+            for x in parse_section(by_section_content(document, title), entries=True).statements
+        ]
         for title in ("How I feel", "Diet", "Physical activity")
     }
     assert said == {
@@ -97,9 +101,12 @@ def test_statements_read_what_the_patient_wrote_as_they_would_say_it() -> None:
         "Diet": [("diet-note", "porridge, salad")],
         "Physical activity": [("55411-3", "35 min, cycling")],
     }
-    assert {x.at for x in statements(by_section_content(document, "Diet"))} == {NOW}
+    assert {
+        x.at for x in parse_section(by_section_content(document, "Diet"), entries=True).statements
+    } == {NOW}
     # A note on its own has no timed entry, so no sitting to belong to.
-    assert statements(by_section_content(build({"note": "just a note"}), "How I feel")) == []
+    alone = by_section_content(build({"note": "just a note"}), "How I feel")
+    assert parse_section(alone, entries=True).statements == ()
 
 
 def by_section_content(document: bytes, title: str) -> bytes:

@@ -335,6 +335,15 @@ def _share(patient: Browser, doctor: Browser, kinds: list[str]) -> str:
     return f"/clinic/patients/{PATIENT}"
 
 
+def _upload_and_share(patient: Browser, doctor: Browser, kinds: list[str]) -> str:
+    """Jordan uploads the demo CCD and shares these kinds with Dr Kim, both signed in:
+    returns the doctor's record page path."""
+    patient.login("jordan")
+    upload(patient, DEMO_CCD.read_bytes())
+    doctor.login("dr.kim")
+    return _share(patient, doctor, kinds)
+
+
 def _doctor_reads(services: Services, people: People) -> list[AccessEvent]:
     """The reads of Jordan's record by Dr Kim, as Jordan's access history lists them."""
     history = access_history(services, people.patient.principal, PATIENT)
@@ -420,10 +429,7 @@ def test_the_patient_is_told_of_notes_requests_and_emergencies_on_arrival(
     browser: Browser, other_browser: Browser, people: People, services: Services
 ) -> None:
     patient, doctor = browser, other_browser
-    patient.login("jordan")
-    upload(patient, DEMO_CCD.read_bytes())
-    doctor.login("dr.kim")
-    record = _share(patient, doctor, ["physical-signs"])
+    record = _upload_and_share(patient, doctor, ["physical-signs"])
     assert "new notification" not in text(patient.get("/me"))  # accepting an invitation: none
     doctor.post(f"{record}/notes", {"text": "Recheck in 2 weeks.", "type": "note"})
     doctor.post(f"{record}/partner", {"username": "dr.partner", "kinds": ["physical-signs"]})
@@ -519,10 +525,7 @@ def test_delegation_needs_the_patient(
     browser: Browser, other_browser: Browser, app: Flask, people: People
 ) -> None:
     patient, doctor = browser, other_browser
-    patient.login("jordan")
-    upload(patient, DEMO_CCD.read_bytes())
-    doctor.login("dr.kim")
-    record = _share(patient, doctor, ["physical-signs", "health-status"])
+    record = _upload_and_share(patient, doctor, ["physical-signs", "health-status"])
     doctor.post(f"{record}/partner", {"username": "dr.partner", "kinds": ["physical-signs"]})
     partner = Browser(app.test_client())
     partner.login("dr.partner")
