@@ -34,6 +34,7 @@ from phr_share.db import CareRelationship, Grant, Patient, User
 from phr_share.models import SegmentKind as K
 from phr_share.settings import Settings
 from phr_share.sharing import (
+    OPERATOR,
     Services,
     current_segments,
     ingest_batch,
@@ -140,7 +141,7 @@ def run(svc: Services, args: argparse.Namespace) -> None:
     doctors, carer = populate(svc, args.patients)
     patients = list(carer)
     stored = random.Random(11).sample(patients, args.stored)
-    outcomes = ingest_batch(svc, [(DEMO.read_bytes(), p) for p in stored])
+    outcomes = ingest_batch(svc, OPERATOR, [(DEMO.read_bytes(), p) for p in stored])
     assert not [o for o in outcomes if isinstance(o, Exception)]
     print(
         f"set-up: {args.patients} patients, {DOCTORS} doctors, {3 * args.patients} grants, "
@@ -178,7 +179,7 @@ def run(svc: Services, args: argparse.Namespace) -> None:
     targets = [
         (carer[p], r)
         for p in stored
-        for r in current_segments(svc, p)
+        for r in current_segments(svc, OPERATOR, p)
         if r.kind not in {K.PERSONAL, K.FAMILY_HISTORY, K.PATIENT_NARRATIVE}
     ]
     sample = [rng.choice(targets) for _ in range(args.reads)]

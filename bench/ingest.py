@@ -36,7 +36,7 @@ from phr_share.deid.policy import DeidPolicy
 from phr_share.deidentify import deidentify_segments
 from phr_share.policy import load_routing_policy
 from phr_share.settings import Settings
-from phr_share.sharing import ingest_batch, open_services
+from phr_share.sharing import OPERATOR, ingest_batch, open_services
 from phr_share.storage import BlobStore
 
 GOAL_STORE, GOAL_PIPELINE = 0.70, 0.35
@@ -141,7 +141,7 @@ def main() -> None:
             swift_raw = raw_puts(svc.private, objects, args.concurrency, "")
             s3_raw = raw_puts(svc.public, objects, args.concurrency, settings.s3_bucket)
             start = time.perf_counter()
-            outcomes = ingest_batch(svc, items)
+            outcomes = ingest_batch(svc, OPERATOR, items)
             e2e = time.perf_counter() - start
             failures = [o for o in outcomes if isinstance(o, Exception)]
             if failures:

@@ -30,6 +30,7 @@ from phr_share import stack
 from phr_share.consent import Role
 from phr_share.settings import Settings
 from phr_share.sharing import (
+    OPERATOR,
     Services,
     accept_care,
     create_user,
@@ -53,12 +54,12 @@ def populate(svc: Services, doctors: int, per_doctor: int) -> dict[str, list[uui
     mine: dict[str, list[uuid.UUID]] = {}
     document = DEMO.read_bytes()
     for d in range(doctors):
-        doctor = create_user(svc, f"doctor{d}", Role.DOCTOR, password=PASSWORD)
+        doctor = create_user(svc, OPERATOR, f"doctor{d}", Role.DOCTOR, password=PASSWORD)
         mine[doctor.username] = []
         for p in range(per_doctor):
-            patient = create_user(svc, f"patient{d}-{p}", Role.PATIENT)
+            patient = create_user(svc, OPERATOR, f"patient{d}-{p}", Role.PATIENT)
             assert patient.patient_id is not None
-            ingest_document(svc, document, patient.patient_id)
+            ingest_document(svc, OPERATOR, document, patient.patient_id)
             invitation = invite_clinician(svc, patient.principal, doctor.id)
             accept_care(svc, doctor.principal, invitation)
             grant_access(svc, patient.principal, doctor.id, None)
@@ -113,7 +114,7 @@ def run(svc: Services, settings: Settings, args: argparse.Namespace) -> None:
     # Baseline: the same record reads straight through the library, one thread.
     baseline = []
     for username, patients in list(mine.items())[:2]:
-        doctor = find_account(svc, username=username).principal
+        doctor = find_account(svc, OPERATOR, username=username).principal
         for patient in patients:
             start = time.perf_counter()
             read_sections(svc, doctor, patient)

@@ -17,7 +17,7 @@ patient data can reach a log line or an error page through an exception::
     │   └── InvalidReadings           home readings rejected, per field
     ├── KAnonymityNotReached          422 / 65  a research release refused, nothing written
     ├── Unauthenticated               401 / 77 (EX_NOPERM)  unknown account, wrong password or token
-    ├── AccessDenied                  403 / 77  the decision point said no; carries its reason code
+    ├── AccessDenied                  403 / 77  the decision point or boundary refused; has a Reason
     ├── InvalidState                  409 / 65  e.g. approving a delegation that was already refused
     ├── NotFound                      404 / 66 (EX_NOINPUT)
     │   └── ObjectNotFound            a stored object is missing
@@ -32,6 +32,8 @@ patient data can reach a log line or an error page through an exception::
 from __future__ import annotations
 
 from collections.abc import Mapping
+
+from phr_share.models import Reason
 
 __all__ = [
     "AccessDenied",
@@ -178,15 +180,16 @@ class Unauthenticated(PhrShareError):
 
 
 class AccessDenied(PhrShareError):
-    """The decision point denied the request; ``reason`` is its stable code."""
+    """The decision point or the use-case boundary refused; ``reason`` is its stable code."""
 
     http_status = 403
     exit_code = 77
     code = "access-denied"
 
-    def __init__(self, reason: str, message: str | None = None) -> None:
-        super().__init__(message or f"access denied: {reason}")
-        self.reason = reason
+    def __init__(self, reason: Reason, message: str | None = None) -> None:
+        # Reason() refuses a code that is not one of the stable ones.
+        self.reason = Reason(reason)
+        super().__init__(message or f"access denied: {self.reason.value}")
 
 
 class InvalidState(PhrShareError):

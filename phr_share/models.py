@@ -9,7 +9,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 __all__ = [
+    "ACCOUNT_ROLES",
     "ACCOUNT_SYSTEM",
+    "BOUNDARY_REASONS",
+    "CLINICIANS",
     "LOINC",
     "PHR_OID",
     "RXNORM",
@@ -21,11 +24,17 @@ __all__ = [
     "InstanceId",
     "PatientIdentity",
     "PhiKind",
+    "Principal",
+    "Purpose",
+    "Reason",
+    "Role",
     "Segment",
     "SegmentKind",
+    "parse_user_id",
     "path_sort_key",
     "tracking_id_for",
     "tracking_ids",
+    "user_id_text",
 ]
 
 LOINC = "2.16.840.1.113883.6.1"
@@ -86,6 +95,119 @@ _KIND_WORDS = {
     SegmentKind.THIRD_PARTY: ("From other institutions", "sections another organisation wrote"),
     SegmentKind.OTHER: ("Other", "sections that fit no other kind"),
 }
+
+
+class Role(StrEnum):
+    """What an account is, or who else acts: ``system`` is the release router, never a
+    person; ``operator`` is whoever runs the ``phr-share`` command on the server, trusted
+    with its state directory and keys."""
+
+    PATIENT = "patient"
+    DOCTOR = "doctor"
+    NURSE = "nurse"
+    RESEARCHER = "researcher"
+    ADMIN = "admin"
+    SYSTEM = "system"
+    OPERATOR = "operator"
+
+
+CLINICIANS = frozenset({Role.DOCTOR, Role.NURSE})
+# The roles an account can have (the system and the operator are not accounts).
+ACCOUNT_ROLES = frozenset(Role) - {Role.SYSTEM, Role.OPERATOR}
+
+
+class Purpose(StrEnum):
+    """Why a segment is read; a grant permits one purpose."""
+
+    TREATMENT = "treatment"
+    RESEARCH = "research"
+    EMERGENCY = "emergency"
+
+
+class Reason(StrEnum):
+    """Why a decision or a refusal came out as it did: stable codes for logs, APIs and
+    people. Every ``AccessDenied`` carries one of these."""
+
+    OWNER = "owner"
+    GRANT = "grant"
+    SHARE_LINK = "share-link"
+    BREAK_GLASS = "break-glass"
+    RESEARCH_RELEASE = "research-release"
+    DEID_CONTEXT = "deid-context"
+
+    NO_GRANT = "no-grant"
+    ACCOUNT_DISABLED = "account-disabled"
+    ROLE_NOT_PERMITTED = "role-not-permitted"
+    PURPOSE_MISMATCH = "purpose-mismatch"
+    GRANT_PENDING = "grant-pending"
+    GRANT_REFUSED = "grant-refused"
+    GRANT_REVOKED = "grant-revoked"
+    GRANT_NOT_YET_VALID = "grant-not-yet-valid"
+    GRANT_EXPIRED = "grant-expired"
+    KIND_NOT_GRANTED = "kind-not-granted"
+    KIND_EXCEPTED = "kind-excepted"
+    RESTRICTED_KIND = "restricted-kind-not-named"
+    VERY_RESTRICTED_KIND = "very-restricted-kind"
+    BREAK_GLASS_EXPIRED = "break-glass-expired"
+    LINK_OTHER_GRANTEE = "link-other-grantee"
+    LINK_REVOKED = "link-revoked"
+    LINK_USED = "link-used"
+    LINK_EXPIRED = "link-expired"
+    NOT_RELEASED = "not-released"
+
+    # Refusals of the use-case boundary, outside a read decision.
+    NOT_OWNER = "not-owner"
+    NOT_IN_CARE = "not-in-care"
+    NOT_A_PARTY = "not-a-party"
+
+
+# The reasons only the use-case boundary gives; the decision point gives every other one.
+BOUNDARY_REASONS = frozenset({Reason.NOT_OWNER, Reason.NOT_IN_CARE, Reason.NOT_A_PARTY})
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who asks: ``user:<account uuid>`` (or ``system:router``, ``operator:cli``), its
+    role, its own patient id if any, and whether the account is switched on."""
+
+    id: str
+    role: Role
+    patient_id: uuid.UUID | None = None
+    active: bool = True
+
+    @classmethod
+    def of_user(
+        cls,
+        user_id: uuid.UUID,
+        role: Role,
+        patient_id: uuid.UUID | None = None,
+        active: bool = True,
+    ) -> Principal:
+        """The principal of an account."""
+        return cls(user_id_text(user_id), role, patient_id, active)
+
+    @property
+    def user_id(self) -> uuid.UUID | None:
+        """The account id behind a ``user:<uuid>`` principal; None for anyone else."""
+        return parse_user_id(self.id)
+
+
+_USER_PREFIX = "user:"
+
+
+def user_id_text(user_id: uuid.UUID) -> str:
+    """An account's principal id, ``user:<uuid>``: the one place it is spelled."""
+    return f"{_USER_PREFIX}{user_id}"
+
+
+def parse_user_id(principal_id: str) -> uuid.UUID | None:
+    """The account id in a ``user:<uuid>`` principal id; None for any other id."""
+    if not principal_id.startswith(_USER_PREFIX):
+        return None
+    try:
+        return uuid.UUID(principal_id.removeprefix(_USER_PREFIX))
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,7 @@ from phr_share.errors import InvalidState, PhrShareError
 from phr_share.models import SegmentKind
 from phr_share.settings import Settings
 from phr_share.sharing import (
+    OPERATOR,
     Account,
     IngestResult,
     Services,
@@ -114,6 +115,7 @@ def demo_accounts(svc: Services) -> dict[str, Account]:
         try:
             accounts[username] = create_user(
                 svc,
+                OPERATOR,
                 username,
                 role,
                 display_name=name,
@@ -121,9 +123,9 @@ def demo_accounts(svc: Services) -> dict[str, Account]:
                 patient_id=JORDAN if role is Role.PATIENT else None,
             )
         except InvalidState:  # made by an earlier run
-            accounts[username] = find_account(svc, username=username)
+            accounts[username] = find_account(svc, OPERATOR, username=username)
     jordan, kim = accounts["jordan"].principal, accounts["dr.kim"]
-    if not grants_of(svc, JORDAN):
+    if not grants_of(svc, OPERATOR, JORDAN):
         accept_care(svc, kim.principal, invite_clinician(svc, jordan, kim.id))
         grant_access(svc, jordan, kim.id, None)
     return accounts
@@ -136,16 +138,16 @@ def main() -> int:
     items = [(document, JORDAN) for document in readings_for(JORDAN, 9, feelings=True)]
     items.append((DEMO.read_bytes(), JORDAN))
     for number, patient in enumerate(cohort(), start=1):
-        choose_release(svc, patient, {SegmentKind.PHYSICAL_SIGNS})
+        choose_release(svc, OPERATOR, patient, {SegmentKind.PHYSICAL_SIGNS})
         items.extend((document, patient) for document in readings_for(patient, number))
-    outcomes = ingest_batch(svc, items)
+    outcomes = ingest_batch(svc, OPERATOR, items)
     stored = sum(isinstance(o, IngestResult) and o.created for o in outcomes)
     failed = [o for o in outcomes if isinstance(o, PhrShareError)]
     print(f"demo documents: {len(items)}, newly stored {stored}, failed {len(failed)}")
     if failed:
         print(f"first failure: {failed[0].message}", file=sys.stderr)
         return 1
-    report = run_release(svc)
+    report = run_release(svc, OPERATOR)
     if report.release_id is None:
         print("research release: nothing new to release")
     else:

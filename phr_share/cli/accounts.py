@@ -96,6 +96,7 @@ def _add(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     password = None if args.no_password else _secret("new password: ")
     account = sharing.create_user(
         svc,
+        sharing.OPERATOR,
         args.username,
         Role(args.role),
         display_name=args.name,
@@ -123,8 +124,10 @@ def _token(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 
 def _password(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     svc = open_services(settings)
-    account = sharing.find_account(svc, username=args.account)
-    ended = sharing.reset_password(svc, account.username, _secret("new password: "))
+    account = sharing.find_account(svc, sharing.OPERATOR, username=args.account)
+    ended = sharing.reset_password(
+        svc, sharing.OPERATOR, account.username, _secret("new password: ")
+    )
     print(f"password of {account.username} set; {ended} browser session(s) signed out", file=out)
     return 0
 
@@ -132,7 +135,7 @@ def _password(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 def _disable(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     svc = open_services(settings)
     admin = login(svc, args)
-    account = sharing.find_account(svc, username=args.account)
+    account = sharing.find_account(svc, admin, username=args.account)
     sharing.disable_user(svc, admin, account.id)
     print(f"account {account.username} disabled: signed out everywhere, tokens refused", file=out)
     return 0

@@ -13,7 +13,7 @@ from phr_share import stack as local_stack
 from phr_share.cli.accounts import add_login_options, login
 from phr_share.cli.common import EX_NOINPUT, FileError, emit, kinds, print_table, read
 from phr_share.cli.progress import Progress
-from phr_share.consent import Principal, Purpose, Role
+from phr_share.consent import Purpose
 from phr_share.errors import PhrShareError
 from phr_share.settings import Settings
 from phr_share.sharing import IngestResult, open_services
@@ -21,9 +21,8 @@ from phr_share.sharing import IngestResult, open_services
 __all__ = ["add_store_commands"]
 
 # Who the audit log says acted in the operator's commands (those that read no segment).
-ACTOR = "operator:cli"
 # The operator sees what an admin sees: the log and the consents, never segment content.
-OPERATOR = Principal(ACTOR, Role.ADMIN)
+OPERATOR = sharing.OPERATOR
 
 if TYPE_CHECKING:
     Commands = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -129,7 +128,7 @@ def _ingest(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     svc = open_services(settings)
     items = [(read(path, settings), args.patient) for path in files]
     with Progress(len(items), "ingest") as bar:
-        outcomes = sharing.ingest_batch(svc, items, bar, actor=ACTOR)
+        outcomes = sharing.ingest_batch(svc, OPERATOR, items, bar)
     if args.json:
         json.dump([_ingest_json(p, o) for p, o in zip(files, outcomes, strict=True)], out, indent=2)
         out.write("\n")
@@ -187,7 +186,7 @@ def _segments(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     svc = open_services(settings)
     rows = [
         (r.kind.value, str(r.tracking_id), str(r.version), str(r.size), r.key_id)
-        for r in sharing.segments_of(svc, args.patient)
+        for r in sharing.segments_of(svc, OPERATOR, args.patient)
     ]
     print_table(("KIND", "TRACKING ID", "VERSION", "BYTES", "KEY"), rows, out)
     return 0
@@ -196,7 +195,7 @@ def _segments(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 def _get(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     svc = open_services(settings)
     principal = login(svc, args)
-    record = sharing.find_segment(svc, args.tracking_id, args.version)
+    record = sharing.find_segment(svc, principal, args.tracking_id, args.version)
     content = sharing.read_segment(svc, principal, record, purpose=Purpose(args.purpose))
     emit(content, args.out, out)
     return 0
@@ -207,9 +206,9 @@ def _release(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     if args.kinds or args.withdraw:
         if args.patient is None:
             raise FileError("--kinds and --withdraw need --patient", 2)
-        now = sharing.choose_release(svc, args.patient, args.kinds, args.withdraw, actor=ACTOR)
+        now = sharing.choose_release(svc, OPERATOR, args.patient, args.kinds, args.withdraw)
         print(f"patient releases: {', '.join(sorted(now)) or 'nothing'}", file=out)
-    report = sharing.run_release(svc, k=args.k, actor=ACTOR)
+    report = sharing.run_release(svc, OPERATOR, k=args.k)
     if args.json:
         json.dump(_release_json(report), out, indent=2)
         out.write("\n")
@@ -243,7 +242,7 @@ def _release_json(report: sharing.ReleaseReport) -> dict[str, object]:
 def _keys(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     svc = open_services(settings)
     if args.action == "rotate":
-        rotation = sharing.rotate_master(svc, actor=ACTOR)
+        rotation = sharing.rotate_master(svc, OPERATOR)
         print(
             f"master key now {rotation.master_version}; {rotation.rewrapped} patient keys "
             "re-wrapped, no segment re-encrypted",
@@ -252,7 +251,7 @@ def _keys(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     elif args.action == "retire":
         if not args.version:
             raise FileError("keys retire needs the VERSION to retire", 2)
-        sharing.retire_master(svc, args.version, actor=ACTOR)
+        sharing.retire_master(svc, OPERATOR, args.version)
         print(f"master key {args.version} retired", file=out)
     current = svc.keystore.current_version()
     for version in svc.keystore.versions():
@@ -264,7 +263,7 @@ def _erase(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     if not args.yes:
         raise FileError("erasure cannot be undone: run again with --yes to confirm", 2)
     svc = open_services(settings)
-    report = sharing.erase_patient(svc, args.patient, actor=ACTOR)
+    report = sharing.erase_patient(svc, OPERATOR, args.patient)
     print(
         f"erased: {report.keys_destroyed} keys shredded, {report.segments} segments made "
         f"unreadable, {report.objects_deleted} objects deleted, container removed",
@@ -275,8 +274,8 @@ def _erase(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 
 def _recover(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     svc = open_services(settings)
-    documents = sharing.recover(svc, actor=ACTOR)
-    releases = sharing.recover_releases(svc)
+    documents = sharing.recover(svc, OPERATOR)
+    releases = sharing.recover_releases(svc, OPERATOR)
     print(f"cleaned up {documents} interrupted ingests and {releases} releases", file=out)
     return 0
 
@@ -301,11 +300,11 @@ def _audit(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
                 e.outcome.value,
                 e.subject or "-",
             )
-            for e in sharing.audit_entries(svc, args.patient)
+            for e in sharing.audit_entries(svc, OPERATOR, args.patient)
         ]
         print_table(("SEQ", "AT", "ACTION", "ACTOR", "OUTCOME", "SUBJECT"), rows, out)
         return 0
-    report = sharing.verify_audit(svc)
+    report = sharing.verify_audit(svc, OPERATOR)
     if report.broken is None:
         print(f"audit chain intact: {report.entries} entries, head {report.head}", file=out)
         return 0

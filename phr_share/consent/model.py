@@ -1,7 +1,9 @@
 """What a decision is made from: who asks, about what, and the patient's consents.
 
 Plain frozen dataclasses, no I/O: the use cases load them from the database, the
-decision point reads them, the tests build them by hand.
+decision point reads them, the tests build them by hand. Who asks (``Principal``,
+``Role``), why (``Purpose``) and the reason codes (``Reason``) are shared vocabulary
+and live in :mod:`phr_share.models`; they are named here too for the decision's readers.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from phr_share.models import SegmentKind
+from phr_share.models import CLINICIANS, Principal, Purpose, Reason, Role, SegmentKind
 
 __all__ = [
     "CLINICIANS",
@@ -30,28 +32,6 @@ __all__ = [
     "Role",
     "Sensitivity",
 ]
-
-
-class Role(StrEnum):
-    """What an account is; ``system`` is the release router, never a person."""
-
-    PATIENT = "patient"
-    DOCTOR = "doctor"
-    NURSE = "nurse"
-    RESEARCHER = "researcher"
-    ADMIN = "admin"
-    SYSTEM = "system"
-
-
-CLINICIANS = frozenset({Role.DOCTOR, Role.NURSE})
-
-
-class Purpose(StrEnum):
-    """Why a segment is read; a grant permits one purpose."""
-
-    TREATMENT = "treatment"
-    RESEARCH = "research"
-    EMERGENCY = "emergency"
 
 
 class Sensitivity(StrEnum):
@@ -81,47 +61,6 @@ class GrantStatus(StrEnum):
     ACTIVE = "active"
     REVOKED = "revoked"
     REFUSED = "refused"
-
-
-class Reason(StrEnum):
-    """Why a decision came out as it did: stable codes for logs, APIs and people."""
-
-    OWNER = "owner"
-    GRANT = "grant"
-    SHARE_LINK = "share-link"
-    BREAK_GLASS = "break-glass"
-    RESEARCH_RELEASE = "research-release"
-    DEID_CONTEXT = "deid-context"
-
-    NO_GRANT = "no-grant"
-    ACCOUNT_DISABLED = "account-disabled"
-    ROLE_NOT_PERMITTED = "role-not-permitted"
-    PURPOSE_MISMATCH = "purpose-mismatch"
-    GRANT_PENDING = "grant-pending"
-    GRANT_REFUSED = "grant-refused"
-    GRANT_REVOKED = "grant-revoked"
-    GRANT_NOT_YET_VALID = "grant-not-yet-valid"
-    GRANT_EXPIRED = "grant-expired"
-    KIND_NOT_GRANTED = "kind-not-granted"
-    KIND_EXCEPTED = "kind-excepted"
-    RESTRICTED_KIND = "restricted-kind-not-named"
-    VERY_RESTRICTED_KIND = "very-restricted-kind"
-    BREAK_GLASS_EXPIRED = "break-glass-expired"
-    LINK_OTHER_GRANTEE = "link-other-grantee"
-    LINK_REVOKED = "link-revoked"
-    LINK_USED = "link-used"
-    LINK_EXPIRED = "link-expired"
-    NOT_RELEASED = "not-released"
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """Who asks: an account id (or ``system:router``), its role, its own patient id if any."""
-
-    id: str
-    role: Role
-    patient_id: uuid.UUID | None = None
-    active: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,10 +1,14 @@
 """The use cases: accounts, consent, ingest, read, release, keys, erasure, audit.
 
-Each function takes :class:`Services` first; nothing here reads the environment. Every
-read of a segment goes through the decision point (:func:`read_segment`).
+Each function takes :class:`Services` first and the acting :class:`Principal` second,
+and checks it before anything is done (the boundary is :mod:`phr_share.sharing.guard`;
+reads of content go through the decision point, :func:`read_segment`). The few that
+take no principal prove who asks another way (a password, a session or token secret)
+or touch no one's data; ``tests/unit/sharing/test_boundary.py`` lists them. Nothing
+here reads the environment.
 """
 
-from phr_share.sharing.access import ROUTER, decisions_for, preview_policy
+from phr_share.sharing.access import decisions_for, preview_policy
 from phr_share.sharing.accounts import (
     Account,
     IssuedToken,
@@ -23,6 +27,7 @@ from phr_share.sharing.accounts import (
     reset_password,
     revoke_token,
     session_account,
+    sign_up,
     staff_accounts,
     start_session,
     tokens_of,
@@ -41,6 +46,7 @@ from phr_share.sharing.clinical import (
     VITAL_KINDS,
     PatientCard,
     SectionRecord,
+    SharedVisit,
     export_document,
     open_shared_sections,
     patient_name,
@@ -72,6 +78,7 @@ from phr_share.sharing.grants import (
     sensitivity_of,
     set_sensitivity,
 )
+from phr_share.sharing.guard import OPERATOR, ROUTER
 from phr_share.sharing.history import AccessEvent, access_history, export_fhir
 from phr_share.sharing.ingest import (
     IngestResult,
@@ -116,6 +123,7 @@ from phr_share.sharing.services import Services, open_services
 
 __all__ = [
     "CHARTED_KINDS",
+    "OPERATOR",
     "ROUTER",
     "VITAL_KINDS",
     "AccessEvent",
@@ -137,6 +145,7 @@ __all__ = [
     "SectionRecord",
     "SegmentRecord",
     "Services",
+    "SharedVisit",
     "TokenInfo",
     "accept_care",
     "access_history",
@@ -210,6 +219,7 @@ __all__ = [
     "series_of",
     "session_account",
     "set_sensitivity",
+    "sign_up",
     "staff_accounts",
     "start_session",
     "stored_documents",

@@ -30,22 +30,20 @@ from phr_share.consent import (
 )
 from phr_share.db import Emergency, Grant, ReleaseChoice, SensitivityOverride, ShareLink
 from phr_share.errors import AccessDenied
-from phr_share.models import SegmentKind
+from phr_share.models import SegmentKind, user_id_text
 from phr_share.sharing.audit import record as audit
+from phr_share.sharing.guard import require_owner
 from phr_share.sharing.services import Services
 
 __all__ = [
-    "ROUTER",
     "authorize",
     "decisions_for",
     "kinds_of",
     "load_facts",
     "preview_policy",
+    "require_some_access",
     "terms_of_grant",
 ]
-
-# The release router: reads released segments (and the header to scrub) for research.
-ROUTER = Principal("system:router", Role.SYSTEM)
 
 
 def kinds_of(text: str) -> frozenset[SegmentKind]:
@@ -57,7 +55,7 @@ def terms_of_grant(row: Grant) -> GrantTerms:
     """A grant row as the decision point sees it."""
     return GrantTerms(
         id=row.id,
-        grantee=f"user:{row.grantee_id}",
+        grantee=user_id_text(row.grantee_id),
         patient_id=row.patient_id,
         purpose=Purpose(row.purpose),
         kinds=None if row.kinds == "*" else kinds_of(row.kinds),
@@ -72,7 +70,7 @@ def terms_of_link(row: ShareLink) -> LinkTerms:
     """A share link row as the decision point sees it."""
     return LinkTerms(
         id=row.id,
-        doctor=f"user:{row.doctor_id}",
+        doctor=user_id_text(row.doctor_id),
         patient_id=row.patient_id,
         kinds=kinds_of(row.kinds),
         expires=row.expires_at,
@@ -81,14 +79,9 @@ def terms_of_link(row: ShareLink) -> LinkTerms:
     )
 
 
-def _grantee(principal: Principal) -> uuid.UUID | None:
-    prefix, _, value = principal.id.partition(":")
-    return uuid.UUID(value) if prefix == "user" else None
-
-
 def load_facts(session: Session, patient_id: uuid.UUID, principal: Principal) -> Facts:
     """What the decision needs about one patient, narrowed to what concerns ``principal``."""
-    grantee = _grantee(principal)
+    grantee = principal.user_id
     grants: tuple[GrantTerms, ...] = ()
     emergencies: tuple[BreakGlassTerms, ...] = ()
     if grantee is not None and principal.role is not Role.PATIENT:
@@ -144,11 +137,13 @@ def authorize(
 
 def decisions_for(
     svc: Services,
-    patient_id: uuid.UUID,
+    patient: Principal,
     grantees: Iterable[Principal],
     purpose: Purpose = Purpose.TREATMENT,
 ) -> dict[str, dict[SegmentKind, Decision]]:
-    """Each grantee's decision for every kind of the patient's data now; nothing is read."""
+    """Each grantee's decision for every kind of the patient's own data now; nothing is
+    read. The patient themself only; raises AccessDenied otherwise."""
+    patient_id = require_owner(patient)
     now = svc.clock()
     with svc.db.session() as session:
         return {
@@ -167,18 +162,30 @@ def preview_policy(
 
     Only the patient themself may ask; raises AccessDenied otherwise.
     """
-    if patient.role is not Role.PATIENT or patient.patient_id is None or not patient.active:
-        raise AccessDenied("role-not-permitted")
+    patient_id = require_owner(patient)
     when = at or svc.clock()
     with svc.db.session() as session:
-        decisions = authorize(session, grantee, patient.patient_id, SegmentKind, purpose, when)
+        decisions = authorize(session, grantee, patient_id, SegmentKind, purpose, when)
         audit(
             svc,
             session,
             Action.POLICY_PREVIEW,
             patient.id,
-            patient_id=patient.patient_id,
+            patient_id=patient_id,
             subject=grantee.id,
             details={"purpose": purpose.value},
         )
     return decisions
+
+
+def require_some_access(
+    svc: Services, principal: Principal, patient_id: uuid.UUID, purpose: Purpose
+) -> None:
+    """Let through the patient themself, or a reader the decision point permits at least
+    one kind of the patient's data to now (for ``purpose``); raises AccessDenied with the
+    decision's reason otherwise. For what the index says about readable data (document
+    types), never for content: content is read through :func:`read_segment`."""
+    with svc.db.session() as session:
+        decisions = authorize(session, principal, patient_id, SegmentKind, purpose, svc.clock())
+    if not any(d.permit for d in decisions.values()):
+        raise AccessDenied(decisions[SegmentKind.HEALTH_STATUS].reason)

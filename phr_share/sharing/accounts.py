@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from phr_share.audit import Action, Outcome
 from phr_share.consent import (
+    CLINICIANS,
     Principal,
     Role,
     check_password,
@@ -25,7 +26,9 @@ from phr_share.consent import (
 )
 from phr_share.db import ApiToken, User, WebSession
 from phr_share.errors import AccessDenied, InvalidInput, InvalidState, NotFound, Unauthenticated
+from phr_share.models import ACCOUNT_ROLES, Reason, user_id_text
 from phr_share.sharing.audit import record as audit
+from phr_share.sharing.guard import STEWARDS, require_role, require_steward
 from phr_share.sharing.keys import ensure_patient
 from phr_share.sharing.services import Services
 
@@ -47,6 +50,7 @@ __all__ = [
     "reset_password",
     "revoke_token",
     "session_account",
+    "sign_up",
     "staff_accounts",
     "start_session",
     "tokens_of",
@@ -55,7 +59,8 @@ __all__ = [
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._@-]{2,63}")
 TOKEN_TTL = timedelta(days=90)
 SESSION_TTL = timedelta(hours=8)
-OPERATOR = "operator:cli"
+# Who creates a patient's own account from the sign-up page (no one is signed in yet).
+SIGNUP = "web:signup"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +77,7 @@ class Account:
     @property
     def principal(self) -> Principal:
         """The account as the decision point sees it."""
-        return Principal(f"user:{self.id}", self.role, self.patient_id, self.active)
+        return Principal.of_user(self.id, self.role, self.patient_id, self.active)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,32 +109,53 @@ def _account(row: User) -> Account:
 
 def user_id_of(principal: Principal) -> uuid.UUID:
     """The account id behind a ``user:<uuid>`` principal; raises Unauthenticated otherwise."""
-    prefix, _, value = principal.id.partition(":")
-    if prefix != "user":
+    user_id = principal.user_id
+    if user_id is None:
         raise Unauthenticated()
-    return uuid.UUID(value)
+    return user_id
 
 
 def create_user(
     svc: Services,
+    creator: Principal,
     username: str,
     role: Role,
     *,
     display_name: str = "",
     password: str | None = None,
     patient_id: uuid.UUID | None = None,
-    actor: str = OPERATOR,
 ) -> Account:
-    """A new account; a patient account gets its opaque patient id (given or random).
+    """A new account, made by an admin or the operator; a patient account gets its opaque
+    patient id (given or random).
 
     Without a password the account can use API tokens but cannot log in. Raises
-    InvalidInput for a bad username or password, InvalidState for a taken username.
+    AccessDenied for anyone else, InvalidInput for a bad username or password,
+    InvalidState for a taken username.
     """
+    require_steward(creator)
+    return _create(svc, creator.id, username, role, display_name, password, patient_id)
+
+
+def sign_up(svc: Services, username: str, password: str, *, display_name: str = "") -> Account:
+    """A patient's own new account, made from the sign-up page (no one signed in acts);
+    raises as :func:`create_user` does."""
+    return _create(svc, SIGNUP, username, Role.PATIENT, display_name, password, None)
+
+
+def _create(
+    svc: Services,
+    actor: str,
+    username: str,
+    role: Role,
+    display_name: str,
+    password: str | None,
+    patient_id: uuid.UUID | None,
+) -> Account:
     username = username.strip().lower()
     if not USERNAME.fullmatch(username):
         raise InvalidInput("a username is 3-64 characters: a-z, 0-9, dot, @, dash, underscore")
-    if role is Role.SYSTEM:
-        raise InvalidInput("the system role is not for accounts")
+    if role not in ACCOUNT_ROLES:
+        raise InvalidInput("that role is not for accounts")
     if patient_id is not None and role is not Role.PATIENT:
         raise InvalidInput("only a patient account has a patient id")
     hashed = None if password is None else hash_password(password, svc.randbytes, svc.password_cost)
@@ -157,18 +183,28 @@ def create_user(
             Action.USER_CREATE,
             actor,
             patient_id=patient_id,
-            subject=f"user:{row.id}",
+            subject=user_id_text(row.id),
             details={"role": role.value},
         )
         return _account(row)
 
 
 def find_account(
-    svc: Services, *, username: str | None = None, user_id: uuid.UUID | None = None
+    svc: Services,
+    principal: Principal,
+    *,
+    username: str | None = None,
+    user_id: uuid.UUID | None = None,
 ) -> Account:
-    """The account with this username or id; raises NotFound."""
+    """The account with this username or id, as ``principal`` may know of it: an admin or
+    the operator any account, anyone else their own and clinicians' (whom patients invite
+    and clinicians ask in). Raises NotFound otherwise, so a patient cannot look another
+    patient up, AccessDenied for a disabled principal.
+    """
     if username is None and user_id is None:
         raise ValueError("find_account needs a username or an id")
+    if not principal.active:
+        raise AccessDenied(Reason.ACCOUNT_DISABLED)
     query = select(User)
     if username is not None:
         query = query.where(User.username == username.strip().lower())
@@ -176,14 +212,19 @@ def find_account(
         query = query.where(User.id == user_id)
     with svc.db.session() as session:
         row = session.scalars(query).first()
-        if row is None:
+        if row is None or not _may_know(principal, row):
             raise NotFound("no such account")
         return _account(row)
 
 
-def principal_of(svc: Services, user_id: uuid.UUID) -> Principal:
-    """The current principal of an account (its active flag as of now)."""
-    return find_account(svc, user_id=user_id).principal
+def _may_know(principal: Principal, row: User) -> bool:
+    return principal.role in STEWARDS or principal.user_id == row.id or Role(row.role) in CLINICIANS
+
+
+def principal_of(svc: Services, principal: Principal, user_id: uuid.UUID) -> Principal:
+    """The current principal of an account (its active flag as of now), looked up as
+    :func:`find_account` does."""
+    return find_account(svc, principal, user_id=user_id).principal
 
 
 def change_password(
@@ -208,11 +249,13 @@ def change_password(
     return _set_password(svc, user_id, new, principal.id, keep)
 
 
-def reset_password(svc: Services, username: str, new: str, *, actor: str = OPERATOR) -> int:
-    """The operator sets an account's password (it was forgotten); every web session of
-    the account is signed out. How many were. Raises NotFound, InvalidInput."""
-    account = find_account(svc, username=username)
-    return _set_password(svc, account.id, new, actor, None)
+def reset_password(svc: Services, steward: Principal, username: str, new: str) -> int:
+    """An admin or the operator sets an account's password (it was forgotten); every web
+    session of the account is signed out. How many were. Raises AccessDenied, NotFound,
+    InvalidInput."""
+    require_steward(steward)
+    account = find_account(svc, steward, username=username)
+    return _set_password(svc, account.id, new, steward.id, None)
 
 
 def _set_password(svc: Services, user_id: uuid.UUID, new: str, actor: str, keep: str | None) -> int:
@@ -230,7 +273,7 @@ def _set_password(svc: Services, user_id: uuid.UUID, new: str, actor: str, keep:
             session,
             Action.PASSWORD_CHANGE,
             actor,
-            subject=f"user:{user_id}",
+            subject=user_id_text(user_id),
             details={"sessions": ended},
         )
         return ended
@@ -257,7 +300,7 @@ def authenticate(svc: Services, username: str, password: str) -> Account:
             svc,
             session,
             Action.LOGIN,
-            f"user:{row.id}" if row is not None else "anonymous",
+            user_id_text(row.id) if row is not None else "anonymous",
             outcome=Outcome.OK if ok else Outcome.DENIED,
         )
     if not ok or row is None:
@@ -332,13 +375,18 @@ def tokens_of(svc: Services, principal: Principal) -> list[TokenInfo]:
 
 
 def revoke_token(svc: Services, principal: Principal, token_id: int) -> None:
-    """Revoke one of the principal's tokens (an admin may revoke anyone's); idempotent."""
+    """Revoke a token: one of the principal's own, or anyone's for an admin; idempotent.
+
+    Raises NotFound for no such token, AccessDenied (not-owner) for someone else's.
+    """
     with svc.db.session() as session:
         row = session.get(ApiToken, token_id)
         if row is None:
             raise NotFound("no such token")
-        if principal.role is not Role.ADMIN and f"user:{row.user_id}" != principal.id:
-            raise AccessDenied("not-owner")
+        if not principal.active:
+            raise AccessDenied(Reason.ACCOUNT_DISABLED)
+        if principal.role is not Role.ADMIN and row.user_id != principal.user_id:
+            raise AccessDenied(Reason.NOT_OWNER)
         if row.revoked_at is None:
             row.revoked_at = svc.clock()
             audit(svc, session, Action.TOKEN_REVOKE, principal.id, subject=f"token:{row.id}")
@@ -382,7 +430,7 @@ def end_session(svc: Services, session_id: str) -> None:
         row = session.get(WebSession, token_digest(session_id))
         if row is not None:
             session.delete(row)
-            audit(svc, session, Action.LOGOUT, f"user:{row.user_id}")
+            audit(svc, session, Action.LOGOUT, user_id_text(row.user_id))
 
 
 def _others(session_id: str) -> ColumnElement[bool]:
@@ -412,7 +460,7 @@ def end_other_sessions(svc: Services, session_id: str) -> int:
                 svc,
                 session,
                 Action.LOGOUT,
-                f"user:{mine.user_id}",
+                user_id_text(mine.user_id),
                 subject="sessions:others",
                 details={"sessions": ended},
             )
@@ -421,9 +469,9 @@ def end_other_sessions(svc: Services, session_id: str) -> int:
 
 def disable_user(svc: Services, admin: Principal, user_id: uuid.UUID) -> None:
     """Switch an account off: no login, no token, no session, every decision denied.
-    Admins only."""
-    require_admin(admin)
-    if admin.id == f"user:{user_id}":
+    Admins only: raises AccessDenied for anyone else."""
+    require_role(admin, Role.ADMIN)
+    if admin.user_id == user_id:
         raise InvalidState("an administrator cannot disable their own account")
     with svc.db.session() as session:
         row = session.get(User, user_id)
@@ -431,18 +479,13 @@ def disable_user(svc: Services, admin: Principal, user_id: uuid.UUID) -> None:
             raise NotFound("no such account")
         row.active = False
         session.execute(delete(WebSession).where(WebSession.user_id == user_id))
-        audit(svc, session, Action.USER_DISABLE, admin.id, subject=f"user:{row.id}")
+        audit(svc, session, Action.USER_DISABLE, admin.id, subject=user_id_text(row.id))
 
 
 def staff_accounts(svc: Services, admin: Principal) -> list[Account]:
-    """Every account but patients' (clinicians, researchers, admins), by username. Admins only."""
-    require_admin(admin)
+    """Every account but patients' (clinicians, researchers, admins), by username. Admins
+    only: raises AccessDenied for anyone else."""
+    require_role(admin, Role.ADMIN)
     query = select(User).where(User.role != Role.PATIENT.value).order_by(User.username)
     with svc.db.session() as session:
         return [_account(row) for row in session.scalars(query)]
-
-
-def require_admin(principal: Principal) -> None:
-    """Raise AccessDenied unless the principal is an active admin."""
-    if principal.role is not Role.ADMIN or not principal.active:
-        raise AccessDenied("role-not-permitted")

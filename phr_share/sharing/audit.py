@@ -18,9 +18,19 @@ from sqlalchemy.orm import Session
 from phr_share.audit import Action, Break, Entry, Head, Outcome, entry_hash, first_break
 from phr_share.audit.chain import GENESIS
 from phr_share.db import AuditEntry, AuditHead
+from phr_share.models import Principal
+from phr_share.sharing.guard import STEWARDS, require_owner, require_steward
 from phr_share.sharing.services import Services
 
-__all__ = ["AREAS", "AuditReport", "audit_entries", "latest_entries", "record", "verify_audit"]
+__all__ = [
+    "AREAS",
+    "AuditReport",
+    "audit_entries",
+    "entries_about",
+    "latest_entries",
+    "record",
+    "verify_audit",
+]
 
 _HEAD_ID = 1
 
@@ -94,8 +104,10 @@ class AuditReport:
     broken: Break | None
 
 
-def verify_audit(svc: Services) -> AuditReport:
-    """Recompute the chain from the first entry; names the first broken one."""
+def verify_audit(svc: Services, principal: Principal) -> AuditReport:
+    """Recompute the chain from the first entry; names the first broken one. An admin or
+    the operator; raises AccessDenied otherwise."""
+    require_steward(principal)
     with svc.db.session() as session:
         rows = session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).all()
         head_row = session.get(AuditHead, _HEAD_ID)
@@ -120,6 +132,7 @@ AREAS = tuple(sorted({action.value.partition(":")[0] for action in Action}))
 
 def latest_entries(
     svc: Services,
+    principal: Principal,
     *,
     limit: int = 50,
     before: int | None = None,
@@ -129,8 +142,9 @@ def latest_entries(
     """The newest entries first (``before`` a sequence number, to page back), of one
     outcome and one area (the action's first part, e.g. ``consent``) when given.
 
-    For the operator's eyes: callers check the reader is an admin.
+    For an admin or the operator; raises AccessDenied for anyone else.
     """
+    require_steward(principal)
     query = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(max(1, min(limit, 500)))
     if before is not None:
         query = query.where(AuditEntry.seq < before)
@@ -142,8 +156,20 @@ def latest_entries(
         return [_entry(row) for row in session.scalars(query)]
 
 
-def audit_entries(svc: Services, patient_id: uuid.UUID | None = None) -> Iterator[Entry]:
-    """Entries in order, all or those about one patient."""
+def audit_entries(
+    svc: Services, principal: Principal, patient_id: uuid.UUID | None = None
+) -> Iterator[Entry]:
+    """Entries in order, all or those about one patient: every entry for an admin or the
+    operator, a patient's own for that patient; raises AccessDenied otherwise."""
+    if principal.role in STEWARDS or patient_id is None:
+        require_steward(principal)
+    else:
+        require_owner(principal, patient_id)
+    return entries_about(svc, patient_id)
+
+
+def entries_about(svc: Services, patient_id: uuid.UUID | None) -> Iterator[Entry]:
+    """:func:`audit_entries` for callers that have checked who asks."""
     query = select(AuditEntry).order_by(AuditEntry.seq)
     if patient_id is not None:
         query = query.where(AuditEntry.patient_id == str(patient_id))

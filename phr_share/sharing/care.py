@@ -15,17 +15,18 @@ from phr_share.audit import Action
 from phr_share.consent import Principal, Role
 from phr_share.db import CareRelationship, User
 from phr_share.errors import AccessDenied, InvalidState, NotFound
-from phr_share.sharing.accounts import user_id_of
+from phr_share.models import Reason
 from phr_share.sharing.audit import record as audit
 from phr_share.sharing.grants import revoke_grants_of
+from phr_share.sharing.guard import require_clinician, require_owner
 from phr_share.sharing.notices import notify_patient
 from phr_share.sharing.parties import (
     ACTIVE,
     ENDED,
     INVITED,
     REQUESTED,
+    anonymous_name,
     clinician_row,
-    patient_of,
     relationship,
 )
 from phr_share.sharing.services import Services
@@ -34,14 +35,16 @@ __all__ = ["CareView", "accept_care", "care_of", "end_care", "invite_clinician",
 
 
 def invite_clinician(svc: Services, patient: Principal, clinician_id: uuid.UUID) -> int:
-    """The patient invites a clinician; accepts at once a request that clinician made."""
-    patient_id = patient_of(patient)
+    """The patient invites a clinician; accepts at once a request that clinician made.
+    Raises AccessDenied for anyone but an active patient."""
+    patient_id = require_owner(patient)
     return _open_care(svc, patient, patient_id, clinician_id, INVITED, Action.CARE_INVITE)
 
 
 def request_care(svc: Services, clinician: Principal, patient_id: uuid.UUID) -> int:
-    """A clinician asks to care for a patient; the patient accepts or not."""
-    clinician_id = user_id_of(clinician)
+    """A clinician asks to care for a patient; the patient accepts or not. Raises
+    AccessDenied for anyone but an active clinician, NotFound for an unknown patient."""
+    clinician_id = require_clinician(clinician)
     return _open_care(svc, clinician, patient_id, clinician_id, REQUESTED, Action.CARE_REQUEST)
 
 
@@ -94,13 +97,13 @@ def accept_care(svc: Services, principal: Principal, relationship_id: int) -> No
         if row is None:
             raise NotFound("no such care relationship")
         if row.status == INVITED:
-            allowed = principal.id == f"user:{row.clinician_id}"
+            allowed = principal.user_id == row.clinician_id
         elif row.status == REQUESTED:
             allowed = principal.role is Role.PATIENT and principal.patient_id == row.patient_id
         else:
             raise InvalidState(f"the care relationship is {row.status}")
         if not allowed or not principal.active:
-            raise AccessDenied("not-a-party")
+            raise AccessDenied(Reason.NOT_A_PARTY)
         row.status, row.accepted_at = ACTIVE, svc.clock()
         audit(
             svc,
@@ -119,8 +122,9 @@ def end_care(svc: Services, principal: Principal, relationship_id: int) -> None:
         if row is None:
             raise NotFound("no such care relationship")
         is_patient = principal.role is Role.PATIENT and principal.patient_id == row.patient_id
-        if not (is_patient or principal.id == f"user:{row.clinician_id}"):
-            raise AccessDenied("not-a-party")
+        is_clinician = principal.user_id == row.clinician_id
+        if not principal.active or not (is_patient or is_clinician):
+            raise AccessDenied(Reason.NOT_A_PARTY)
         if row.status == ENDED:
             return
         row.status, row.ended_at = ENDED, svc.clock()
@@ -156,9 +160,7 @@ def care_of(
     """The open care relationships of a patient or a clinician (a clinician's with one
     patient, given ``patient_id``), newest first."""
     clinician = principal.role is not Role.PATIENT
-    me = user_id_of(principal) if clinician else principal.patient_id
-    if me is None:
-        raise AccessDenied("role-not-permitted")
+    me = require_clinician(principal) if clinician else require_owner(principal)
     with svc.db.session() as session:
         query = select(CareRelationship).where(CareRelationship.status != ENDED)
         if clinician:
@@ -172,11 +174,15 @@ def care_of(
         for row in rows:
             doctor = session.get(User, row.clinician_id)
             patient = session.scalars(select(User).where(User.patient_id == row.patient_id)).first()
+            # A clinician who only asked has not been let in: the id, not the name.
+            named = not clinician or row.status in {ACTIVE, INVITED}
             views.append(
                 CareView(
                     row.id,
                     row.patient_id,
-                    patient.display_name if patient is not None else "-",
+                    patient.display_name
+                    if patient is not None and named
+                    else anonymous_name(row.patient_id),
                     row.clinician_id,
                     doctor.display_name if doctor is not None else "-",
                     doctor.role if doctor is not None else "-",

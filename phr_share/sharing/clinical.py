@@ -23,24 +23,25 @@ from phr_share.ccda.narrative import (
     parse_section,
 )
 from phr_share.ccda.notes import ClinicianNote, note_document
-from phr_share.consent import CLINICIANS, GrantStatus, Principal, Purpose, Role
+from phr_share.consent import CLINICIANS, GrantStatus, Principal, Purpose
 from phr_share.db import Emergency, Grant, User
 from phr_share.deid.records import FlatRecord
 from phr_share.errors import AccessDenied, NotFound
-from phr_share.models import SegmentKind
+from phr_share.models import Reason, SegmentKind
 from phr_share.sharing.access import terms_of_grant
-from phr_share.sharing.accounts import user_id_of
-from phr_share.sharing.ingest import IngestResult, ingest_document
+from phr_share.sharing.guard import require_clinician, require_owner
+from phr_share.sharing.ingest import IngestResult, store_document
 from phr_share.sharing.links import open_share_link
 from phr_share.sharing.notices import notify_patient
-from phr_share.sharing.parties import ACTIVE, INVITED, patient_of, relationship
+from phr_share.sharing.parties import ACTIVE, INVITED, anonymous_name, relationship
 from phr_share.sharing.read import (
     SegmentRecord,
-    current_segments,
+    current_records,
     read_permitted,
     read_segment,
     read_segments,
-    segments_of,
+    segment_records,
+    type_codes,
 )
 from phr_share.sharing.release import as_segment, deidentify_stored, released_kinds
 from phr_share.sharing.services import Services
@@ -50,6 +51,7 @@ __all__ = [
     "VITAL_KINDS",
     "PatientCard",
     "SectionRecord",
+    "SharedVisit",
     "export_document",
     "open_shared_sections",
     "patient_name",
@@ -124,7 +126,7 @@ def read_sections(
 ) -> list[SectionRecord]:
     """Every current segment (of ``kinds``; never the header) the principal may read,
     read (and audited) and rendered."""
-    records = current_segments(svc, patient_id, _SECTION_KINDS.intersection(kinds))
+    records = current_records(svc, patient_id, _SECTION_KINDS.intersection(kinds))
     return [
         SectionRecord.of(r, c) for r, c in read_permitted(svc, principal, records, purpose=purpose)
     ]
@@ -140,9 +142,28 @@ def read_section(
     return SectionRecord.of(record, read_segment(svc, principal, record, purpose=purpose))
 
 
-def open_shared_sections(svc: Services, doctor: Principal, token: str) -> list[SectionRecord]:
+@dataclass(frozen=True, slots=True)
+class SharedVisit:
+    """What a one-visit link showed: the sections, whose they are (the patient named this
+    doctor, so their name is shown), and the type of each document they come from."""
+
+    sections: tuple[SectionRecord, ...]
+    patient_name: str
+    document_types: Mapping[int, str | None]
+
+
+def open_shared_sections(svc: Services, doctor: Principal, token: str) -> SharedVisit:
     """Use a one-visit link once and render what it shares; raises as open_share_link."""
-    return [SectionRecord.of(r, c) for r, c in open_share_link(svc, doctor, token)]
+    read = open_share_link(svc, doctor, token)
+    sections = tuple(SectionRecord.of(r, c) for r, c in read)
+    if not sections:
+        return SharedVisit((), "the patient", {})
+    patient_id = sections[0].record.patient_id
+    documents = {s.record.document_id for s in sections}
+    types = {d: t for d, t in type_codes(svc, patient_id).items() if d in documents}
+    with svc.db.session() as session:
+        name = session.scalar(select(User.display_name).where(User.patient_id == patient_id))
+    return SharedVisit(sections, name or "the patient", types)
 
 
 def vital_series(
@@ -152,7 +173,7 @@ def vital_series(
     purpose: Purpose = Purpose.TREATMENT,
 ) -> dict[str, list[Measurement]]:
     """Charted measurements by code, oldest first, from segments the principal may read."""
-    records = current_segments(svc, patient_id, CHARTED_KINDS)
+    records = current_records(svc, patient_id, CHARTED_KINDS)
     read = read_permitted(svc, principal, records, purpose=purpose)
     return series_of(SectionRecord.of(record, content) for record, content in read)
 
@@ -177,8 +198,8 @@ def export_document(svc: Services, patient: Principal, document_id: int) -> byte
     in their canonical form, so the bytes differ from the upload but not the content.
     Raises NotFound when the patient has no stored document with that id.
     """
-    patient_id = patient_of(patient)
-    records = segments_of(svc, patient_id, document_id=document_id)
+    patient_id = require_owner(patient)
+    records = segment_records(svc, patient_id, document_id=document_id)
     if not records:
         raise NotFound("no such document")
     contents = read_segments(svc, patient, records)
@@ -190,10 +211,10 @@ def save_readings(svc: Services, patient: Principal, form: Mapping[str, str]) ->
 
     Raises InvalidReadings with a message per bad field; nothing is stored then.
     """
-    patient_id = patient_of(patient)
+    patient_id = require_owner(patient)
     readings = parse_readings(form, now=svc.clock())
     document = readings_document(readings, PatientHeader(patient_id), svc.new_uuid())
-    return ingest_document(svc, document, patient_id, actor=patient.id)
+    return store_document(svc, document, patient_id, patient.id)
 
 
 def write_note(
@@ -205,19 +226,17 @@ def write_note(
     Raises AccessDenied without an active care relationship (or a live emergency),
     InvalidReadings for an empty or over-long note.
     """
-    if clinician.role not in CLINICIANS or not clinician.active:
-        raise AccessDenied("role-not-permitted")
-    author = user_id_of(clinician)
+    author = require_clinician(clinician)
     now = svc.clock()
     with svc.db.session() as session:
         care = relationship(session, patient_id, author)
         in_care = care is not None and care.status == ACTIVE
         allowed = in_care or _live_emergency(session, patient_id, author, now)
     if not allowed:
-        raise AccessDenied("not-in-care")
+        raise AccessDenied(Reason.NOT_IN_CARE)
     note = ClinicianNote(text, now, author, order)
     document = note_document(note, PatientHeader(patient_id), svc.new_uuid())
-    result = ingest_document(svc, document, patient_id, actor=clinician.id)
+    result = store_document(svc, document, patient_id, clinician.id)
     if result.created:
         with svc.db.session() as session:
             notify_patient(session, patient_id, "note", f"document:{result.document_id}", now)
@@ -225,8 +244,9 @@ def write_note(
 
 
 def patients_of(svc: Services, clinician: Principal) -> list[PatientCard]:
-    """Patients with a grant in force for the clinician, or a live emergency, by name."""
-    me = user_id_of(clinician)
+    """Patients with a grant in force for the clinician, or a live emergency, by name.
+    Raises AccessDenied for anyone but an active clinician."""
+    me = require_clinician(clinician)
     now = svc.clock()
     cards: dict[uuid.UUID, PatientCard] = {}
     with svc.db.session() as session:
@@ -260,34 +280,37 @@ def patients_of(svc: Services, clinician: Principal) -> list[PatientCard]:
 
 
 def research_preview(svc: Services, patient: Principal) -> list[FlatRecord]:
-    """What research would get from the patient's released kinds now, de-identified."""
-    if patient.role is not Role.PATIENT or patient.patient_id is None:
-        raise AccessDenied("role-not-permitted")
-    chosen = current_segments(svc, patient.patient_id, released_kinds(svc, patient.patient_id))
+    """What research would get from the patient's released kinds now, de-identified.
+    The patient themself only; raises AccessDenied otherwise."""
+    patient_id = require_owner(patient)
+    chosen = current_records(svc, patient_id, released_kinds(svc, patient, patient_id))
     prepared = deidentify_stored(svc, chosen, reader=patient)
     return [record for p in prepared for record in p.deidentified.records]
 
 
-def patient_name(svc: Services, patient_id: uuid.UUID, viewer: Principal | None = None) -> str:
-    """The display name of the patient's account ("a patient" when there is none).
+def patient_name(svc: Services, viewer: Principal, patient_id: uuid.UUID) -> str:
+    """The display name of the patient's account ("a patient" when there is none), as
+    ``viewer`` may see it.
 
-    With a clinician as ``viewer``, the name only when the patient let them in: an active
-    care relationship or the patient's own invitation, a grant, or a live emergency they
-    declared. Anyone else who has only the opaque id learns nothing more from it.
+    The patient sees their own; a clinician the name only when the patient let them in:
+    an active care relationship or the patient's own invitation, a grant, or a live
+    emergency they declared. Anyone else, who has only the opaque id, gets the id's start.
     """
     with svc.db.session() as session:
-        if viewer is not None and not _let_in(session, patient_id, viewer, svc.clock()):
-            return f"Patient {str(patient_id)[:8]}"
+        if not _let_in(session, patient_id, viewer, svc.clock()):
+            return anonymous_name(patient_id)
         name = session.scalar(select(User.display_name).where(User.patient_id == patient_id))
     return name or "a patient"
 
 
 def _let_in(session: Session, patient_id: uuid.UUID, viewer: Principal, now: datetime) -> bool:
+    if not viewer.active:
+        return False
     if viewer.patient_id == patient_id:
         return True
-    if viewer.role not in CLINICIANS:
+    if viewer.role not in CLINICIANS or viewer.user_id is None:
         return False
-    me = user_id_of(viewer)
+    me = viewer.user_id
     care = relationship(session, patient_id, me)
     if care is not None and care.status in {ACTIVE, INVITED}:
         return True

@@ -14,11 +14,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from phr_share.audit import Action
-from phr_share.consent import CLINICIANS, Principal
+from phr_share.consent import Principal, Role
 from phr_share.db import Emergency, User
-from phr_share.errors import AccessDenied, InvalidInput, InvalidState, NotFound
-from phr_share.sharing.accounts import require_admin, user_id_of
+from phr_share.errors import InvalidInput, InvalidState, NotFound
+from phr_share.models import user_id_text
 from phr_share.sharing.audit import record as audit
+from phr_share.sharing.guard import require_clinician, require_owner_or_steward, require_role
 from phr_share.sharing.notices import notify
 from phr_share.sharing.services import Services
 
@@ -52,7 +53,7 @@ def _view(row: Emergency) -> EmergencyAccess:
     return EmergencyAccess(
         row.id,
         row.patient_id,
-        f"user:{row.clinician_id}",
+        user_id_text(row.clinician_id),
         row.reason,
         row.started_at,
         row.until,
@@ -69,9 +70,9 @@ def declare_emergency(
     *,
     duration: timedelta = EMERGENCY_TTL,
 ) -> EmergencyAccess:
-    """Open emergency access for ``duration``; raises InvalidInput without a real reason."""
-    if clinician.role not in CLINICIANS or not clinician.active:
-        raise AccessDenied("role-not-permitted")
+    """Open emergency access for ``duration``; raises InvalidInput without a real reason,
+    AccessDenied for anyone but an active clinician, NotFound for an unknown patient."""
+    clinician_id = require_clinician(clinician)
     reason = reason.strip()
     if not 10 <= len(reason) <= 2000:
         raise InvalidInput("an emergency needs a written reason of 10 to 2000 characters")
@@ -84,7 +85,7 @@ def declare_emergency(
             raise NotFound("no such patient")
         row = Emergency(
             patient_id=patient_id,
-            clinician_id=user_id_of(clinician),
+            clinician_id=clinician_id,
             reason=reason,
             started_at=now,
             until=now + duration,
@@ -105,8 +106,12 @@ def declare_emergency(
         return _view(row)
 
 
-def emergencies_of(svc: Services, patient_id: uuid.UUID) -> list[EmergencyAccess]:
-    """Every emergency declared on a patient's record, newest first."""
+def emergencies_of(
+    svc: Services, principal: Principal, patient_id: uuid.UUID
+) -> list[EmergencyAccess]:
+    """Every emergency declared on a patient's record, newest first: for the patient, an
+    admin or the operator; raises AccessDenied for anyone else."""
+    require_owner_or_steward(principal, patient_id)
     with svc.db.session() as session:
         rows = session.scalars(
             select(Emergency)
@@ -117,8 +122,8 @@ def emergencies_of(svc: Services, patient_id: uuid.UUID) -> list[EmergencyAccess
 
 
 def review_queue(svc: Services, admin: Principal) -> list[EmergencyAccess]:
-    """Declarations not yet reviewed, oldest first. Admins only."""
-    require_admin(admin)
+    """Declarations not yet reviewed, oldest first. Admins only: raises AccessDenied."""
+    require_role(admin, Role.ADMIN)
     with svc.db.session() as session:
         rows = session.scalars(
             select(Emergency).where(Emergency.reviewed_at.is_(None)).order_by(Emergency.id)
@@ -127,8 +132,9 @@ def review_queue(svc: Services, admin: Principal) -> list[EmergencyAccess]:
 
 
 def review_emergency(svc: Services, admin: Principal, emergency_id: int, outcome: str) -> None:
-    """An admin records a review (``justified`` or ``unjustified``); it leaves the queue."""
-    require_admin(admin)
+    """An admin records a review (``justified`` or ``unjustified``); it leaves the queue.
+    Raises AccessDenied for anyone but an admin."""
+    reviewer = require_role(admin, Role.ADMIN).user_id
     if outcome not in REVIEW_OUTCOMES:
         raise InvalidInput("a review is 'justified' or 'unjustified'")
     with svc.db.session() as session:
@@ -137,11 +143,7 @@ def review_emergency(svc: Services, admin: Principal, emergency_id: int, outcome
             raise NotFound("no such emergency")
         if row.reviewed_at is not None:
             raise InvalidState("that emergency was already reviewed")
-        row.reviewed_at, row.reviewed_by, row.review_outcome = (
-            svc.clock(),
-            user_id_of(admin),
-            outcome,
-        )
+        row.reviewed_at, row.reviewed_by, row.review_outcome = svc.clock(), reviewer, outcome
         audit(
             svc,
             session,

@@ -16,7 +16,9 @@ from sqlalchemy import func, select
 from phr_share.audit import Action
 from phr_share.db import Erasure, Patient, PatientKey, ReleaseChoice, StoredSegment
 from phr_share.errors import NotFound
+from phr_share.models import Principal
 from phr_share.sharing.audit import record
+from phr_share.sharing.guard import require_owner_or_operator
 from phr_share.sharing.ingest import container_for
 from phr_share.sharing.services import Services
 
@@ -33,8 +35,11 @@ class ErasureReport:
     objects_deleted: int
 
 
-def erase_patient(svc: Services, patient_id: uuid.UUID, *, actor: str = "system") -> ErasureReport:
-    """Shred a patient's keys and delete their container; raises NotFound or StorageError."""
+def erase_patient(svc: Services, principal: Principal, patient_id: uuid.UUID) -> ErasureReport:
+    """Shred a patient's keys and delete their container, as the patient or the operator;
+    raises AccessDenied for anyone else, NotFound or StorageError."""
+    actor = principal.id
+    require_owner_or_operator(principal, patient_id)
     now = svc.clock()
     with svc.db.session() as session:
         patient = session.get(Patient, patient_id)

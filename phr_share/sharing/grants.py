@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 
 from phr_share.audit import Action
 from phr_share.consent import (
-    CLINICIANS,
     GrantStatus,
     GrantTerms,
     Principal,
@@ -28,12 +27,12 @@ from phr_share.consent import (
 )
 from phr_share.db import CareRelationship, Grant, GrantEvent, SensitivityOverride
 from phr_share.errors import AccessDenied, InvalidInput, InvalidState, NotFound
-from phr_share.models import SegmentKind
+from phr_share.models import Reason, SegmentKind, user_id_text
 from phr_share.sharing.access import load_facts, terms_of_grant
-from phr_share.sharing.accounts import user_id_of
 from phr_share.sharing.audit import record as audit
+from phr_share.sharing.guard import require_clinician, require_owner, require_owner_or_steward
 from phr_share.sharing.notices import notify_patient
-from phr_share.sharing.parties import ACTIVE, clinician_row, patient_of, relationship
+from phr_share.sharing.parties import ACTIVE, clinician_row, relationship
 from phr_share.sharing.services import Services
 
 __all__ = [
@@ -132,7 +131,7 @@ def grant_access(
     A blanket grant never opens restricted kinds; name them to share them. Raises
     InvalidState when the clinician is not (yet) in the patient's care.
     """
-    patient_id = patient_of(patient)
+    patient_id = require_owner(patient)
     if purpose is Purpose.RESEARCH:
         raise InvalidInput("research use is consented by releasing kinds, not by a grant")
     start = valid_from or svc.clock()
@@ -160,7 +159,7 @@ def grant_access(
 
 def _grant_details(grant: Grant) -> dict[str, str | int]:
     return {
-        "grantee": f"user:{grant.grantee_id}",
+        "grantee": user_id_text(grant.grantee_id),
         "kinds": grant.kinds,
         "except": grant.except_kinds,
         "purpose": grant.purpose,
@@ -169,7 +168,7 @@ def _grant_details(grant: Grant) -> dict[str, str | int]:
 
 
 def _owned_grant(session: Session, patient: Principal, grant_id: int) -> Grant:
-    patient_id = patient_of(patient)
+    patient_id = require_owner(patient)
     grant = session.get(Grant, grant_id)
     if grant is None or grant.patient_id != patient_id:
         raise NotFound("no such grant")
@@ -229,9 +228,11 @@ def ask_partner(
     *,
     valid_until: datetime | None = None,
 ) -> int:
-    """A clinician asks a partner in for kinds they can read themself; pending until approved."""
-    if clinician.role not in CLINICIANS:
-        raise AccessDenied("role-not-permitted")
+    """A clinician asks a partner in for kinds they can read themself; pending until approved.
+
+    Raises AccessDenied for anyone but an active clinician, or for a kind they may not read.
+    """
+    me = require_clinician(clinician)
     now = svc.clock()
     with svc.db.session() as session:
         partner = clinician_row(session, partner_id)
@@ -240,7 +241,7 @@ def ask_partner(
             asked = Request(clinician, patient_id, kind, Purpose.TREATMENT, now)
             if not decide(asked, facts).permit:
                 raise AccessDenied(
-                    "kind-not-granted", "a clinician can only pass on what they may read"
+                    Reason.KIND_NOT_GRANTED, "a clinician can only pass on what they may read"
                 )
         grant = Grant(
             patient_id=patient_id,
@@ -251,7 +252,7 @@ def ask_partner(
             valid_from=now,
             valid_until=valid_until,
             status=GrantStatus.PENDING.value,
-            delegated_by=user_id_of(clinician),
+            delegated_by=me,
             created_at=now,
         )
         session.add(grant)
@@ -287,8 +288,10 @@ def answer_delegation(svc: Services, patient: Principal, grant_id: int, approve:
         _set_status(svc, session, patient, grant, GrantStatus.ACTIVE, Action.DELEGATION_APPROVE)
 
 
-def grants_of(svc: Services, patient_id: uuid.UUID) -> list[GrantHistory]:
-    """Every grant of a patient, with its history, oldest first."""
+def grants_of(svc: Services, principal: Principal, patient_id: uuid.UUID) -> list[GrantHistory]:
+    """Every grant of a patient, with its history, oldest first: for the patient, an admin
+    or the operator; raises AccessDenied for anyone else."""
+    require_owner_or_steward(principal, patient_id)
     with svc.db.session() as session:
         grants = session.scalars(
             select(Grant).where(Grant.patient_id == patient_id).order_by(Grant.id)
@@ -302,7 +305,7 @@ def grants_of(svc: Services, patient_id: uuid.UUID) -> list[GrantHistory]:
             GrantHistory(
                 terms_of_grant(g),
                 g.created_at,
-                None if g.delegated_by is None else f"user:{g.delegated_by}",
+                None if g.delegated_by is None else user_id_text(g.delegated_by),
                 tuple(GrantEntry(e.at, e.actor, e.event) for e in events if e.grant_id == g.id),
             )
             for g in grants
@@ -313,7 +316,7 @@ def set_sensitivity(
     svc: Services, patient: Principal, kind: SegmentKind, level: Sensitivity | None
 ) -> None:
     """The patient's own level for a kind; None goes back to the default."""
-    patient_id = patient_of(patient)
+    patient_id = require_owner(patient)
     with svc.db.session() as session:
         row = session.get(SensitivityOverride, (patient_id, kind.value))
         if level is None:
@@ -359,8 +362,10 @@ def revoke_grants_of(
         _set_status(svc, session, principal, grant, GrantStatus.REVOKED, Action.GRANT_REVOKE)
 
 
-def sensitivity_of(svc: Services, patient_id: uuid.UUID) -> dict[SegmentKind, Sensitivity]:
-    """The patient's own levels (kinds without an override are at their default)."""
+def sensitivity_of(svc: Services, patient: Principal) -> dict[SegmentKind, Sensitivity]:
+    """The patient's own levels (kinds without an override are at their default); the
+    patient themself only, raises AccessDenied otherwise."""
+    patient_id = require_owner(patient)
     with svc.db.session() as session:
         rows = session.scalars(
             select(SensitivityOverride).where(SensitivityOverride.patient_id == patient_id)

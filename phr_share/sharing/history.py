@@ -9,11 +9,11 @@ from typing import Any
 
 from phr_share.audit import Action, Outcome
 from phr_share.audit.fhir import audit_event
-from phr_share.consent import Principal, Role
+from phr_share.consent import Principal
 from phr_share.consent.fhir import ConsentRecord, grant_consent, research_consent
-from phr_share.errors import AccessDenied
-from phr_share.sharing.audit import audit_entries
+from phr_share.sharing.audit import entries_about
 from phr_share.sharing.grants import grants_of
+from phr_share.sharing.guard import require_owner_or_steward
 from phr_share.sharing.release import released_kinds
 from phr_share.sharing.services import Services
 
@@ -36,20 +36,14 @@ class AccessEvent:
     emergency: bool
 
 
-def _own(principal: Principal, patient_id: uuid.UUID) -> None:
-    is_owner = principal.role is Role.PATIENT and principal.patient_id == patient_id
-    if not principal.active or not (is_owner or principal.role is Role.ADMIN):
-        raise AccessDenied("role-not-permitted")
-
-
 def access_history(svc: Services, principal: Principal, patient_id: uuid.UUID) -> list[AccessEvent]:
     """Every read of the patient's segments, permitted or denied, oldest first.
 
-    The patient themself or an admin; raises AccessDenied otherwise.
+    The patient themself, an admin or the operator; raises AccessDenied otherwise.
     """
-    _own(principal, patient_id)
+    require_owner_or_steward(principal, patient_id)
     events = []
-    for entry in audit_entries(svc, patient_id):
+    for entry in entries_about(svc, patient_id):
         if entry.action is not Action.READ:
             continue
         details = entry.details
@@ -72,15 +66,17 @@ def access_history(svc: Services, principal: Principal, patient_id: uuid.UUID) -
 
 
 def export_fhir(svc: Services, principal: Principal, patient_id: uuid.UUID) -> dict[str, Any]:
-    """A FHIR R4 collection Bundle: the patient's consents and the audit events about them."""
-    _own(principal, patient_id)
+    """A FHIR R4 collection Bundle: the patient's consents and the audit events about them.
+    For the patient, an admin or the operator; raises AccessDenied otherwise."""
+    require_owner_or_steward(principal, patient_id)
     now = svc.clock()
     resources = [
         grant_consent(ConsentRecord(g.terms, g.created_at, g.terms.ended(now)))
-        for g in grants_of(svc, patient_id)
+        for g in grants_of(svc, principal, patient_id)
     ]
-    resources.append(research_consent(patient_id, released_kinds(svc, patient_id), now))
-    resources.extend(audit_event(entry) for entry in audit_entries(svc, patient_id))
+    released = released_kinds(svc, principal, patient_id)
+    resources.append(research_consent(patient_id, released, now))
+    resources.extend(audit_event(entry) for entry in entries_about(svc, patient_id))
     return {
         "resourceType": "Bundle",
         "type": "collection",

@@ -26,8 +26,9 @@ from phr_share.ccda.split import SplitDocument, split_document
 from phr_share.crypto import ALGORITHM, FORMAT_VERSION, Binding, seal
 from phr_share.db import Document, DocumentStatus, ReleaseChoice, StoredSegment
 from phr_share.errors import PhrShareError, StoreConflict
-from phr_share.models import Segment, SegmentKind
+from phr_share.models import Principal, Segment, SegmentKind
 from phr_share.sharing.audit import record
+from phr_share.sharing.guard import require_owner_or_operator, require_steward
 from phr_share.sharing.keys import current_patient_key, ensure_patient
 from phr_share.sharing.services import Services
 
@@ -38,6 +39,8 @@ __all__ = [
     "ingest_batch",
     "ingest_document",
     "object_name",
+    "recover",
+    "store_document",
 ]
 
 
@@ -80,10 +83,19 @@ def object_name(kind: str, tracking_id: uuid.UUID, version: int) -> str:
 
 
 def ingest_document(
-    svc: Services, data: bytes, patient_id: uuid.UUID, *, actor: str = "system"
+    svc: Services, principal: Principal, data: bytes, patient_id: uuid.UUID
 ) -> IngestResult:
-    """Ingest one document; raises InvalidDocument before any write, StorageError after rollback."""
-    outcome = ingest_batch(svc, [(data, patient_id)], actor=actor)[0]
+    """Ingest one document into the patient's record, as the patient themself or the
+    operator. Raises AccessDenied for anyone else, InvalidDocument before any write,
+    StorageError after rollback."""
+    require_owner_or_operator(principal, patient_id)
+    return store_document(svc, data, patient_id, principal.id)
+
+
+def store_document(svc: Services, data: bytes, patient_id: uuid.UUID, actor: str) -> IngestResult:
+    """Ingest one document for a caller that has already checked who acts (``actor``, a
+    principal id for the log); raises as :func:`ingest_document` does."""
+    outcome = _ingest_all(svc, [(data, patient_id)], None, actor)[0]
     if isinstance(outcome, PhrShareError):
         raise outcome
     return outcome
@@ -91,15 +103,27 @@ def ingest_document(
 
 def ingest_batch(
     svc: Services,
+    principal: Principal,
     items: Sequence[tuple[bytes, uuid.UUID]],
     progress: Callable[[int], None] | None = None,
-    *,
-    actor: str = "system",
 ) -> list[IngestResult | PhrShareError]:
     """Ingest documents with their writes overlapped; each document is all or nothing.
 
-    Returns, per item in order, its result or the domain error that refused it.
+    Returns, per item in order, its result or the domain error that refused it. The
+    patient (for their own documents) or the operator; raises AccessDenied otherwise,
+    before anything is stored.
     """
+    for patient_id in {patient_id for _, patient_id in items}:
+        require_owner_or_operator(principal, patient_id)
+    return _ingest_all(svc, items, progress, principal.id)
+
+
+def _ingest_all(
+    svc: Services,
+    items: Sequence[tuple[bytes, uuid.UUID]],
+    progress: Callable[[int], None] | None,
+    actor: str,
+) -> list[IngestResult | PhrShareError]:
     outcomes: list[IngestResult | PhrShareError | None] = [None] * len(items)
     with ThreadPoolExecutor(svc.settings.store_concurrency, "phr-put") as pool:
         running: list[tuple[int, _Job]] = []
@@ -341,8 +365,11 @@ def _roll_back(svc: Services, document_id: int) -> bool:
     return True
 
 
-def recover(svc: Services, *, actor: str = "system") -> int:
-    """Finish interrupted ingests by removing their objects and journals; returns how many."""
+def recover(svc: Services, principal: Principal) -> int:
+    """Finish interrupted ingests by removing their objects and journals; returns how
+    many. An admin or the operator; raises AccessDenied otherwise."""
+    require_steward(principal)
+    actor = principal.id
     with svc.db.session() as session:
         pending = session.scalars(
             select(Document.id).where(Document.status == DocumentStatus.PENDING)

@@ -13,7 +13,9 @@ from phr_share.audit import Action
 from phr_share.crypto import WrappedKey, new_key, unwrap_patient_key, wrap_patient_key
 from phr_share.db import Patient, PatientKey
 from phr_share.errors import ConfigurationError, IntegrityError, KeyErased
+from phr_share.models import Principal
 from phr_share.sharing.audit import record
+from phr_share.sharing.guard import require_steward
 from phr_share.sharing.services import Services
 
 __all__ = ["RotationReport", "current_patient_key", "patient_key", "retire_master", "rotate_master"]
@@ -81,11 +83,13 @@ class RotationReport:
     versions: tuple[str, ...]
 
 
-def rotate_master(svc: Services, *, actor: str = "system") -> RotationReport:
+def rotate_master(svc: Services, principal: Principal) -> RotationReport:
     """Make a new master key version and re-wrap every live patient key under it.
 
-    No segment is re-encrypted: only the small wrapped keys in the database change.
+    No segment is re-encrypted: only the small wrapped keys in the database change. An
+    admin or the operator; raises AccessDenied otherwise.
     """
+    actor = require_steward(principal).id
     version = svc.keystore.rotate()
     count = 0
     with svc.db.session() as session:
@@ -111,8 +115,10 @@ def rotate_master(svc: Services, *, actor: str = "system") -> RotationReport:
     return RotationReport(version, count, tuple(svc.keystore.versions()))
 
 
-def retire_master(svc: Services, version: str, *, actor: str = "system") -> None:
-    """Retire an old master key version; refused while a patient key is still wrapped by it."""
+def retire_master(svc: Services, principal: Principal, version: str) -> None:
+    """Retire an old master key version, as an admin or the operator; refused
+    (ConfigurationError) while a patient key is still wrapped by it."""
+    actor = require_steward(principal).id
     with svc.db.session() as session:
         in_use = session.scalars(
             select(PatientKey.key_id).where(

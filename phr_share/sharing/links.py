@@ -30,10 +30,11 @@ from phr_share.consent import (
 )
 from phr_share.db import ShareLink, User
 from phr_share.errors import AccessDenied, InvalidInput, NotFound
-from phr_share.models import SegmentKind
+from phr_share.models import SegmentKind, user_id_text
 from phr_share.sharing.access import terms_of_link
 from phr_share.sharing.audit import record as audit
-from phr_share.sharing.read import SegmentRecord, current_segments, read_segments
+from phr_share.sharing.guard import require_owner
+from phr_share.sharing.read import SegmentRecord, current_records, read_segments
 from phr_share.sharing.services import Services
 
 __all__ = ["NewLink", "create_share_link", "links_of", "open_share_link", "revoke_share_link"]
@@ -58,9 +59,9 @@ def create_share_link(
     *,
     ttl: timedelta = LINK_TTL,
 ) -> NewLink:
-    """A single-use link for one doctor to the chosen kinds, expiring after ``ttl`` (48 h)."""
-    if patient.role is not Role.PATIENT or patient.patient_id is None or not patient.active:
-        raise AccessDenied("role-not-permitted")
+    """A single-use link for one doctor to the chosen kinds, expiring after ``ttl`` (48 h).
+    The patient themself only; raises AccessDenied otherwise, NotFound for no such doctor."""
+    patient_id = require_owner(patient)
     if not kinds:
         raise InvalidInput("a share link names at least one kind")
     if not timedelta(0) < ttl <= timedelta(days=30):
@@ -72,7 +73,7 @@ def create_share_link(
         if doctor is None or doctor.role != Role.DOCTOR.value or not doctor.active:
             raise NotFound("no such doctor")
         row = ShareLink(
-            patient_id=patient.patient_id,
+            patient_id=patient_id,
             doctor_id=doctor_id,
             digest=token_digest(token),
             kinds=",".join(sorted(k.value for k in kinds)),
@@ -86,18 +87,20 @@ def create_share_link(
             session,
             Action.LINK_CREATE,
             patient.id,
-            patient_id=patient.patient_id,
+            patient_id=patient_id,
             subject=f"link:{row.id}",
-            details={"doctor": f"user:{doctor_id}", "kinds": row.kinds},
+            details={"doctor": user_id_text(doctor_id), "kinds": row.kinds},
         )
         return NewLink(row.id, token, row.expires_at)
 
 
 def revoke_share_link(svc: Services, patient: Principal, link_id: int) -> None:
-    """The patient revokes a link before it is used; idempotent."""
+    """The patient revokes a link before it is used; idempotent. Raises AccessDenied for
+    anyone but a patient, NotFound for a link that is not theirs."""
+    patient_id = require_owner(patient)
     with svc.db.session() as session:
         row = session.get(ShareLink, link_id)
-        if row is None or row.patient_id != patient.patient_id or patient.role is not Role.PATIENT:
+        if row is None or row.patient_id != patient_id:
             raise NotFound("no such share link")
         if row.revoked_at is None:
             row.revoked_at = svc.clock()
@@ -117,7 +120,8 @@ def open_share_link(
     """The named doctor opens the link: it is used up, and the linked segments are read.
 
     Raises NotFound for an unknown token and AccessDenied (link-used, link-expired,
-    link-revoked, link-other-grantee) when the decision point refuses it.
+    link-revoked, link-other-grantee, role-not-permitted) when the decision point refuses
+    it; every attempt on a known link is audited.
     """
     now = svc.clock()
     with svc.db.session() as session:
@@ -144,8 +148,8 @@ def open_share_link(
             details={"reason": reason.value},
         )
     if not permit:
-        raise AccessDenied(reason.value)
-    records = [r for r in current_segments(svc, link.patient_id) if r.kind in link.kinds]
+        raise AccessDenied(reason)
+    records = [r for r in current_records(svc, link.patient_id) if r.kind in link.kinds]
     return list(zip(records, read_segments(svc, doctor, records, link=link), strict=True))
 
 
@@ -159,8 +163,10 @@ def _claim(session: Session, link_id: int, now: datetime) -> bool:
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
-def links_of(svc: Services, patient_id: uuid.UUID) -> list[LinkTerms]:
-    """A patient's share links, newest first (terms only; tokens are never kept)."""
+def links_of(svc: Services, patient: Principal) -> list[LinkTerms]:
+    """The patient's own share links, newest first (terms only; tokens are never kept).
+    Raises AccessDenied for anyone but a patient."""
+    patient_id = require_owner(patient)
     with svc.db.session() as session:
         rows = session.scalars(
             select(ShareLink)

@@ -7,20 +7,21 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from phr_share.consent import CLINICIANS, Principal, Role
+from phr_share.consent import CLINICIANS, Role
 from phr_share.db import CareRelationship, User
-from phr_share.errors import AccessDenied, InvalidInput, NotFound
+from phr_share.errors import InvalidInput, NotFound
 
-__all__ = ["ACTIVE", "ENDED", "INVITED", "REQUESTED", "clinician_row", "patient_of", "relationship"]
+__all__ = [
+    "ACTIVE",
+    "ENDED",
+    "INVITED",
+    "REQUESTED",
+    "anonymous_name",
+    "clinician_row",
+    "relationship",
+]
 
 INVITED, REQUESTED, ACTIVE, ENDED = "invited", "requested", "active", "ended"
-
-
-def patient_of(principal: Principal) -> uuid.UUID:
-    """The patient id of an active patient principal; raises AccessDenied for anyone else."""
-    if principal.role is not Role.PATIENT or principal.patient_id is None or not principal.active:
-        raise AccessDenied("role-not-permitted")
-    return principal.patient_id
 
 
 def clinician_row(session: Session, user_id: uuid.UUID) -> User:
@@ -44,3 +45,8 @@ def relationship(
             CareRelationship.status != ENDED,
         )
     ).first()
+
+
+def anonymous_name(patient_id: uuid.UUID) -> str:
+    """How a patient is named to someone they have not let in: the id's first part."""
+    return f"Patient {str(patient_id)[:8]}"

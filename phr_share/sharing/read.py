@@ -17,19 +17,21 @@ from sqlalchemy import ColumnElement, Select, Subquery, and_, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from phr_share.audit import Action, Outcome
-from phr_share.consent import Decision, LinkTerms, Principal, Purpose
+from phr_share.consent import CLINICIANS, Decision, LinkTerms, Principal, Purpose, Role
 from phr_share.crypto import Binding, open_sealed
 from phr_share.db import Document, DocumentStatus, StoredSegment
 from phr_share.errors import AccessDenied, IntegrityError, NotFound, PhrShareError
 from phr_share.models import SegmentKind
-from phr_share.sharing.access import authorize, preview_policy
+from phr_share.sharing.access import authorize, preview_policy, require_some_access
 from phr_share.sharing.audit import record as audit
+from phr_share.sharing.guard import require_owner_or_operator, require_role
 from phr_share.sharing.keys import patient_key
 from phr_share.sharing.services import Services
 
 __all__ = [
     "DocumentRecord",
     "SegmentRecord",
+    "current_records",
     "current_segments",
     "document_types",
     "find_segment",
@@ -38,9 +40,11 @@ __all__ = [
     "read_segments",
     "readable_segments",
     "record_of",
+    "segment_records",
     "segments_of",
     "stored_documents",
     "try_policy",
+    "type_codes",
 ]
 
 
@@ -106,12 +110,16 @@ class DocumentRecord:
         return counts
 
 
-def stored_documents(svc: Services, patient_id: uuid.UUID) -> list[DocumentRecord]:
+def stored_documents(
+    svc: Services, principal: Principal, patient_id: uuid.UUID
+) -> list[DocumentRecord]:
     """A patient's stored documents, newest first, each with its segments in document order
     and whether it is the current version of its document.
 
-    The index only: nothing is fetched or decrypted, so nothing is read (or audited).
+    The index only: nothing is fetched or decrypted, so nothing is read (or audited). The
+    patient or the operator; raises AccessDenied for anyone else.
     """
+    require_owner_or_operator(principal, patient_id)
     latest = _latest_versions(patient_id)
     query = (
         select(Document, Document.version == latest.c.version)
@@ -134,8 +142,24 @@ def stored_documents(svc: Services, patient_id: uuid.UUID) -> list[DocumentRecor
         ]
 
 
-def document_types(svc: Services, patient_id: uuid.UUID) -> dict[int, str | None]:
-    """The LOINC type code of each of a patient's stored documents, by document id."""
+def document_types(
+    svc: Services,
+    principal: Principal,
+    patient_id: uuid.UUID,
+    purpose: Purpose = Purpose.TREATMENT,
+) -> dict[int, str | None]:
+    """The LOINC type code of each of a patient's stored documents, by document id: for
+    the patient, the operator, or a reader the decision point lets read something of the
+    patient's now; raises AccessDenied for anyone else."""
+    if principal.role in {Role.PATIENT, Role.OPERATOR}:
+        require_owner_or_operator(principal, patient_id)
+    else:
+        require_some_access(svc, principal, patient_id, purpose)
+    return type_codes(svc, patient_id)
+
+
+def type_codes(svc: Services, patient_id: uuid.UUID) -> dict[int, str | None]:
+    """:func:`document_types` for callers that have checked who asks."""
     query = select(Document.id, Document.type_code).where(*_stored(patient_id))
     with svc.db.session() as session:
         return {row.id: row.type_code for row in session.execute(query)}
@@ -173,9 +197,15 @@ def _segments(
 
 
 def find_segment(
-    svc: Services, tracking_id: uuid.UUID, version: int | None = None
+    svc: Services, principal: Principal, tracking_id: uuid.UUID, version: int | None = None
 ) -> SegmentRecord:
-    """The stored segment with this tracking id (newest version by default); raises NotFound."""
+    """The stored segment with this tracking id (newest version by default), to read next
+    through :func:`read_segment`, which decides and audits.
+
+    Raises NotFound (also for another patient's segment, which a patient may not know
+    of), AccessDenied for a role that never reads private segments.
+    """
+    require_role(principal, Role.PATIENT, *CLINICIANS, Role.OPERATOR, Role.SYSTEM)
     query = (
         select(StoredSegment)
         .join(Document)
@@ -186,20 +216,37 @@ def find_segment(
         query = query.where(StoredSegment.version == version)
     with svc.db.session() as session:
         row = session.scalars(query).first()
-        if row is None:
+        mine = principal.role is not Role.PATIENT or (
+            row is not None and row.patient_id == principal.patient_id
+        )
+        if row is None or not mine:
             raise NotFound("no stored segment has that tracking id")
         return record_of(row)
 
 
 def segments_of(
     svc: Services,
+    principal: Principal,
     patient_id: uuid.UUID,
     kinds: Collection[SegmentKind] | None = None,
     *,
     document_id: int | None = None,
 ) -> list[SegmentRecord]:
     """Every stored segment version of a patient (of ``kinds``; of one document when
-    ``document_id`` is given), document by document."""
+    ``document_id`` is given), document by document, no content. The patient or the
+    operator; raises AccessDenied for anyone else."""
+    require_owner_or_operator(principal, patient_id)
+    return segment_records(svc, patient_id, kinds, document_id=document_id)
+
+
+def segment_records(
+    svc: Services,
+    patient_id: uuid.UUID,
+    kinds: Collection[SegmentKind] | None = None,
+    *,
+    document_id: int | None = None,
+) -> list[SegmentRecord]:
+    """:func:`segments_of` for the read paths, which decide every read themselves."""
     query = _segments(patient_id, kinds)
     if document_id is not None:
         query = query.where(StoredSegment.document_id == document_id)
@@ -208,14 +255,26 @@ def segments_of(
 
 
 def current_segments(
-    svc: Services, patient_id: uuid.UUID, kinds: Collection[SegmentKind] | None = None
+    svc: Services,
+    principal: Principal,
+    patient_id: uuid.UUID,
+    kinds: Collection[SegmentKind] | None = None,
 ) -> list[SegmentRecord]:
     """The segments of the current version of each of a patient's documents (of
-    ``kinds``), no content.
+    ``kinds``), no content. The patient or the operator; raises AccessDenied for anyone
+    else (a clinician asks :func:`readable_segments`).
 
     A document sent again (the same CDA set id, a later version) replaces the earlier
     one whole, whatever its own id: a section it no longer has is no longer current.
     """
+    require_owner_or_operator(principal, patient_id)
+    return current_records(svc, patient_id, kinds)
+
+
+def current_records(
+    svc: Services, patient_id: uuid.UUID, kinds: Collection[SegmentKind] | None = None
+) -> list[SegmentRecord]:
+    """:func:`current_segments` for the read paths, which decide every read themselves."""
     latest = _latest_versions(patient_id)
     query = _segments(patient_id, kinds).join(
         latest,
@@ -232,7 +291,7 @@ def readable_segments(
     purpose: Purpose = Purpose.TREATMENT,
 ) -> list[SegmentRecord]:
     """The patient's current segments the decision point lets ``principal`` read now."""
-    records = current_segments(svc, patient_id)
+    records = current_records(svc, patient_id)
     with svc.db.session() as session:
         decisions = authorize(
             session, principal, patient_id, {r.kind for r in records}, purpose, svc.clock()
@@ -252,7 +311,7 @@ def try_policy(
     """
     decisions = preview_policy(svc, patient, grantee, purpose)
     assert patient.patient_id is not None  # checked by preview_policy
-    return [(r, decisions[r.kind]) for r in current_segments(svc, patient.patient_id)]
+    return [(r, decisions[r.kind]) for r in current_records(svc, patient.patient_id)]
 
 
 def read_segment(
@@ -334,7 +393,7 @@ def _read(
                 except PhrShareError as error:
                     keys[key_id] = error
     if strict and denied:
-        raise AccessDenied(decisions[denied[0].kind].reason.value)
+        raise AccessDenied(decisions[denied[0].kind].reason)
     outcomes = _fetch_all(svc, records, keys)
     with svc.db.session() as session:
         for record, outcome in zip(records, outcomes, strict=True):

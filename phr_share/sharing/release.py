@@ -40,8 +40,13 @@ from phr_share.deid.records import FlatRecord
 from phr_share.deidentify import DeidentifiedSegment, deidentify_segments
 from phr_share.errors import NotFound, PhrShareError
 from phr_share.models import DocumentRef, InstanceId, Segment, SegmentKind
-from phr_share.sharing.access import ROUTER
 from phr_share.sharing.audit import record as audit
+from phr_share.sharing.guard import (
+    ROUTER,
+    require_owner_or_operator,
+    require_owner_or_steward,
+    require_steward,
+)
 from phr_share.sharing.keys import ensure_patient
 from phr_share.sharing.read import SegmentRecord, read_permitted, record_of
 from phr_share.sharing.services import Services
@@ -78,16 +83,19 @@ class ReleaseReport:
 
 def choose_release(
     svc: Services,
+    principal: Principal,
     patient_id: uuid.UUID,
     release: Collection[SegmentKind] = (),
     withdraw: Collection[SegmentKind] = (),
-    *,
-    actor: str = "system",
 ) -> set[SegmentKind]:
-    """Record a patient's research choices; returns the kinds now released.
+    """Record a patient's research choices, as the patient or the operator; returns the
+    kinds now released.
 
-    Raises ConfigurationError for a kind the routing policy keeps private-only.
+    Raises ConfigurationError for a kind the routing policy keeps private-only,
+    AccessDenied for anyone else.
     """
+    require_owner_or_operator(principal, patient_id)
+    actor = principal.id
     svc.routing.check_release(release)
     now = svc.clock()
     with svc.db.session() as session:
@@ -110,11 +118,13 @@ def choose_release(
             patient_id=patient_id,
             details={"release": ",".join(sorted(release)), "withdraw": ",".join(sorted(withdraw))},
         )
-    return released_kinds(svc, patient_id)
+    return released_kinds(svc, principal, patient_id)
 
 
-def released_kinds(svc: Services, patient_id: uuid.UUID) -> set[SegmentKind]:
-    """The kinds a patient currently releases for research."""
+def released_kinds(svc: Services, principal: Principal, patient_id: uuid.UUID) -> set[SegmentKind]:
+    """The kinds a patient currently releases for research: for the patient, an admin or
+    the operator; raises AccessDenied for anyone else."""
+    require_owner_or_steward(principal, patient_id)
     with svc.db.session() as session:
         kinds = session.scalars(
             select(ReleaseChoice.kind).where(
@@ -160,12 +170,14 @@ class _Prepared:
 
 def run_release(
     svc: Services,
+    principal: Principal,
     *,
     k: int | None = None,
     progress: Callable[[int], None] | None = None,
-    actor: str = "system",
 ) -> ReleaseReport:
-    """Release everything waiting; raises KAnonymityNotReached (nothing written) or StorageError."""
+    """Release everything waiting, as an admin or the operator; raises AccessDenied for
+    anyone else, KAnonymityNotReached (nothing written) or StorageError."""
+    actor = require_steward(principal).id
     k = k or svc.settings.kanon_k
     with svc.db.session() as session:
         candidates = [record_of(row) for row in _candidates(session, svc)]
@@ -403,8 +415,10 @@ def _abandon(svc: Services, release_id: uuid.UUID) -> bool:
     return True
 
 
-def recover_releases(svc: Services) -> int:
-    """Clean up releases interrupted half-way; returns how many were cleaned."""
+def recover_releases(svc: Services, principal: Principal) -> int:
+    """Clean up releases interrupted half-way; returns how many were cleaned. An admin or
+    the operator; raises AccessDenied otherwise."""
+    require_steward(principal)
     with svc.db.session() as session:
         pending = session.scalars(select(Release.id).where(Release.status == PENDING)).all()
     return sum(_abandon(svc, release_id) for release_id in pending)

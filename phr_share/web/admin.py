@@ -66,7 +66,7 @@ def overview() -> str:
         "admin/overview.html",
         checks=health(svc),
         queue=sharing.review_queue(svc, me),
-        audit=sharing.verify_audit(svc),
+        audit=sharing.verify_audit(svc, me),
         roles=STAFF_ROLES,
         staff=staff,
         names={a.principal.id: a.display_name for a in staff},
@@ -78,13 +78,13 @@ def overview() -> str:
 @requires(Role.ADMIN)
 def audit_log() -> str:
     """The newest audit entries, by outcome and area, fifty at a time (ids and codes only)."""
-    svc = services()
+    svc, me = services(), _me()
     outcome, area, before = audit_filters(request.args)
-    entries = sharing.latest_entries(svc, limit=PAGE, before=before, outcome=outcome, area=area)
+    entries = sharing.latest_entries(svc, me, limit=PAGE, before=before, outcome=outcome, area=area)
     return render_template(
         "admin/audit.html",
         entries=entries,
-        report=sharing.verify_audit(svc),
+        report=sharing.verify_audit(svc, me),
         outcome=outcome,
         area=area,
         areas=AREAS,
@@ -106,7 +106,7 @@ def review(emergency_id: int) -> BaseResponse:
 @requires(Role.ADMIN)
 def rotate() -> BaseResponse:
     """Rotate the master key: every patient key is re-wrapped, no segment re-encrypted."""
-    report = sharing.rotate_master(services(), actor=_me().id)
+    report = sharing.rotate_master(services(), _me())
     flash(
         f"New master key {report.master_version}; {report.rewrapped} patient keys re-wrapped.", "ok"
     )
@@ -118,7 +118,7 @@ def rotate() -> BaseResponse:
 def release() -> BaseResponse:
     """Run a research release now: de-identify, gate on k, publish (or write nothing)."""
     try:
-        report = sharing.run_release(services(), actor=_me().id)
+        report = sharing.run_release(services(), _me())
     except PhrShareError as error:
         flash(f"No release: {error.message}", "error")
         return redirect(url_for("admin.overview"))
@@ -139,11 +139,11 @@ def create_account() -> BaseResponse:
     """Create a clinician, researcher or admin account."""
     account = sharing.create_user(
         services(),
+        _me(),
         request.form.get("username", ""),
         staff_role(request.form.get("role", "")),
         display_name=request.form.get("display_name", "").strip()[:128],
         password=request.form.get("password") or None,
-        actor=_me().id,
     )
     flash(f"Account {account.username} ({account.role.value}) created.", "ok")
     return redirect(url_for("admin.overview"))

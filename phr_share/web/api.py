@@ -128,7 +128,7 @@ def segments(patient_id: uuid.UUID) -> BaseResponse:
 def segment(tracking_id: uuid.UUID) -> BaseResponse:
     """One segment, read through the decision point, as title and narrative blocks."""
     svc = services()
-    record = sharing.find_segment(svc, tracking_id)
+    record = sharing.find_segment(svc, _me(), tracking_id)
     view = sharing.read_section(svc, _me(), record, _purpose()).view
     return _json(
         {
@@ -158,7 +158,7 @@ def documents() -> BaseResponse:
     """A page of the patient's own stored documents (every version; ``current`` marks the
     latest of each), newest first, with their segments."""
     page, per_page = _page()
-    stored = sharing.stored_documents(services(), _patient_id())
+    stored = sharing.stored_documents(services(), _me(), _patient_id())
     items = [
         {
             "id": d.id,
@@ -189,7 +189,7 @@ def download(document_id: int) -> BaseResponse:
 @requires(Role.PATIENT)
 def upload() -> BaseResponse:
     """Store a C-CDA document sent as the request body (application/xml)."""
-    result = sharing.ingest_document(services(), request.get_data(), _patient_id(), actor=_me().id)
+    result = sharing.ingest_document(services(), _me(), request.get_data(), _patient_id())
     return _stored(result)
 
 
@@ -205,7 +205,7 @@ def readings() -> BaseResponse:
 @requires(Role.PATIENT)
 def grants() -> BaseResponse:
     """The patient's grants with their history."""
-    return _json({"items": sharing.grants_of(services(), _patient_id())})
+    return _json({"items": sharing.grants_of(services(), _me(), _patient_id())})
 
 
 @bp.post("/v1/grants")
@@ -247,7 +247,8 @@ def revoke_grant(grant_id: int) -> BaseResponse:
 def policy_preview(grantee: uuid.UUID) -> BaseResponse:
     """ "Try my policy": what that account would be let read now, segment by segment."""
     svc = services()
-    rows = sharing.try_policy(svc, _me(), sharing.principal_of(svc, grantee))
+    me = _me()
+    rows = sharing.try_policy(svc, me, sharing.principal_of(svc, me, grantee))
     items = [
         {
             "tracking_id": r.tracking_id,
@@ -352,8 +353,8 @@ def _account_in(body: dict[str, Any], field: str) -> uuid.UUID:
     svc = services()
     try:
         if "username" in body:
-            return sharing.find_account(svc, username=str(body["username"])).id
-        return sharing.find_account(svc, user_id=uuid.UUID(str(body.get(field)))).id
+            return sharing.find_account(svc, _me(), username=str(body["username"])).id
+        return sharing.find_account(svc, _me(), user_id=uuid.UUID(str(body.get(field)))).id
     except (NotFound, ValueError):
         raise InvalidInput(
             f"no such account: give a username or an account id as {field}"
@@ -441,7 +442,7 @@ def answer_delegation(grant_id: int) -> BaseResponse:
 @requires(Role.PATIENT)
 def links() -> BaseResponse:
     """The patient's one-visit links (their terms; tokens are never kept)."""
-    return _json({"items": sharing.links_of(services(), _patient_id())})
+    return _json({"items": sharing.links_of(services(), _me())})
 
 
 @bp.post("/v1/links")
@@ -474,7 +475,7 @@ def revoke_link(link_id: int) -> BaseResponse:
 def open_link() -> BaseResponse:
     """Use a one-visit link ({"token"}) once: the sections it shares, read and audited."""
     token = str(_body().get("token", "")).strip()
-    sections = sharing.open_shared_sections(services(), _me(), token)
+    visit = sharing.open_shared_sections(services(), _me(), token)
     items = [
         {
             "tracking_id": s.record.tracking_id,
@@ -482,7 +483,7 @@ def open_link() -> BaseResponse:
             "title": s.view.title,
             "blocks": s.view.blocks,
         }
-        for s in sections
+        for s in visit.sections
     ]
     return _json({"items": items})
 
@@ -500,7 +501,7 @@ def sensitivity() -> BaseResponse:
 def _levels() -> dict[SegmentKind, Sensitivity]:
     """Every kind's level for the calling patient: their own, else the default."""
     patient_id = _patient_id()
-    facts = Facts(patient_id, overrides=sharing.sensitivity_of(services(), patient_id))
+    facts = Facts(patient_id, overrides=sharing.sensitivity_of(services(), _me()))
     return {kind: facts.sensitivity(kind) for kind in _SHAREABLE}
 
 
@@ -531,7 +532,7 @@ def set_sensitivity() -> BaseResponse:
 def research_choice() -> BaseResponse:
     """The kinds the patient releases for research."""
     return _json(
-        {"kinds": sorted(k.value for k in sharing.released_kinds(services(), _patient_id()))}
+        {"kinds": sorted(k.value for k in sharing.released_kinds(services(), _me(), _patient_id()))}
     )
 
 
@@ -540,12 +541,10 @@ def research_choice() -> BaseResponse:
 def set_research_choice() -> BaseResponse:
     """Release exactly these kinds ({"kinds": [...]}); the rest are withdrawn from the
     next release on."""
-    svc, patient_id = services(), _patient_id()
+    svc, me, patient_id = services(), _me(), _patient_id()
     chosen = kinds_from(_body().get("kinds", []))
-    current = sharing.released_kinds(svc, patient_id)
-    sharing.choose_release(
-        svc, patient_id, release=chosen - current, withdraw=current - chosen, actor=_me().id
-    )
+    current = sharing.released_kinds(svc, me, patient_id)
+    sharing.choose_release(svc, me, patient_id, release=chosen - current, withdraw=current - chosen)
     return research_choice()
 
 
@@ -563,7 +562,7 @@ def erase() -> BaseResponse:
     """Erase everything ({"confirm": "ERASE"}): keys shredded, container deleted."""
     if _body().get("confirm") != "ERASE":
         raise InvalidInput('erasure needs {"confirm": "ERASE"}')
-    return _json(sharing.erase_patient(services(), _patient_id(), actor=_me().id))
+    return _json(sharing.erase_patient(services(), _me(), _patient_id()))
 
 
 @bp.post("/v1/me/password")
@@ -611,7 +610,7 @@ def issue_token() -> BaseResponse:
 @bp.post("/v1/tokens/<int:token_id>/revoke")
 @requires()
 def revoke_token(token_id: int) -> BaseResponse:
-    """Revoke one of the caller's tokens."""
+    """Revoke a token: one of the caller's own, or (an admin) anyone's."""
     sharing.revoke_token(services(), _me(), token_id)
     return _json({"id": token_id, "status": "revoked"})
 
@@ -645,14 +644,14 @@ def review_emergency(emergency_id: int) -> BaseResponse:
 @requires(Role.ADMIN)
 def rotate_keys() -> BaseResponse:
     """A new master key version; every live patient key re-wrapped under it."""
-    return _json(sharing.rotate_master(services(), actor=_me().id))
+    return _json(sharing.rotate_master(services(), _me()))
 
 
 @bp.post("/v1/admin/release")
 @requires(Role.ADMIN)
 def run_release() -> BaseResponse:
     """Run a research release now: de-identify, gate on k, publish (or write nothing)."""
-    report = sharing.run_release(services(), actor=_me().id)
+    report = sharing.run_release(services(), _me())
     return _json(report, 201 if report.release_id is not None else 200)
 
 
@@ -660,7 +659,7 @@ def run_release() -> BaseResponse:
 @requires(Role.ADMIN)
 def verify_audit() -> BaseResponse:
     """Recompute the audit chain: entries, head, and the first broken entry (or null)."""
-    report = sharing.verify_audit(services())
+    report = sharing.verify_audit(services(), _me())
     return _json({"ok": report.broken is None, **_plain(report)})
 
 
@@ -671,7 +670,7 @@ def audit_log() -> BaseResponse:
     outcome, area, before = audit_filters(request.args)
     page = _page()[1]
     entries = sharing.latest_entries(
-        services(), limit=page, before=before, outcome=outcome, area=area
+        services(), _me(), limit=page, before=before, outcome=outcome, area=area
     )
     return _json({"items": entries, "older": entries[-1].seq if len(entries) == page else None})
 
@@ -690,11 +689,11 @@ def create_staff() -> BaseResponse:
     body = _body()
     account = sharing.create_user(
         services(),
+        _me(),
         str(body.get("username", "")),
         staff_role(str(body.get("role", ""))),
         display_name=str(body.get("display_name", "")).strip()[:128],
         password=str(body["password"]) if body.get("password") else None,
-        actor=_me().id,
     )
     return _json(account, 201)
 

@@ -15,9 +15,8 @@ from flask import (
 from werkzeug.wrappers import Response as BaseResponse
 
 from phr_share import sharing
-from phr_share.consent import Role
 from phr_share.errors import InvalidInput, InvalidState, Unauthenticated
-from phr_share.sharing import authenticate, create_user, notifications
+from phr_share.sharing import authenticate, notifications, sign_up
 from phr_share.web.security import (
     attempt_throttle,
     current_account,
@@ -90,13 +89,11 @@ def signup_post() -> BaseResponse | tuple[str, int]:
     if form.get("password", "") != form.get("confirm", ""):
         return render_template("signup.html", error="The passwords differ.", form=form), 422
     try:
-        account = create_user(
+        account = sign_up(
             services(),
             form.get("username", ""),
-            Role.PATIENT,
+            form.get("password", ""),
             display_name=form.get("display_name", "").strip()[:128],
-            password=form.get("password", ""),
-            actor="web:signup",
         )
     except (InvalidInput, InvalidState) as error:
         return render_template("signup.html", error=error.message, form=form), 422

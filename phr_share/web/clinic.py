@@ -72,13 +72,15 @@ def record(patient_id: uuid.UUID) -> str:
     svc, me, purpose = services(), _me(), _purpose()
     sections = sharing.read_sections(svc, me, patient_id, purpose)
     series = series_json(sharing.series_of(sections))
-    readings, others = home_readings(sections, sharing.document_types(svc, patient_id))
+    # With nothing readable (before an emergency is declared) there is nothing to label.
+    types = sharing.document_types(svc, me, patient_id, purpose) if sections else {}
+    readings, others = home_readings(sections, types)
     care = next(iter(sharing.care_of(svc, me, patient_id)), None)
     return render_template(
         "clinic/record.html",
         care=care,
         patient_id=patient_id,
-        name=sharing.patient_name(svc, patient_id, viewer=me),
+        name=sharing.patient_name(svc, me, patient_id),
         sections=others,
         readings=readings,
         series=series,
@@ -112,7 +114,7 @@ def partner(patient_id: uuid.UUID) -> BaseResponse:
     """Ask a partner clinician in; the patient must approve."""
     svc = services()
     try:
-        partner_id = sharing.find_account(svc, username=request.form.get("username", "")).id
+        partner_id = sharing.find_account(svc, _me(), username=request.form.get("username", "")).id
     except NotFound:
         raise InvalidInput("no account with that username") from None
     sharing.ask_partner(
@@ -149,7 +151,7 @@ def link() -> str:
 def open_link() -> str | tuple[str, int]:
     """Use the link once: the linked segments are read and shown."""
     try:
-        sections = sharing.open_shared_sections(
+        visit = sharing.open_shared_sections(
             services(), _me(), request.form.get("token", "").strip()
         )
     except (AccessDenied, NotFound) as error:
@@ -157,14 +159,10 @@ def open_link() -> str | tuple[str, int]:
         if isinstance(error, NotFound):
             message = "This link is not valid."
         return render_template("clinic/link.html", error=message), error.http_status
-    svc = services()
-    if not sections:
-        return render_template("clinic/link_record.html", sections=[], name="the patient")
-    patient = sections[0].record.patient_id
-    readings, others = home_readings(sections, sharing.document_types(svc, patient))
+    readings, others = home_readings(visit.sections, visit.document_types)
     return render_template(
         "clinic/link_record.html",
         sections=others,
         readings=readings,
-        name=sharing.patient_name(svc, patient),
+        name=visit.patient_name,
     )

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from phr_share import sharing
 from phr_share.consent import Facts, Principal, Purpose, Role, Sensitivity
 from phr_share.errors import InvalidDocument, InvalidInput, InvalidReadings, NotFound
-from phr_share.models import SegmentKind
+from phr_share.models import SegmentKind, parse_user_id
 from phr_share.web.security import current_account, requires, services
 from phr_share.web.views import (
     home_readings,
@@ -50,7 +50,7 @@ _SEEN_ON_ARRIVAL = ("note", "care-request", "partner-request")
 def dashboard() -> str:
     """Charts, notes from clinicians, notifications and what is stored."""
     svc, me = services(), _me()
-    documents = sharing.stored_documents(svc, _patient_id())
+    documents = sharing.stored_documents(svc, me, _patient_id())
     # One read of each segment the page shows: the notes, and the readings it charts.
     shown = sharing.read_sections(
         svc, me, _patient_id(), kinds={SegmentKind.DOCTOR_NOTES, *sharing.CHARTED_KINDS}
@@ -97,7 +97,7 @@ def readings_download() -> BaseResponse:
     """My home readings as CSV, one row per measurement, newest first."""
     svc, me = services(), _me()
     shown = sharing.read_sections(svc, me, _patient_id(), kinds=sharing.CHARTED_KINDS)
-    data = readings_csv(shown, sharing.document_types(svc, _patient_id()))
+    data = readings_csv(shown, sharing.document_types(svc, me, _patient_id()))
     return Response(
         data,
         mimetype="text/csv",
@@ -120,7 +120,7 @@ def upload_post() -> str | tuple[str, int]:
     if file is None or not file.filename:
         return render_template("patient/upload.html", error="Choose a file first."), 422
     try:
-        result = sharing.ingest_document(services(), file.read(), _patient_id(), actor=_me().id)
+        result = sharing.ingest_document(services(), _me(), file.read(), _patient_id())
     except InvalidDocument as error:
         return render_template("patient/upload.html", error=error.message), 422
     return render_template("patient/stored.html", result=result, what="document")
@@ -159,7 +159,7 @@ def _back(message: str, category: str = "ok") -> BaseResponse:
 
 def _account_id(field: str) -> uuid.UUID:
     try:
-        return sharing.find_account(services(), username=request.form.get(field, "")).id
+        return sharing.find_account(services(), _me(), username=request.form.get(field, "")).id
     except NotFound:
         raise InvalidInput("no account with that username") from None
 
@@ -280,11 +280,11 @@ def sensitivity() -> BaseResponse:
 @requires(Role.PATIENT)
 def research() -> BaseResponse:
     """Release kinds for research, or withdraw them (honoured by the next release)."""
-    svc = services()
+    svc, me = services(), _me()
     chosen = kinds_from(request.form.getlist("release"))
-    current = sharing.released_kinds(svc, _patient_id())
+    current = sharing.released_kinds(svc, me, _patient_id())
     sharing.choose_release(
-        svc, _patient_id(), release=chosen - current, withdraw=current - chosen, actor=_me().id
+        svc, me, _patient_id(), release=chosen - current, withdraw=current - chosen
     )
     return _back("Research release saved. Withdrawals apply from the next release.")
 
@@ -293,9 +293,9 @@ def research() -> BaseResponse:
 @requires(Role.PATIENT)
 def preview(grantee: uuid.UUID) -> str:
     """What that clinician would see now, segment by segment."""
-    svc = services()
-    who = sharing.find_account(svc, user_id=grantee)
-    rows = sharing.try_policy(svc, _me(), who.principal)
+    svc, me = services(), _me()
+    who = sharing.find_account(svc, me, user_id=grantee)
+    rows = sharing.try_policy(svc, me, who.principal)
     return render_template("patient/preview.html", who=who, rows=rows)
 
 
@@ -303,11 +303,11 @@ def preview(grantee: uuid.UUID) -> str:
 @requires(Role.PATIENT)
 def research_preview() -> str:
     """What research would get from the released kinds: the de-identified records."""
-    svc = services()
+    svc, me = services(), _me()
     return render_template(
         "patient/research_preview.html",
-        records=sharing.research_preview(svc, _me()),
-        released=sorted(sharing.released_kinds(svc, _patient_id())),
+        records=sharing.research_preview(svc, me),
+        released=sorted(sharing.released_kinds(svc, me, _patient_id())),
     )
 
 
@@ -320,12 +320,12 @@ def history() -> str:
     events = [
         e for e in sharing.access_history(svc, me, _patient_id()) if everything or e.actor != me.id
     ]
-    names = {f"user:{a.id}": a.display_name for a in _accounts(svc, {e.actor for e in events})}
+    names = {a.principal.id: a.display_name for a in _accounts(svc, {e.actor for e in events})}
     return render_template(
         "patient/history.html",
         visits=visits(events),
         names=names,
-        emergencies=sharing.emergencies_of(svc, _patient_id()),
+        emergencies=sharing.emergencies_of(svc, me, _patient_id()),
         notices=sharing.notifications(svc, me, mark_seen=True),
         everything=everything,
     )
@@ -345,13 +345,11 @@ def history_fhir() -> Response:
 
 def _accounts(svc: sharing.Services, actors: set[str]) -> list[sharing.Account]:
     found = []
-    for actor in actors:
-        prefix, _, value = actor.partition(":")
-        if prefix == "user":
-            try:
-                found.append(sharing.find_account(svc, user_id=uuid.UUID(value)))
-            except (NotFound, ValueError):
-                continue
+    for user_id in filter(None, map(parse_user_id, actors)):
+        try:
+            found.append(sharing.find_account(svc, _me(), user_id=user_id))
+        except NotFound:
+            continue
     return found
 
 
@@ -368,5 +366,5 @@ def erase_post() -> str | tuple[str, int]:
     """Crypto-shred the patient's data once they typed ERASE."""
     if request.form.get("confirm", "").strip() != "ERASE":
         return render_template("patient/erase.html", error="Type ERASE to confirm."), 422
-    report = sharing.erase_patient(services(), _patient_id(), actor=_me().id)
+    report = sharing.erase_patient(services(), _me(), _patient_id())
     return render_template("patient/erased.html", report=report)

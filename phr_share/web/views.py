@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from phr_share.ccda.narrative import MOOD, MOOD_WORDS, NOTE, Measurement
 from phr_share.ccda.readings_cda import CLINICIAN_NOTE, DIET_NOTE, HOME_READINGS, readable_unit
 from phr_share.consent import Facts, GrantStatus, Principal, Reason, Role, Sensitivity
 from phr_share.errors import InvalidInput
-from phr_share.models import SegmentKind
+from phr_share.models import SegmentKind, parse_user_id, user_id_text
 from phr_share.sharing.audit import AREAS
 from phr_share.sharing.clinical import CHARTED, CHARTED_KINDS, VITAL_KINDS, SectionRecord
 from phr_share.sharing.history import AccessEvent
@@ -137,7 +136,7 @@ class ReadingsTable:
 
 
 def home_readings(
-    sections: Sequence[SectionRecord], types: dict[int, str | None]
+    sections: Sequence[SectionRecord], types: Mapping[int, str | None]
 ) -> tuple[ReadingsTable | None, list[SectionRecord]]:
     """The sections of home readings documents as one table, a row per sitting, and the
     rest: vital signs and body measures, and the pain, mood, activity, diet and note the
@@ -219,7 +218,7 @@ _MEASURE_NAMES = {
 
 
 def _home_sections(
-    sections: Sequence[SectionRecord], types: dict[int, str | None]
+    sections: Sequence[SectionRecord], types: Mapping[int, str | None]
 ) -> list[SectionRecord]:
     """The sections of charted kinds that came from home readings documents."""
     return [
@@ -242,24 +241,25 @@ def sharing_state(svc: sharing.Services, patient: Principal) -> dict[str, Any]:
     """Everything the sharing page shows for one patient."""
     assert patient.patient_id is not None
     care = sharing.care_of(svc, patient)
-    names = {f"user:{c.clinician_id}": c.clinician_name for c in care}
-    grants = sharing.grants_of(svc, patient.patient_id)
+    names = {user_id_text(c.clinician_id): c.clinician_name for c in care}
+    grants = sharing.grants_of(svc, patient, patient.patient_id)
     now = svc.clock()
     live = [g for g in grants if g.terms.status is GrantStatus.ACTIVE and not g.terms.ended(now)]
     pending = [g for g in grants if g.terms.status is GrantStatus.PENDING]
     past = [g for g in grants if g not in live and g not in pending]
     for g in grants:
         if g.terms.grantee not in names:
-            user = uuid.UUID(g.terms.grantee.removeprefix("user:"))
-            names[g.terms.grantee] = sharing.find_account(svc, user_id=user).display_name
-    facts = Facts(patient.patient_id, overrides=sharing.sensitivity_of(svc, patient.patient_id))
+            user = parse_user_id(g.terms.grantee)
+            assert user is not None  # grantees are accounts
+            names[g.terms.grantee] = sharing.find_account(svc, patient, user_id=user).display_name
+    facts = Facts(patient.patient_id, overrides=sharing.sensitivity_of(svc, patient))
     levels = {kind: facts.sensitivity(kind) for kind in SegmentKind}
     active = [c for c in care if c.status == "active"]
     # Who may read each kind, as the decision point says (nothing is read or audited).
     decisions = sharing.decisions_for(
         svc,
-        patient.patient_id,
-        [Principal(f"user:{c.clinician_id}", Role(c.clinician_role)) for c in active],
+        patient,
+        [Principal.of_user(c.clinician_id, Role(c.clinician_role)) for c in active],
     )
     by_kind = {
         kind: sorted(names[who] for who, per_kind in decisions.items() if per_kind[kind].permit)
@@ -275,10 +275,10 @@ def sharing_state(svc: sharing.Services, patient: Principal) -> dict[str, Any]:
         "live_grants": live,
         "pending_grants": pending,
         "past_grants": past,
-        "links": sharing.links_of(svc, patient.patient_id),
+        "links": sharing.links_of(svc, patient),
         "levels": levels,
         "levels_all": list(Sensitivity),
-        "released": sharing.released_kinds(svc, patient.patient_id),
+        "released": sharing.released_kinds(svc, patient, patient.patient_id),
         "releasable": sorted(svc.routing.releasable),
         "now": now,
     }

@@ -29,6 +29,7 @@ from phr_share.models import SegmentKind
 from phr_share.research import catalogue, release_records
 from phr_share.settings import Settings
 from phr_share.sharing import (
+    OPERATOR,
     Services,
     choose_release,
     create_user,
@@ -101,10 +102,10 @@ def site(stack: StackInfo, tmp_path: Path) -> Iterator[Site]:
         ("lab", Role.RESEARCHER),
         ("admin", Role.ADMIN),
     ]:
-        create_user(svc, username, role, password=PASSWORD, display_name=username.title())
+        create_user(svc, OPERATOR, username, role, password=PASSWORD, display_name=username.title())
     cohort = [uuid.uuid4() for _ in range(3)]
     for number, patient in enumerate(cohort):
-        choose_release(svc, patient, {SegmentKind.PHYSICAL_SIGNS})
+        choose_release(svc, OPERATOR, patient, {SegmentKind.PHYSICAL_SIGNS})
         form = {
             "measured_at": f"2026-0{number + 3}-05T08:30:00+00:00",
             "systolic": "131",
@@ -112,7 +113,10 @@ def site(stack: StackInfo, tmp_path: Path) -> Iterator[Site]:
         }
         readings = parse_readings(form, now=svc.clock())
         ingest_document(
-            svc, readings_document(readings, PatientHeader(patient), uuid.uuid4()), patient
+            svc,
+            OPERATOR,
+            readings_document(readings, PatientHeader(patient), uuid.uuid4()),
+            patient,
         )
     server = Server(create_app(settings, svc))  # what `phr-share web` serves with
     thread = threading.Thread(target=server.run, daemon=True)
@@ -293,7 +297,7 @@ def test_four_journeys(site: Site, browser: object, tmp_path: Path) -> None:
 
 
 def _patient_id(svc: Services, username: str) -> uuid.UUID:
-    patient_id = find_account(svc, username=username).patient_id
+    patient_id = find_account(svc, OPERATOR, username=username).patient_id
     assert patient_id is not None
     return patient_id
 

@@ -20,6 +20,7 @@ from phr_share.deid.scanner import scan
 from phr_share.models import SegmentKind
 from phr_share.settings import Settings
 from phr_share.sharing import (
+    OPERATOR,
     IngestResult,
     Services,
     choose_release,
@@ -57,8 +58,8 @@ def ingested(
     svc = open_services(settings)
     documents = {uuid.uuid4(): path.read_bytes() for path in FILES}
     for patient in documents:
-        choose_release(svc, patient, RELEASED)
-    outcomes = ingest_batch(svc, [(data, patient) for patient, data in documents.items()])
+        choose_release(svc, OPERATOR, patient, RELEASED)
+    outcomes = ingest_batch(svc, OPERATOR, [(data, patient) for patient, data in documents.items()])
     failures = [o for o in outcomes if not isinstance(o, IngestResult)]
     assert not failures, failures[:3]
     yield svc, documents
@@ -71,7 +72,7 @@ def test_every_segment_reads_back_byte_identical(
     svc, documents = ingested
     for patient, data in documents.items():
         expected = {s.tracking_id: s.content for s in split_document(data, patient).segments}
-        records = segments_of(svc, patient)
+        records = segments_of(svc, OPERATOR, patient)
         assert {r.tracking_id for r in records} == set(expected)
         for record in records:
             assert read_segment(svc, owner(record), record) == expected[record.tracking_id]
@@ -94,7 +95,7 @@ def test_the_public_bucket_holds_exactly_the_released_kinds_and_no_identifier(
     ingested: tuple[Services, dict[uuid.UUID, bytes]],
 ) -> None:
     svc, documents = ingested
-    report = run_release(svc)
+    report = run_release(svc, OPERATOR)
     assert report.release_id is not None
     assert report.k_achieved >= svc.settings.kanon_k
     bucket = svc.settings.s3_bucket

@@ -21,6 +21,7 @@ from phr_share.errors import IntegrityError, KeyErased, PhrShareError, StoreUnav
 from phr_share.models import SegmentKind
 from phr_share.settings import Settings
 from phr_share.sharing import (
+    OPERATOR,
     IngestResult,
     Services,
     choose_release,
@@ -60,12 +61,12 @@ def svc(stack_settings: Settings, database_url: str, tmp_path: Path) -> Iterator
 
 
 def _stored(svc: Services, patient: uuid.UUID) -> int:
-    return len(segments_of(svc, patient))
+    return len(segments_of(svc, OPERATOR, patient))
 
 
 def test_a_document_round_trips_through_swift(svc: Services, demo_ccd: bytes) -> None:
-    result = ingest_document(svc, demo_ccd, PATIENT)
-    records = segments_of(svc, PATIENT)
+    result = ingest_document(svc, OPERATOR, demo_ccd, PATIENT)
+    records = segments_of(svc, OPERATOR, PATIENT)
     assert len(records) == len(result.placements)
     names = svc.private.list(str(PATIENT))
     assert sorted(names) == sorted(r.object_name for r in records)
@@ -73,15 +74,15 @@ def test_a_document_round_trips_through_swift(svc: Services, demo_ccd: bytes) ->
         metadata = svc.private.head(record.container, record.object_name)
         assert all(SAFE.match(v) for v in (record.object_name, *metadata.values()))
         assert read_segment(svc, owner(record), record)
-    assert not ingest_document(svc, demo_ccd, PATIENT).created
+    assert not ingest_document(svc, OPERATOR, demo_ccd, PATIENT).created
     assert sorted(svc.private.list(str(PATIENT))) == sorted(names)
 
 
 def test_tampered_swift_objects_fail_with_the_integrity_error(
     svc: Services, demo_ccd: bytes
 ) -> None:
-    ingest_document(svc, demo_ccd, PATIENT)
-    first, second, third, fourth = segments_of(svc, PATIENT)[1:5]
+    ingest_document(svc, OPERATOR, demo_ccd, PATIENT)
+    first, second, third, fourth = segments_of(svc, OPERATOR, PATIENT)[1:5]
     store = svc.private
     a = store.get(first.container, first.object_name)
     b = store.get(second.container, second.object_name)
@@ -118,22 +119,22 @@ def test_swift_dying_mid_batch_leaves_no_half_document_and_a_retry_completes(
     items = [(demo_ccd, p) for p in patients]
     _, progress = _stop_after(stack_dir, "swift-proxy", 2)
     try:
-        outcomes = ingest_batch(svc, items, progress)  # type: ignore[arg-type]
+        outcomes = ingest_batch(svc, OPERATOR, items, progress)  # type: ignore[arg-type]
     finally:
         stack.start_service(stack_dir, "swift-proxy")
     failed = [p for p, o in zip(patients, outcomes, strict=True) if isinstance(o, PhrShareError)]
     assert failed, "the proxy was stopped mid-batch, yet nothing failed"
     assert all(isinstance(o, StoreUnavailable | IngestResult) for o in outcomes)
-    recover(svc)
+    recover(svc, OPERATOR)
     for patient, outcome in zip(patients, outcomes, strict=True):
-        indexed = sorted(r.object_name for r in segments_of(svc, patient))
+        indexed = sorted(r.object_name for r in segments_of(svc, OPERATOR, patient))
         stored = sorted(svc.private.list(str(patient)))
         assert stored == indexed, "store and index disagree"
         assert bool(indexed) == isinstance(outcome, IngestResult)
-    retried = ingest_batch(svc, items)
+    retried = ingest_batch(svc, OPERATOR, items)
     assert all(isinstance(o, IngestResult) for o in retried)
     for patient in patients:
-        records = segments_of(svc, patient)
+        records = segments_of(svc, OPERATOR, patient)
         assert sorted(svc.private.list(str(patient))) == sorted(r.object_name for r in records)
         assert all(read_segment(svc, owner(r), r) for r in records)
 
@@ -161,19 +162,21 @@ def test_s3_dying_mid_release_publishes_nothing_and_a_rerun_completes(
 ) -> None:
     for _ in range(3):
         patient = uuid.uuid4()
-        choose_release(svc, patient, {SegmentKind.PHYSICAL_SIGNS, SegmentKind.HEALTH_STATUS})
-        ingest_document(svc, demo_ccd, patient)
+        choose_release(
+            svc, OPERATOR, patient, {SegmentKind.PHYSICAL_SIGNS, SegmentKind.HEALTH_STATUS}
+        )
+        ingest_document(svc, OPERATOR, demo_ccd, patient)
     real = svc.public
     svc.public = _DyingAfter(real, stack_dir, 2)  # type: ignore[assignment]
     try:
         with pytest.raises(StoreUnavailable):
-            run_release(svc)
+            run_release(svc, OPERATOR)
     finally:
         stack.start_service(stack_dir, "s3")
         svc.public = real
     real.ensure_container(svc.settings.s3_bucket)
     assert not [n for n in real.list(svc.settings.s3_bucket) if n.startswith("manifests/")]
-    report = run_release(svc)
+    report = run_release(svc, OPERATOR)
     assert report.segments_published > 0
     names = real.list(svc.settings.s3_bucket)
     assert report.manifest in names
@@ -183,9 +186,9 @@ def test_s3_dying_mid_release_publishes_nothing_and_a_rerun_completes(
 def test_erasure_makes_everything_unreadable_and_removes_the_container(
     svc: Services, demo_ccd: bytes
 ) -> None:
-    ingest_document(svc, demo_ccd, PATIENT)
-    records = segments_of(svc, PATIENT)
-    report = erase_patient(svc, PATIENT)
+    ingest_document(svc, OPERATOR, demo_ccd, PATIENT)
+    records = segments_of(svc, OPERATOR, PATIENT)
+    report = erase_patient(svc, OPERATOR, PATIENT)
     assert report.objects_deleted == len(records)
     assert not svc.private.container_exists(str(PATIENT))
     for record in records:
@@ -198,11 +201,11 @@ def test_kms_master_keys_rotate_without_reencrypting(
 ) -> None:
     svc = _services(stack_settings, database_url, tmp_path, keystore="kms")
     assert isinstance(svc.keystore, KmsKeyStore)
-    ingest_document(svc, demo_ccd, PATIENT)
-    records = segments_of(svc, PATIENT)
+    ingest_document(svc, OPERATOR, demo_ccd, PATIENT)
+    records = segments_of(svc, OPERATOR, PATIENT)
     before = [svc.private.get(r.container, r.object_name).data for r in records]
     svc.key_cache.clear()
-    rotation = rotate_master(svc)
+    rotation = rotate_master(svc, OPERATOR)
     assert rotation.rewrapped == 1
     assert len(rotation.versions) == 2
     svc.key_cache.clear()
@@ -217,8 +220,8 @@ def test_swift_behind_keystone_ingests_and_reads(
     settings = Settings.from_env({**keystone_stack.env, "PHR_STATE_DIR": str(tmp_path)})
     assert settings.swift_auth_version == "3"
     svc = _services(settings, database_url, tmp_path)
-    ingest_document(svc, demo_ccd, PATIENT)
-    records = segments_of(svc, PATIENT)
+    ingest_document(svc, OPERATOR, demo_ccd, PATIENT)
+    records = segments_of(svc, OPERATOR, PATIENT)
     assert records
     assert all(read_segment(svc, owner(r), r) for r in records)
     svc.db.dispose()

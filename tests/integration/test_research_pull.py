@@ -22,6 +22,7 @@ from phr_share.research import catalogue, pull
 from phr_share.research.pull import STATE_FILE
 from phr_share.settings import Settings
 from phr_share.sharing import (
+    OPERATOR,
     ReleaseReport,
     Services,
     choose_release,
@@ -49,9 +50,9 @@ def released(
     )
     svc = open_services(settings)
     for patient in PATIENTS:
-        choose_release(svc, patient, KINDS)
-        ingest_document(svc, demo_ccd, patient)
-    report = run_release(svc)
+        choose_release(svc, OPERATOR, patient, KINDS)
+        ingest_document(svc, OPERATOR, demo_ccd, patient)
+    report = run_release(svc, OPERATOR)
     assert report.release_id is not None
     yield svc, report
     svc.public.delete_container(settings.s3_bucket)

@@ -34,7 +34,7 @@ from phr_share.research import (
 )
 from phr_share.research.pull import STATE_FILE
 from phr_share.settings import Settings
-from phr_share.sharing import Services, choose_release, ingest_document, run_release
+from phr_share.sharing import OPERATOR, Services, choose_release, ingest_document, run_release
 from phr_share.storage import Blob, MemoryStore
 
 BUCKET = "research"
@@ -467,9 +467,11 @@ def test_a_real_release_is_catalogued_and_pulled(
 ) -> None:
     for person in range(1, 5):
         patient = uuid.UUID(int=person)
-        choose_release(services, patient, {SegmentKind.PHYSICAL_SIGNS, SegmentKind.HEALTH_STATUS})
-        ingest_document(services, demo_ccd, patient)
-    report = run_release(services)
+        choose_release(
+            services, OPERATOR, patient, {SegmentKind.PHYSICAL_SIGNS, SegmentKind.HEALTH_STATUS}
+        )
+        ingest_document(services, OPERATOR, demo_ccd, patient)
+    report = run_release(services, OPERATOR)
     (info,) = catalogue(services.public, BUCKET)
     assert info.release_id == str(report.release_id)
     assert info.published == "2026-11-22"

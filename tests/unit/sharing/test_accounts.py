@@ -12,6 +12,7 @@ from phr_share.consent import Role
 from phr_share.db import ApiToken, User, WebSession
 from phr_share.errors import AccessDenied, InvalidInput, InvalidState, NotFound, Unauthenticated
 from phr_share.sharing import (
+    OPERATOR,
     Services,
     audit_entries,
     authenticate,
@@ -34,7 +35,7 @@ PASSWORD = "correct horse battery"
 
 
 def test_login_with_a_password(services: Services) -> None:
-    account = create_user(services, "Jordan", Role.PATIENT, password=PASSWORD)
+    account = create_user(services, OPERATOR, "Jordan", Role.PATIENT, password=PASSWORD)
     assert account.username == "jordan"
     assert account.patient_id is not None
     assert authenticate(services, "JORDAN", PASSWORD).id == account.id
@@ -47,13 +48,13 @@ def test_login_with_a_password(services: Services) -> None:
     assert stored is not None
     assert stored.startswith("scrypt$")
     assert PASSWORD not in stored
-    logins = [e for e in audit_entries(services) if e.action is Action.LOGIN]
+    logins = [e for e in audit_entries(services, OPERATOR) if e.action is Action.LOGIN]
     assert [e.outcome for e in logins] == [Outcome.OK, Outcome.DENIED, Outcome.DENIED]
     assert logins[-1].actor == "anonymous"
 
 
 def test_an_account_without_password_cannot_log_in(services: Services) -> None:
-    create_user(services, "dr.kim", Role.DOCTOR)
+    create_user(services, OPERATOR, "dr.kim", Role.DOCTOR)
     with pytest.raises(Unauthenticated):
         authenticate(services, "dr.kim", "")
 
@@ -70,13 +71,13 @@ def test_an_account_without_password_cannot_log_in(services: Services) -> None:
 def test_bad_accounts_are_refused(
     services: Services, username: str, role: Role, error: type[Exception]
 ) -> None:
-    create_user(services, "taken", Role.NURSE)
+    create_user(services, OPERATOR, "taken", Role.NURSE)
     with pytest.raises(error):
-        create_user(services, username, role)
+        create_user(services, OPERATOR, username, role)
 
 
 def test_api_tokens_expire_and_revoke(services: Services) -> None:
-    account = create_user(services, "lab", Role.RESEARCHER)
+    account = create_user(services, OPERATOR, "lab", Role.RESEARCHER)
     issued = issue_token(services, account.principal, "pipeline", ttl=timedelta(days=1))
     assert authenticate_token(services, issued.token).id == account.id
     with services.db.session() as session:
@@ -88,7 +89,7 @@ def test_api_tokens_expire_and_revoke(services: Services) -> None:
     with pytest.raises(Unauthenticated):
         authenticate_token(services, issued.token)
     services.clock = lambda: now
-    other = create_user(services, "other", Role.RESEARCHER)
+    other = create_user(services, OPERATOR, "other", Role.RESEARCHER)
     with pytest.raises(AccessDenied):
         revoke_token(services, other.principal, issued.id)
     revoke_token(services, account.principal, issued.id)
@@ -103,7 +104,7 @@ def test_api_tokens_expire_and_revoke(services: Services) -> None:
 def test_web_sessions_live_in_the_database_until_signed_out_or_run_out(
     services: Services,
 ) -> None:
-    account = create_user(services, "jordan", Role.PATIENT, password=PASSWORD)
+    account = create_user(services, OPERATOR, "jordan", Role.PATIENT, password=PASSWORD)
     first, second = start_session(services, account), start_session(services, account)
     assert first != second
     assert session_account(services, first) == session_account(services, second) == account
@@ -112,13 +113,13 @@ def test_web_sessions_live_in_the_database_until_signed_out_or_run_out(
     assert first not in stored
     assert len(stored) == 2  # the ids' hashes only
     assert other_sessions(services, first) == 1
-    elsewhere = create_user(services, "sam", Role.PATIENT, password=PASSWORD)
+    elsewhere = create_user(services, OPERATOR, "sam", Role.PATIENT, password=PASSWORD)
     theirs = start_session(services, elsewhere)
     assert end_other_sessions(services, theirs) == 0  # nobody else's sessions are touched
     end_session(services, first)
     assert session_account(services, first) is None  # any copy of its cookie is dead too
     end_session(services, first)  # signing out twice is signing out once
-    logouts = [e for e in audit_entries(services) if e.action is Action.LOGOUT]
+    logouts = [e for e in audit_entries(services, OPERATOR) if e.action is Action.LOGOUT]
     assert [e.actor for e in logouts] == [f"user:{account.id}"]
     assert session_account(services, second) == account  # the other browser stays signed in
     third = start_session(services, account)
@@ -139,7 +140,7 @@ def test_web_sessions_live_in_the_database_until_signed_out_or_run_out(
 def test_a_password_is_changed_only_with_the_current_one_and_signs_out_elsewhere(
     services: Services,
 ) -> None:
-    account = create_user(services, "jordan", Role.PATIENT, password=PASSWORD)
+    account = create_user(services, OPERATOR, "jordan", Role.PATIENT, password=PASSWORD)
     here, there = start_session(services, account), start_session(services, account)
     token = issue_token(services, account.principal, "script").token
     new = "a much better passphrase"
@@ -157,24 +158,24 @@ def test_a_password_is_changed_only_with_the_current_one_and_signs_out_elsewhere
     with pytest.raises(Unauthenticated):
         authenticate(services, "jordan", PASSWORD)
     assert authenticate_token(services, token).id == account.id  # tokens are not passwords
-    changes = [e for e in audit_entries(services) if e.action is Action.PASSWORD_CHANGE]
+    changes = [e for e in audit_entries(services, OPERATOR) if e.action is Action.PASSWORD_CHANGE]
     assert [e.outcome for e in changes] == [Outcome.DENIED, Outcome.OK]
     assert all(PASSWORD not in str(e.details) and new not in str(e.details) for e in changes)
     assert change_password(services, account.principal, new, "yet another passphrase") == 1
     # Forgotten: the operator sets one; every browser is signed out.
     again = start_session(services, account)
-    assert reset_password(services, "Jordan", "set by the operator") == 1
+    assert reset_password(services, OPERATOR, "Jordan", "set by the operator") == 1
     assert session_account(services, again) is None
     assert authenticate(services, "jordan", "set by the operator").id == account.id
-    last = [e for e in audit_entries(services) if e.action is Action.PASSWORD_CHANGE][-1]
+    last = [e for e in audit_entries(services, OPERATOR) if e.action is Action.PASSWORD_CHANGE][-1]
     assert (last.actor, last.subject) == ("operator:cli", f"user:{account.id}")
     with pytest.raises(NotFound):
-        reset_password(services, "nobody", "set by the operator")
+        reset_password(services, OPERATOR, "nobody", "set by the operator")
 
 
 def test_a_disabled_account_loses_login_tokens_and_decisions(services: Services) -> None:
-    doctor = create_user(services, "dr.kim", Role.DOCTOR, password=PASSWORD)
-    admin = create_user(services, "admin", Role.ADMIN)
+    doctor = create_user(services, OPERATOR, "dr.kim", Role.DOCTOR, password=PASSWORD)
+    admin = create_user(services, OPERATOR, "admin", Role.ADMIN)
     issued = issue_token(services, doctor.principal, "laptop")
     signed_in = start_session(services, doctor)
     with pytest.raises(AccessDenied):
@@ -189,4 +190,4 @@ def test_a_disabled_account_loses_login_tokens_and_decisions(services: Services)
         authenticate(services, "dr.kim", PASSWORD)
     with pytest.raises(Unauthenticated):
         authenticate_token(services, issued.token)
-    assert not principal_of(services, doctor.id).active
+    assert not principal_of(services, OPERATOR, doctor.id).active

@@ -10,6 +10,7 @@ from phr_share.db import AuditEntry
 from phr_share.errors import IntegrityError
 from phr_share.models import SegmentKind
 from phr_share.sharing import (
+    OPERATOR,
     Services,
     audit_entries,
     choose_release,
@@ -24,17 +25,17 @@ from tests.conftest import PATIENT, owner
 
 
 def _busy(svc: Services, demo_ccd: bytes) -> None:
-    choose_release(svc, PATIENT, {SegmentKind.LIFESTYLE}, actor="patient:1")
-    ingest_document(svc, demo_ccd, PATIENT, actor="patient:1")
-    first = segments_of(svc, PATIENT)[1]
+    choose_release(svc, OPERATOR, PATIENT, {SegmentKind.LIFESTYLE})
+    ingest_document(svc, OPERATOR, demo_ccd, PATIENT)
+    first = segments_of(svc, OPERATOR, PATIENT)[1]
     read_segment(svc, owner(first), first)
-    rotate_master(svc, actor="operator:cli")
+    rotate_master(svc, OPERATOR)
 
 
 def test_use_cases_write_ids_and_codes_to_the_log(services: Services, demo_ccd: bytes) -> None:
     _busy(services, demo_ccd)
-    erase_patient(services, PATIENT, actor="patient:1")
-    entries = list(audit_entries(services))
+    erase_patient(services, OPERATOR, PATIENT)
+    entries = list(audit_entries(services, OPERATOR))
     assert [e.action for e in entries] == [
         Action.RELEASE_CHOICE,
         Action.INGEST,
@@ -42,22 +43,22 @@ def test_use_cases_write_ids_and_codes_to_the_log(services: Services, demo_ccd: 
         Action.ROTATE,
         Action.ERASE,
     ]
-    assert [e.actor for e in entries][:3] == ["patient:1", "patient:1", f"user:{PATIENT}"]
+    assert [e.actor for e in entries][:3] == ["operator:cli", "operator:cli", f"user:{PATIENT}"]
     assert all(e.outcome is Outcome.OK for e in entries)
     log = " ".join(e.canonical().decode() for e in entries)
     assert "Jordan" not in log
-    assert verify_audit(services).broken is None
-    assert [e.seq for e in audit_entries(services, PATIENT)] == [1, 2, 3, 5]
+    assert verify_audit(services, OPERATOR).broken is None
+    assert [e.seq for e in audit_entries(services, OPERATOR, PATIENT)] == [1, 2, 3, 5]
 
 
 def test_a_failed_read_is_logged_as_failed(services: Services, demo_ccd: bytes) -> None:
-    ingest_document(services, demo_ccd, PATIENT)
-    record = segments_of(services, PATIENT)[1]
+    ingest_document(services, OPERATOR, demo_ccd, PATIENT)
+    record = segments_of(services, OPERATOR, PATIENT)[1]
     blob = services.private.get(record.container, record.object_name)
     services.private.put(record.container, record.object_name, blob.data[:-1], blob.metadata)
     with pytest.raises(IntegrityError):
         read_segment(services, owner(record), record)
-    last = list(audit_entries(services))[-1]
+    last = list(audit_entries(services, OPERATOR))[-1]
     assert (last.action, last.outcome, last.details["error"]) == (
         Action.READ,
         Outcome.FAILED,
@@ -66,7 +67,7 @@ def test_a_failed_read_is_logged_as_failed(services: Services, demo_ccd: bytes) 
 
 
 def _broken_at(svc: Services) -> int | None:
-    report = verify_audit(svc)
+    report = verify_audit(svc, OPERATOR)
     return None if report.broken is None else report.broken.seq
 
 

@@ -20,6 +20,7 @@ from phr_share.db import ShareLink
 from phr_share.errors import AccessDenied, InvalidInput, InvalidState, NotFound
 from phr_share.models import SegmentKind as K
 from phr_share.sharing import (
+    OPERATOR,
     ROUTER,
     Account,
     Services,
@@ -79,14 +80,14 @@ class World:
     other: Account
 
     def segment(self, kind: K) -> object:
-        return next(r for r in current_segments(self.svc, PATIENT) if r.kind is kind)
+        return next(r for r in current_segments(self.svc, OPERATOR, PATIENT) if r.kind is kind)
 
 
 @pytest.fixture
 def world(services: Services, demo_ccd: bytes) -> World:
     clock = Clock()
     services.clock = clock
-    make = lambda name, role, **kw: create_user(services, name, role, **kw)  # noqa: E731
+    make = lambda name, role, **kw: create_user(services, OPERATOR, name, role, **kw)  # noqa: E731
     w = World(
         services,
         clock,
@@ -98,7 +99,7 @@ def world(services: Services, demo_ccd: bytes) -> World:
         make("admin", Role.ADMIN),
         make("other.patient", Role.PATIENT),
     )
-    ingest_document(services, demo_ccd, PATIENT)
+    ingest_document(services, OPERATOR, demo_ccd, PATIENT)
     return w
 
 
@@ -211,11 +212,11 @@ def test_every_state_through_the_real_read_path(world: World, name: str) -> None
         with pytest.raises(AccessDenied) as denied:
             read_segment(world.svc, who.principal, record, purpose=case.purpose)  # type: ignore[arg-type]
         assert denied.value.reason == case.expect
-    last = list(audit_entries(world.svc))[-1]
+    last = list(audit_entries(world.svc, OPERATOR))[-1]
     assert (last.action, last.actor) == (Action.READ, who.principal.id)
     assert last.outcome is (Outcome.OK if case.expect is None else Outcome.DENIED)
     assert last.details["reason"] != ""
-    assert verify_audit(world.svc).broken is None
+    assert verify_audit(world.svc, OPERATOR).broken is None
 
 
 @pytest.mark.parametrize(
@@ -240,7 +241,7 @@ def test_share_links(world: World, state: str, expect: str | None) -> None:
         opened = open_share_link(world.svc, world.doctor.principal, link.token)
         assert {r.kind for r, _ in opened} == {K.LIFESTYLE}
         assert all(content for _, content in opened)
-        reads = [e for e in audit_entries(world.svc) if e.action is Action.READ]
+        reads = [e for e in audit_entries(world.svc, OPERATOR) if e.action is Action.READ]
         assert reads[-1].details["basis"] == f"link:{link.id}"
     else:
         with pytest.raises(AccessDenied) as denied:
@@ -276,7 +277,7 @@ def test_care_relationships_need_both_sides(world: World) -> None:
     with pytest.raises(InvalidInput):
         grant_access(svc, patient, world.researcher.id, None)
     end_care(svc, doctor.principal, rel)
-    [history] = grants_of(svc, PATIENT)
+    [history] = grants_of(svc, OPERATOR, PATIENT)
     assert history.terms.id == grant_id
     assert [e.event for e in history.history] == ["created", "revoked"]
     assert history.history[-1].actor == doctor.principal.id
@@ -287,13 +288,16 @@ def test_a_clinician_learns_the_patients_name_only_once_let_in(world: World) -> 
     name, hidden = world.patient.display_name, f"Patient {str(PATIENT)[:8]}"
 
     def seen_by(account: Account) -> str:
-        return patient_name(svc, PATIENT, viewer=account.principal)
+        return patient_name(svc, account.principal, PATIENT)
 
     assert seen_by(doctor) == hidden  # knows the id, nothing more
     rel = request_care(svc, doctor.principal, PATIENT)
     assert seen_by(doctor) == hidden  # asking is not being let in
+    [asked] = care_of(svc, doctor.principal)
+    assert asked.patient_name == hidden  # nor in the list of their care relationships
     accept_care(svc, patient, rel)
     assert seen_by(doctor) == name
+    assert [c.patient_name for c in care_of(svc, doctor.principal)] == [name]
     end_care(svc, patient, rel)
     assert seen_by(doctor) == hidden  # ended, and the grants with it
     invite_clinician(svc, patient, world.partner.id)
@@ -303,7 +307,7 @@ def test_a_clinician_learns_the_patients_name_only_once_let_in(world: World) -> 
     assert seen_by(world.nurse) == name
     assert seen_by(world.patient) == name
     assert seen_by(world.other) == hidden
-    assert patient_name(svc, PATIENT) == name  # no viewer: the caller decided already
+    assert patient_name(svc, OPERATOR, PATIENT) == hidden  # ids, never names, for the operator
 
 
 def test_grant_history_and_changes(world: World) -> None:
@@ -313,13 +317,13 @@ def test_grant_history_and_changes(world: World) -> None:
     assert read_segment(world.svc, world.doctor.principal, world.segment(K.LIFESTYLE))  # type: ignore[arg-type]
     revoke_grant(world.svc, world.patient.principal, grant_id)
     revoke_grant(world.svc, world.patient.principal, grant_id)  # idempotent
-    [history] = grants_of(world.svc, PATIENT)
+    [history] = grants_of(world.svc, OPERATOR, PATIENT)
     assert [(e.event, e.at) for e in history.history] == [
         ("created", START),
         ("changed", START + DAY),
         ("revoked", START + DAY),
     ]
-    actions = [e.action for e in audit_entries(world.svc)]
+    actions = [e.action for e in audit_entries(world.svc, OPERATOR)]
     assert actions.count(Action.GRANT_REVOKE) == 1
     with pytest.raises(InvalidState):
         change_grant(world.svc, world.patient.principal, grant_id, kinds={K.OTHER})
@@ -351,7 +355,7 @@ def test_try_my_policy_matches_what_the_grantee_then_gets(world: World) -> None:
     _grant(world, None, except_kinds={K.LIFESTYLE})
     preview = try_policy(world.svc, world.patient.principal, world.doctor.principal)
     assert {r.tracking_id for r, d in preview} == {
-        r.tracking_id for r in current_segments(world.svc, PATIENT)
+        r.tracking_id for r in current_segments(world.svc, OPERATOR, PATIENT)
     }
     allowed = {r.tracking_id for r, d in preview if d.permit}
     visible = readable_segments(world.svc, world.doctor.principal, PATIENT)
@@ -371,12 +375,12 @@ def test_try_my_policy_matches_what_the_grantee_then_gets(world: World) -> None:
 
 
 def test_withdrawing_research_release_is_honoured_by_the_router(world: World) -> None:
-    choose_release(world.svc, PATIENT, {K.PHYSICAL_SIGNS})
+    choose_release(world.svc, OPERATOR, PATIENT, {K.PHYSICAL_SIGNS})
     record = world.segment(K.PHYSICAL_SIGNS)
     header = world.segment(K.PERSONAL)
     assert read_segment(world.svc, ROUTER, record, purpose=Purpose.RESEARCH)  # type: ignore[arg-type]
     assert read_segment(world.svc, ROUTER, header, purpose=Purpose.RESEARCH)  # type: ignore[arg-type]
-    choose_release(world.svc, PATIENT, withdraw={K.PHYSICAL_SIGNS})
+    choose_release(world.svc, OPERATOR, PATIENT, withdraw={K.PHYSICAL_SIGNS})
     for segment in (record, header):
         with pytest.raises(AccessDenied, match="not-released"):
             read_segment(world.svc, ROUTER, segment, purpose=Purpose.RESEARCH)  # type: ignore[arg-type]

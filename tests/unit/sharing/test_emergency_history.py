@@ -13,6 +13,7 @@ from phr_share.consent import Purpose, Role
 from phr_share.errors import AccessDenied, InvalidInput, InvalidState
 from phr_share.models import SegmentKind as K
 from phr_share.sharing import (
+    OPERATOR,
     Services,
     accept_care,
     access_history,
@@ -39,17 +40,17 @@ REASON = "collapsed in the waiting room, unresponsive"
 
 @pytest.fixture
 def people(services: Services, demo_ccd: bytes) -> dict[str, object]:
-    ingest_document(services, demo_ccd, PATIENT)
+    ingest_document(services, OPERATOR, demo_ccd, PATIENT)
     return {
-        "patient": create_user(services, "jordan", Role.PATIENT, patient_id=PATIENT),
-        "doctor": create_user(services, "dr.kim", Role.DOCTOR),
-        "nurse": create_user(services, "nurse.lee", Role.NURSE),
-        "admin": create_user(services, "admin", Role.ADMIN),
+        "patient": create_user(services, OPERATOR, "jordan", Role.PATIENT, patient_id=PATIENT),
+        "doctor": create_user(services, OPERATOR, "dr.kim", Role.DOCTOR),
+        "nurse": create_user(services, OPERATOR, "nurse.lee", Role.NURSE),
+        "admin": create_user(services, OPERATOR, "admin", Role.ADMIN),
     }
 
 
 def _record(svc: Services, kind: K):  # type: ignore[no-untyped-def]
-    return next(r for r in current_segments(svc, PATIENT) if r.kind is kind)
+    return next(r for r in current_segments(svc, OPERATOR, PATIENT) if r.kind is kind)
 
 
 def test_break_glass_is_time_boxed_flagged_notified_and_queued(
@@ -64,11 +65,13 @@ def test_break_glass_is_time_boxed_flagged_notified_and_queued(
     assert access.until == NOW + timedelta(hours=4)
     record = _record(services, K.HEALTH_STATUS)
     assert read_segment(services, nurse.principal, record, purpose=Purpose.EMERGENCY)
-    declared, read = [e for e in audit_entries(services) if e.actor == nurse.principal.id]
+    declared, read = [e for e in audit_entries(services, OPERATOR) if e.actor == nurse.principal.id]
     assert declared.action is Action.EMERGENCY_DECLARE
     assert declared.details["emergency"] == 1
     assert (read.details["emergency"], read.details["basis"]) == (1, f"break-glass:{access.id}")
-    assert REASON not in json.dumps([e.canonical().decode() for e in audit_entries(services)])
+    assert REASON not in json.dumps(
+        [e.canonical().decode() for e in audit_entries(services, OPERATOR)]
+    )
 
     [notice] = notifications(services, patient.principal, mark_seen=True)
     assert (notice.topic, notice.subject, notice.seen_at) == (
@@ -77,7 +80,7 @@ def test_break_glass_is_time_boxed_flagged_notified_and_queued(
         None,
     )
     assert notifications(services, patient.principal)[0].seen_at == NOW
-    assert emergencies_of(services, PATIENT)[0].reason == REASON
+    assert emergencies_of(services, OPERATOR, PATIENT)[0].reason == REASON
 
     with pytest.raises(AccessDenied):
         review_queue(services, nurse.principal)
@@ -133,7 +136,7 @@ def test_fhir_export_is_valid_r4_consent_and_audit_event(services: Services, peo
         valid_until=NOW + timedelta(days=30),
         except_kinds={K.LIFESTYLE},
     )
-    choose_release(services, PATIENT, {K.PHYSICAL_SIGNS})
+    choose_release(services, OPERATOR, PATIENT, {K.PHYSICAL_SIGNS})
     read_segment(services, doctor.principal, _record(services, K.HEALTH_STATUS))
 
     bundle = export_fhir(services, patient.principal, PATIENT)
@@ -148,7 +151,7 @@ def test_fhir_export_is_valid_r4_consent_and_audit_event(services: Services, peo
     assert grant["provision"]["provision"][0]["type"] == "deny"
     assert research["scope"]["coding"][0]["code"] == "research"
     assert [c["coding"][0]["code"] for c in research["provision"]["code"]] == ["physical-signs"]
-    assert len(events) == len(list(audit_entries(services, PATIENT)))
+    assert len(events) == len(list(audit_entries(services, OPERATOR, PATIENT)))
     read = next(e for e in events if e["subtype"][0]["code"] == "store:segment:read")
     assert (read["action"], read["outcome"], read["outcomeDesc"]) == ("R", "0", "grant")
     assert "Jordan" not in json.dumps(bundle)

@@ -17,6 +17,7 @@ from phr_share.db import Document, StoredSegment
 from phr_share.errors import AccessDenied, InvalidDocument, NotFound, StoreUnavailable
 from phr_share.models import SegmentKind
 from phr_share.sharing import (
+    OPERATOR,
     Services,
     audit_entries,
     choose_release,
@@ -46,7 +47,7 @@ def _rows(svc: Services) -> tuple[int, int]:
 def test_every_segment_is_stored_sealed_and_reads_back_byte_identical(
     services: Services, demo_ccd: bytes
 ) -> None:
-    result = ingest_document(services, demo_ccd, PATIENT)
+    result = ingest_document(services, OPERATOR, demo_ccd, PATIENT)
     split = split_document(demo_ccd, PATIENT)
     assert result.created
     assert result.version == 1
@@ -54,7 +55,7 @@ def test_every_segment_is_stored_sealed_and_reads_back_byte_identical(
     names = services.private.list(str(PATIENT))
     assert sorted(names) == sorted(p.object_name for p in result.placements)
     for segment in split.segments:
-        record = find_segment(services, segment.tracking_id)
+        record = find_segment(services, OPERATOR, segment.tracking_id)
         blob = services.private.get(record.container, record.object_name)
         assert segment.content not in blob.data
         assert read_segment(services, owner(record), record) == segment.content
@@ -63,7 +64,7 @@ def test_every_segment_is_stored_sealed_and_reads_back_byte_identical(
 def test_names_and_metadata_carry_ids_kinds_and_hashes_only(
     services: Services, demo_ccd: bytes
 ) -> None:
-    result = ingest_document(services, demo_ccd, PATIENT)
+    result = ingest_document(services, OPERATOR, demo_ccd, PATIENT)
     for placement in result.placements:
         assert placement.container == str(PATIENT)
         assert placement.object_name == (
@@ -86,31 +87,31 @@ def test_names_and_metadata_carry_ids_kinds_and_hashes_only(
 
 
 def test_re_ingesting_is_idempotent(services: Services, demo_ccd: bytes) -> None:
-    first = ingest_document(services, demo_ccd, PATIENT)
+    first = ingest_document(services, OPERATOR, demo_ccd, PATIENT)
     before = (_rows(services), services.private.list(str(PATIENT)))
-    again = ingest_document(services, demo_ccd, PATIENT)
+    again = ingest_document(services, OPERATOR, demo_ccd, PATIENT)
     assert not again.created
     assert again.placements == first.placements
     assert (_rows(services), services.private.list(str(PATIENT))) == before
 
 
 def test_a_new_version_keeps_the_old_one_readable(services: Services, demo_ccd: bytes) -> None:
-    ingest_document(services, demo_ccd, PATIENT)
+    ingest_document(services, OPERATOR, demo_ccd, PATIENT)
     revised = demo_ccd.replace(b"</ClinicalDocument>", b"<!-- amended --></ClinicalDocument>")
-    second = ingest_document(services, revised, PATIENT)
+    second = ingest_document(services, OPERATOR, revised, PATIENT)
     assert second.version == 2
     tracking = second.placements[1].tracking_id
-    assert find_segment(services, tracking).version == 2
-    old = find_segment(services, tracking, version=1)
-    new = find_segment(services, tracking)
+    assert find_segment(services, OPERATOR, tracking).version == 2
+    old = find_segment(services, OPERATOR, tracking, version=1)
+    new = find_segment(services, OPERATOR, tracking)
     assert read_segment(services, owner(old), old) == read_segment(services, owner(new), new)
 
 
 def test_a_document_sent_again_under_a_new_id_replaces_the_earlier_one_whole(
     services: Services, demo_ccd: bytes
 ) -> None:
-    ingest_document(services, demo_ccd, PATIENT)
-    before = current_segments(services, PATIENT)
+    ingest_document(services, OPERATOR, demo_ccd, PATIENT)
+    before = current_segments(services, OPERATOR, PATIENT)
     # What an EHR sends when it revises a document: a new id, the same set id, a higher
     # version number; here it also drops the results section.
     revised = re.sub(
@@ -124,30 +125,30 @@ def test_a_document_sent_again_under_a_new_id_replaces_the_earlier_one_whole(
         flags=re.DOTALL,
     )
     assert revised.count(b"DEMO-CCD-0002") == 1
-    second = ingest_document(services, revised, PATIENT)
+    second = ingest_document(services, OPERATOR, revised, PATIENT)
     assert second.version == 2
-    after = current_segments(services, PATIENT)
+    after = current_segments(services, OPERATOR, PATIENT)
     assert {r.document_id for r in after} == {second.document_id}  # none of the first
     assert len(after) == len(before) - 1  # the dropped section is no longer current
     assert not {r.tracking_id for r in after} & {r.tracking_id for r in before}  # new ids
-    assert len(segments_of(services, PATIENT)) == len(before) + len(after)  # both kept
-    current = {d.id: d.current for d in stored_documents(services, PATIENT)}
+    assert len(segments_of(services, OPERATOR, PATIENT)) == len(before) + len(after)  # both kept
+    current = {d.id: d.current for d in stored_documents(services, OPERATOR, PATIENT)}
     assert sorted(current.values()) == [False, True]
 
 
 def test_stored_documents_come_newest_first_with_their_type_code(
     services: Services, demo_ccd: bytes
 ) -> None:
-    assert stored_documents(services, PATIENT) == []
-    ingest_document(services, demo_ccd, PATIENT)
+    assert stored_documents(services, OPERATOR, PATIENT) == []
+    ingest_document(services, OPERATOR, demo_ccd, PATIENT)
     revised = demo_ccd.replace(b"</ClinicalDocument>", b"<!-- amended --></ClinicalDocument>")
-    ingest_document(services, revised, PATIENT)
-    first, second = sorted(stored_documents(services, PATIENT), key=lambda d: d.version)
-    assert [d.version for d in stored_documents(services, PATIENT)] == [2, 1]
+    ingest_document(services, OPERATOR, revised, PATIENT)
+    first, second = sorted(stored_documents(services, OPERATOR, PATIENT), key=lambda d: d.version)
+    assert [d.version for d in stored_documents(services, OPERATOR, PATIENT)] == [2, 1]
     assert first.type_code == second.type_code == "34133-9"
-    assert [s.path for s in first.segments] == [s.path for s in segments_of(services, PATIENT)][
-        : len(first.segments)
-    ]
+    assert [s.path for s in first.segments] == [
+        s.path for s in segments_of(services, OPERATOR, PATIENT)
+    ][: len(first.segments)]
     assert first.size == sum(s.size for s in first.segments)
     assert sum(first.kinds.values()) == len(first.segments)
     assert first.kinds[SegmentKind.PERSONAL] == 1
@@ -165,15 +166,15 @@ def test_only_a_well_formed_loinc_type_code_is_indexed(
     services: Services, demo_ccd: bytes, code: bytes, kept: str | None
 ) -> None:
     document = demo_ccd.replace(b'code="34133-9" codeSystem="2.16.840.1.113883.6.1"', code, 1)
-    ingest_document(services, document, PATIENT)
-    assert [d.type_code for d in stored_documents(services, PATIENT)] == [kept]
+    ingest_document(services, OPERATOR, document, PATIENT)
+    assert [d.type_code for d in stored_documents(services, OPERATOR, PATIENT)] == [kept]
 
 
 def test_a_patient_downloads_a_stored_document_rebuilt_from_its_segments(
     services: Services, demo_ccd: bytes
 ) -> None:
-    stored = ingest_document(services, demo_ccd, PATIENT)
-    patient = create_user(services, "jordan", Role.PATIENT, patient_id=PATIENT)
+    stored = ingest_document(services, OPERATOR, demo_ccd, PATIENT)
+    patient = create_user(services, OPERATOR, "jordan", Role.PATIENT, patient_id=PATIENT)
     data = export_document(services, patient.principal, stored.document_id)
     rebuilt = split_document(data, PATIENT)
     original = split_document(demo_ccd, PATIENT)
@@ -181,19 +182,19 @@ def test_a_patient_downloads_a_stored_document_rebuilt_from_its_segments(
         (s.path, s.sha256) for s in original.segments
     ]  # the same document, section for section
     assert data.count(f'<ClinicalDocument xmlns="{HL7}"'.encode()) == 1
-    reads = [e for e in audit_entries(services, PATIENT) if e.action is Action.READ]
+    reads = [e for e in audit_entries(services, OPERATOR, PATIENT) if e.action is Action.READ]
     assert len(reads) == len(original.segments)  # every segment read as the owner's view
-    other = create_user(services, "sam", Role.PATIENT)
+    other = create_user(services, OPERATOR, "sam", Role.PATIENT)
     with pytest.raises(NotFound):  # not yours: as if it did not exist
         export_document(services, other.principal, stored.document_id)
-    doctor = create_user(services, "dr.kim", Role.DOCTOR)
+    doctor = create_user(services, OPERATOR, "dr.kim", Role.DOCTOR)
     with pytest.raises(AccessDenied):
         export_document(services, doctor.principal, stored.document_id)
 
 
 def test_a_refused_document_writes_nothing(services: Services) -> None:
     with pytest.raises(InvalidDocument):
-        ingest_document(services, b"<ClinicalDocument/>", PATIENT)
+        ingest_document(services, OPERATOR, b"<ClinicalDocument/>", PATIENT)
     assert _rows(services) == (0, 0)
     assert services.private.list(str(PATIENT)) == []
 
@@ -205,11 +206,11 @@ def test_a_failure_halfway_rolls_the_whole_document_back(
     assert isinstance(store, MemoryStore)
     store.fail_after(5)
     with pytest.raises(StoreUnavailable):
-        ingest_document(services, demo_ccd, PATIENT)
+        ingest_document(services, OPERATOR, demo_ccd, PATIENT)
     assert store.list(str(PATIENT)) == []
     assert _rows(services) == (0, 0)
     store.fail_after(None)
-    result = ingest_document(services, demo_ccd, PATIENT)
+    result = ingest_document(services, OPERATOR, demo_ccd, PATIENT)
     assert result.created
     assert len(store.list(str(PATIENT))) == len(result.placements)
 
@@ -221,13 +222,13 @@ def test_when_cleanup_fails_too_the_journal_stays_hidden_until_a_retry_completes
     assert isinstance(store, MemoryStore)
     store.fail_after(5, deletes=True)
     with pytest.raises(StoreUnavailable):
-        ingest_document(services, demo_ccd, PATIENT)
+        ingest_document(services, OPERATOR, demo_ccd, PATIENT)
     split = split_document(demo_ccd, PATIENT)
     with pytest.raises(NotFound):
-        find_segment(services, split.segments[0].tracking_id)
-    assert segments_of(services, PATIENT) == []
+        find_segment(services, OPERATOR, split.segments[0].tracking_id)
+    assert segments_of(services, OPERATOR, PATIENT) == []
     store.fail_after(None)
-    result = ingest_document(services, demo_ccd, PATIENT)
+    result = ingest_document(services, OPERATOR, demo_ccd, PATIENT)
     assert result.created
     assert len(store.list(str(PATIENT))) == len(split.segments)
     assert _rows(services) == (1, len(split.segments))
@@ -240,10 +241,10 @@ def test_recover_removes_what_an_interrupted_ingest_left(
     assert isinstance(store, MemoryStore)
     store.fail_after(5, deletes=True)
     with pytest.raises(StoreUnavailable):
-        ingest_document(services, demo_ccd, PATIENT)
+        ingest_document(services, OPERATOR, demo_ccd, PATIENT)
     assert store.list(str(PATIENT))  # the first writes are stranded
     store.fail_after(None)
-    assert recover(services) == 1
+    assert recover(services, OPERATOR) == 1
     assert store.list(str(PATIENT)) == []
     assert _rows(services) == (0, 0)
 
@@ -251,8 +252,8 @@ def test_recover_removes_what_an_interrupted_ingest_left(
 def test_released_kinds_are_queued_for_research_not_written_public(
     services: Services, demo_ccd: bytes
 ) -> None:
-    choose_release(services, PATIENT, {SegmentKind.PHYSICAL_SIGNS})
-    result = ingest_document(services, demo_ccd, PATIENT)
+    choose_release(services, OPERATOR, PATIENT, {SegmentKind.PHYSICAL_SIGNS})
+    result = ingest_document(services, OPERATOR, demo_ccd, PATIENT)
     queued = {p.kind for p in result.placements if p.research}
     assert queued == {SegmentKind.PHYSICAL_SIGNS}
     assert services.public.list("research") == []
@@ -260,9 +261,9 @@ def test_released_kinds_are_queued_for_research_not_written_public(
 
 def test_patients_get_their_own_container_and_key(services: Services, demo_ccd: bytes) -> None:
     other = uuid.uuid4()
-    ingest_document(services, demo_ccd, PATIENT)
-    ingest_document(services, demo_ccd, other)
-    mine, theirs = segments_of(services, PATIENT), segments_of(services, other)
+    ingest_document(services, OPERATOR, demo_ccd, PATIENT)
+    ingest_document(services, OPERATOR, demo_ccd, other)
+    mine, theirs = segments_of(services, OPERATOR, PATIENT), segments_of(services, OPERATOR, other)
     assert {r.container for r in mine} == {str(PATIENT)}
     assert {r.container for r in theirs} == {str(other)}
     assert not {r.tracking_id for r in mine} & {r.tracking_id for r in theirs}

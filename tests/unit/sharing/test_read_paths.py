@@ -19,6 +19,7 @@ from phr_share.consent.model import Facts
 from phr_share.errors import AccessDenied
 from phr_share.models import SegmentKind as K
 from phr_share.sharing import (
+    OPERATOR,
     ROUTER,
     Services,
     accept_care,
@@ -122,16 +123,16 @@ def test_every_read_entry_point_asks_the_decision_point(
 ) -> None:
     store = CountingStore()
     services.private = store
-    ingest_document(services, demo_ccd, PATIENT)
-    patient = create_user(services, "jordan", Role.PATIENT, patient_id=PATIENT)
-    doctor = create_user(services, "dr.kim", Role.DOCTOR)
+    ingest_document(services, OPERATOR, demo_ccd, PATIENT)
+    patient = create_user(services, OPERATOR, "jordan", Role.PATIENT, patient_id=PATIENT)
+    doctor = create_user(services, OPERATOR, "dr.kim", Role.DOCTOR)
     accept_care(
         services, doctor.principal, invite_clinician(services, patient.principal, doctor.id)
     )
     grant_access(services, patient.principal, doctor.id, None)
-    choose_release(services, PATIENT, {K.PHYSICAL_SIGNS})
+    choose_release(services, OPERATOR, PATIENT, {K.PHYSICAL_SIGNS})
     link = create_share_link(services, patient.principal, doctor.id, {K.LIFESTYLE})
-    records = current_segments(services, PATIENT)
+    records = current_segments(services, OPERATOR, PATIENT)
 
     asked: list[Request] = []
 
@@ -158,5 +159,5 @@ def test_every_read_entry_point_asks_the_decision_point(
         assert len(asked) > before, name
     assert readable_segments(services, doctor.principal, PATIENT) == []
     assert read_permitted(services, doctor.principal, records) == []
-    assert run_release(services, k=1).segments_published == 0
+    assert run_release(services, OPERATOR, k=1).segments_published == 0
     assert store.gets == 0

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from phr_share.db import Erasure, PatientKey
 from phr_share.errors import ConfigurationError, IntegrityError, KeyErased, NotFound
 from phr_share.sharing import (
+    OPERATOR,
     SegmentRecord,
     Services,
     erase_patient,
@@ -23,8 +24,8 @@ from tests.conftest import PATIENT, owner
 
 @pytest.fixture
 def stored(services: Services, demo_ccd: bytes) -> list[SegmentRecord]:
-    ingest_document(services, demo_ccd, PATIENT)
-    return segments_of(services, PATIENT)
+    ingest_document(services, OPERATOR, demo_ccd, PATIENT)
+    return segments_of(services, OPERATOR, PATIENT)
 
 
 def _rewrite(svc: Services, record: SegmentRecord, data: bytes, **meta: str) -> None:
@@ -70,9 +71,9 @@ def test_an_older_version_replayed_under_a_newer_name_is_refused(
     services: Services, demo_ccd: bytes, stored: list[SegmentRecord]
 ) -> None:
     revised = demo_ccd.replace(b"</title>", b" (amended)</title>", 2)
-    ingest_document(services, revised, PATIENT)
-    header_v1 = find_segment(services, stored[0].tracking_id, version=1)
-    header_v2 = find_segment(services, stored[0].tracking_id, version=2)
+    ingest_document(services, OPERATOR, revised, PATIENT)
+    header_v1 = find_segment(services, OPERATOR, stored[0].tracking_id, version=1)
+    header_v2 = find_segment(services, OPERATOR, stored[0].tracking_id, version=2)
     assert read_segment(services, owner(header_v1), header_v1) != read_segment(
         services, owner(header_v2), header_v2
     )
@@ -90,7 +91,7 @@ def test_rotation_rewraps_patient_keys_without_touching_objects(
     with services.db.session() as session:
         wrapped_before = session.scalars(select(PatientKey.wrapped)).all()
     services.key_cache.clear()
-    report = rotate_master(services)
+    report = rotate_master(services, OPERATOR)
     assert report.rewrapped == 1
     assert report.master_version != old_version
     with services.db.session() as session:
@@ -100,7 +101,7 @@ def test_rotation_rewraps_patient_keys_without_touching_objects(
     after = {r.object_name: services.private.get(r.container, r.object_name).data for r in stored}
     assert after == before
     services.key_cache.clear()
-    retire_master(services, old_version)
+    retire_master(services, OPERATOR, old_version)
     assert old_version not in services.keystore.versions()
     assert all(read_segment(services, owner(r), r) for r in stored)
 
@@ -111,13 +112,13 @@ def test_a_master_version_still_in_use_cannot_be_retired(
     current = services.keystore.current_version()
     services.keystore.rotate()
     with pytest.raises(ConfigurationError, match="rotate first"):
-        retire_master(services, current)
+        retire_master(services, OPERATOR, current)
 
 
 def test_erasure_shreds_keys_and_deletes_the_container(
     services: Services, stored: list[SegmentRecord]
 ) -> None:
-    report = erase_patient(services, PATIENT)
+    report = erase_patient(services, OPERATOR, PATIENT)
     assert (report.keys_destroyed, report.segments) == (1, len(stored))
     assert report.objects_deleted == len(stored)
     assert not services.private.container_exists(str(PATIENT))
@@ -131,4 +132,4 @@ def test_erasure_shreds_keys_and_deletes_the_container(
 
 def test_erasing_an_unknown_patient_is_not_found(services: Services) -> None:
     with pytest.raises(NotFound):
-        erase_patient(services, PATIENT)
+        erase_patient(services, OPERATOR, PATIENT)

@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from phr_share.consent import Role
-from phr_share.sharing import Account, Services, create_user, issue_token
+from phr_share.sharing import OPERATOR, Account, Services, create_user, issue_token
 from phr_share.web import create_app
 from tests.conftest import PATIENT
 from tests.unit.sharing.conftest import services  # noqa: F401  (the fixture)
@@ -40,7 +40,9 @@ def app(services: Services) -> Flask:  # noqa: F811
 @pytest.fixture
 def people(services: Services) -> People:  # noqa: F811
     def make(name: str, role: Role, **kw: object) -> Account:
-        return create_user(services, name, role, password=PASSWORD, display_name=name.title(), **kw)  # type: ignore[arg-type]
+        return create_user(
+            services, OPERATOR, name, role, password=PASSWORD, display_name=name.title(), **kw
+        )  # type: ignore[arg-type]
 
     return People(
         make("jordan", Role.PATIENT, patient_id=PATIENT),

@@ -16,6 +16,7 @@ from phr_share.ccda.identity import collect_identifiers
 from phr_share.deid.scanner import scan
 from phr_share.models import SegmentKind
 from phr_share.sharing import (
+    OPERATOR,
     Services,
     accept_care,
     choose_release,
@@ -145,7 +146,7 @@ def test_documents_and_readings(api: dict[str, Api], services: Services) -> None
 def test_pages_of_segments_are_decided_afresh(
     api: dict[str, Api], services: Services, people: People
 ) -> None:
-    ingest_document(services, DEMO_CCD.read_bytes(), PATIENT)
+    ingest_document(services, OPERATOR, DEMO_CCD.read_bytes(), PATIENT)
     path = f"/api/v1/patients/{PATIENT}/segments"
     assert api["doctor"].get(path).get_json()["total"] == 0
     grant = _share(services, people, None)
@@ -173,7 +174,7 @@ def test_pages_of_segments_are_decided_afresh(
 def test_grants_preview_history_and_fhir(
     api: dict[str, Api], services: Services, people: People
 ) -> None:
-    ingest_document(services, DEMO_CCD.read_bytes(), PATIENT)
+    ingest_document(services, OPERATOR, DEMO_CCD.read_bytes(), PATIENT)
     patient = people.patient.principal
     accept_care(
         services, people.doctor.principal, invite_clinician(services, patient, people.doctor.id)
@@ -208,7 +209,7 @@ def test_grants_preview_history_and_fhir(
 
 
 def test_clinician_routes(api: dict[str, Api], services: Services, people: People) -> None:
-    ingest_document(services, DEMO_CCD.read_bytes(), PATIENT)
+    ingest_document(services, OPERATOR, DEMO_CCD.read_bytes(), PATIENT)
     assert (
         api["doctor"].post(f"/api/v1/patients/{PATIENT}/notes", json={"text": "hi"}).status_code
         == 403
@@ -244,9 +245,9 @@ def test_releases_for_researchers(api: dict[str, Api], services: Services) -> No
     assert api["researcher"].get("/api/v1/releases").get_json() == {"items": []}
     people = [PATIENT, *(uuid.UUID(int=n) for n in range(1, 4))]
     for person in people:
-        choose_release(services, person, {SegmentKind.PHYSICAL_SIGNS})
-        ingest_document(services, DEMO_CCD.read_bytes(), person)
-    report = run_release(services)
+        choose_release(services, OPERATOR, person, {SegmentKind.PHYSICAL_SIGNS})
+        ingest_document(services, OPERATOR, DEMO_CCD.read_bytes(), person)
+    report = run_release(services, OPERATOR)
     assert report.release_id is not None
     [release] = api["researcher"].get("/api/v1/releases").get_json()["items"]
     assert release["release_id"] == str(report.release_id)

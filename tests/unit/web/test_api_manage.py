@@ -10,6 +10,7 @@ from flask import Flask
 from phr_share.consent import Sensitivity
 from phr_share.models import SegmentKind
 from phr_share.sharing import (
+    OPERATOR,
     Services,
     choose_release,
     current_segments,
@@ -66,7 +67,7 @@ def _in_care(api: dict[str, Api]) -> None:
 def test_a_partner_joins_only_when_the_patient_approves(
     api: dict[str, Api], services: Services, people: People
 ) -> None:
-    ingest_document(services, DEMO_CCD.read_bytes(), PATIENT)
+    ingest_document(services, OPERATOR, DEMO_CCD.read_bytes(), PATIENT)
     _in_care(api)
     base = f"/api/v1/patients/{PATIENT}/partners"
     # A clinician passes on only what they may read themself.
@@ -85,7 +86,7 @@ def test_a_partner_joins_only_when_the_patient_approves(
     )
     answered = api["patient"].post(f"/api/v1/delegations/{grant_id}", json={"approve": True})
     assert answered.get_json() == {"id": grant_id, "approved": True}
-    vitals = current_segments(services, PATIENT, {SegmentKind.PHYSICAL_SIGNS})
+    vitals = current_segments(services, OPERATOR, PATIENT, {SegmentKind.PHYSICAL_SIGNS})
     assert api["partner"].get(segments).get_json()["total"] == len(vitals)
     assert api["patient"].post(base, json={"username": "dr.partner"}).status_code == 403
 
@@ -93,7 +94,7 @@ def test_a_partner_joins_only_when_the_patient_approves(
 def test_a_one_visit_link_opens_once_for_its_doctor(
     api: dict[str, Api], services: Services
 ) -> None:
-    ingest_document(services, DEMO_CCD.read_bytes(), PATIENT)
+    ingest_document(services, OPERATOR, DEMO_CCD.read_bytes(), PATIENT)
     made = api["patient"].post(
         "/api/v1/links", json={"username": "dr.kim", "kinds": ["physical-signs"], "hours": 2}
     )
@@ -125,7 +126,9 @@ def test_a_one_visit_link_opens_once_for_its_doctor(
     )
 
 
-def test_sensitivity_levels_are_read_and_set(api: dict[str, Api], services: Services) -> None:
+def test_sensitivity_levels_are_read_and_set(
+    api: dict[str, Api], services: Services, people: People
+) -> None:
     levels = api["patient"].get("/api/v1/sensitivity").get_json()
     assert levels["patient-narrative"] == "very-restricted"
     assert "personal" not in levels
@@ -137,15 +140,19 @@ def test_sensitivity_levels_are_read_and_set(api: dict[str, Api], services: Serv
     assert changed.get_json()["lifestyle"] == "restricted"
     assert changed.get_json()["patient-narrative"] == "very-restricted"  # its default
     # Only a level that differs from the kind's default is kept as the patient's own.
-    assert sensitivity_of(services, PATIENT) == {SegmentKind.LIFESTYLE: Sensitivity.RESTRICTED}
+    assert sensitivity_of(services, people.patient.principal) == {
+        SegmentKind.LIFESTYLE: Sensitivity.RESTRICTED
+    }
     for bad in ({"personal": "normal"}, {"lifestyle": "secret"}, {"nothing": "normal"}):
         assert _error(api["patient"].put("/api/v1/sensitivity", json=bad)) == "invalid-input"
-    assert sensitivity_of(services, PATIENT) == {SegmentKind.LIFESTYLE: Sensitivity.RESTRICTED}
+    assert sensitivity_of(services, people.patient.principal) == {
+        SegmentKind.LIFESTYLE: Sensitivity.RESTRICTED
+    }
     assert api["doctor"].get("/api/v1/sensitivity").status_code == 403
 
 
 def test_research_release_is_chosen_and_previewed(api: dict[str, Api], services: Services) -> None:
-    ingest_document(services, DEMO_CCD.read_bytes(), PATIENT)
+    ingest_document(services, OPERATOR, DEMO_CCD.read_bytes(), PATIENT)
     assert api["patient"].get("/api/v1/research").get_json() == {"kinds": []}
     assert api["patient"].get("/api/v1/research/preview").get_json() == {"items": []}
     chosen = api["patient"].put("/api/v1/research", json={"kinds": ["physical-signs"]})
@@ -155,7 +162,7 @@ def test_research_release_is_chosen_and_previewed(api: dict[str, Api], services:
     assert {r["kind"] for r in preview} == {"physical-signs"}
     assert all(r["pseudonym"] != str(PATIENT) for r in preview)
     api["patient"].put("/api/v1/research", json={"kinds": []})
-    assert released_kinds(services, PATIENT) == set()
+    assert released_kinds(services, OPERATOR, PATIENT) == set()
     assert _error(api["patient"].put("/api/v1/research", json={"kinds": ["x"]})) == (
         "invalid-input"
     )
@@ -165,10 +172,10 @@ def test_research_release_is_chosen_and_previewed(api: dict[str, Api], services:
 def test_erasure_needs_the_word_and_shreds_everything(
     api: dict[str, Api], services: Services
 ) -> None:
-    ingest_document(services, DEMO_CCD.read_bytes(), PATIENT)
+    ingest_document(services, OPERATOR, DEMO_CCD.read_bytes(), PATIENT)
     refused = api["patient"].post("/api/v1/erase", json={"confirm": "yes"})
     assert _error(refused) == "invalid-input"
-    assert current_segments(services, PATIENT)
+    assert current_segments(services, OPERATOR, PATIENT)
     assert api["admin"].post("/api/v1/erase", json={"confirm": "ERASE"}).status_code == 403
     erased = api["patient"].post("/api/v1/erase", json={"confirm": "ERASE"})
     report = erased.get_json()
@@ -176,7 +183,7 @@ def test_erasure_needs_the_word_and_shreds_everything(
     assert report["keys_destroyed"] >= 1
     assert report["segments"] > 0
     assert report["objects_deleted"] > 0
-    [some, *_] = current_segments(services, PATIENT)
+    [some, *_] = current_segments(services, OPERATOR, PATIENT)
     assert api["patient"].get(f"/api/v1/segments/{some.tracking_id}").status_code >= 400
     again = api["patient"].post("/api/v1/erase", json={"confirm": "ERASE"}).get_json()
     assert again["keys_destroyed"] == 0  # idempotent: nothing left to shred
@@ -225,8 +232,8 @@ def test_the_admin_reviews_rotates_releases_verifies_and_manages_staff(
     rotated = admin.post("/api/v1/admin/keys/rotate").get_json()
     assert rotated["master_version"] in rotated["versions"]
     for person in [PATIENT, *(uuid.UUID(int=n) for n in range(1, 4))]:
-        choose_release(services, person, {SegmentKind.PHYSICAL_SIGNS})
-        ingest_document(services, DEMO_CCD.read_bytes(), person)
+        choose_release(services, OPERATOR, person, {SegmentKind.PHYSICAL_SIGNS})
+        ingest_document(services, OPERATOR, DEMO_CCD.read_bytes(), person)
     released = admin.post("/api/v1/admin/release")
     assert released.status_code == 201
     assert released.get_json()["release_id"]
@@ -244,7 +251,7 @@ def test_the_admin_reviews_rotates_releases_verifies_and_manages_staff(
     audit = admin.get("/api/v1/admin/audit").get_json()
     assert audit["ok"] is True
     assert audit["broken"] is None
-    assert audit["entries"] == verify_audit(services).entries
+    assert audit["entries"] == verify_audit(services, OPERATOR).entries
     staff = admin.get("/api/v1/admin/accounts").get_json()["items"]
     assert "jordan" not in {a["username"] for a in staff}
     made = admin.post(
@@ -267,3 +274,24 @@ def test_the_admin_reviews_rotates_releases_verifies_and_manages_staff(
     assert api["doctor"].get("/api/v1/admin/audit").status_code == 403
     assert api["doctor"].get("/api/v1/admin/audit/entries").status_code == 403
     assert api["researcher"].get("/api/v1/admin/accounts").status_code == 403
+
+
+def test_someone_elses_token_is_revoked_by_an_admin_only(app: Flask, api: dict[str, Api]) -> None:
+    token = api["researcher"].post("/api/v1/tokens", json={"name": "laptop"}).get_json()
+    fresh = Api(app.test_client(), token["token"])
+    refused = api["doctor"].post(f"/api/v1/tokens/{token['id']}/revoke")
+    assert (refused.status_code, refused.get_json()["error"]["reason"]) == (403, "not-owner")
+    assert fresh.get("/api/v1/me").status_code == 200
+    assert api["admin"].post(f"/api/v1/tokens/{token['id']}/revoke").status_code == 200
+    assert fresh.get("/api/v1/me").status_code == 401
+    summary = app.test_client().get("/api/openapi.json").get_json()["paths"]
+    revoke = summary["/api/v1/tokens/{token_id}/revoke"]["post"]["summary"]
+    assert "caller's own" in revoke
+    assert "admin" in revoke
+
+
+def test_the_openapi_document_is_public_whatever_token_comes_with_it(app: Flask) -> None:
+    bogus = Api(app.test_client(), "phr_not-a-real-token")
+    assert bogus.get("/api/openapi.json").status_code == 200
+    assert bogus.get("/api/v1/me").status_code == 401
+    assert app.test_client().get("/api/v1/me").status_code == 401

@@ -13,6 +13,7 @@ from flask import Flask
 
 from phr_share.models import SegmentKind
 from phr_share.sharing import (
+    OPERATOR,
     AccessEvent,
     Services,
     access_history,
@@ -174,7 +175,7 @@ def test_upload_stores_a_document_and_refuses_bad_ones(
     assert "Swift private container (encrypted)" in page
     assert 'data-kind="health-status"' in page
     assert "Health status" in page  # kinds as people read them
-    count = len(segments_of(services, PATIENT))
+    count = len(segments_of(services, OPERATOR, PATIENT))
     hostile = (
         b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>'
     )
@@ -183,7 +184,7 @@ def test_upload_stores_a_document_and_refuses_bad_ones(
         assert refused.status_code == 422
         assert "This file was not stored" in text(refused)
     assert "root:" not in text(upload(browser, hostile))
-    assert len(segments_of(services, PATIENT)) == count
+    assert len(segments_of(services, OPERATOR, PATIENT)) == count
     assert upload(browser, b"", "empty.xml").status_code == 422
 
 
@@ -215,7 +216,7 @@ def test_readings_are_checked_per_field_then_saved(
     page = text(refused)
     assert page.count('class="field-error"') >= 3
     assert 'value="400"' in page  # what was typed is kept
-    assert segments_of(services, PATIENT) == []
+    assert segments_of(services, OPERATOR, PATIENT) == []
     saved = browser.post(
         "/me/readings",
         {
@@ -274,7 +275,7 @@ def test_my_data_lists_stored_documents_newest_first(
     page = text(browser.get("/me"))
     listed = re.findall(r"<td>(Summary of care \(CCD\)|Home readings)", page)
     assert listed == ["Home readings", "Summary of care (CCD)"]
-    segments = segments_of(services, PATIENT)
+    segments = segments_of(services, OPERATOR, PATIENT)
     assert f"2 documents in {len(segments)} segments" in page
     assert all(str(s.tracking_id) in page for s in segments)
     assert "Show all" not in page
@@ -378,7 +379,10 @@ def test_home_readings_reach_the_doctor_as_one_table_every_read_audited(
     sections = page.count('<article class="section')  # the uploaded record's vital signs
     assert (
         sections
-        == sum(1 for r in current_segments(services, PATIENT, {SegmentKind.PHYSICAL_SIGNS})) - 2
+        == sum(
+            1 for r in current_segments(services, OPERATOR, PATIENT, {SegmentKind.PHYSICAL_SIGNS})
+        )
+        - 2
     )
     reads = _doctor_reads(services, people)
     assert len(reads) == sections + 2  # the table's two segments were read and audited too
@@ -479,7 +483,7 @@ def test_doctor_sees_exactly_what_was_shared_and_writes_back(
     empty = doctor.post(f"{record}/notes", {"text": "  ", "type": "note"})
     assert empty.status_code == 302
     doctor.post(f"{record}/notes", {"text": "Reduce salt; recheck in 2 weeks.", "type": "note"})
-    kinds = {r.kind for r in current_segments(services, PATIENT)}
+    kinds = {r.kind for r in current_segments(services, OPERATOR, PATIENT)}
     assert SegmentKind.DOCTOR_NOTES in kinds
     dashboard = text(patient.get("/me"))
     assert "From your clinicians" in dashboard
@@ -501,7 +505,7 @@ def test_doctor_sees_exactly_what_was_shared_and_writes_back(
     rows = re.findall(
         r'<tr class="(permit|deny)">\s*<td><span class="badge" data-kind="([a-z-]+)"', preview
     )
-    kinds = {r.kind for r in current_segments(services, PATIENT)}
+    kinds = {r.kind for r in current_segments(services, OPERATOR, PATIENT)}
     assert sorted(kind for _, kind in rows) == sorted(k.value for k in kinds)  # a row per kind
     assert {kind for decision, kind in rows if decision == "permit"} == {"physical-signs"}
     assert "not in any grant" in preview  # the reason in words
@@ -518,7 +522,7 @@ def test_a_doctor_outside_the_care_team_cannot_write(
     browser.login("dr.partner")
     response = browser.post(f"/clinic/patients/{PATIENT}/notes", {"text": "hello"})
     assert response.status_code == 403
-    assert segments_of(services, PATIENT) == []
+    assert segments_of(services, OPERATOR, PATIENT) == []
 
 
 def test_delegation_needs_the_patient(
@@ -672,7 +676,7 @@ def test_admin_operations(browser: Browser, people: People, services: Services) 
     refused = browser.post(f"/admin/users/{people.admin.id}/disable")
     assert refused.status_code == 302
     assert "cannot disable their own account" in text(browser.get("/admin"))
-    assert principal_of(services, people.admin.id).active
+    assert principal_of(services, OPERATOR, people.admin.id).active
     doctor = Browser(browser.client.application.test_client())
     doctor.login("dr.kim")
     assert doctor.post(f"/admin/users/{new.id}/disable").status_code == 403

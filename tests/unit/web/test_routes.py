@@ -9,7 +9,7 @@ from flask import Flask
 
 from phr_share.consent import Sensitivity
 from phr_share.models import SegmentKind
-from phr_share.sharing import Services, care_of, sensitivity_of
+from phr_share.sharing import OPERATOR, Services, care_of, sensitivity_of
 from tests.conftest import DEMO_CCD, PATIENT
 from tests.unit.web.conftest import Browser, People
 
@@ -70,7 +70,7 @@ def test_sensitivity_levels_and_link_revocation(
     levels = {f"level-{k.value}": "normal" for k in SegmentKind if k is not SegmentKind.PERSONAL}
     levels["level-lifestyle"] = "very-restricted"
     browser.post("/me/sensitivity", levels)
-    assert sensitivity_of(services, PATIENT) == {
+    assert sensitivity_of(services, people.patient.principal) == {
         SegmentKind.LIFESTYLE: Sensitivity.VERY_RESTRICTED,
         SegmentKind.FAMILY_HISTORY: Sensitivity.NORMAL,
         SegmentKind.PATIENT_NARRATIVE: Sensitivity.NORMAL,
@@ -93,8 +93,8 @@ def test_the_admin_runs_a_release_and_the_researcher_downloads_it(
     from phr_share.sharing import choose_release, ingest_document
 
     for person in [PATIENT, *(uuid.UUID(int=n) for n in range(1, 4))]:
-        choose_release(services, person, {SegmentKind.PHYSICAL_SIGNS})
-        ingest_document(services, DEMO_CCD.read_bytes(), person)
+        choose_release(services, OPERATOR, person, {SegmentKind.PHYSICAL_SIGNS})
+        ingest_document(services, OPERATOR, DEMO_CCD.read_bytes(), person)
     browser.login("admin")
     browser.post("/admin/release")
     assert "Release published" in browser.get("/admin").get_data(as_text=True)
