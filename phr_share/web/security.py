@@ -19,7 +19,7 @@ from typing import Any, TypeVar, cast
 
 from flask import Flask, Response, abort, current_app, g, request, session
 
-from phr_share.consent import Role
+from phr_share.consent import Reason, Role
 from phr_share.errors import AccessDenied, Unauthenticated
 from phr_share.sharing import (
     Account,
@@ -143,10 +143,16 @@ def current_account() -> Account | None:
 def _load_account() -> None:
     g.account = None
     g.via_token = False
+    g.refused_token = False
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
-        g.account = authenticate_token(services(), header.removeprefix("Bearer ").strip())
         g.via_token = True
+        try:
+            g.account = authenticate_token(services(), header.removeprefix("Bearer ").strip())
+        except Unauthenticated:
+            # Refused where an account is needed (requires); a public page such as the
+            # OpenAPI document is answered whatever credentials came with the request.
+            g.refused_token = True
         return
     sid = current_session_id()
     if not sid:
@@ -193,10 +199,12 @@ def requires(*roles: Role) -> Callable[[F], F]:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             account = current_account()
+            if g.get("refused_token"):
+                raise Unauthenticated()
             if account is None:
                 raise Unauthenticated("sign in first")
             if roles and account.role not in roles:
-                raise AccessDenied("role-not-permitted", "this page is not for your role")
+                raise AccessDenied(Reason.ROLE_NOT_PERMITTED, "this page is not for your role")
             return view(*args, **kwargs)
 
         return cast(F, wrapped)
