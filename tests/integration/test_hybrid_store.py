@@ -6,6 +6,7 @@ rotation under KMS, and Swift behind a real Keystone.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import uuid
@@ -14,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from swiftclient import client as swift_client
 
 from phr_share import stack
 from phr_share.crypto import KmsKeyStore
@@ -98,6 +100,51 @@ def test_tampered_swift_objects_fail_with_the_integrity_error(
             read_segment(svc, owner(record), record)
     store.put(second.container, second.object_name, b.data, b.metadata)
     assert read_segment(svc, owner(second), second)
+
+
+METADATA = ("tracking-id", "kind", "key-id", "alg", "format", "ciphertext-sha256")
+
+
+def test_metadata_edited_in_swift_fails_the_read_like_a_tampered_body(
+    svc: Services, demo_ccd: bytes, stack_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    ingest_document(svc, demo_ccd, PATIENT)
+    records = segments_of(svc, PATIENT)
+    targets = records[1 : 1 + len(METADATA)]
+    other = records[0]  # the header: another tracking id, kind and ciphertext
+    forged = {
+        "tracking-id": str(other.tracking_id),
+        "kind": other.kind.value,
+        "key-id": "pk2",
+        "alg": "aes256gcm",
+        "format": "2",
+        "ciphertext-sha256": other.ciphertext_sha256,
+    }
+    swift = swift_client.Connection(
+        authurl=stack_settings.swift_auth_url,
+        user=stack_settings.swift_user,
+        key=stack_settings.swift_key,
+        auth_version="1",
+    )
+    for record, field in zip(targets, METADATA, strict=True):
+        kept = swift.head_object(record.container, record.object_name)
+        # A POST replaces all of an object's metadata: the other fields are sent again.
+        headers = {k: v for k, v in kept.items() if k.startswith("x-object-meta-")}
+        headers[f"x-object-meta-{field}"] = forged[field]
+        swift.post_object(record.container, record.object_name, headers=headers)
+    swift.close()
+    with caplog.at_level(logging.WARNING, logger="phr_share.store"):
+        for record in targets:
+            with pytest.raises(
+                IntegrityError, match=r"^a stored object failed its integrity check$"
+            ):
+                read_segment(svc, owner(record), record)
+    assert [r.getMessage() for r in caplog.records if r.name == "phr_share.store"] == [
+        f"stored object {r.container}/{r.object_name} failed its integrity check: "
+        f"metadata field {field} differs from the index and envelope"
+        for r, field in zip(targets, METADATA, strict=True)
+    ]
+    assert all(read_segment(svc, owner(r), r) for r in records[1 + len(METADATA) :])
 
 
 def _stop_after(state_dir: Path, service: str, documents: int) -> tuple[list[int], object]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from sqlalchemy import select
 
@@ -64,6 +66,58 @@ def test_every_kind_of_tampering_fails_with_the_same_opaque_error(
     services.private.put(first.container, first.object_name, original, pristine.metadata)
     assert read_segment(services, owner(first), first)  # restored, it opens again
     assert messages == {"a stored object failed its integrity check"}
+
+
+def _forgeries(stored: list[SegmentRecord]) -> dict[str, str]:
+    """For each metadata field, a plausible other value: another segment's, another key's."""
+    target = stored[1]
+    other = next(r for r in stored if r.kind != target.kind)
+    return {
+        "tracking-id": str(other.tracking_id),
+        "kind": other.kind.value,
+        "key-id": "pk2",
+        "alg": "aes256gcm",
+        "format": "2",
+        "ciphertext-sha256": other.ciphertext_sha256,
+    }
+
+
+@pytest.mark.parametrize(
+    "field", ["tracking-id", "kind", "key-id", "alg", "format", "ciphertext-sha256"]
+)
+def test_an_edited_metadata_field_fails_like_a_tampered_body_and_is_logged(
+    services: Services,
+    stored: list[SegmentRecord],
+    field: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    target = stored[1]
+    pristine = services.private.get(target.container, target.object_name)
+    _rewrite(services, target, pristine.data, **{field: _forgeries(stored)[field]})
+    with caplog.at_level(logging.WARNING, logger="phr_share.store"):
+        assert _message(services, target) == "a stored object failed its integrity check"
+    # For the operator: which object, which field; no value, no content.
+    assert [r.getMessage() for r in caplog.records if r.name == "phr_share.store"] == [
+        f"stored object {target.container}/{target.object_name} failed its integrity check: "
+        f"metadata field {field} differs from the index and envelope"
+    ]
+    services.private.put(target.container, target.object_name, pristine.data, pristine.metadata)
+    assert read_segment(services, owner(target), target)
+
+
+@pytest.mark.parametrize("change", ["dropped", "added"])
+def test_a_dropped_or_added_metadata_field_fails_too(
+    services: Services, stored: list[SegmentRecord], change: str
+) -> None:
+    target = stored[1]
+    blob = services.private.get(target.container, target.object_name)
+    metadata = dict(blob.metadata)
+    if change == "dropped":
+        del metadata["format"]
+    else:
+        metadata["owner"] = "someone"
+    services.private.put(target.container, target.object_name, blob.data, metadata)
+    assert _message(services, target) == "a stored object failed its integrity check"
 
 
 def test_an_older_version_replayed_under_a_newer_name_is_refused(
