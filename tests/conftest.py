@@ -32,6 +32,21 @@ def corpus_files() -> list[Path]:
     return sorted(p for p in base.rglob("*") if p.is_file() and p.suffix.lower() == ".xml")
 
 
+# A small section that still maps to a kind (vital signs) and carries a narrative.
+_SMALL_SECTION = (
+    b'<component><section><code code="8716-3" codeSystem="2.16.840.1.113883.6.1"/>'
+    b"<title>Vital signs</title><text>Seated, left arm.</text></section></component>"
+)
+
+
+def many_sections(count: int) -> bytes:
+    """The demo CCD's header with a body of ``count`` small top-level sections."""
+    demo = DEMO_CCD.read_bytes()
+    start = demo.index(b"<structuredBody>") + len(b"<structuredBody>")
+    end = demo.index(b"</structuredBody>")
+    return demo[:start] + _SMALL_SECTION * count + demo[end:]
+
+
 @pytest.fixture
 def demo_ccd() -> bytes:
     return DEMO_CCD.read_bytes()
