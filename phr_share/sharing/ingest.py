@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
-from sqlalchemy import exc, func, select
+from sqlalchemy import bindparam, exc, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from phr_share.audit import Action, Outcome
@@ -165,37 +165,47 @@ def _journal(svc: Services, session: Session, split: SplitDocument, digest: str)
     patient_id = split.patient_id
     ensure_patient(svc, session, patient_id)
     released = _released_kinds(session, patient_id)
+    key_id, key = current_patient_key(svc, session, patient_id)
     document = session.scalar(
         select(Document).where(Document.patient_id == patient_id, Document.content_sha256 == digest)
     )
     if document is None:
-        document = _new_document(svc, session, split, digest)
-    key_id, key = current_patient_key(svc, session, patient_id)
-    by_path = {s.path: s for s in split.segments}
-    placements = tuple(
-        Placement(
-            row.tracking_id,
-            SegmentKind(row.kind),
-            by_path[row.path].title,
-            row.size,
-            row.container,
-            row.object_name,
-            svc.routing.route(SegmentKind(row.kind), released).public,
+        document = _new_document(svc, session, split, digest, key_id)
+    elif document.status != DocumentStatus.STORED:
+        # A pending journal from an interrupted attempt: write everything again under
+        # the current key; names are the same, so nothing is duplicated.
+        session.execute(
+            update(StoredSegment)
+            .where(StoredSegment.document_id == document.id)
+            .values(key_id=key_id)
         )
-        for row in document.segments
-    )
+    # The same bytes split the same way: the placements follow from the split alone.
+    placements = tuple(_placement(svc, s, document.version, released) for s in split.segments)
     job = _Job(split, document.id, document.version, key_id, key, placements, split.segments)
     if document.status == DocumentStatus.STORED:
         job.done = IngestResult(document.id, patient_id, document.version, False, placements)
-    else:
-        # A pending journal from an interrupted attempt: write everything again under
-        # the current key; names are the same, so nothing is duplicated.
-        for row in document.segments:
-            row.key_id = key_id
     return job
 
 
-def _new_document(svc: Services, session: Session, split: SplitDocument, digest: str) -> Document:
+def _placement(
+    svc: Services, segment: Segment, version: int, released: set[SegmentKind]
+) -> Placement:
+    return Placement(
+        segment.tracking_id,
+        segment.kind,
+        segment.title,
+        len(segment.content),
+        container_for(segment.patient_id),
+        object_name(segment.kind.value, segment.tracking_id, version),
+        svc.routing.route(segment.kind, released).public,
+    )
+
+
+def _new_document(
+    svc: Services, session: Session, split: SplitDocument, digest: str, key_id: str
+) -> Document:
+    """The pending document and its segments' rows: one INSERT for all of them, however
+    many sections (the ORM would send one per row to get each row's id back)."""
     ref = split.document
     series = str(ref.set_id or ref.id)
     latest = session.scalar(
@@ -214,26 +224,28 @@ def _new_document(svc: Services, session: Session, split: SplitDocument, digest:
         status=DocumentStatus.PENDING,
         created_at=svc.clock(),
     )
-    container = container_for(split.patient_id)
-    for segment in split.segments:
-        document.segments.append(
-            StoredSegment(
-                patient_id=split.patient_id,
-                tracking_id=segment.tracking_id,
-                version=version,
-                kind=segment.kind.value,
-                path=segment.path,
-                container=container,
-                object_name=object_name(segment.kind.value, segment.tracking_id, version),
-                key_id="",
-                algorithm=ALGORITHM,
-                content_sha256=segment.sha256,
-                ciphertext_sha256="",
-                size=len(segment.content),
-            )
-        )
     session.add(document)
     session.flush()
+    container = container_for(split.patient_id)
+    rows = [
+        {
+            "document_id": document.id,
+            "patient_id": split.patient_id,
+            "tracking_id": segment.tracking_id,
+            "version": version,
+            "kind": segment.kind.value,
+            "path": segment.path,
+            "container": container,
+            "object_name": object_name(segment.kind.value, segment.tracking_id, version),
+            "key_id": key_id,
+            "algorithm": ALGORITHM,
+            "content_sha256": segment.sha256,
+            "ciphertext_sha256": "",
+            "size": len(segment.content),
+        }
+        for segment in split.segments
+    ]
+    session.execute(insert(StoredSegment), rows)
     return document
 
 
@@ -288,12 +300,22 @@ def _finish(svc: Services, job: _Job, actor: str) -> IngestResult | PhrShareErro
         if isinstance(failure, PhrShareError):
             return failure
         raise failure
-    digests = {s.path: f.result() for s, f in zip(job.to_write, job.futures, strict=True)}
+    digests = [
+        {"b_tracking": s.tracking_id, "b_version": job.version, "b_digest": f.result()}
+        for s, f in zip(job.to_write, job.futures, strict=True)
+    ]
     with svc.db.session() as session:
+        # One statement for every row, each found by its unique (tracking id, version).
+        session.connection().execute(
+            update(StoredSegment)
+            .where(
+                StoredSegment.tracking_id == bindparam("b_tracking"),
+                StoredSegment.version == bindparam("b_version"),
+            )
+            .values(key_id=job.key_id, ciphertext_sha256=bindparam("b_digest")),
+            digests,
+        )
         document = session.get_one(Document, job.document_id)
-        for row in document.segments:
-            row.key_id = job.key_id
-            row.ciphertext_sha256 = digests[row.path]
         document.status = DocumentStatus.STORED
         document.stored_at = svc.clock()
         details = {"version": job.version, "segments": len(job.to_write)}
