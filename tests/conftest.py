@@ -91,3 +91,27 @@ def database_url(tmp_path: Path) -> Iterator[str]:
 def owner(record: SegmentRecord) -> Principal:
     """The patient a stored segment belongs to, as the decision point sees them."""
     return Principal(f"user:{record.patient_id}", Role.PATIENT, record.patient_id)
+
+
+# The metadata every private object carries (see sharing/ingest.py).
+METADATA_FIELDS = ("tracking-id", "kind", "key-id", "alg", "format", "ciphertext-sha256")
+
+
+def forged_metadata(other: SegmentRecord) -> dict[str, str]:
+    """For each metadata field, a plausible wrong value: ``other``'s, or another key's."""
+    return {
+        "tracking-id": str(other.tracking_id),
+        "kind": other.kind.value,
+        "key-id": "pk2",
+        "alg": "aes256gcm",
+        "format": "2",
+        "ciphertext-sha256": other.ciphertext_sha256,
+    }
+
+
+def mismatch_logged(record: SegmentRecord, field: str) -> str:
+    """What the operator's log says when a read finds ``field`` edited: ids, no value."""
+    return (
+        f"stored object {record.container}/{record.object_name} failed its integrity check: "
+        f"metadata field {field} differs from the index and envelope"
+    )

@@ -37,7 +37,7 @@ from phr_share.sharing import (
     segments_of,
 )
 from phr_share.storage import BlobStore
-from tests.conftest import PATIENT, owner
+from tests.conftest import METADATA_FIELDS, PATIENT, forged_metadata, mismatch_logged, owner
 
 SAFE = re.compile(r"^[a-z0-9._/=-]+$", re.IGNORECASE)
 
@@ -102,31 +102,20 @@ def test_tampered_swift_objects_fail_with_the_integrity_error(
     assert read_segment(svc, owner(second), second)
 
 
-METADATA = ("tracking-id", "kind", "key-id", "alg", "format", "ciphertext-sha256")
-
-
 def test_metadata_edited_in_swift_fails_the_read_like_a_tampered_body(
     svc: Services, demo_ccd: bytes, stack_settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
     ingest_document(svc, demo_ccd, PATIENT)
     records = segments_of(svc, PATIENT)
-    targets = records[1 : 1 + len(METADATA)]
-    other = records[0]  # the header: another tracking id, kind and ciphertext
-    forged = {
-        "tracking-id": str(other.tracking_id),
-        "kind": other.kind.value,
-        "key-id": "pk2",
-        "alg": "aes256gcm",
-        "format": "2",
-        "ciphertext-sha256": other.ciphertext_sha256,
-    }
+    targets = records[1 : 1 + len(METADATA_FIELDS)]
+    forged = forged_metadata(records[0])  # the header: another tracking id, kind, ciphertext
     swift = swift_client.Connection(
         authurl=stack_settings.swift_auth_url,
         user=stack_settings.swift_user,
         key=stack_settings.swift_key,
         auth_version="1",
     )
-    for record, field in zip(targets, METADATA, strict=True):
+    for record, field in zip(targets, METADATA_FIELDS, strict=True):
         kept = swift.head_object(record.container, record.object_name)
         # A POST replaces all of an object's metadata: the other fields are sent again.
         headers = {k: v for k, v in kept.items() if k.startswith("x-object-meta-")}
@@ -140,11 +129,9 @@ def test_metadata_edited_in_swift_fails_the_read_like_a_tampered_body(
             ):
                 read_segment(svc, owner(record), record)
     assert [r.getMessage() for r in caplog.records if r.name == "phr_share.store"] == [
-        f"stored object {r.container}/{r.object_name} failed its integrity check: "
-        f"metadata field {field} differs from the index and envelope"
-        for r, field in zip(targets, METADATA, strict=True)
+        mismatch_logged(r, field) for r, field in zip(targets, METADATA_FIELDS, strict=True)
     ]
-    assert all(read_segment(svc, owner(r), r) for r in records[1 + len(METADATA) :])
+    assert all(read_segment(svc, owner(r), r) for r in records[1 + len(METADATA_FIELDS) :])
 
 
 def _stop_after(state_dir: Path, service: str, documents: int) -> tuple[list[int], object]:

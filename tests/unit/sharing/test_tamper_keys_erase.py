@@ -20,7 +20,7 @@ from phr_share.sharing import (
     rotate_master,
     segments_of,
 )
-from tests.conftest import PATIENT, owner
+from tests.conftest import METADATA_FIELDS, PATIENT, forged_metadata, mismatch_logged, owner
 
 
 @pytest.fixture
@@ -68,23 +68,7 @@ def test_every_kind_of_tampering_fails_with_the_same_opaque_error(
     assert messages == {"a stored object failed its integrity check"}
 
 
-def _forgeries(stored: list[SegmentRecord]) -> dict[str, str]:
-    """For each metadata field, a plausible other value: another segment's, another key's."""
-    target = stored[1]
-    other = next(r for r in stored if r.kind != target.kind)
-    return {
-        "tracking-id": str(other.tracking_id),
-        "kind": other.kind.value,
-        "key-id": "pk2",
-        "alg": "aes256gcm",
-        "format": "2",
-        "ciphertext-sha256": other.ciphertext_sha256,
-    }
-
-
-@pytest.mark.parametrize(
-    "field", ["tracking-id", "kind", "key-id", "alg", "format", "ciphertext-sha256"]
-)
+@pytest.mark.parametrize("field", METADATA_FIELDS)
 def test_an_edited_metadata_field_fails_like_a_tampered_body_and_is_logged(
     services: Services,
     stored: list[SegmentRecord],
@@ -92,14 +76,14 @@ def test_an_edited_metadata_field_fails_like_a_tampered_body_and_is_logged(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     target = stored[1]
+    other = next(r for r in stored if r.kind != target.kind)
     pristine = services.private.get(target.container, target.object_name)
-    _rewrite(services, target, pristine.data, **{field: _forgeries(stored)[field]})
+    _rewrite(services, target, pristine.data, **{field: forged_metadata(other)[field]})
     with caplog.at_level(logging.WARNING, logger="phr_share.store"):
         assert _message(services, target) == "a stored object failed its integrity check"
     # For the operator: which object, which field; no value, no content.
     assert [r.getMessage() for r in caplog.records if r.name == "phr_share.store"] == [
-        f"stored object {target.container}/{target.object_name} failed its integrity check: "
-        f"metadata field {field} differs from the index and envelope"
+        mismatch_logged(target, field)
     ]
     services.private.put(target.container, target.object_name, pristine.data, pristine.metadata)
     assert read_segment(services, owner(target), target)
