@@ -9,6 +9,7 @@ patient data can reach a log line or an error page through an exception::
     │   │   ├── EmptyDocument
     │   │   ├── DocumentTooLarge      413
     │   │   ├── DocumentTooDeep
+    │   │   ├── TooManySections       more sections than PHR_MAX_SECTIONS
     │   │   ├── MalformedXML          not well-formed XML
     │   │   ├── ForbiddenXML          DTD, entity or other construct refused
     │   │   ├── NotClinicalDocument   wrong root element or namespace
@@ -59,6 +60,7 @@ __all__ = [
     "StorageError",
     "StoreConflict",
     "StoreUnavailable",
+    "TooManySections",
     "Unauthenticated",
 ]
 
@@ -114,6 +116,12 @@ class DocumentTooDeep(InvalidDocument):
     """Elements are nested deeper than the configured limit."""
 
     code = "document-too-deep"
+
+
+class TooManySections(InvalidDocument):
+    """The document has more sections than the configured limit; refused before any work."""
+
+    code = "too-many-sections"
 
 
 class MalformedXML(InvalidDocument):

@@ -19,6 +19,8 @@ __all__ = ["STACK_ENV_FILE", "Settings", "parse_env_file"]
 
 _DEFAULT_MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 _DEFAULT_MAX_XML_DEPTH = 256
+_DEFAULT_MAX_SECTIONS = 500
+_MOST_SECTIONS = 100_000
 _DATE_MODES = ("year", "shift")
 _KEYSTORES = ("file", "kms")
 _SWIFT_AUTH_VERSIONS = ("1", "3")
@@ -31,6 +33,7 @@ class Settings:
 
     max_document_bytes: int = _DEFAULT_MAX_DOCUMENT_BYTES
     max_xml_depth: int = _DEFAULT_MAX_XML_DEPTH
+    max_sections: int = _DEFAULT_MAX_SECTIONS
     state_dir: Path = Path("var")
     deid_secret: bytes | None = None
     deid_dates: str = "year"
@@ -75,6 +78,8 @@ class Settings:
         # libxml2 refuses anything deeper than 256 by itself; a higher limit would be a lie.
         if not 8 <= self.max_xml_depth <= 256:
             raise ConfigurationError("PHR_MAX_XML_DEPTH must be between 8 and 256")
+        if not 1 <= self.max_sections <= _MOST_SECTIONS:
+            raise ConfigurationError(f"PHR_MAX_SECTIONS must be between 1 and {_MOST_SECTIONS:,}")
         if self.deid_secret is not None and len(self.deid_secret) < 32:
             raise ConfigurationError("PHR_DEID_SECRET must be at least 32 bytes (64 hex digits)")
         if self.deid_dates not in _DATE_MODES:
@@ -111,6 +116,7 @@ class Settings:
         return cls(
             max_document_bytes=_int(env, "PHR_MAX_DOCUMENT_BYTES", _DEFAULT_MAX_DOCUMENT_BYTES),
             max_xml_depth=_int(env, "PHR_MAX_XML_DEPTH", _DEFAULT_MAX_XML_DEPTH),
+            max_sections=_int(env, "PHR_MAX_SECTIONS", _DEFAULT_MAX_SECTIONS),
             state_dir=Path(env.get("PHR_STATE_DIR", "").strip() or "var"),
             deid_secret=_hex(env, "PHR_DEID_SECRET"),
             deid_dates=env.get("PHR_DEID_DATES", "").strip().lower() or "year",

@@ -32,6 +32,21 @@ def corpus_files() -> list[Path]:
     return sorted(p for p in base.rglob("*") if p.is_file() and p.suffix.lower() == ".xml")
 
 
+# A small section that still maps to a kind (vital signs) and carries a narrative.
+_SMALL_SECTION = (
+    b'<component><section><code code="8716-3" codeSystem="2.16.840.1.113883.6.1"/>'
+    b"<title>Vital signs</title><text>Seated, left arm.</text></section></component>"
+)
+
+
+def many_sections(count: int) -> bytes:
+    """The demo CCD's header with a body of ``count`` small top-level sections."""
+    demo = DEMO_CCD.read_bytes()
+    start = demo.index(b"<structuredBody>") + len(b"<structuredBody>")
+    end = demo.index(b"</structuredBody>")
+    return demo[:start] + _SMALL_SECTION * count + demo[end:]
+
+
 @pytest.fixture
 def demo_ccd() -> bytes:
     return DEMO_CCD.read_bytes()
@@ -76,3 +91,27 @@ def database_url(tmp_path: Path) -> Iterator[str]:
 def owner(record: SegmentRecord) -> Principal:
     """The patient a stored segment belongs to, as the decision point sees them."""
     return Principal(f"user:{record.patient_id}", Role.PATIENT, record.patient_id)
+
+
+# The metadata every private object carries (see sharing/ingest.py).
+METADATA_FIELDS = ("tracking-id", "kind", "key-id", "alg", "format", "ciphertext-sha256")
+
+
+def forged_metadata(other: SegmentRecord) -> dict[str, str]:
+    """For each metadata field, a plausible wrong value: ``other``'s, or another key's."""
+    return {
+        "tracking-id": str(other.tracking_id),
+        "kind": other.kind.value,
+        "key-id": "pk2",
+        "alg": "aes256gcm",
+        "format": "2",
+        "ciphertext-sha256": other.ciphertext_sha256,
+    }
+
+
+def mismatch_logged(record: SegmentRecord, field: str) -> str:
+    """What the operator's log says when a read finds ``field`` edited: ids, no value."""
+    return (
+        f"stored object {record.container}/{record.object_name} failed its integrity check: "
+        f"metadata field {field} differs from the index and envelope"
+    )

@@ -30,6 +30,7 @@ from phr_share.ccda.header import (
 )
 from phr_share.ccda.sections import classify
 from phr_share.ccda.xml import HL7, canonical, first_child, hl7, parse_xml
+from phr_share.errors import TooManySections
 from phr_share.models import (
     Code,
     DocumentRef,
@@ -141,10 +142,13 @@ def split_document(
 ) -> SplitDocument:
     """Parse, check and split a CDA document for the patient with this global id.
 
-    Raises an InvalidDocument subclass for anything that is not a usable CDA document.
+    Raises an InvalidDocument subclass for anything that is not a usable CDA document,
+    TooManySections (before any splitting) past the configured number of sections.
     """
-    root = parse_xml(data, settings)
+    limits = settings or Settings()
+    root = parse_xml(data, limits)
     check_clinical_document(root)
+    _check_section_count(root, limits.max_sections)
     document = document_ref(root)
     splitter = _Splitter(
         patient_id,
@@ -164,6 +168,16 @@ def split_document(
     splitter.add(SegmentKind.PERSONAL, "header", header, title=document.title, code=document.code)
     ordered = sorted(splitter.segments, key=lambda s: path_sort_key(s.path))
     return SplitDocument(document, patient_id, tuple(ordered))
+
+
+def _check_section_count(root: etree._Element, limit: int) -> None:
+    # Every section becomes a segment: one object to seal and store, one index row. The
+    # count is a walk of the tree in C, far cheaper than splitting what would be refused.
+    count = sum(1 for _ in root.iter(_SECTION))
+    if count > limit:
+        raise TooManySections(
+            f"the document has {count:,} sections; at most {limit:,} are accepted"
+        )
 
 
 def _header_skeleton(

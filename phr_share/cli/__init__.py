@@ -23,6 +23,7 @@ from phr_share.cli.research import add_research_commands
 from phr_share.cli.store import add_store_commands
 from phr_share.cli.web import add_web_commands
 from phr_share.errors import PhrShareError
+from phr_share.keyfile import keep_private
 from phr_share.settings import Settings
 
 __all__ = ["main"]
@@ -31,6 +32,9 @@ __all__ = ["main"]
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int:
     """Run the command line; returns the process exit code."""
     out = stdout or sys.stdout
+    # The state directory holds the index, keys, secrets and logs: whatever this run (or
+    # a stack process it starts) writes there is the owner's alone.
+    keep_private()
     args = _parser().parse_args(argv)
     try:
         settings = Settings.from_env()

@@ -53,9 +53,11 @@ __all__ = [
     "KEY_BYTES",
     "NONCE_BYTES",
     "Binding",
+    "SealedHeader",
     "check_key",
     "new_key",
     "open_sealed",
+    "peek_header",
     "peek_key_id",
     "seal",
 ]
@@ -203,6 +205,22 @@ def _parse(blob: bytes) -> _Header:
         fields.append(bytes(blob[at : at + size]))
         at += size
     return _Header(bytes(blob[:end]), key_id.decode("ascii"), *fields)
+
+
+@dataclass(frozen=True, slots=True)
+class SealedHeader:
+    """What a sealed object's header says it is (read, not yet authenticated)."""
+
+    format_version: int
+    algorithm: str
+    key_id: str
+
+
+def peek_header(blob: bytes) -> SealedHeader:
+    """The format, algorithm and key id a sealed object's header names (not yet
+    authenticated); IntegrityError if it cannot be a header of ours."""
+    # _parse refuses any format or algorithm but ours, so those are the ones named.
+    return SealedHeader(FORMAT_VERSION, ALGORITHM, _parse(blob).key_id)
 
 
 def peek_key_id(blob: bytes) -> str:

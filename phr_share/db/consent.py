@@ -7,10 +7,11 @@ user's display name. Secrets are stored as hashes.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Uuid
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from phr_share.db.tables import Base, UtcDateTime
@@ -25,7 +26,17 @@ __all__ = [
     "SensitivityOverride",
     "ShareLink",
     "User",
+    "terms_digest",
 ]
+
+# A grant that is live: in force, or waiting for the patient to approve it.
+_LIVE_GRANT = text("status IN ('active', 'pending')")
+
+
+def terms_digest(kinds: str, except_kinds: str, valid_until: datetime | None) -> str:
+    """SHA-256 of a grant's terms as the index holds them (kinds, exceptions, end)."""
+    until = "" if valid_until is None else valid_until.astimezone(UTC).isoformat()
+    return hashlib.sha256(f"{kinds}\n{except_kinds}\n{until}".encode()).hexdigest()
 
 
 class User(Base):
@@ -95,7 +106,22 @@ class Grant(Base):
     """A consent: grantee, kinds (empty = blanket), exceptions, purpose, validity, status."""
 
     __tablename__ = "grants"
-    __table_args__ = (Index("ix_grants_patient_grantee", "patient_id", "grantee_id"),)
+    __table_args__ = (
+        Index("ix_grants_patient_grantee", "patient_id", "grantee_id"),
+        # One live grant per clinician, purpose, status and terms: of two identical
+        # requests at once, the database lets one in (the other gets its id).
+        Index(
+            "uq_grants_live_terms",
+            "patient_id",
+            "grantee_id",
+            "purpose",
+            "status",
+            "terms_sha256",
+            unique=True,
+            sqlite_where=_LIVE_GRANT,
+            postgresql_where=_LIVE_GRANT,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"))
@@ -110,6 +136,9 @@ class Grant(Base):
     # Set on a grant a clinician asked for on a partner's behalf: pending until approved.
     delegated_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # terms_digest of kinds, exceptions and end; None only on a duplicate made before
+    # the unique index existed (it stays readable and revocable, never matched).
+    terms_sha256: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
 class GrantEvent(Base):

@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from phr_share.errors import ConfigurationError, StoreUnavailable
+from phr_share.keyfile import private_file
 
 __all__ = ["Database"]
 
@@ -33,7 +34,7 @@ class Database:
         options: dict[str, Any] = {"echo": echo, "future": True}
         if parsed.get_backend_name() == "sqlite":
             if parsed.database and parsed.database != ":memory:":
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+                _private_sqlite_file(Path(parsed.database))
             options["connect_args"] = {"timeout": 30}
         else:
             options["pool_pre_ping"] = True
@@ -98,6 +99,16 @@ def _alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
+
+
+def _private_sqlite_file(path: Path) -> None:
+    """Create the database file 0600 before SQLite does (it would use the umask), and
+    narrow an older one; SQLite gives its -wal and -shm files the database file's mode."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_file(path)
+    for journal in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if journal.exists():
+            private_file(journal)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

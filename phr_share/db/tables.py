@@ -128,6 +128,11 @@ class Document(Base):
     status: Mapped[str] = mapped_column(String(16), default=DocumentStatus.PENDING)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     stored_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    # While pending: the ingest writing its objects (a random id) and since when. One
+    # attempt holds a journal at a time; one that gave up (None) or has held it too long
+    # to be alive is taken over by the next.
+    attempt: Mapped[str | None] = mapped_column(String(32), default=None)
+    attempted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
 
     segments: Mapped[list[StoredSegment]] = relationship(
         back_populates="document", cascade="all, delete-orphan", order_by="StoredSegment.id"

@@ -12,7 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import exc, select
 from sqlalchemy.orm import Session
 
 from phr_share.audit import Action
@@ -26,6 +26,7 @@ from phr_share.consent import (
     decide,
 )
 from phr_share.db import CareRelationship, Grant, GrantEvent, SensitivityOverride
+from phr_share.db.consent import terms_digest
 from phr_share.errors import AccessDenied, InvalidInput, InvalidState, NotFound
 from phr_share.models import Reason, SegmentKind, user_id_text
 from phr_share.sharing.access import load_facts, terms_of_grant
@@ -110,6 +111,45 @@ def _record(
     )
 
 
+def _add_live(session: Session, grant: Grant) -> Grant | None:
+    """Insert a new grant; None, or the live grant with the same terms already there.
+
+    A unique index decides, not a look first: of two identical requests at once, one
+    inserts and the other finds it.
+    """
+    _seal_terms(grant)
+    try:
+        with session.begin_nested():
+            session.add(grant)
+    except exc.IntegrityError:
+        twin = session.scalars(
+            select(Grant).where(
+                Grant.patient_id == grant.patient_id,
+                Grant.grantee_id == grant.grantee_id,
+                Grant.purpose == grant.purpose,
+                Grant.status == grant.status,
+                Grant.terms_sha256 == grant.terms_sha256,
+            )
+        ).first()
+        if twin is None:
+            raise
+        return twin
+    return None
+
+
+def _seal_terms(grant: Grant) -> None:
+    grant.terms_sha256 = terms_digest(grant.kinds, grant.except_kinds, grant.valid_until)
+
+
+def _flush_live(session: Session) -> None:
+    """Flush a grant whose terms or status changed; InvalidState if that makes it the
+    twin of another live grant."""
+    try:
+        session.flush()
+    except exc.IntegrityError:
+        raise InvalidState("the clinician already has a live grant with these terms") from None
+
+
 def _check_period(valid_from: datetime, valid_until: datetime | None) -> None:
     if valid_until is not None and valid_until <= valid_from:
         raise InvalidInput("a grant must end after it starts")
@@ -128,8 +168,10 @@ def grant_access(
 ) -> int:
     """The patient grants a clinician in their care access to kinds (None: a blanket grant).
 
-    A blanket grant never opens restricted kinds; name them to share them. Raises
-    InvalidState when the clinician is not (yet) in the patient's care.
+    A blanket grant never opens restricted kinds; name them to share them. The same
+    request again (or twice at once) returns the live grant it made. Raises InvalidState
+    when the clinician is not (yet) in the patient's care, or a live grant with these
+    terms starts at another time.
     """
     patient_id = require_owner(patient)
     if purpose is Purpose.RESEARCH:
@@ -152,7 +194,13 @@ def grant_access(
             status=GrantStatus.ACTIVE.value,
             created_at=svc.clock(),
         )
-        session.add(grant)
+        twin = _add_live(session, grant)
+        if twin is not None:
+            if valid_from is not None and twin.valid_from != valid_from:
+                raise InvalidState(
+                    "a live grant with these terms starts at another time: change or revoke it"
+                )
+            return twin.id
         _record(svc, session, grant, patient.id, "created", Action.GRANT_CREATE)
         return grant.id
 
@@ -184,7 +232,11 @@ def change_grant(
     except_kinds: Collection[SegmentKind] | None = None,
     valid_until: datetime | None = None,
 ) -> None:
-    """The patient narrows, widens or extends an active grant; the change is kept in history."""
+    """The patient narrows, widens or extends an active grant; the change is kept in history.
+
+    Raises InvalidState when the grant is not active, or the change would make it the
+    twin of another live grant.
+    """
     with svc.db.session() as session:
         grant = _owned_grant(session, patient, grant_id)
         if grant.status != GrantStatus.ACTIVE.value:
@@ -196,6 +248,8 @@ def change_grant(
         if valid_until is not None:
             _check_period(grant.valid_from, valid_until)
             grant.valid_until = valid_until
+        _seal_terms(grant)
+        _flush_live(session)
         _record(svc, session, grant, patient.id, "changed", Action.GRANT_CHANGE)
 
 
@@ -228,7 +282,8 @@ def ask_partner(
     *,
     valid_until: datetime | None = None,
 ) -> int:
-    """A clinician asks a partner in for kinds they can read themself; pending until approved.
+    """A clinician asks a partner in for kinds they can read themself; pending until approved
+    (asking again, or twice at once, gives the request already waiting).
 
     Raises AccessDenied for anyone but an active clinician, or for a kind they may not read.
     """
@@ -255,7 +310,9 @@ def ask_partner(
             delegated_by=me,
             created_at=now,
         )
-        session.add(grant)
+        twin = _add_live(session, grant)
+        if twin is not None:  # the same request again: already waiting for the patient
+            return twin.id
         _record(svc, session, grant, clinician.id, "requested", Action.DELEGATION_REQUEST)
         notify_patient(session, patient_id, "partner-request", f"grant:{grant.id}", now)
         return grant.id
@@ -285,6 +342,8 @@ def answer_delegation(svc: Services, patient: Principal, grant_id: int, approve:
             care = relationship(session, grant.patient_id, grant.grantee_id)
             if care is not None and care.status != ACTIVE:
                 care.status, care.accepted_at = ACTIVE, svc.clock()
+        grant.status = GrantStatus.ACTIVE.value
+        _flush_live(session)
         _set_status(svc, session, patient, grant, GrantStatus.ACTIVE, Action.DELEGATION_APPROVE)
 
 

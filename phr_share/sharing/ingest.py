@@ -6,19 +6,20 @@ in parallel; only when all of them are stored does the document become ``stored`
 visible. A failure removes the objects already written and the pending rows; if the
 store is down so that cleanup itself fails, the pending journal stays and a retry (or
 :func:`recover`) finishes the job. Object names are deterministic, so a retry overwrites
-rather than duplicates.
+rather than duplicates. The journal is held by one attempt at a time
+(:mod:`phr_share.sharing.journal`): of two ingests of the same document at once, one
+stores it and reports it new, the other writes nothing and is told to try again.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from sqlalchemy import exc, func, select
+from sqlalchemy import bindparam, exc, select, update
 from sqlalchemy.orm import Session
 
 from phr_share.audit import Action, Outcome
@@ -29,6 +30,15 @@ from phr_share.errors import PhrShareError, StoreConflict
 from phr_share.models import Principal, Segment, SegmentKind
 from phr_share.sharing.audit import record
 from phr_share.sharing.guard import require_owner_or_operator, require_steward
+from phr_share.sharing.journal import (
+    being_stored,
+    claim,
+    container_for,
+    let_go,
+    new_document,
+    object_name,
+    roll_back,
+)
 from phr_share.sharing.keys import current_patient_key, ensure_patient
 from phr_share.sharing.services import Services
 
@@ -66,20 +76,6 @@ class IngestResult:
     version: int
     created: bool
     placements: tuple[Placement, ...]
-
-
-# A LOINC code is digits, a hyphen and a check digit; anything else is not kept.
-_LOINC_CODE = re.compile(r"[0-9]{1,7}-[0-9]")
-
-
-def container_for(patient_id: uuid.UUID) -> str:
-    """The patient's private container: their opaque global id, nothing else."""
-    return str(patient_id)
-
-
-def object_name(kind: str, tracking_id: uuid.UUID, version: int) -> str:
-    """The private object of one segment version: kind, tracking id and version only."""
-    return f"{kind}/{tracking_id}/v{version}"
 
 
 def ingest_document(
@@ -125,35 +121,59 @@ def _ingest_all(
     actor: str,
 ) -> list[IngestResult | PhrShareError]:
     outcomes: list[IngestResult | PhrShareError | None] = [None] * len(items)
+    first_of: dict[tuple[uuid.UUID, str], int] = {}
+    repeats: dict[int, int] = {}
     with ThreadPoolExecutor(svc.settings.store_concurrency, "phr-put") as pool:
         running: list[tuple[int, _Job]] = []
         ensured: set[uuid.UUID] = set()
         for index, (data, patient_id) in enumerate(items):
-            try:
-                job = _prepare(svc, data, patient_id)
-            except PhrShareError as error:
-                outcomes[index] = error
-                _tick(progress)
+            digest = hashlib.sha256(data).hexdigest()
+            first = first_of.setdefault((patient_id, digest), index)
+            if first != index:  # the same document twice in one batch is stored once
+                repeats[index] = first
                 continue
-            if job.done is not None:
-                outcomes[index] = job.done
+            started = _start(svc, pool, data, digest, patient_id, ensured)
+            if isinstance(started, _Job):
+                running.append((index, started))
+            else:
+                outcomes[index] = started
                 _tick(progress)
-                continue
-            try:
-                if patient_id not in ensured:
-                    svc.private.ensure_container(container_for(patient_id))
-                    ensured.add(patient_id)
-            except PhrShareError as error:
-                _roll_back(svc, job.document_id)
-                outcomes[index] = error
-                _tick(progress)
-                continue
-            job.futures = [pool.submit(_put, svc, job, s) for s in job.to_write]
-            running.append((index, job))
         for index, job in running:
             outcomes[index] = _finish(svc, job, actor)
             _tick(progress)
+    for index, first in repeats.items():
+        outcome = outcomes[first]
+        outcomes[index] = (
+            replace(outcome, created=False) if isinstance(outcome, IngestResult) else outcome
+        )
+        _tick(progress)
     return [o for o in outcomes if o is not None]
+
+
+def _start(
+    svc: Services,
+    pool: ThreadPoolExecutor,
+    data: bytes,
+    digest: str,
+    patient_id: uuid.UUID,
+    ensured: set[uuid.UUID],
+) -> _Job | IngestResult | PhrShareError:
+    """Journal one document and submit its writes; or what came of it at once."""
+    try:
+        job = _prepare(svc, data, digest, patient_id)
+    except PhrShareError as error:
+        return error
+    if job.done is not None:
+        return job.done
+    try:
+        if patient_id not in ensured:
+            svc.private.ensure_container(container_for(patient_id))
+            ensured.add(patient_id)
+    except PhrShareError as error:
+        roll_back(svc, job.document_id, job.attempt)
+        return error
+    job.futures = [pool.submit(_put, svc, job, s) for s in job.to_write]
+    return job
 
 
 def _tick(progress: Callable[[int], None] | None) -> None:
@@ -164,6 +184,7 @@ def _tick(progress: Callable[[int], None] | None) -> None:
 @dataclass(slots=True)
 class _Job:
     split: SplitDocument
+    attempt: str
     document_id: int
     version: int
     key_id: str
@@ -174,97 +195,62 @@ class _Job:
     futures: list[Future[str]] | None = None
 
 
-def _prepare(svc: Services, data: bytes, patient_id: uuid.UUID) -> _Job:
-    """Parse and split (no I/O yet), then journal the document as pending."""
+def _prepare(svc: Services, data: bytes, digest: str, patient_id: uuid.UUID) -> _Job:
+    """Parse and split (no I/O yet), then journal the document as pending, claimed by
+    this attempt; StoreConflict while another attempt holds it."""
     split = split_document(data, patient_id, svc.settings)
-    digest = hashlib.sha256(data).hexdigest()
     try:
         with svc.db.session() as session:
-            return _journal(svc, session, split, digest)
+            return _journal(svc, session, split, digest, svc.new_uuid().hex)
     except exc.IntegrityError as error:
-        raise StoreConflict("the same document is being ingested concurrently; retry") from error
+        # The unique index on (patient, content hash) let the other attempt's row in.
+        raise being_stored() from error
 
 
-def _journal(svc: Services, session: Session, split: SplitDocument, digest: str) -> _Job:
+def _journal(
+    svc: Services, session: Session, split: SplitDocument, digest: str, attempt: str
+) -> _Job:
     patient_id = split.patient_id
     ensure_patient(svc, session, patient_id)
     released = _released_kinds(session, patient_id)
+    key_id, key = current_patient_key(svc, session, patient_id)
     document = session.scalar(
         select(Document).where(Document.patient_id == patient_id, Document.content_sha256 == digest)
     )
     if document is None:
-        document = _new_document(svc, session, split, digest)
-    key_id, key = current_patient_key(svc, session, patient_id)
-    by_path = {s.path: s for s in split.segments}
-    placements = tuple(
-        Placement(
-            row.tracking_id,
-            SegmentKind(row.kind),
-            by_path[row.path].title,
-            row.size,
-            row.container,
-            row.object_name,
-            svc.routing.route(SegmentKind(row.kind), released).public,
+        document = new_document(svc, session, split, digest, key_id, attempt)
+    elif document.status != DocumentStatus.STORED:
+        if not claim(svc, session, document.id, attempt):
+            raise being_stored()
+        # A journal an interrupted attempt left: write everything again under the
+        # current key; names are the same, so nothing is duplicated.
+        session.execute(
+            update(StoredSegment)
+            .where(StoredSegment.document_id == document.id)
+            .values(key_id=key_id)
         )
-        for row in document.segments
+    # The same bytes split the same way: the placements follow from the split alone.
+    placements = tuple(_placement(svc, s, document.version, released) for s in split.segments)
+    job = _Job(
+        split, attempt, document.id, document.version, key_id, key, placements, split.segments
     )
-    job = _Job(split, document.id, document.version, key_id, key, placements, split.segments)
     if document.status == DocumentStatus.STORED:
         job.done = IngestResult(document.id, patient_id, document.version, False, placements)
-    else:
-        # A pending journal from an interrupted attempt: write everything again under
-        # the current key; names are the same, so nothing is duplicated.
-        for row in document.segments:
-            row.key_id = key_id
     return job
 
 
-def _new_document(svc: Services, session: Session, split: SplitDocument, digest: str) -> Document:
-    ref = split.document
-    series = str(ref.set_id or ref.id)
-    latest = session.scalar(
-        select(func.max(Document.version)).where(
-            Document.patient_id == split.patient_id, Document.series == series
-        )
+def _placement(
+    svc: Services, segment: Segment, version: int, released: set[SegmentKind]
+) -> Placement:
+    return Placement(
+        segment.tracking_id,
+        segment.kind,
+        segment.title,
+        len(segment.content),
+        container_for(segment.patient_id),
+        object_name(segment.kind.value, segment.tracking_id, version),
+        svc.routing.route(segment.kind, released).public,
     )
-    version = (latest or 0) + 1
-    document = Document(
-        patient_id=split.patient_id,
-        document_key=str(ref.id),
-        series=series,
-        version=version,
-        content_sha256=digest,
-        type_code=_type_code(split),
-        status=DocumentStatus.PENDING,
-        created_at=svc.clock(),
-    )
-    container = container_for(split.patient_id)
-    for segment in split.segments:
-        document.segments.append(
-            StoredSegment(
-                patient_id=split.patient_id,
-                tracking_id=segment.tracking_id,
-                version=version,
-                kind=segment.kind.value,
-                path=segment.path,
-                container=container,
-                object_name=object_name(segment.kind.value, segment.tracking_id, version),
-                key_id="",
-                algorithm=ALGORITHM,
-                content_sha256=segment.sha256,
-                ciphertext_sha256="",
-                size=len(segment.content),
-            )
-        )
-    session.add(document)
-    session.flush()
-    return document
-
-
-def _type_code(split: SplitDocument) -> str | None:
-    # Only a well-formed LOINC code: the index holds codes, never a document's own words.
-    loinc = split.document.code.loinc if split.document.code is not None else None
-    return loinc if loinc is not None and _LOINC_CODE.fullmatch(loinc) else None
 
 
 def _released_kinds(session: Session, patient_id: uuid.UUID) -> set[SegmentKind]:
@@ -305,23 +291,37 @@ def _finish(svc: Services, job: _Job, actor: str) -> IngestResult | PhrShareErro
         error = future.exception()
         failure = failure or error
     if failure is not None:
-        _roll_back(svc, job.document_id)
+        roll_back(svc, job.document_id, job.attempt)
         code = failure.code if isinstance(failure, PhrShareError) else "internal"
         with svc.db.session() as session:
             _audit(svc, session, job, actor, Outcome.FAILED, {"error": code})
         if isinstance(failure, PhrShareError):
             return failure
         raise failure
-    digests = {s.path: f.result() for s, f in zip(job.to_write, job.futures, strict=True)}
+    digests = [
+        {"b_tracking": s.tracking_id, "b_version": job.version, "b_digest": f.result()}
+        for s, f in zip(job.to_write, job.futures, strict=True)
+    ]
     with svc.db.session() as session:
-        document = session.get_one(Document, job.document_id)
-        for row in document.segments:
-            row.key_id = job.key_id
-            row.ciphertext_sha256 = digests[row.path]
-        document.status = DocumentStatus.STORED
-        document.stored_at = svc.clock()
-        details = {"version": job.version, "segments": len(job.to_write)}
-        _audit(svc, session, job, actor, Outcome.OK, details)
+        # Stored, and new, only for the attempt that still holds the journal.
+        held = let_go(svc, session, job.document_id, job.attempt, stored=True)
+        if held:
+            # One statement for every row, each found by its unique (tracking id, version).
+            session.connection().execute(
+                update(StoredSegment)
+                .where(
+                    StoredSegment.tracking_id == bindparam("b_tracking"),
+                    StoredSegment.version == bindparam("b_version"),
+                )
+                .values(key_id=job.key_id, ciphertext_sha256=bindparam("b_digest")),
+                digests,
+            )
+            details = {"version": job.version, "segments": len(job.to_write)}
+            _audit(svc, session, job, actor, Outcome.OK, details)
+        else:  # taken over as abandoned, or recovered, while it wrote
+            _audit(svc, session, job, actor, Outcome.FAILED, {"error": StoreConflict.code})
+    if not held:
+        return being_stored()
     return IngestResult(job.document_id, job.split.patient_id, job.version, True, job.placements)
 
 
@@ -346,35 +346,24 @@ def _audit(
     )
 
 
-def _roll_back(svc: Services, document_id: int) -> bool:
-    """Remove a pending document's objects, then its rows; keep the journal if a delete fails."""
-    with svc.db.session() as session:
-        document = session.get(Document, document_id)
-        if document is None or document.status != DocumentStatus.PENDING:
-            return False
-        names = [(row.container, row.object_name) for row in document.segments]
-    try:
-        for container, name in names:
-            svc.private.delete(container, name)
-    except PhrShareError:
-        return False
-    with svc.db.session() as session:
-        document = session.get(Document, document_id)
-        if document is not None and document.status == DocumentStatus.PENDING:
-            session.delete(document)
-    return True
-
-
 def recover(svc: Services, principal: Principal) -> int:
     """Finish interrupted ingests by removing their objects and journals; returns how
-    many. An admin or the operator; raises AccessDenied otherwise."""
+    many. An admin or the operator; raises AccessDenied otherwise.
+
+    A journal an ingest still holds (for up to ABANDONED_AFTER) is left to it.
+    """
     require_steward(principal)
     actor = principal.id
     with svc.db.session() as session:
         pending = session.scalars(
             select(Document.id).where(Document.status == DocumentStatus.PENDING)
         ).all()
-    cleaned = sum(_roll_back(svc, document_id) for document_id in pending)
+    cleaned = 0
+    for document_id in pending:
+        attempt = svc.new_uuid().hex
+        with svc.db.session() as session:
+            claimed = claim(svc, session, document_id, attempt)
+        cleaned += claimed and roll_back(svc, document_id, attempt)
     if pending:
         with svc.db.session() as session:
             record(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from phr_share.audit import Action, Outcome
 from phr_share.consent import CLINICIANS, Decision, LinkTerms, Principal, Purpose, Role
-from phr_share.crypto import Binding, open_sealed
+from phr_share.crypto import Binding, open_sealed, peek_header
 from phr_share.db import Document, DocumentStatus, StoredSegment
 from phr_share.errors import AccessDenied, IntegrityError, NotFound, PhrShareError
 from phr_share.models import SegmentKind
@@ -27,6 +28,7 @@ from phr_share.sharing.audit import record as audit
 from phr_share.sharing.guard import require_owner_or_operator, require_role
 from phr_share.sharing.keys import patient_key
 from phr_share.sharing.services import Services
+from phr_share.storage import Blob
 
 __all__ = [
     "DocumentRecord",
@@ -47,6 +49,9 @@ __all__ = [
     "type_codes",
 ]
 
+# For the operator: which stored object failed a check, and what did not match.
+_log = logging.getLogger("phr_share.store")
+
 
 @dataclass(frozen=True, slots=True)
 class SegmentRecord:
@@ -64,6 +69,9 @@ class SegmentRecord:
     key_id: str
     content_sha256: str
     size: int
+    # What the object's metadata and envelope must name, checked on every read.
+    algorithm: str = ""
+    ciphertext_sha256: str = ""
 
 
 def record_of(row: StoredSegment) -> SegmentRecord:
@@ -81,6 +89,8 @@ def record_of(row: StoredSegment) -> SegmentRecord:
         row.key_id,
         row.content_sha256,
         row.size,
+        row.algorithm,
+        row.ciphertext_sha256,
     )
 
 
@@ -470,13 +480,56 @@ def _audit_read(
 
 
 def _open(svc: Services, record: SegmentRecord, key: bytes) -> bytes:
+    """Fetch, check and decrypt one object; IntegrityError (logged for the operator with
+    the object's name and what did not match, never content) for any mismatch."""
     blob = svc.private.get(record.container, record.object_name)
-    claimed = blob.metadata.get("key-id", "")
-    if claimed != record.key_id:
-        raise IntegrityError()
-    binding = Binding(record.patient_id, record.tracking_id, record.kind.value, claimed)
-    content = open_sealed(blob.data, key, binding)
+    problem = _mislabelled(record, blob)
+    content = b""
+    if problem is None:
+        binding = Binding(record.patient_id, record.tracking_id, record.kind.value, record.key_id)
+        try:
+            content = open_sealed(blob.data, key, binding)
+        except IntegrityError:
+            problem = "the envelope does not open under its binding"
     # The index's hash also catches an older version replayed under a newer name.
-    if not hmac.compare_digest(hashlib.sha256(content).hexdigest(), record.content_sha256):
+    if problem is None and not hmac.compare_digest(
+        hashlib.sha256(content).hexdigest(), record.content_sha256
+    ):
+        problem = "the content differs from the index's hash"
+    if problem is not None:
+        _log.warning(
+            "stored object %s/%s failed its integrity check: %s",
+            record.container,
+            record.object_name,
+            problem,
+        )
         raise IntegrityError()
     return content
+
+
+def _mislabelled(record: SegmentRecord, blob: Blob) -> str | None:
+    """What of the object's metadata, envelope header and ciphertext hash disagrees with
+    the index or with each other (the first found, in ids and field names), if anything."""
+    try:
+        header = peek_header(blob.data)
+    except IntegrityError:
+        return "the body is not a sealed envelope"
+    # Every field ingest writes, as the index and the envelope header know it.
+    expected = {
+        "tracking-id": str(record.tracking_id),
+        "kind": record.kind.value,
+        "key-id": record.key_id,
+        "alg": record.algorithm,
+        "format": str(header.format_version),
+        "ciphertext-sha256": record.ciphertext_sha256,
+    }
+    for field, value in expected.items():
+        if blob.metadata.get(field) != value:
+            return f"metadata field {field} differs from the index and envelope"
+    if set(blob.metadata) - set(expected):
+        return "the metadata holds fields ingest never writes"
+    if (header.key_id, header.algorithm) != (record.key_id, record.algorithm):
+        return "the envelope header names another key or algorithm than the index"
+    if hashlib.sha256(blob.data).hexdigest() != record.ciphertext_sha256:
+        return "the body differs from the index's ciphertext hash"
+    return None

@@ -14,7 +14,7 @@ from phr_share.consent import DEFAULT_COST, ScryptCost
 from phr_share.crypto import KeyStore, open_keystore
 from phr_share.db import Database
 from phr_share.deid.policy import DateMode, DeidPolicy
-from phr_share.keyfile import load_or_create_secret
+from phr_share.keyfile import load_or_create_secret, private_dir
 from phr_share.policy import RoutingPolicy, load_routing_policy
 from phr_share.settings import Settings
 from phr_share.storage import BlobStore, open_private_store, open_public_store
@@ -81,6 +81,7 @@ class Services:
 
 def open_services(settings: Settings, *, migrate: bool = True) -> Services:
     """Open everything the use cases need; raises ConfigurationError or StoreUnavailable."""
+    private_dir(settings.state_dir)
     db = Database(settings.database)
     if migrate:
         db.migrate()

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from phr_share.errors import ConfigurationError, StoreUnavailable
+from phr_share.keyfile import private_dir
 from phr_share.settings import STACK_ENV_FILE
 from phr_share.stack import processes
 from phr_share.stack.keystone import Keystone
@@ -65,6 +66,7 @@ def _check_host(host: str) -> None:
 def up(state_dir: Path, *, keystone: bool = False, host: str = "127.0.0.1") -> StackInfo:
     """Start the stack, or return it when it runs; StoreUnavailable names a failed service."""
     _check_host(host)
+    private_dir(state_dir)
     layout = _layout(state_dir)
     with processes.locked(layout.lock):
         record, services = processes.load(layout.record)

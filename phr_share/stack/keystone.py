@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from phr_share.errors import ConfigurationError, StoreUnavailable
-from phr_share.stack.layout import Layout, Secrets, render
+from phr_share.keyfile import PRIVATE_UMASK, private_append, private_dir
+from phr_share.stack.layout import Layout, Secrets, render, write_private
 from phr_share.stack.processes import Service, child_environment
 from phr_share.stack.swift_aio import proxy_config
 
@@ -89,11 +90,12 @@ class Keystone:
                 env=child_environment(env),
                 timeout=120,
                 check=False,
+                umask=PRIVATE_UMASK,
             )
         except (OSError, subprocess.TimeoutExpired) as error:
             raise StoreUnavailable(f"Keystone set-up failed at {step} ({argv[0]})") from error
-        with log.open("a", encoding="utf-8") as out:
-            out.write(f"== {step}: exit {done.returncode}\n{done.stdout}{done.stderr}\n")
+        with private_append(log) as out:
+            out.write(f"== {step}: exit {done.returncode}\n{done.stdout}{done.stderr}\n".encode())
         # `openstack` reading commands from stdin exits 1 whatever happened: such a batch
         # is judged by verify() instead.
         if done.returncode != 0 and stdin is None:
@@ -103,7 +105,7 @@ class Keystone:
     def setup(self) -> None:
         """Write the config; on first use create the database and keys; bootstrap admin."""
         directory = self.layout.keystone
-        directory.mkdir(parents=True, exist_ok=True)
+        private_dir(directory)
         conf = directory / "keystone.conf"
         values = {
             "log": self.layout.logs / "keystone.log",
@@ -111,7 +113,7 @@ class Keystone:
             "fernet": directory / "fernet-keys",
             "credential": directory / "credential-keys",
         }
-        render("deploy/keystone", "keystone.conf-sample", conf, values, private=True)
+        render("deploy/keystone", "keystone.conf-sample", conf, values)
         wsgi = {"config": repr(str(conf))}
         render("deploy/keystone", "keystone_wsgi.py-sample", directory / "keystone_wsgi.py", wsgi)
         manage = [self._bin("keystone-manage"), "--config-file", str(conf)]
@@ -124,7 +126,7 @@ class Keystone:
         elif marker.read_text(encoding="utf-8") == self.url:
             return
         self._bootstrap(manage)
-        marker.write_text(self.url, encoding="utf-8")
+        write_private(marker, self.url)
 
     def _bootstrap(self, manage: list[str]) -> None:
         """The admin user and project, the roles, and the identity endpoints (updated)."""

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from phr_share.keyfile import private_dir
 from phr_share.resources import shipped_file
 
 __all__ = ["Layout", "Secrets", "render", "write_private"]
@@ -60,11 +61,9 @@ class Layout:
 
     def create(self) -> None:
         """Create the directories (the device directory with its device ``d1``), 0700."""
-        self.root.mkdir(parents=True, exist_ok=True)
         # Private data, password hashes and keys live below: only the owner gets in.
-        self.root.chmod(0o700)
-        for directory in (self.swift_dir, self.devices / "d1", self.recon, self.logs):
-            directory.mkdir(parents=True, exist_ok=True)
+        for directory in (self.root, self.swift_dir, self.devices / "d1", self.recon, self.logs):
+            private_dir(directory)
 
     def swift_values(self) -> dict[str, object]:
         """The template values every Swift server config shares."""
@@ -122,24 +121,18 @@ class Secrets:
 
 
 def write_private(path: Path, text: str) -> None:
-    """Write a file only its owner can read (created 0600, never briefly wider)."""
+    """Write a file only its owner can read (created 0600, never briefly wider).
+
+    Every file the stack writes is written so: the processes that read them run as
+    the same user.
+    """
     path.unlink(missing_ok=True)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         handle.write(text)
 
 
-def render(
-    folder: str,
-    template: str,
-    destination: Path,
-    values: Mapping[str, object],
-    *,
-    private: bool = False,
-) -> None:
-    """Fill in a deploy/ template's ``{names}`` and write it (0600 when ``private``)."""
+def render(folder: str, template: str, destination: Path, values: Mapping[str, object]) -> None:
+    """Fill in a deploy/ template's ``{names}`` and write it, 0600."""
     text = shipped_file(folder, template).read_text(encoding="utf-8").format(**values)
-    if private:
-        write_private(destination, text)
-    else:
-        destination.write_text(text, encoding="utf-8")
+    write_private(destination, text)

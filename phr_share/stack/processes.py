@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from phr_share.errors import StoreUnavailable
+from phr_share.keyfile import PRIVATE_UMASK, private_append, private_dir
 
 __all__ = [
     "Service",
@@ -87,8 +88,9 @@ def child_environment(extra: dict[str, str]) -> dict[str, str]:
 
 
 def start(service: Service) -> None:
-    """Start the process in its own session, output to its log; records PID and start time."""
-    with Path(service.log).open("ab") as log:
+    """Start the process in its own session, output to its log (0600); records PID and
+    start time. What the process writes is its owner's alone (umask 077)."""
+    with private_append(Path(service.log)) as log:
         try:
             process = subprocess.Popen(  # noqa: S603 - argv is built by this package
                 service.argv,
@@ -97,6 +99,7 @@ def start(service: Service) -> None:
                 stdin=subprocess.DEVNULL,
                 env=child_environment(service.env),
                 start_new_session=True,
+                umask=PRIVATE_UMASK,
             )
         except OSError as error:
             raise StoreUnavailable(f"{service.name} cannot start: no {service.argv[0]}") from error
@@ -235,8 +238,8 @@ def _upgraded(entry: dict[str, Any]) -> dict[str, Any]:
 @contextlib.contextmanager
 def locked(path: Path) -> Iterator[None]:
     """Hold an exclusive lock on ``path`` (one up/down at a time per state directory)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as handle:
+    private_dir(path.parent)
+    with private_append(path) as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield

@@ -21,8 +21,9 @@ _SERVERS = (
 _PART_POWER = 6
 
 
-def _bin(name: str) -> str:
-    return str(Path(sys.executable).parent / name)
+def _server(name: str, conf: Path) -> list[str]:
+    """How to start ``swift-<name>`` so that what it writes stays private (swift_server)."""
+    return [sys.executable, "-m", "phr_share.stack.swift_server", name, str(conf), "--verbose"]
 
 
 def _build_ring(layout: Layout, kind: str, host: str, port: int) -> None:
@@ -33,8 +34,11 @@ def _build_ring(layout: Layout, kind: str, host: str, port: int) -> None:
     device = {"id": 0, "region": 1, "zone": 1, "ip": host, "port": port, "device": "d1"}
     builder.add_dev({**device, "weight": 100, "meta": ""})
     builder.rebalance()
-    builder.save(str(layout.swift_dir / f"{kind}.builder"))
-    builder.get_ring().save(str(layout.swift_dir / f"{kind}.ring.gz"))
+    saved = (layout.swift_dir / f"{kind}.builder", layout.swift_dir / f"{kind}.ring.gz")
+    builder.save(str(saved[0]))
+    builder.get_ring().save(str(saved[1]))
+    for path in saved:  # Swift writes a ring 0644 whatever the umask; its servers run as us
+        path.chmod(0o600)
 
 
 def storage_services(
@@ -42,7 +46,7 @@ def storage_services(
 ) -> list[Service]:
     """Write swift.conf, the rings and the three servers' configs; their services."""
     swift_conf = layout.swift_dir / "swift.conf"
-    render("deploy/swift", "swift.conf-sample", swift_conf, secrets.swift(), private=True)
+    render("deploy/swift", "swift.conf-sample", swift_conf, secrets.swift())
     services = []
     for kind, name in _SERVERS:
         service_name, port = f"swift-{kind}", ports[f"swift-{kind}"]
@@ -50,7 +54,7 @@ def storage_services(
         conf = layout.swift_dir / f"{name}.conf"
         values = {**layout.swift_values(), "host": host, "port": port, "name": name}
         render("deploy/swift", "server.conf-sample", conf, {**values, "kind": kind})
-        argv = [_bin(f"swift-{name}"), str(conf), "--verbose"]
+        argv = _server(name, conf)
         log = str(layout.logs / f"{name}.log")
         services.append(Service(service_name, argv, host, port, log, "/healthcheck"))
     return services
@@ -59,7 +63,7 @@ def storage_services(
 def proxy_config(layout: Layout, template: str, values: dict[str, object]) -> Path:
     """Render a proxy config (0600: it holds a key or password) into the swift directory."""
     conf = layout.swift_dir / "proxy-server.conf"
-    render("deploy/swift", template, conf, {**layout.swift_values(), **values}, private=True)
+    render("deploy/swift", template, conf, {**layout.swift_values(), **values})
     return conf
 
 
@@ -67,6 +71,6 @@ def tempauth_proxy(layout: Layout, host: str, port: int, secrets: Secrets) -> Se
     """The proxy with tempauth and self-validating Fernet tokens (no memcached)."""
     values = {"host": host, "port": port, **secrets.tempauth()}
     conf = proxy_config(layout, "proxy-server.conf-sample", values)
-    argv = [_bin("swift-proxy-server"), str(conf), "--verbose"]
+    argv = _server("proxy-server", conf)
     log = str(layout.logs / "proxy-server.log")
     return Service("swift-proxy", argv, host, port, log, "/healthcheck")

@@ -10,7 +10,7 @@ from flask import Flask, redirect, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from phr_share.consent import Role
-from phr_share.keyfile import load_or_create_secret
+from phr_share.keyfile import keep_private, load_or_create_secret
 from phr_share.settings import Settings
 from phr_share.sharing import Services, open_services
 from phr_share.sharing.accounts import SESSION_TTL
@@ -37,7 +37,12 @@ def create_app(
     svc: Services | None = None,
     config: Mapping[str, Any] | None = None,
 ) -> Flask:
-    """The PHR Share web app and JSON API over ``svc`` (opened from settings by default)."""
+    """The PHR Share web app and JSON API over ``svc`` (opened from settings by default).
+
+    Also the WSGI entry (``phr_share.web:create_app()``): whatever the process then writes
+    in the state directory (database, its journal files, secrets) is the owner's alone.
+    """
+    keep_private()
     settings = settings or Settings.from_env()
     app = Flask(__name__)
     secret = settings.web_secret or load_or_create_secret(settings.state_dir / "web.secret")

@@ -102,7 +102,14 @@ def site(stack: StackInfo, tmp_path: Path) -> Iterator[Site]:
         ("lab", Role.RESEARCHER),
         ("admin", Role.ADMIN),
     ]:
-        create_user(svc, OPERATOR, username, role, password=PASSWORD, display_name=username.title())
+        create_user(
+            svc,
+            OPERATOR,
+            username,
+            role,
+            password=PASSWORD,
+            display_name=username.title(),
+        )
     cohort = [uuid.uuid4() for _ in range(3)]
     for number, patient in enumerate(cohort):
         choose_release(svc, OPERATOR, patient, {SegmentKind.PHYSICAL_SIGNS})

@@ -6,6 +6,7 @@ rotation under KMS, and Swift behind a real Keystone.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import uuid
@@ -14,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from swiftclient import client as swift_client
 
 from phr_share import stack
 from phr_share.crypto import KmsKeyStore
@@ -36,7 +38,7 @@ from phr_share.sharing import (
     segments_of,
 )
 from phr_share.storage import BlobStore
-from tests.conftest import PATIENT, owner
+from tests.conftest import METADATA_FIELDS, PATIENT, forged_metadata, mismatch_logged, owner
 
 SAFE = re.compile(r"^[a-z0-9._/=-]+$", re.IGNORECASE)
 
@@ -101,6 +103,38 @@ def test_tampered_swift_objects_fail_with_the_integrity_error(
     assert read_segment(svc, owner(second), second)
 
 
+def test_metadata_edited_in_swift_fails_the_read_like_a_tampered_body(
+    svc: Services, demo_ccd: bytes, stack_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    ingest_document(svc, OPERATOR, demo_ccd, PATIENT)
+    records = segments_of(svc, OPERATOR, PATIENT)
+    targets = records[1 : 1 + len(METADATA_FIELDS)]
+    forged = forged_metadata(records[0])  # the header: another tracking id, kind, ciphertext
+    swift = swift_client.Connection(
+        authurl=stack_settings.swift_auth_url,
+        user=stack_settings.swift_user,
+        key=stack_settings.swift_key,
+        auth_version="1",
+    )
+    for record, field in zip(targets, METADATA_FIELDS, strict=True):
+        kept = swift.head_object(record.container, record.object_name)
+        # A POST replaces all of an object's metadata: the other fields are sent again.
+        headers = {k: v for k, v in kept.items() if k.startswith("x-object-meta-")}
+        headers[f"x-object-meta-{field}"] = forged[field]
+        swift.post_object(record.container, record.object_name, headers=headers)
+    swift.close()
+    with caplog.at_level(logging.WARNING, logger="phr_share.store"):
+        for record in targets:
+            with pytest.raises(
+                IntegrityError, match=r"^a stored object failed its integrity check$"
+            ):
+                read_segment(svc, owner(record), record)
+    assert [r.getMessage() for r in caplog.records if r.name == "phr_share.store"] == [
+        mismatch_logged(r, field) for r, field in zip(targets, METADATA_FIELDS, strict=True)
+    ]
+    assert all(read_segment(svc, owner(r), r) for r in records[1 + len(METADATA_FIELDS) :])
+
+
 def _stop_after(state_dir: Path, service: str, documents: int) -> tuple[list[int], object]:
     done = [0]
 
@@ -163,7 +197,10 @@ def test_s3_dying_mid_release_publishes_nothing_and_a_rerun_completes(
     for _ in range(3):
         patient = uuid.uuid4()
         choose_release(
-            svc, OPERATOR, patient, {SegmentKind.PHYSICAL_SIGNS, SegmentKind.HEALTH_STATUS}
+            svc,
+            OPERATOR,
+            patient,
+            {SegmentKind.PHYSICAL_SIGNS, SegmentKind.HEALTH_STATUS},
         )
         ingest_document(svc, OPERATOR, demo_ccd, patient)
     real = svc.public

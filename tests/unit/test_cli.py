@@ -182,6 +182,21 @@ def test_store_commands_without_a_store_say_how_to_get_one(
     assert "phr-share stack up" in capsys.readouterr().err
 
 
+def test_ingest_refuses_a_document_with_too_many_sections_before_any_store_is_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PHR_STATE_DIR", str(tmp_path))
+    # Nothing listens there: a refused document never reaches a store.
+    monkeypatch.setenv("PHR_SWIFT_AUTH_URL", "http://127.0.0.1:9/auth/v1.0")
+    monkeypatch.setenv("PHR_SWIFT_USER", "phr:phr")
+    monkeypatch.setenv("PHR_SWIFT_KEY", "unused")
+    monkeypatch.setenv("PHR_S3_ENDPOINT_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("PHR_MAX_SECTIONS", "5")
+    code, out = run("ingest", str(DEMO_CCD), "--patient", str(PATIENT))
+    assert code == 65
+    assert out == f"{DEMO_CCD}: refused: the document has 12 sections; at most 5 are accepted\n"
+
+
 def test_erase_needs_confirmation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PHR_STATE_DIR", str(tmp_path))
     code, _ = run("erase", "--patient", str(PATIENT))

@@ -16,11 +16,15 @@ def test_defaults() -> None:
     settings = Settings.from_env({})
     assert settings.max_document_bytes == 20 * 1024 * 1024
     assert settings.max_xml_depth == 256
+    assert settings.max_sections == 500
 
 
 def test_values_are_read_from_the_environment() -> None:
-    settings = Settings.from_env({"PHR_MAX_DOCUMENT_BYTES": "1000", "PHR_MAX_XML_DEPTH": " 64 "})
+    settings = Settings.from_env(
+        {"PHR_MAX_DOCUMENT_BYTES": "1000", "PHR_MAX_XML_DEPTH": " 64 ", "PHR_MAX_SECTIONS": "5000"}
+    )
     assert (settings.max_document_bytes, settings.max_xml_depth) == (1000, 64)
+    assert settings.max_sections == 5000
 
 
 @pytest.mark.parametrize(
@@ -30,6 +34,9 @@ def test_values_are_read_from_the_environment() -> None:
         {"PHR_MAX_DOCUMENT_BYTES": "0"},
         {"PHR_MAX_XML_DEPTH": "1000"},
         {"PHR_MAX_XML_DEPTH": "2"},
+        {"PHR_MAX_SECTIONS": "0"},
+        {"PHR_MAX_SECTIONS": "100001"},
+        {"PHR_MAX_SECTIONS": "many"},
         {"PHR_WEB_TRUSTED_PROXY": "proxy.example"},
     ],
 )

@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import uuid
 
+import pytest
 from lxml import etree
 
 from phr_share.ccda import split_document
 from phr_share.ccda.envelope import SEGMENT_NS
 from phr_share.ccda.xml import HL7, parse_xml
+from phr_share.errors import TooManySections
 from phr_share.models import SegmentKind, tracking_id_for
-from tests.conftest import DATA, PATIENT
+from phr_share.settings import Settings
+from tests.conftest import DATA, PATIENT, many_sections
 
 KAT = DATA / "ccda" / "kat-minimal.xml"
 
@@ -136,3 +139,17 @@ def test_an_unstructured_body_is_one_segment_of_kind_other() -> None:
         ("body", SegmentKind.OTHER),
     ]
     assert etree.QName(parse_xml(result.segments[1].content)).localname == "nonXMLBody"
+
+
+def test_more_sections_than_the_limit_are_refused_in_so_many_words(demo_ccd: bytes) -> None:
+    with pytest.raises(TooManySections) as refused:
+        split_document(demo_ccd, PATIENT, Settings(max_sections=11))
+    assert refused.value.message == "the document has 12 sections; at most 11 are accepted"
+    assert refused.value.http_status == 422
+    assert len(split_document(demo_ccd, PATIENT, Settings(max_sections=12)).segments) == 13
+
+
+def test_the_default_limit_is_500_sections() -> None:
+    assert len(split_document(many_sections(500), PATIENT).segments) == 501
+    with pytest.raises(TooManySections, match=r"^the document has 5,001 sections; at most 500 "):
+        split_document(many_sections(5001), PATIENT)

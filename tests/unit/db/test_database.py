@@ -6,10 +6,13 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import inspect
+from alembic import command
+from sqlalchemy import insert, inspect, select
 from sqlalchemy.exc import StatementError
 
-from phr_share.db import Base, Database, Patient
+from phr_share.db import Base, Database, Grant, Patient, User
+from phr_share.db.consent import terms_digest
+from phr_share.db.database import _alembic_config
 from phr_share.errors import ConfigurationError, StoreUnavailable
 
 
@@ -72,3 +75,58 @@ def _add(db: Database, patient: Patient, *, then_fail: bool = False) -> None:
         session.flush()
         if then_fail:
             raise RuntimeError
+
+
+def _upgrade(db: Database, revision: str) -> None:
+    with db.engine.begin() as connection:
+        config = _alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def test_grants_made_before_the_unique_index_get_their_digest_and_duplicates_none(
+    database_url: str,
+) -> None:
+    db = Database(database_url)
+    _upgrade(db, "0005")
+    patient, doctor, when = uuid.uuid4(), uuid.uuid4(), datetime(2026, 1, 2, tzinfo=UTC)
+    until = datetime(2026, 3, 1, 23, 59, 59, tzinfo=UTC)
+    with db.engine.begin() as connection:
+        connection.execute(insert(Patient.__table__), [{"id": patient, "created_at": when}])
+        connection.execute(
+            insert(User.__table__),
+            [
+                {
+                    "id": doctor,
+                    "username": "dr",
+                    "role": "doctor",
+                    "display_name": "Dr",
+                    "active": True,
+                    "created_at": when,
+                }
+            ],
+        )
+        grant = {
+            "patient_id": patient,
+            "grantee_id": doctor,
+            "purpose": "treatment",
+            "kinds": "lifestyle",
+            "except_kinds": "",
+            "valid_from": when,
+            "valid_until": until,
+            "created_at": when,
+        }
+        connection.execute(
+            insert(Grant.__table__),
+            [
+                {**grant, "status": "active"},
+                {**grant, "status": "active"},
+                {**grant, "status": "revoked"},
+            ],
+        )
+    db.migrate()
+    with db.session() as session:
+        digests = session.scalars(select(Grant.terms_sha256).order_by(Grant.id)).all()
+    wanted = terms_digest("lifestyle", "", until)
+    assert digests == [wanted, None, wanted]  # the later live twin matches nothing
+    db.dispose()

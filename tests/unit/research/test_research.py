@@ -468,7 +468,10 @@ def test_a_real_release_is_catalogued_and_pulled(
     for person in range(1, 5):
         patient = uuid.UUID(int=person)
         choose_release(
-            services, OPERATOR, patient, {SegmentKind.PHYSICAL_SIGNS, SegmentKind.HEALTH_STATUS}
+            services,
+            OPERATOR,
+            patient,
+            {SegmentKind.PHYSICAL_SIGNS, SegmentKind.HEALTH_STATUS},
         )
         ingest_document(services, OPERATOR, demo_ccd, patient)
     report = run_release(services, OPERATOR)

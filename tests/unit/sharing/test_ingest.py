@@ -6,7 +6,7 @@ import re
 import uuid
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from phr_share.audit import Action
 from phr_share.ccda import split_document
@@ -32,7 +32,7 @@ from phr_share.sharing import (
     stored_documents,
 )
 from phr_share.storage import MemoryStore
-from tests.conftest import PATIENT, owner
+from tests.conftest import PATIENT, many_sections, owner
 
 SAFE = re.compile(r"^[A-Za-z0-9._/-]+$")
 
@@ -263,7 +263,33 @@ def test_patients_get_their_own_container_and_key(services: Services, demo_ccd: 
     other = uuid.uuid4()
     ingest_document(services, OPERATOR, demo_ccd, PATIENT)
     ingest_document(services, OPERATOR, demo_ccd, other)
-    mine, theirs = segments_of(services, OPERATOR, PATIENT), segments_of(services, OPERATOR, other)
+    mine, theirs = (
+        segments_of(services, OPERATOR, PATIENT),
+        segments_of(services, OPERATOR, other),
+    )
     assert {r.container for r in mine} == {str(PATIENT)}
     assert {r.container for r in theirs} == {str(other)}
     assert not {r.tracking_id for r in mine} & {r.tracking_id for r in theirs}
+
+
+def _statements(svc: Services, document: bytes, patient: uuid.UUID) -> list[str]:
+    """The SQL statements (an executemany counts once) an ingest of ``document`` sends."""
+    sent: list[str] = []
+
+    def note(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        sent.append(statement.split(None, 1)[0])
+
+    event.listen(svc.db.engine, "before_cursor_execute", note)
+    try:
+        assert ingest_document(svc, OPERATOR, document, patient).created
+    finally:
+        event.remove(svc.db.engine, "before_cursor_execute", note)
+    return sent
+
+
+def test_the_index_takes_as_many_statements_for_500_sections_as_for_5(
+    services: Services,
+) -> None:
+    few = _statements(services, many_sections(5), uuid.uuid4())
+    many = _statements(services, many_sections(500), uuid.uuid4())
+    assert len(many) == len(few), "a statement per segment"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from sqlalchemy import select
 
@@ -19,7 +21,7 @@ from phr_share.sharing import (
     rotate_master,
     segments_of,
 )
-from tests.conftest import PATIENT, owner
+from tests.conftest import METADATA_FIELDS, PATIENT, forged_metadata, mismatch_logged, owner
 
 
 @pytest.fixture
@@ -65,6 +67,42 @@ def test_every_kind_of_tampering_fails_with_the_same_opaque_error(
     services.private.put(first.container, first.object_name, original, pristine.metadata)
     assert read_segment(services, owner(first), first)  # restored, it opens again
     assert messages == {"a stored object failed its integrity check"}
+
+
+@pytest.mark.parametrize("field", METADATA_FIELDS)
+def test_an_edited_metadata_field_fails_like_a_tampered_body_and_is_logged(
+    services: Services,
+    stored: list[SegmentRecord],
+    field: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    target = stored[1]
+    other = next(r for r in stored if r.kind != target.kind)
+    pristine = services.private.get(target.container, target.object_name)
+    _rewrite(services, target, pristine.data, **{field: forged_metadata(other)[field]})
+    with caplog.at_level(logging.WARNING, logger="phr_share.store"):
+        assert _message(services, target) == "a stored object failed its integrity check"
+    # For the operator: which object, which field; no value, no content.
+    assert [r.getMessage() for r in caplog.records if r.name == "phr_share.store"] == [
+        mismatch_logged(target, field)
+    ]
+    services.private.put(target.container, target.object_name, pristine.data, pristine.metadata)
+    assert read_segment(services, owner(target), target)
+
+
+@pytest.mark.parametrize("change", ["dropped", "added"])
+def test_a_dropped_or_added_metadata_field_fails_too(
+    services: Services, stored: list[SegmentRecord], change: str
+) -> None:
+    target = stored[1]
+    blob = services.private.get(target.container, target.object_name)
+    metadata = dict(blob.metadata)
+    if change == "dropped":
+        del metadata["format"]
+    else:
+        metadata["owner"] = "someone"
+    services.private.put(target.container, target.object_name, blob.data, metadata)
+    assert _message(services, target) == "a stored object failed its integrity check"
 
 
 def test_an_older_version_replayed_under_a_newer_name_is_refused(

@@ -41,7 +41,13 @@ def app(services: Services) -> Flask:  # noqa: F811
 def people(services: Services) -> People:  # noqa: F811
     def make(name: str, role: Role, **kw: object) -> Account:
         return create_user(
-            services, OPERATOR, name, role, password=PASSWORD, display_name=name.title(), **kw
+            services,
+            OPERATOR,
+            name,
+            role,
+            password=PASSWORD,
+            display_name=name.title(),
+            **kw,
         )  # type: ignore[arg-type]
 
     return People(

@@ -27,7 +27,7 @@ from phr_share.sharing import (
     revoke_grant,
     run_release,
 )
-from tests.conftest import DEMO_CCD, PATIENT
+from tests.conftest import DEMO_CCD, PATIENT, many_sections
 from tests.unit.web.conftest import Api, People
 
 
@@ -111,6 +111,14 @@ def test_documents_and_readings(api: dict[str, Api], services: Services) -> None
     assert (again.status_code, again.get_json()["created"]) == (200, False)
     refused = api["patient"].post("/api/v1/documents", data=b"<nope")
     assert (refused.status_code, refused.get_json()["error"]["code"]) == (422, "malformed-xml")
+    crowded = api["patient"].post("/api/v1/documents", data=many_sections(501))
+    assert (crowded.status_code, crowded.get_json()["error"]) == (
+        422,
+        {
+            "code": "too-many-sections",
+            "message": "the document has 501 sections; at most 500 are accepted",
+        },
+    )
     readings = api["patient"].post("/api/v1/readings", json={"systolic": 500, "pain": "x"})
     assert readings.status_code == 422
     assert set(readings.get_json()["error"]["fields"]) >= {"systolic", "pain"}

@@ -27,7 +27,7 @@ from phr_share.sharing import (
 from phr_share.sharing.notices import notify
 from phr_share.web import patient as patient_pages
 from phr_share.web.views import filesize
-from tests.conftest import DEMO_CCD, PATIENT
+from tests.conftest import DEMO_CCD, PATIENT, many_sections
 from tests.unit.web.conftest import PASSWORD, Browser, People
 
 PATIENT_PAGES = [
@@ -186,6 +186,16 @@ def test_upload_stores_a_document_and_refuses_bad_ones(
     assert "root:" not in text(upload(browser, hostile))
     assert len(segments_of(services, OPERATOR, PATIENT)) == count
     assert upload(browser, b"", "empty.xml").status_code == 422
+
+
+def test_an_upload_with_too_many_sections_is_refused_and_says_so(
+    browser: Browser, people: People, services: Services
+) -> None:
+    browser.login("jordan")
+    refused = upload(browser, many_sections(501))
+    assert refused.status_code == 422
+    assert "the document has 501 sections; at most 500 are accepted" in text(refused)
+    assert segments_of(services, OPERATOR, PATIENT) == []
 
 
 def test_an_oversized_upload_is_answered_413(app: Flask, browser: Browser, people: People) -> None:
