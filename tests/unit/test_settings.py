@@ -23,6 +23,16 @@ def test_values_are_read_from_the_environment() -> None:
     assert (settings.max_document_bytes, settings.max_xml_depth) == (1000, 64)
 
 
+def test_the_audit_heads_settings() -> None:
+    default = Settings.from_env({})
+    assert (default.audit_head_interval, default.audit_heads_public) == (300, False)
+    assert default.audit_container == "phr-share-audit"
+    env = {"PHR_AUDIT_HEAD_INTERVAL": "0", "PHR_AUDIT_HEADS_PUBLIC": "true"}
+    chosen = Settings.from_env({**env, "PHR_AUDIT_CONTAINER": "audit-2"})
+    assert (chosen.audit_head_interval, chosen.audit_heads_public) == (0, True)
+    assert chosen.audit_container == "audit-2"
+
+
 @pytest.mark.parametrize(
     "env",
     [
@@ -31,6 +41,9 @@ def test_values_are_read_from_the_environment() -> None:
         {"PHR_MAX_XML_DEPTH": "1000"},
         {"PHR_MAX_XML_DEPTH": "2"},
         {"PHR_WEB_TRUSTED_PROXY": "proxy.example"},
+        {"PHR_AUDIT_HEAD_INTERVAL": "-1"},
+        {"PHR_AUDIT_HEAD_INTERVAL": "5m"},
+        {"PHR_AUDIT_CONTAINER": "audit/heads"},
     ],
 )
 def test_unusable_values_are_refused(env: dict[str, str]) -> None:

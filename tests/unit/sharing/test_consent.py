@@ -50,7 +50,7 @@ from phr_share.sharing import (
     try_policy,
     verify_audit,
 )
-from tests.conftest import PATIENT
+from tests.conftest import OPERATOR, PATIENT
 
 START = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -215,7 +215,7 @@ def test_every_state_through_the_real_read_path(world: World, name: str) -> None
     assert (last.action, last.actor) == (Action.READ, who.principal.id)
     assert last.outcome is (Outcome.OK if case.expect is None else Outcome.DENIED)
     assert last.details["reason"] != ""
-    assert verify_audit(world.svc).broken is None
+    assert verify_audit(world.svc, OPERATOR).broken is None
 
 
 @pytest.mark.parametrize(

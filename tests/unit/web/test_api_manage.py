@@ -11,6 +11,7 @@ from phr_share.consent import Sensitivity
 from phr_share.models import SegmentKind
 from phr_share.sharing import (
     Services,
+    check_proof,
     choose_release,
     current_segments,
     declare_emergency,
@@ -19,7 +20,7 @@ from phr_share.sharing import (
     sensitivity_of,
     verify_audit,
 )
-from tests.conftest import DEMO_CCD, PATIENT
+from tests.conftest import DEMO_CCD, OPERATOR, PATIENT
 from tests.unit.web.conftest import PASSWORD, Api, People
 
 
@@ -244,7 +245,7 @@ def test_the_admin_reviews_rotates_releases_verifies_and_manages_staff(
     audit = admin.get("/api/v1/admin/audit").get_json()
     assert audit["ok"] is True
     assert audit["broken"] is None
-    assert audit["entries"] == verify_audit(services).entries
+    assert audit["entries"] == verify_audit(services, OPERATOR).entries
     staff = admin.get("/api/v1/admin/accounts").get_json()["items"]
     assert "jordan" not in {a["username"] for a in staff}
     made = admin.post(
@@ -267,3 +268,24 @@ def test_the_admin_reviews_rotates_releases_verifies_and_manages_staff(
     assert api["doctor"].get("/api/v1/admin/audit").status_code == 403
     assert api["doctor"].get("/api/v1/admin/audit/entries").status_code == 403
     assert api["researcher"].get("/api/v1/admin/accounts").status_code == 403
+
+
+def test_the_admin_signs_a_tree_head_and_a_patient_fetches_their_proof(
+    api: dict[str, Api], services: Services
+) -> None:
+    admin = api["admin"]
+    ingest_document(services, DEMO_CCD.read_bytes(), PATIENT)
+    key = admin.get("/api/v1/admin/audit/key").get_json()
+    assert key["latest"] is None
+    assert len(key["fingerprint"]) == 64
+    head = admin.post("/api/v1/admin/audit/sign").get_json()["head"]
+    assert admin.post("/api/v1/admin/audit/sign").get_json()["head"] == head  # nothing new
+    audit = admin.get("/api/v1/admin/audit").get_json()
+    assert (audit["ok"], audit["signed_heads"], audit["latest"]["size"]) == (True, 1, head["size"])
+    proof = api["patient"].get("/api/v1/access-history/proof")
+    bundle = proof.get_json()
+    assert bundle["tree_head"]["size"] >= head["size"]
+    assert check_proof(proof.data, key["public_key"]).patient == str(PATIENT)
+    assert api["doctor"].get("/api/v1/access-history/proof").status_code == 403
+    assert api["doctor"].post("/api/v1/admin/audit/sign").status_code == 403
+    assert api["patient"].get("/api/v1/admin/audit/key").status_code == 403

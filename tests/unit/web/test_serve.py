@@ -107,3 +107,24 @@ def test_a_port_in_use_is_a_clear_configuration_error() -> None:
             Server(_echo(), port=first.port)
     finally:
         first.close()
+
+
+def test_while_phr_share_is_served_a_thread_signs_tree_heads(app: Flask) -> None:
+    server = Server(app)
+    assert server.signer is not None
+    assert server.signer.interval.total_seconds() == 300  # PHR_AUDIT_HEAD_INTERVAL
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 5
+        while server.signer._thread is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert server.signer._thread is not None
+        assert server.signer._thread.is_alive()
+    finally:
+        server.close()
+        thread.join(5)
+    assert not server.signer._thread.is_alive()
+    plain = Server(_echo())
+    assert plain.signer is None  # not a PHR Share app: nothing to sign
+    plain.close()
