@@ -58,6 +58,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/crypto.py
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/decide.py
+	$(BIN)/python bench/audit.py
 	$(BIN)/python bench/web.py
 
 $(STAMP):

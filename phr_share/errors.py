@@ -15,7 +15,8 @@ patient data can reach a log line or an error page through an exception::
     │   │   ├── NotClinicalDocument   wrong root element or namespace
     │   │   └── SchemaViolation       does not match a schema in schemas/
     │   ├── InvalidSegment            a segment or segment set is unusable
-    │   └── InvalidReadings           home readings rejected, per field
+    │   ├── InvalidReadings           home readings rejected, per field
+    │   └── ProofRejected             an audit proof bundle does not check out (names what failed)
     ├── KAnonymityNotReached          422 / 65  a research release refused, nothing written
     ├── Unauthenticated               401 / 77 (EX_NOPERM)  unknown account, wrong password or token
     ├── AccessDenied                  403 / 77  the decision point or boundary refused; has a Reason
@@ -56,6 +57,7 @@ __all__ = [
     "NotFound",
     "ObjectNotFound",
     "PhrShareError",
+    "ProofRejected",
     "SchemaViolation",
     "StorageError",
     "StoreConflict",
@@ -163,6 +165,16 @@ class InvalidReadings(InvalidInput):
         self.fields = dict(fields)
         listed = "; ".join(f"{name}: {problem}" for name, problem in sorted(self.fields.items()))
         super().__init__(f"readings rejected: {listed}")
+
+
+class ProofRejected(InvalidInput):
+    """An audit proof bundle failed its offline check; the message names the failed check.
+
+    Unlike IntegrityError this is specific on purpose: a bundle holds nothing secret, and
+    whoever checks it needs to know which entry or which signature did not hold.
+    """
+
+    code = "proof-rejected"
 
 
 class KAnonymityNotReached(PhrShareError):

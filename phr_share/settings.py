@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ _MOST_SECTIONS = 100_000
 _DATE_MODES = ("year", "shift")
 _KEYSTORES = ("file", "kms")
 _SWIFT_AUTH_VERSIONS = ("1", "3")
+_CONTAINER = re.compile(r"[A-Za-z0-9._-]{1,64}")
 STACK_ENV_FILE = "stack.env"
 
 
@@ -61,6 +63,9 @@ class Settings:
     web_secure_cookies: bool = True
     web_port: int = 8080
     web_trusted_proxy: str | None = None
+    audit_head_interval: int = 300
+    audit_heads_public: bool = False
+    audit_container: str = "phr-share-audit"
 
     @property
     def database(self) -> str:
@@ -69,7 +74,7 @@ class Settings:
 
     @property
     def master_key_dir(self) -> Path:
-        """Where the local key store keeps its master key versions."""
+        """Where the local key store keeps its master key versions (and the audit signing key)."""
         return self.state_dir / "keys"
 
     def __post_init__(self) -> None:
@@ -105,6 +110,14 @@ class Settings:
                 raise ConfigurationError(
                     "PHR_WEB_TRUSTED_PROXY must be the IP address of the reverse proxy"
                 ) from None
+        if not 0 <= self.audit_head_interval <= 86400:
+            raise ConfigurationError(
+                "PHR_AUDIT_HEAD_INTERVAL must be between 0 (off) and 86400 seconds"
+            )
+        if not _CONTAINER.fullmatch(self.audit_container):
+            raise ConfigurationError(
+                "PHR_AUDIT_CONTAINER must be 1-64 letters, digits, dots, dashes or underscores"
+            )
         if not 3 <= len(self.s3_bucket) <= 63:
             raise ConfigurationError("PHR_S3_BUCKET must be a valid bucket name (3-63 characters)")
 
@@ -145,6 +158,9 @@ class Settings:
             not in {"0", "false", "no"},
             web_port=_int(env, "PHR_WEB_PORT", 8080),
             web_trusted_proxy=_raw(env, "PHR_WEB_TRUSTED_PROXY") or None,
+            audit_head_interval=_int(env, "PHR_AUDIT_HEAD_INTERVAL", 300),
+            audit_heads_public=_raw(env, "PHR_AUDIT_HEADS_PUBLIC").lower() in {"1", "true", "yes"},
+            audit_container=_raw(env, "PHR_AUDIT_CONTAINER") or "phr-share-audit",
         )
 
 

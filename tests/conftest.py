@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
 DEMO_CCD = ROOT / "deploy" / "demo" / "demo-ccd.xml"
 PATIENT = uuid.UUID("2f1f5c1e-8a7b-4c1e-9a51-6c0f2b7d9e10")
+# The operator, as the command line acts: an admin who reads the log, never a segment.
 
 
 def corpus_dir() -> Path:

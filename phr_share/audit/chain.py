@@ -14,8 +14,19 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-__all__ = ["GENESIS", "Action", "Break", "Entry", "Head", "Outcome", "entry_hash", "first_break"]
+__all__ = [
+    "GENESIS",
+    "Action",
+    "Break",
+    "Entry",
+    "Head",
+    "Outcome",
+    "entry_hash",
+    "first_break",
+    "stored_entry",
+]
 
 GENESIS = "0" * 64
 
@@ -91,6 +102,24 @@ class Entry:
             "details": dict(self.details),
         }
         return json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
+
+
+def stored_entry(row: Any) -> Entry:
+    """The entry a stored row holds (anything with the audit table's columns as attributes);
+    ValueError or TypeError when a column holds what no entry can."""
+    details = json.loads(row.details)
+    if not isinstance(details, dict):
+        raise TypeError("an entry's details are an object")
+    return Entry(
+        seq=row.seq,
+        at=row.at,
+        action=Action(row.action),
+        actor=row.actor,
+        outcome=Outcome(row.outcome),
+        patient_id=row.patient_id,
+        subject=row.subject,
+        details=details,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import uuid
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -83,15 +84,26 @@ def add_store_commands(commands: Commands) -> None:
 
     audit = commands.add_parser(
         "audit",
-        help="verify the chain; list entries; who accessed a patient; FHIR export",
-        description="verify: recompute the chain and name the first broken entry. "
-        "list: entries, all or one patient's. access: who read which of a patient's "
-        "segments, when, on what basis. fhir: a patient's grants as FHIR R4 Consent and "
-        "their log entries as AuditEvent resources, in one Bundle.",
+        help="verify the log; sign a tree head; list entries; access; FHIR; check a proof",
+        description="verify: recompute the chain, check it against every signed tree head "
+        "in the object store(s) and name the first entry affected. sign: sign a tree head "
+        "now, if entries came since the last. key: the signing key's public half and "
+        "fingerprint. list: entries, all or one patient's. access: who read which of a "
+        "patient's segments, when, on what basis. fhir: a patient's grants as FHIR R4 "
+        "Consent and their log entries as AuditEvent resources, in one Bundle. "
+        "check-proof FILE: check a patient's proof bundle offline against --public-key.",
     )
-    audit.add_argument("action", choices=["verify", "list", "access", "fhir"])
+    audit.add_argument(
+        "action", choices=["verify", "sign", "key", "list", "access", "fhir", "check-proof"]
+    )
+    audit.add_argument("file", nargs="?", type=Path, metavar="FILE", help="check-proof: the bundle")
     audit.add_argument("--patient", type=uuid.UUID, help="the patient (required for access, fhir)")
     audit.add_argument("--out", type=Path, metavar="FILE", help="fhir: write here, not stdout")
+    audit.add_argument(
+        "--public-key",
+        metavar="KEY",
+        help="check-proof: the log's public key (base64, as `audit key` prints it) or a file",
+    )
     audit.set_defaults(handler=_audit)
 
 
@@ -281,6 +293,8 @@ def _recover(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 
 
 def _audit(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    if args.action == "check-proof":
+        return _check_proof(args, out)
     svc = open_services(settings)
     if args.action in {"access", "fhir"}:
         if args.patient is None:
@@ -304,15 +318,84 @@ def _audit(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
         ]
         print_table(("SEQ", "AT", "ACTION", "ACTOR", "OUTCOME", "SUBJECT"), rows, out)
         return 0
+    if args.action == "sign":
+        return _audit_sign(svc, out)
+    if args.action == "key":
+        return _audit_key(svc, out)
+    return _audit_verify(svc, out)
+
+
+def _audit_verify(svc: sharing.Services, out: TextIO) -> int:
     report = sharing.verify_audit(svc, OPERATOR)
     if report.broken is None:
         print(f"audit chain intact: {report.entries} entries, head {report.head}", file=out)
+    else:
+        print(
+            f"audit log broken at entry {report.broken.seq}: {report.broken.reason}",
+            file=out,
+        )
+    for fault in report.faults:
+        print(f"untrusted tree head: {fault}", file=out)
+    if report.latest is None:
+        print("no signed tree head yet: run `phr-share audit sign`", file=out)
+    else:
+        print(
+            f"{report.signed_heads} signed tree heads hold; the newest covers "
+            f"{report.latest.size} entries, signed {_when(report.latest.at)}",
+            file=out,
+        )
+    return 0 if report.ok else 65
+
+
+def _audit_sign(svc: sharing.Services, out: TextIO) -> int:
+    head = sharing.sign_tree_head(svc, OPERATOR)
+    if head is None:
+        print("the audit log is empty: nothing to sign", file=out)
         return 0
     print(
-        f"audit chain broken at entry {report.broken.seq}: {report.broken.reason}",
+        f"tree head of {head.size} entries, root {head.root}, signed {_when(head.at)}: "
+        f"{head.object_name}",
         file=out,
     )
-    return 65
+    return 0
+
+
+def _audit_key(svc: sharing.Services, out: TextIO) -> int:
+    info = sharing.audit_key(svc, OPERATOR)
+    print(f"audit log signing key (Ed25519, base64): {info.public_key}", file=out)
+    print(f"fingerprint (SHA-256 of the key): {info.fingerprint}", file=out)
+    if info.latest is not None:
+        print(
+            f"latest signed tree head: {info.latest.size} entries, {_when(info.latest.at)}",
+            file=out,
+        )
+    return 0
+
+
+def _check_proof(args: argparse.Namespace, out: TextIO) -> int:
+    if args.file is None or not args.public_key:
+        raise FileError("audit check-proof needs FILE and --public-key KEY", 2)
+    key = args.public_key
+    if Path(key).is_file():
+        key = Path(key).read_text(encoding="utf-8", errors="replace")
+    try:
+        data = args.file.read_bytes()
+    except OSError:
+        raise FileError(f"cannot read {args.file}", EX_NOINPUT) from None
+    summary = sharing.check_proof(data, key)
+    head = summary.head.head
+    print(
+        f"proof verified: the {summary.entries} audit log entries about patient "
+        f"{summary.patient} in {args.file} are each included, by its audit path, in the "
+        f"tree head of {head.size} entries signed {_when(head.at)} by key "
+        f"{summary.head.key_id}, and that signature verifies with the key given.",
+        file=out,
+    )
+    return 0
+
+
+def _when(at: datetime) -> str:
+    return at.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _audit_access(svc: sharing.Services, args: argparse.Namespace, out: TextIO) -> int:

@@ -1,11 +1,12 @@
-"""Envelope encryption: the only code that touches ``cryptography``.
+"""Envelope encryption and signatures: the only code that touches ``cryptography``.
 
-Safe recipes on top (:func:`seal`, :func:`open_sealed`, the key stores), primitives
-below. Each segment has its own AES-256-GCM data key, wrapped by a per-patient key, which
-is wrapped by a versioned master key from a :class:`KeyStore` (local files or KMS). Every
-decryption failure is the same opaque :class:`~phr_share.errors.IntegrityError`; wrong
-key or nonce sizes are ValueError, raised before anything is encrypted. The byte layout
-of a sealed object is documented in :mod:`phr_share.crypto.envelope`.
+Safe recipes on top (:func:`seal`, :func:`open_sealed`, the key stores, Ed25519 signing),
+primitives below. Each segment has its own AES-256-GCM data key, wrapped by a per-patient
+key, which is wrapped by a versioned master key from a :class:`KeyStore` (local files or
+KMS). Every decryption failure is the same opaque :class:`~phr_share.errors.IntegrityError`;
+wrong key or nonce sizes are ValueError, raised before anything is encrypted. The byte
+layout of a sealed object is documented in :mod:`phr_share.crypto.envelope`; the audit
+log's signing key, wrapped like a patient key, in :mod:`phr_share.crypto.signing`.
 """
 
 from phr_share.crypto.envelope import (
@@ -27,25 +28,41 @@ from phr_share.crypto.keystore import (
     wrap_patient_key,
 )
 from phr_share.crypto.kms import KmsKeyStore, make_kms_client
+from phr_share.crypto.signing import (
+    SIGNING_KEY_FILE,
+    SigningKey,
+    load_or_create_signing_key,
+    parse_public_key,
+    rewrap_signing_key,
+    signing_key_from_seed,
+    verify_signature,
+)
 from phr_share.settings import Settings
 
 __all__ = [
     "ALGORITHM",
     "FORMAT_VERSION",
+    "SIGNING_KEY_FILE",
     "Binding",
     "KeyStore",
     "KmsKeyStore",
     "LocalKeyStore",
     "SealedHeader",
+    "SigningKey",
     "WrappedKey",
+    "load_or_create_signing_key",
     "make_kms_client",
     "new_key",
     "open_keystore",
     "open_sealed",
+    "parse_public_key",
     "peek_header",
     "peek_key_id",
+    "rewrap_signing_key",
     "seal",
+    "signing_key_from_seed",
     "unwrap_patient_key",
+    "verify_signature",
     "wrap_patient_key",
 ]
 

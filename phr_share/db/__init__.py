@@ -16,6 +16,7 @@ from phr_share.db.database import Database
 from phr_share.db.tables import (
     AuditEntry,
     AuditHead,
+    AuditTreeHead,
     Base,
     Document,
     DocumentStatus,
@@ -32,6 +33,7 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "AuditHead",
+    "AuditTreeHead",
     "Base",
     "CareRelationship",
     "Database",

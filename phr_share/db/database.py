@@ -50,13 +50,14 @@ class Database:
         """``sqlite`` or ``postgresql``."""
         return self.url.get_backend_name()
 
-    def migrate(self) -> None:
-        """Apply every pending migration; raises StoreUnavailable when the server is down."""
+    def migrate(self, revision: str = "head") -> None:
+        """Apply every pending migration (up to ``revision``); StoreUnavailable when the
+        server is down."""
         try:
             with self.engine.begin() as connection:
                 config = _alembic_config()
                 config.attributes["connection"] = connection
-                command.upgrade(config, "head")
+                command.upgrade(config, revision)
         except exc.OperationalError as error:
             raise StoreUnavailable("the database cannot be reached") from error
 

@@ -10,6 +10,7 @@ import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    BigInteger,
     DateTime,
     ForeignKey,
     Index,
@@ -27,6 +28,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 __all__ = [
     "AuditEntry",
     "AuditHead",
+    "AuditTreeHead",
     "Base",
     "Document",
     "DocumentStatus",
@@ -224,7 +226,10 @@ class Erasure(Base):
 
 
 class AuditEntry(Base):
-    """One audit entry, chained to the one before by ``prev_hash``; ids and codes only."""
+    """One audit entry, chained to the one before by ``prev_hash``; ids and codes only.
+
+    ``leaf_hash`` is its Merkle leaf hash (hex), kept so proofs need not re-encode entries.
+    """
 
     __tablename__ = "audit_entries"
     __table_args__ = (Index("ix_audit_entries_patient", "patient_id", "seq"),)
@@ -239,13 +244,35 @@ class AuditEntry(Base):
     details: Mapped[str] = mapped_column(String)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    leaf_hash: Mapped[str] = mapped_column(String(64))
 
 
 class AuditHead(Base):
-    """The last entry of the chain (one row), updated in the same transaction as it."""
+    """The last entry of the chain (one row), updated in the same transaction as it.
+
+    ``frontier`` holds the Merkle tree's right edge (the roots of its perfect subtrees,
+    largest first, as concatenated hex), so appending and signing never read the leaves.
+    """
 
     __tablename__ = "audit_head"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+    frontier: Mapped[str] = mapped_column(String, default="")
+
+
+class AuditTreeHead(Base):
+    """A signed tree head, as written to the object store(s): a copy for convenience only.
+
+    Verification never trusts this table; it reads the head objects themselves.
+    """
+
+    __tablename__ = "audit_tree_heads"
+
+    size: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    root: Mapped[str] = mapped_column(String(64))
+    timestamp: Mapped[int] = mapped_column(BigInteger)
+    key_id: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128))
+    object_name: Mapped[str] = mapped_column(String(256))

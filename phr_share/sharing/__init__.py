@@ -79,7 +79,13 @@ from phr_share.sharing.grants import (
     set_sensitivity,
 )
 from phr_share.sharing.guard import OPERATOR, ROUTER
-from phr_share.sharing.history import AccessEvent, access_history, export_fhir
+from phr_share.sharing.history import (
+    AccessEvent,
+    access_history,
+    audit_proof,
+    check_proof,
+    export_fhir,
+)
 from phr_share.sharing.ingest import (
     IngestResult,
     Placement,
@@ -120,6 +126,13 @@ from phr_share.sharing.release import (
     run_release,
 )
 from phr_share.sharing.services import Services, open_services
+from phr_share.sharing.tree_heads import (
+    HeadInfo,
+    HeadSigner,
+    SigningKeyInfo,
+    audit_key,
+    sign_tree_head,
+)
 
 __all__ = [
     "CHARTED_KINDS",
@@ -134,6 +147,8 @@ __all__ = [
     "EmergencyAccess",
     "ErasureReport",
     "GrantHistory",
+    "HeadInfo",
+    "HeadSigner",
     "IngestResult",
     "IssuedToken",
     "NewLink",
@@ -146,17 +161,21 @@ __all__ = [
     "SegmentRecord",
     "Services",
     "SharedVisit",
+    "SigningKeyInfo",
     "TokenInfo",
     "accept_care",
     "access_history",
     "answer_delegation",
     "ask_partner",
     "audit_entries",
+    "audit_key",
+    "audit_proof",
     "authenticate",
     "authenticate_token",
     "care_of",
     "change_grant",
     "change_password",
+    "check_proof",
     "choose_release",
     "container_for",
     "create_share_link",
@@ -219,6 +238,7 @@ __all__ = [
     "series_of",
     "session_account",
     "set_sensitivity",
+    "sign_tree_head",
     "sign_up",
     "staff_accounts",
     "start_session",

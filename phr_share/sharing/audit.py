@@ -3,6 +3,8 @@
 An entry is appended in the same transaction as the change it records, so a change
 and its entry are committed together or not at all; the head row is locked while the
 next sequence number is taken, so concurrent writers queue instead of forking the chain.
+The same row keeps the Merkle tree's frontier, grown with each entry's leaf hash, so an
+append costs a few hashes whatever the log's length.
 """
 
 from __future__ import annotations
@@ -15,12 +17,30 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from phr_share.audit import Action, Break, Entry, Head, Outcome, entry_hash, first_break
-from phr_share.audit.chain import GENESIS
+from phr_share.audit import (
+    GENESIS,
+    Action,
+    Break,
+    Entry,
+    Head,
+    Outcome,
+    entry_hash,
+    first_break,
+    frontier_append,
+    leaf_hash,
+    stored_entry,
+)
+from phr_share.audit.anchor import StoredLeaf, check_anchoring
 from phr_share.db import AuditEntry, AuditHead
 from phr_share.models import Principal
 from phr_share.sharing.guard import STEWARDS, require_owner, require_steward
 from phr_share.sharing.services import Services
+from phr_share.sharing.tree_heads import (
+    HeadInfo,
+    frontier_of,
+    recorded_sizes,
+    stored_heads,
+)
 
 __all__ = [
     "AREAS",
@@ -60,6 +80,8 @@ def record(
         details=dict(details or {}),
     )
     digest = entry_hash(previous, entry)
+    leaf = leaf_hash(entry.canonical())
+    frontier = b"".join(frontier_append(frontier_of(head), seq - 1, leaf)).hex()
     session.add(
         AuditEntry(
             seq=seq,
@@ -72,58 +94,94 @@ def record(
             details=json.dumps(dict(entry.details), sort_keys=True),
             prev_hash=previous,
             hash=digest,
+            leaf_hash=leaf.hex(),
         )
     )
     if head is None:
-        session.add(AuditHead(id=_HEAD_ID, seq=seq, hash=digest))
+        session.add(AuditHead(id=_HEAD_ID, seq=seq, hash=digest, frontier=frontier))
     else:
-        head.seq, head.hash = seq, digest
+        head.seq, head.hash, head.frontier = seq, digest, frontier
     session.flush()
     return entry
 
 
-def _entry(row: AuditEntry) -> Entry:
-    return Entry(
-        seq=row.seq,
-        at=row.at,
-        action=Action(row.action),
-        actor=row.actor,
-        outcome=Outcome(row.outcome),
-        patient_id=row.patient_id,
-        subject=row.subject,
-        details=json.loads(row.details),
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class AuditReport:
-    """The result of a verification: how many entries, the head, the first break."""
+    """A verification: how many entries, the chain's head, the first entry affected (by
+    the chain or by a signed tree head), how many signed heads anchor the log, the newest
+    of them, and what is wrong with any head object that could not be trusted."""
 
     entries: int
     head: str
     broken: Break | None
+    signed_heads: int = 0
+    latest: HeadInfo | None = None
+    faults: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """Nothing broken, no untrustworthy head."""
+        return self.broken is None and not self.faults
 
 
-def verify_audit(svc: Services, principal: Principal) -> AuditReport:
-    """Recompute the chain from the first entry; names the first broken one. An admin or
-    the operator; raises AccessDenied otherwise."""
-    require_steward(principal)
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    """A row as verification sees it: its entry (None when no entry can hold its columns)."""
+
+    seq: int
+    entry: Entry | None
+    prev_hash: str
+    hash: str
+    leaf: str
+
+
+def _load(svc: Services) -> tuple[list[_Stored], Head | None]:
     with svc.db.session() as session:
         rows = session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).all()
         head_row = session.get(AuditHead, _HEAD_ID)
         head = None if head_row is None else Head(head_row.seq, head_row.hash)
-        stored = []
-        for row in rows:
-            try:
-                stored.append((_entry(row), row.prev_hash, row.hash))
-            except (ValueError, TypeError):
-                return AuditReport(
-                    len(rows),
-                    head.hash if head else GENESIS,
-                    Break(row.seq, "altered after it was written"),
-                )
-    broken = first_break(stored, head)
-    return AuditReport(len(rows), head.hash if head else GENESIS, broken)
+    loaded = []
+    for row in rows:
+        try:
+            entry: Entry | None = stored_entry(row)
+        except (ValueError, TypeError):
+            entry = None
+        loaded.append(_Stored(row.seq, entry, row.prev_hash, row.hash, row.leaf_hash))
+    return loaded, head
+
+
+def _chain_break(rows: list[_Stored], head: Head | None) -> Break | None:
+    unreadable = next((row for row in rows if row.entry is None), None)
+    if unreadable is not None:
+        return Break(unreadable.seq, "altered after it was written")
+    return first_break(((r.entry, r.prev_hash, r.hash) for r in rows if r.entry), head)
+
+
+def verify_audit(svc: Services, principal: Principal, *, latest_only: bool = False) -> AuditReport:
+    """Recompute the chain, then check the log against every signed tree head in the object
+    store(s) (only the newest with ``latest_only``), trusting nothing the database says of
+    them; names the first entry affected. AccessDenied unless an admin or the operator
+    asks; store errors."""
+    require_steward(principal)
+    rows, head = _load(svc)
+    heads, faults = stored_heads(svc)
+    found = {signed.head.size for signed in heads}
+    faults += [
+        f"the signed tree head of size {size} the database records is in no store"
+        for size in recorded_sizes(svc)
+        if size not in found
+    ]
+    leaves = [StoredLeaf(r.seq, r.entry.canonical() if r.entry else None, r.leaf) for r in rows]
+    tree = check_anchoring(leaves, heads[-1:] if latest_only else heads)
+    breaks = [b for b in (_chain_break(rows, head), tree.broken) if b is not None]
+    return AuditReport(
+        entries=len(rows),
+        head=head.hash if head else GENESIS,
+        broken=min(breaks, key=lambda b: b.seq, default=None),
+        signed_heads=tree.anchored,
+        latest=HeadInfo.of(heads[-1]) if heads else None,
+        faults=(*faults, *tree.faults),
+    )
 
 
 # What entries are about, by the first part of their action (``consent:grant:create``).
@@ -153,7 +211,7 @@ def latest_entries(
     if area is not None:
         query = query.where(AuditEntry.action.startswith(f"{area}:"))
     with svc.db.session() as session:
-        return [_entry(row) for row in session.scalars(query)]
+        return [stored_entry(row) for row in session.scalars(query)]
 
 
 def audit_entries(
@@ -175,4 +233,4 @@ def entries_about(svc: Services, patient_id: uuid.UUID | None) -> Iterator[Entry
         query = query.where(AuditEntry.patient_id == str(patient_id))
     with svc.db.session() as session:
         rows = session.scalars(query).all()
-    return iter([_entry(row) for row in rows])
+    return iter([stored_entry(row) for row in rows])

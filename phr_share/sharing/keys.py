@@ -1,5 +1,6 @@
 """Patient keys: created on first ingest, wrapped by the master key, re-wrapped on rotation,
-shredded on erasure (which makes every private segment of that patient unreadable)."""
+shredded on erasure (which makes every private segment of that patient unreadable). The
+audit log's signing key, wrapped by the master key too, is re-wrapped with them."""
 
 from __future__ import annotations
 
@@ -10,7 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from phr_share.audit import Action
-from phr_share.crypto import WrappedKey, new_key, unwrap_patient_key, wrap_patient_key
+from phr_share.crypto import (
+    SIGNING_KEY_FILE,
+    WrappedKey,
+    new_key,
+    rewrap_signing_key,
+    unwrap_patient_key,
+    wrap_patient_key,
+)
 from phr_share.db import Patient, PatientKey
 from phr_share.errors import ConfigurationError, IntegrityError, KeyErased
 from phr_share.models import Principal
@@ -86,11 +94,12 @@ class RotationReport:
 def rotate_master(svc: Services, principal: Principal) -> RotationReport:
     """Make a new master key version and re-wrap every live patient key under it.
 
-    No segment is re-encrypted: only the small wrapped keys in the database change. An
-    admin or the operator; raises AccessDenied otherwise.
+    No segment is re-encrypted: only the small wrapped keys in the database change (and
+    the audit signing key's file). An admin or the operator; raises AccessDenied otherwise.
     """
     actor = require_steward(principal).id
     version = svc.keystore.rotate()
+    rewrap_signing_key(svc.keystore, svc.settings.master_key_dir / SIGNING_KEY_FILE)
     count = 0
     with svc.db.session() as session:
         rows = session.scalars(
@@ -127,6 +136,8 @@ def retire_master(svc: Services, principal: Principal, version: str) -> None:
         ).first()
     if in_use is not None:
         raise ConfigurationError("patient keys are still wrapped by that master key: rotate first")
+    # A signing key file left under an older version (a rotation cut off) moves first.
+    rewrap_signing_key(svc.keystore, svc.settings.master_key_dir / SIGNING_KEY_FILE)
     svc.keystore.retire(version)
     with svc.db.session() as session:
         record(svc, session, Action.RETIRE, actor, subject=f"master:{version}")

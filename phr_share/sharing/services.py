@@ -11,7 +11,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from phr_share.consent import DEFAULT_COST, ScryptCost
-from phr_share.crypto import KeyStore, open_keystore
+from phr_share.crypto import (
+    SIGNING_KEY_FILE,
+    KeyStore,
+    SigningKey,
+    load_or_create_signing_key,
+    open_keystore,
+)
 from phr_share.db import Database
 from phr_share.deid.policy import DateMode, DeidPolicy
 from phr_share.keyfile import load_or_create_secret, private_dir
@@ -48,6 +54,8 @@ class Services:
     # Threads for fetching objects, kept for the life of the services: starting threads
     # for every page of a busy web app costs more than the fetches they overlap.
     _readers: ThreadPoolExecutor | None = None
+    # The audit log's signing key, unwrapped once (with KMS, one call per process).
+    _signing: SigningKey | None = None
 
     def readers(self) -> ThreadPoolExecutor:
         """The shared pool that fetches objects in parallel (made on first use)."""
@@ -55,6 +63,16 @@ class Services:
             if self._readers is None:
                 self._readers = ThreadPoolExecutor(self.settings.store_concurrency, "phr-read")
             return self._readers
+
+    def signing_key(self) -> SigningKey:
+        """The audit log's Ed25519 signing key, made on first use beside the master keys."""
+        with self.key_lock:
+            if self._signing is None:
+                path = self.settings.master_key_dir / SIGNING_KEY_FILE
+                self._signing = load_or_create_signing_key(
+                    self.keystore, path, randbytes=self.randbytes
+                )
+            return self._signing
 
     def deid_policy(self) -> DeidPolicy:
         """The de-identification policy as of today."""

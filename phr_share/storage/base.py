@@ -38,6 +38,10 @@ class BlobStore(Protocol):
         """Store an object, replacing any of that name; the store's checksum is verified."""
         ...
 
+    def put_once(self, container: str, name: str, data: bytes, metadata: Mapping[str, str]) -> bool:
+        """Store an object unless one of that name exists, which is left as it is (False)."""
+        ...
+
     def get(self, container: str, name: str) -> Blob:
         """An object and its metadata; raises ObjectNotFound."""
         ...

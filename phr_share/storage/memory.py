@@ -49,6 +49,15 @@ class MemoryStore:
 
     def put(self, container: str, name: str, data: bytes, metadata: Mapping[str, str]) -> None:
         """Store an object (a failure when told to fail)."""
+        self._put(container, name, data, metadata, once=False)
+
+    def put_once(self, container: str, name: str, data: bytes, metadata: Mapping[str, str]) -> bool:
+        """Store an object unless one of that name exists (False, and it stays as it was)."""
+        return self._put(container, name, data, metadata, once=True)
+
+    def _put(
+        self, container: str, name: str, data: bytes, metadata: Mapping[str, str], *, once: bool
+    ) -> bool:
         checked = check_metadata(metadata)
         with self._lock:
             if self._puts_left is not None:
@@ -57,8 +66,11 @@ class MemoryStore:
                 self._puts_left -= 1
             if container not in self._containers:
                 raise ObjectNotFound("the container does not exist")
+            if once and name in self._containers[container]:
+                return False
             self._containers[container][name] = Blob(bytes(data), checked)
             self.puts += 1
+            return True
 
     def get(self, container: str, name: str) -> Blob:
         """An object; ObjectNotFound when missing."""

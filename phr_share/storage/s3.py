@@ -35,6 +35,7 @@ from phr_share.storage.base import Blob, check_metadata
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import PutObjectOutputTypeDef
 
 __all__ = ["S3Store"]
 
@@ -141,23 +142,51 @@ class S3Store:
 
     def put(self, container: str, name: str, data: bytes, metadata: Mapping[str, str]) -> None:
         """Store an object; S3 checks the bytes' MD5, and its ETag is checked here too."""
+        self._put(container, name, data, metadata, once=False)
+
+    def put_once(self, container: str, name: str, data: bytes, metadata: Mapping[str, str]) -> bool:
+        """Store an object unless one of that name exists (If-None-Match: *): False then.
+
+        The name is looked up first as well, for S3 servers that ignore the condition.
+        """
+        try:
+            self.head(container, name)
+        except ObjectNotFound:
+            return self._put(container, name, data, metadata, once=True)
+        return False
+
+    def _put(
+        self, container: str, name: str, data: bytes, metadata: Mapping[str, str], *, once: bool
+    ) -> bool:
         bucket = self._bucket(container)
         digest = hashlib.md5(data, usedforsecurity=False)
-        answer = self._call(
-            f"object {name}",
-            lambda: self.client.put_object(
-                Bucket=bucket,
-                Key=name,
-                Body=data,
-                ContentMD5=base64.b64encode(digest.digest()).decode(),
-                Metadata=check_metadata(metadata),
-            ),
-        )
+        condition: dict[str, str] = {"IfNoneMatch": "*"} if once else {}
+
+        def upload() -> PutObjectOutputTypeDef | None:
+            try:
+                return self.client.put_object(
+                    Bucket=bucket,
+                    Key=name,
+                    Body=data,
+                    ContentMD5=base64.b64encode(digest.digest()).decode(),
+                    Metadata=check_metadata(metadata),
+                    **condition,  # type: ignore[arg-type]
+                )
+            except ClientError as error:
+                status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+                if once and status in (409, 412):
+                    return None  # written meanwhile by another writer: left alone
+                raise
+
+        answer = self._call(f"object {name}", upload)
+        if answer is None:
+            return False
         # With SSE-KMS (AWS) the ETag is not the MD5; ContentMD5 was checked all the same.
         if answer.get("ServerSideEncryption") == "aws:kms":
-            return
+            return True
         if answer.get("ETag", "").strip('"') != digest.hexdigest():
             raise StorageError(f"S3 stored other bytes than were sent for {name}")
+        return True
 
     def get(self, container: str, name: str) -> Blob:
         """An object and its metadata; ObjectNotFound when missing."""

@@ -163,21 +163,42 @@ class SwiftStore:
 
     def put(self, container: str, name: str, data: bytes, metadata: Mapping[str, str]) -> None:
         """Store an object; an ETag that is not the MD5 of the bytes is a StorageError."""
+        self._put(container, name, data, metadata, once=False)
+
+    def put_once(self, container: str, name: str, data: bytes, metadata: Mapping[str, str]) -> bool:
+        """Store an object unless one of that name exists (If-None-Match: *): False then."""
+        return self._put(container, name, data, metadata, once=True)
+
+    def _put(
+        self, container: str, name: str, data: bytes, metadata: Mapping[str, str], *, once: bool
+    ) -> bool:
         headers = {f"X-Object-Meta-{k}": v for k, v in check_metadata(metadata).items()}
+        if once:
+            headers["If-None-Match"] = "*"
         digest = hashlib.md5(data, usedforsecurity=False).hexdigest()
-        etag = self._call(
-            f"object {container}/{name}",
-            lambda c: c.put_object(
-                container,
-                name,
-                contents=data,
-                etag=digest,  # Swift refuses (422) bytes that arrive altered
-                headers=headers,
-                content_type="application/octet-stream",
-            ),
-        )
+
+        def upload(connection: swift.Connection) -> str | None:
+            try:
+                etag: str = connection.put_object(
+                    container,
+                    name,
+                    contents=data,
+                    etag=digest,  # Swift refuses (422) bytes that arrive altered
+                    headers=headers,
+                    content_type="application/octet-stream",
+                )
+            except ClientException as error:
+                if once and error.http_status == 412:
+                    return None  # an object of that name exists: it is left alone
+                raise
+            return etag
+
+        etag = self._call(f"object {container}/{name}", upload)
+        if etag is None:
+            return False
         if etag != digest:
             raise StorageError(f"Swift stored other bytes than were sent for {container}/{name}")
+        return True
 
     def get(self, container: str, name: str) -> Blob:
         """An object and its metadata; ObjectNotFound when missing."""

@@ -59,14 +59,15 @@ def _me() -> Principal:
 @bp.get("")
 @requires(Role.ADMIN)
 def overview() -> str:
-    """Health, the review queue, the audit chain, accounts."""
+    """Health, the review queue, the audit log and its signing key, accounts."""
     svc, me = services(), _me()
     staff = sharing.staff_accounts(svc, me)
     return render_template(
         "admin/overview.html",
         checks=health(svc),
         queue=sharing.review_queue(svc, me),
-        audit=sharing.verify_audit(svc, me),
+        audit=sharing.verify_audit(svc, me, latest_only=True),
+        signing=sharing.audit_key(svc, me),
         roles=STAFF_ROLES,
         staff=staff,
         names={a.principal.id: a.display_name for a in staff},
@@ -84,7 +85,7 @@ def audit_log() -> str:
     return render_template(
         "admin/audit.html",
         entries=entries,
-        report=sharing.verify_audit(svc, me),
+        report=sharing.verify_audit(svc, _me(), latest_only=True),
         outcome=outcome,
         area=area,
         areas=AREAS,

@@ -268,6 +268,13 @@ def access_history() -> BaseResponse:
     return _json({"items": sharing.access_history(services(), _me(), _patient_id())})
 
 
+@bp.get("/v1/access-history/proof")
+@requires(Role.PATIENT)
+def access_proof() -> BaseResponse:
+    """The patient's audit log entries with inclusion proofs under a signed tree head."""
+    return _json(sharing.audit_proof(services(), _me(), _patient_id()))
+
+
 @bp.get("/v1/consent.fhir")
 @requires(Role.PATIENT)
 def fhir() -> BaseResponse:
@@ -658,9 +665,24 @@ def run_release() -> BaseResponse:
 @bp.get("/v1/admin/audit")
 @requires(Role.ADMIN)
 def verify_audit() -> BaseResponse:
-    """Recompute the audit chain: entries, head, and the first broken entry (or null)."""
+    """Verify the audit log against its chain and every signed tree head: the first entry
+    affected (or null), the heads that hold, and any untrusted head."""
     report = sharing.verify_audit(services(), _me())
-    return _json({"ok": report.broken is None, **_plain(report)})
+    return _json({"ok": report.ok, **_plain(report)})
+
+
+@bp.post("/v1/admin/audit/sign")
+@requires(Role.ADMIN)
+def sign_tree_head() -> BaseResponse:
+    """Sign a tree head of the audit log now if entries came since the last: the newest."""
+    return _json({"head": sharing.sign_tree_head(services(), _me())})
+
+
+@bp.get("/v1/admin/audit/key")
+@requires(Role.ADMIN)
+def audit_key() -> BaseResponse:
+    """The audit log's public signing key (base64), its fingerprint, the latest head."""
+    return _json(sharing.audit_key(services(), _me()))
 
 
 @bp.get("/v1/admin/audit/entries")

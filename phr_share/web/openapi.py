@@ -66,6 +66,7 @@ _NO_BODY = frozenset(
         "api.revoke_token",
         "api.rotate_keys",
         "api.run_release",
+        "api.sign_tree_head",
         "api.disable_staff",
     }
 )

@@ -336,10 +336,23 @@ def history() -> str:
 def history_fhir() -> Response:
     """My consents and the log entries about my record, as a FHIR R4 Bundle to keep."""
     bundle = sharing.export_fhir(services(), _me(), _patient_id())
+    return _download(bundle, "application/fhir+json", "my-consents-and-access.json")
+
+
+@bp.get("/history.proof.json")
+@requires(Role.PATIENT)
+def history_proof() -> Response:
+    """My log entries with a proof of each under a signed tree head, to check offline."""
+    bundle = sharing.audit_proof(services(), _me(), _patient_id())
+    return _download(bundle, "application/json", "my-audit-proof.json")
+
+
+def _download(document: object, mimetype: str, filename: str) -> Response:
+    """A JSON document as a file to keep."""
     return Response(
-        json.dumps(bundle, indent=2, sort_keys=True),
-        mimetype="application/fhir+json",
-        headers={"Content-Disposition": 'attachment; filename="my-consents-and-access.json"'},
+        json.dumps(document, indent=2, sort_keys=True),
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 

@@ -1,13 +1,15 @@
 """Serving the app with waitress, a production WSGI server, on loopback by default.
 
 ``phr-share web``, the browser tests and ``bench/web.py`` all serve through this, so what
-is tested and measured is what runs.
+is tested and measured is what runs. While it serves, a daemon thread signs a tree head
+of the audit log every PHR_AUDIT_HEAD_INTERVAL seconds when entries came since the last.
 """
 
 from __future__ import annotations
 
 import errno
 import threading
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
@@ -15,6 +17,7 @@ from waitress import wasyncore
 from waitress.server import BaseWSGIServer, create_server
 
 from phr_share.errors import ConfigurationError
+from phr_share.sharing import HeadSigner, Services
 
 __all__ = ["THREADS", "Server"]
 
@@ -66,6 +69,13 @@ class Server:
             raise ConfigurationError(f"cannot listen on {host}:{port}: {error.strerror}") from error
         assert isinstance(server, BaseWSGIServer)  # one host and one port: one socket
         self._server = server
+        # The app's services, when it is PHR Share's (create_app puts them there).
+        svc: Services | None = app.extensions.get("phr_share")
+        self.signer = (
+            None
+            if svc is None
+            else HeadSigner(svc, timedelta(seconds=svc.settings.audit_head_interval))
+        )
         self._serving = threading.Event()
         self._stopped = threading.Event()
 
@@ -82,9 +92,13 @@ class Server:
     def run(self) -> None:
         """Serve until ``close`` is called (from another thread) or the process is stopped."""
         self._serving.set()
+        if self.signer is not None:
+            self.signer.start()
         try:
             self._server.run()
         finally:
+            if self.signer is not None:
+                self.signer.stop()
             self._stopped.set()
 
     def close(self, timeout: int = 10) -> None:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import io
 import json
 import sqlite3
+import uuid
 from pathlib import Path
 
 import pytest
 
 from phr_share.cli import main
+from phr_share.settings import Settings
+from phr_share.sharing import OPERATOR, audit_proof, open_services
 from phr_share.stack import StackInfo
 from phr_share.storage import SwiftStore
 from tests.conftest import DEMO_CCD, PATIENT
@@ -25,7 +28,9 @@ def env(stack: StackInfo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pa
     for name, value in stack.env.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("PHR_STATE_DIR", str(tmp_path))
-    monkeypatch.setenv("PHR_S3_BUCKET", f"cli-{tmp_path.name[-12:].lower().replace('_', '-')}")
+    own = tmp_path.name[-12:].lower().replace("_", "-")
+    monkeypatch.setenv("PHR_S3_BUCKET", f"cli-{own}")
+    monkeypatch.setenv("PHR_AUDIT_CONTAINER", f"audit-{own}")  # the stack is shared
     return tmp_path
 
 
@@ -100,7 +105,45 @@ def test_audit_verify_and_list(env: Path) -> None:
         connection.execute("UPDATE audit_entries SET actor = 'someone' WHERE seq = 1")
     code, out = run("audit", "verify")
     assert code == 65
-    assert out.startswith("audit chain broken at entry 1: altered")
+    assert out.startswith("audit log broken at entry 1: altered")
+
+
+def test_a_signed_head_catches_a_rewritten_head_and_a_proof_checks_offline(
+    env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PHR_AUDIT_HEADS_PUBLIC", "true")
+    assert run("ingest", str(DEMO_CCD), "--patient", str(PATIENT))[0] == 0
+    assert run("keys", "rotate")[0] == 0
+    assert run("ingest", str(DEMO_CCD), "--patient", str(uuid.uuid4()))[0] == 0
+    code, out = run("audit", "sign")
+    assert code == 0
+    assert out.startswith("tree head of 3 entries")
+    code, out = run("audit", "verify")
+    assert (code, "1 signed tree heads hold; the newest covers 3 entries" in out) == (0, True)
+    code, out = run("audit", "key")
+    key = out.splitlines()[0].rsplit(" ", 1)[1]
+    services = open_services(Settings.from_env())
+    bundle = json.dumps(audit_proof(services, OPERATOR, PATIENT))
+    services.close()
+    proof = env / "proof.json"
+    proof.write_text(bundle)
+    code, out = run("audit", "check-proof", str(proof), "--public-key", key)
+    assert (code, out.startswith("proof verified: the 1 audit log entries")) == (0, True)
+    signature = json.loads(bundle)["tree_head"]["signature"]
+    bent = signature[:10] + ("A" if signature[10] != "A" else "B") + signature[11:]
+    proof.write_text(bundle.replace(signature, bent))
+    assert run("audit", "check-proof", str(proof), "--public-key", key)[0] == 65
+    assert "signature does not verify" in capsys.readouterr().err
+    # Finding 5: cut the log after the first entry and rewrite its head to match.
+    with sqlite3.connect(env / "phr-share.db") as connection:
+        connection.execute("DELETE FROM audit_entries WHERE seq > 1")
+        connection.execute(
+            "UPDATE audit_head SET seq = 1, hash = (SELECT hash FROM audit_entries WHERE seq = 1)"
+        )
+        connection.execute("DELETE FROM audit_tree_heads")
+    code, out = run("audit", "verify")
+    assert code == 65
+    assert out.startswith("audit log broken at entry 2: removed, though the signed tree head")
 
 
 def test_reads_are_decided_for_the_account_and_visible_to_the_patient(

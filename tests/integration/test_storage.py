@@ -46,6 +46,14 @@ def test_round_trip_with_metadata(store_and_container: tuple[BlobStore, str]) ->
     assert store.get(container, "health-status/t1/v1") == Blob(b"replaced", {})
 
 
+def test_put_once_never_replaces_an_object(store_and_container: tuple[BlobStore, str]) -> None:
+    store, container = store_and_container
+    name = f"audit-heads/{uuid.uuid4()}.json"
+    assert store.put_once(container, name, b"first", META) is True
+    assert store.put_once(container, name, b"second", {}) is False
+    assert store.get(container, name) == Blob(b"first", META)
+
+
 def test_a_missing_object_is_not_found(store_and_container: tuple[BlobStore, str]) -> None:
     store, container = store_and_container
     with pytest.raises(ObjectNotFound) as caught:

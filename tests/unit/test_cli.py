@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from phr_share.cli import main
+from phr_share.sharing import OPERATOR, Services, audit_key, audit_proof, ingest_document
 from tests.conftest import DATA, DEMO_CCD, PATIENT
+from tests.unit.sharing.conftest import services  # noqa: F401  (the fixture)
 
 
 def run(*argv: str) -> tuple[int, str]:
@@ -202,3 +204,27 @@ def test_erase_needs_confirmation(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     code, _ = run("erase", "--patient", str(PATIENT))
     assert code == 2
     assert not (tmp_path / "phr-share.db").exists()
+
+
+def test_check_proof_verifies_offline_and_names_what_failed(
+    services: Services,  # noqa: F811
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    ingest_document(services, OPERATOR, DEMO_CCD.read_bytes(), PATIENT)
+    bundle = audit_proof(services, OPERATOR, PATIENT)
+    key = audit_key(services, OPERATOR).public_key
+    proof = tmp_path / "proof.json"
+    proof.write_text(json.dumps(bundle))
+    key_file = tmp_path / "audit.pub"
+    key_file.write_text(key + "\n")
+    code, out = run("audit", "check-proof", str(proof), "--public-key", key)
+    assert code == 0
+    assert out.startswith(f"proof verified: the 1 audit log entries about patient {PATIENT}")
+    assert run("audit", "check-proof", str(proof), "--public-key", str(key_file))[0] == 0
+    entry = json.dumps(bundle["entries"][0]["entry"])[1:-1]
+    proof.write_text(json.dumps(bundle).replace(entry, entry.replace("ingest", "ingesT")))
+    assert run("audit", "check-proof", str(proof), "--public-key", key)[0] == 65
+    assert "entry 1 (seq 1): its audit path does not lead" in capsys.readouterr().err
+    assert run("audit", "check-proof", str(proof))[0] == 2
+    assert run("audit", "check-proof", str(tmp_path / "none"), "--public-key", key)[0] == 66

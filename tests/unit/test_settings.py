@@ -27,6 +27,16 @@ def test_values_are_read_from_the_environment() -> None:
     assert settings.max_sections == 5000
 
 
+def test_the_audit_heads_settings() -> None:
+    default = Settings.from_env({})
+    assert (default.audit_head_interval, default.audit_heads_public) == (300, False)
+    assert default.audit_container == "phr-share-audit"
+    env = {"PHR_AUDIT_HEAD_INTERVAL": "0", "PHR_AUDIT_HEADS_PUBLIC": "true"}
+    chosen = Settings.from_env({**env, "PHR_AUDIT_CONTAINER": "audit-2"})
+    assert (chosen.audit_head_interval, chosen.audit_heads_public) == (0, True)
+    assert chosen.audit_container == "audit-2"
+
+
 @pytest.mark.parametrize(
     "env",
     [
@@ -38,6 +48,9 @@ def test_values_are_read_from_the_environment() -> None:
         {"PHR_MAX_SECTIONS": "100001"},
         {"PHR_MAX_SECTIONS": "many"},
         {"PHR_WEB_TRUSTED_PROXY": "proxy.example"},
+        {"PHR_AUDIT_HEAD_INTERVAL": "-1"},
+        {"PHR_AUDIT_HEAD_INTERVAL": "5m"},
+        {"PHR_AUDIT_CONTAINER": "audit/heads"},
     ],
 )
 def test_unusable_values_are_refused(env: dict[str, str]) -> None:

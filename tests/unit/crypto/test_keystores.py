@@ -16,9 +16,11 @@ from phr_share.crypto import (
     KmsKeyStore,
     LocalKeyStore,
     WrappedKey,
+    load_or_create_signing_key,
     make_kms_client,
     new_key,
     open_keystore,
+    rewrap_signing_key,
     unwrap_patient_key,
     wrap_patient_key,
 )
@@ -100,6 +102,22 @@ def test_rotation_keeps_old_versions_until_retired(store: KeyStore) -> None:
     assert unwrap_patient_key(store, PATIENT, "pk1", new) == key
     with pytest.raises(ConfigurationError, match="retired"):
         store.retire(first)
+
+
+def test_the_signing_key_is_wrapped_by_the_store_and_outlives_a_rotation(
+    store: KeyStore, tmp_path: Path
+) -> None:
+    path = tmp_path / "state" / "audit-signing.key"
+    assert rewrap_signing_key(store, path) is False  # none yet
+    key = load_or_create_signing_key(store, path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert key.seed not in path.read_bytes()
+    first = store.current_version()
+    assert rewrap_signing_key(store, path) is False  # already under the current version
+    store.rotate()
+    assert rewrap_signing_key(store, path) is True
+    store.retire(first)  # what wrapped it first is gone; the key is not
+    assert load_or_create_signing_key(store, path) == key
 
 
 def test_keys_of_the_wrong_size_are_refused(store: KeyStore) -> None:

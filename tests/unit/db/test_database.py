@@ -6,14 +6,19 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+import sqlalchemy as sa
 from alembic import command
 from sqlalchemy import insert, inspect, select
 from sqlalchemy.exc import StatementError
 
-from phr_share.db import Base, Database, Grant, Patient, User
+from phr_share.audit import GENESIS, Action, Entry, MerkleTree, entry_hash, frontier_root, leaf_hash
+from phr_share.audit.merkle import node_hash
+from phr_share.db import AuditEntry, AuditHead, Base, Database, Grant, Patient, User
 from phr_share.db.consent import terms_digest
 from phr_share.db.database import _alembic_config
+from phr_share.db.tables import UtcDateTime
 from phr_share.errors import ConfigurationError, StoreUnavailable
+from phr_share.sharing.tree_heads import frontier_of
 
 
 def test_migrations_create_exactly_the_modelled_tables_and_columns(database_url: str) -> None:
@@ -129,4 +134,45 @@ def test_grants_made_before_the_unique_index_get_their_digest_and_duplicates_non
         digests = session.scalars(select(Grant.terms_sha256).order_by(Grant.id)).all()
     wanted = terms_digest("lifestyle", "", until)
     assert digests == [wanted, None, wanted]  # the later live twin matches nothing
+
+
+def test_the_audit_tree_migration_gives_an_existing_log_its_leaves_and_frontier(
+    database_url: str,
+) -> None:
+    db = Database(database_url)
+    db.migrate("0005")
+    entries = sa.table(
+        "audit_entries",
+        *(sa.column(c) for c in ("seq", "action", "actor", "outcome", "patient_id")),
+        *(sa.column(c) for c in ("subject", "details", "prev_hash", "hash")),
+        sa.column("at", UtcDateTime()),
+    )
+    previous, written = GENESIS, []
+    for seq in range(1, 6):
+        entry = Entry(seq, datetime(2026, 1, seq, tzinfo=UTC), Action.LOGIN, f"user:{seq}")
+        digest = entry_hash(previous, entry)
+        row = {"seq": seq, "at": entry.at, "action": entry.action.value, "actor": entry.actor}
+        row |= {"outcome": "ok", "patient_id": None, "subject": None, "details": "{}"}
+        row |= {"prev_hash": previous, "hash": digest}
+        with db.engine.begin() as connection:
+            connection.execute(entries.insert().values(**row))
+        previous = digest
+        written.append(entry)
+    with db.engine.begin() as connection:
+        connection.execute(
+            sa.table("audit_head", sa.column("id"), sa.column("seq"), sa.column("hash"))
+            .insert()
+            .values(id=1, seq=5, hash=previous)
+        )
+    db.migrate()
+    leaves = [leaf_hash(e.canonical()) for e in written]
+    with db.session() as session:
+        stored = session.scalars(sa.select(AuditEntry.leaf_hash).order_by(AuditEntry.seq)).all()
+        head = session.get_one(AuditHead, 1)
+    assert stored == [leaf.hex() for leaf in leaves]
+    assert (
+        head.frontier
+        == (node_hash(node_hash(*leaves[:2]), node_hash(*leaves[2:4])) + leaves[4]).hex()
+    )
+    assert frontier_root(frontier_of(head)) == MerkleTree(leaves).root()
     db.dispose()

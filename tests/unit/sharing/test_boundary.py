@@ -35,6 +35,8 @@ NO_PRINCIPAL = {
     "end_session",
     "other_sessions",
     "end_other_sessions",
+    # Checks a proof file a patient holds against the log's public key, offline.
+    "check_proof",
     # Names of things (a container, an object), computed from ids: no data.
     "container_for",
     "object_name",

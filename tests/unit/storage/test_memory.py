@@ -34,6 +34,14 @@ def test_the_memory_store_keeps_the_protocol() -> None:
     assert not store.container_exists("c")
 
 
+def test_put_once_never_replaces_an_object() -> None:
+    store = MemoryStore()
+    store.ensure_container("c")
+    assert store.put_once("c", "a", b"first", {"kind": "x"}) is True
+    assert store.put_once("c", "a", b"second", {}) is False
+    assert store.get("c", "a") == Blob(b"first", {"kind": "x"})
+
+
 def test_a_put_into_a_missing_container_is_not_found() -> None:
     with pytest.raises(ObjectNotFound):
         MemoryStore().put("nowhere", "a", b"", {})

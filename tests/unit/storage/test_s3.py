@@ -14,7 +14,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 from botocore.response import StreamingBody
-from botocore.stub import Stubber
+from botocore.stub import ANY, Stubber
 
 from phr_share.errors import (
     ConfigurationError,
@@ -86,6 +86,26 @@ def test_put_sends_the_md5_and_checks_the_etag(stubbed: tuple[S3Store, Stubber])
     with pytest.raises(StorageError, match="other bytes") as caught:
         store.put("research", "k", b"data", {"kind": PHI})
     assert PHI not in caught.value.message
+
+
+def test_put_once_writes_only_a_new_name(stubbed: tuple[S3Store, Stubber]) -> None:
+    store, stubber = stubbed
+    stubber.add_client_error("head_object", "404", http_status_code=404)
+    expected = {
+        "Bucket": "research",
+        "Key": "k",
+        "Body": b"data",
+        "ContentMD5": ANY,
+        "Metadata": {},
+        "IfNoneMatch": "*",
+    }
+    stubber.add_response("put_object", {"ETag": _etag(b"data")}, expected)
+    assert store.put_once("research", "k", b"data", {}) is True
+    stubber.add_response("head_object", {"Metadata": {}})
+    assert store.put_once("research", "k", b"data", {}) is False  # there: not even sent
+    stubber.add_client_error("head_object", "404", http_status_code=404)
+    stubber.add_client_error("put_object", "PreconditionFailed", http_status_code=412)
+    assert store.put_once("research", "k", b"data", {}) is False  # written meanwhile
 
 
 def test_an_sse_kms_etag_is_not_an_md5(stubbed: tuple[S3Store, Stubber]) -> None:

@@ -111,6 +111,16 @@ def test_put_sends_metadata_and_the_md5_and_checks_the_etag(store: SwiftStore) -
     assert kwargs["etag"] == hashlib.md5(b"bytes", usedforsecurity=False).hexdigest()
 
 
+def test_put_once_asks_swift_to_refuse_an_existing_name(store: SwiftStore) -> None:
+    assert store.put_once("c", "o", b"bytes", {"kind": "x"}) is True
+    _, _, kwargs = FakeConnection.made[0].calls[0]
+    assert kwargs["headers"] == {"X-Object-Meta-kind": "x", "If-None-Match": "*"}
+    FakeConnection.error = ClientException("exists", http_status=412)
+    assert store.put_once("c", "o", b"other", {}) is False
+    with pytest.raises(StorageError):
+        store.put("c", "o", b"other", {})  # a plain put knows no such answer
+
+
 def test_a_wrong_etag_is_a_storage_error_without_data(store: SwiftStore) -> None:
     FakeConnection.etag = "0" * 32
     with pytest.raises(StorageError, match="other bytes") as caught:

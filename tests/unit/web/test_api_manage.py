@@ -12,6 +12,7 @@ from phr_share.models import SegmentKind
 from phr_share.sharing import (
     OPERATOR,
     Services,
+    check_proof,
     choose_release,
     current_segments,
     declare_emergency,
@@ -295,3 +296,24 @@ def test_the_openapi_document_is_public_whatever_token_comes_with_it(app: Flask)
     assert bogus.get("/api/openapi.json").status_code == 200
     assert bogus.get("/api/v1/me").status_code == 401
     assert app.test_client().get("/api/v1/me").status_code == 401
+
+
+def test_the_admin_signs_a_tree_head_and_a_patient_fetches_their_proof(
+    api: dict[str, Api], services: Services
+) -> None:
+    admin = api["admin"]
+    ingest_document(services, OPERATOR, DEMO_CCD.read_bytes(), PATIENT)
+    key = admin.get("/api/v1/admin/audit/key").get_json()
+    assert key["latest"] is None
+    assert len(key["fingerprint"]) == 64
+    head = admin.post("/api/v1/admin/audit/sign").get_json()["head"]
+    assert admin.post("/api/v1/admin/audit/sign").get_json()["head"] == head  # nothing new
+    audit = admin.get("/api/v1/admin/audit").get_json()
+    assert (audit["ok"], audit["signed_heads"], audit["latest"]["size"]) == (True, 1, head["size"])
+    proof = api["patient"].get("/api/v1/access-history/proof")
+    bundle = proof.get_json()
+    assert bundle["tree_head"]["size"] >= head["size"]
+    assert check_proof(proof.data, key["public_key"]).patient == str(PATIENT)
+    assert api["doctor"].get("/api/v1/access-history/proof").status_code == 403
+    assert api["doctor"].post("/api/v1/admin/audit/sign").status_code == 403
+    assert api["patient"].get("/api/v1/admin/audit/key").status_code == 403

@@ -17,6 +17,7 @@ from phr_share.sharing import (
     AccessEvent,
     Services,
     access_history,
+    check_proof,
     current_segments,
     declare_emergency,
     notifications,
@@ -772,3 +773,28 @@ def test_api_tokens_page(browser: Browser, people: People) -> None:
     browser.post(f"/account/tokens/{token_id.group(1)}/revoke")
     again = browser.client.get("/api/v1/me", headers={"Authorization": f"Bearer {token.group(1)}"})
     assert again.status_code == 401
+
+
+def test_a_patient_downloads_proofs_of_their_entries_and_checks_them_with_the_admin_key(
+    app: Flask, browser: Browser, people: People, services: Services
+) -> None:
+    browser.login("jordan")
+    upload(browser, DEMO_CCD.read_bytes())
+    history = text(browser.get("/me/history"))
+    assert 'href="/me/history.proof.json"' in history
+    kept = browser.get("/me/history.proof.json")
+    assert (kept.mimetype, "attachment" in kept.headers["Content-Disposition"]) == (
+        "application/json",
+        True,
+    )
+    bundle = json.loads(kept.data)
+    assert bundle["format"] == "phr-share-audit-proof/1"
+    assert bundle["entries"]  # the sign-in and the upload, at least
+    admin = Browser(app.test_client())
+    admin.login("admin")
+    overview = text(admin.get("/admin"))
+    key = re.search(r'id="audit-public-key">([A-Za-z0-9+/=]+)<', overview)
+    assert key is not None
+    assert f"Latest signed head: <strong>{bundle['tree_head']['size']}</strong>" in overview
+    assert check_proof(kept.data, key.group(1)).entries == len(bundle["entries"])
+    assert admin.get("/me/history.proof.json").status_code == 403

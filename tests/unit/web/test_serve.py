@@ -107,3 +107,27 @@ def test_a_port_in_use_is_a_clear_configuration_error() -> None:
             Server(_echo(), port=first.port)
     finally:
         first.close()
+
+
+def test_while_phr_share_is_served_a_thread_signs_tree_heads(app: Flask) -> None:
+    server = Server(app)
+    assert server.signer is not None
+    assert server.signer.interval.total_seconds() == 300  # PHR_AUDIT_HEAD_INTERVAL
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        # The thread is made, then started: wait for both (a busy machine is slow to).
+        while time.monotonic() < deadline and not (
+            server.signer._thread is not None and server.signer._thread.is_alive()
+        ):
+            time.sleep(0.01)
+        assert server.signer._thread is not None
+        assert server.signer._thread.is_alive()
+    finally:
+        server.close()
+        thread.join(5)
+    assert not server.signer._thread.is_alive()
+    plain = Server(_echo())
+    assert plain.signer is None  # not a PHR Share app: nothing to sign
+    plain.close()

@@ -8,7 +8,7 @@ here; of live duplicates made before (two identical requests at once), the oldes
 keeps it and the others none, so they stay readable and revocable but match nothing.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-02 10:00:00.000000
 """
 
@@ -22,7 +22,7 @@ from alembic import op
 from phr_share.db.consent import terms_digest
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
