@@ -1,9 +1,11 @@
 """Free-text scrubbing: every identifier in narrative replaced, clinical words kept.
 
-Two passes over each text. The first removes what the document itself tells us is
-identifying (its people's names, addresses, phone numbers, e-mail addresses and ids),
-matched case-insensitively as whole words with any spacing or punctuation in numbers.
-The second removes what looks identifying whatever the document says: dates (down to
+Three passes over each text. The first cuts ZIP codes written after a state or a ZIP
+label to their first three digits ("OH [ZIP 455]"), removing the city before the state.
+The second removes what the document itself tells us is identifying (its people's names,
+addresses, phone numbers, e-mail addresses and ids), matched case-insensitively as whole
+words with any spacing or punctuation in numbers.
+The third removes what looks identifying whatever the document says: dates (down to
 the year, or shifted), ages over 89, phone and fax numbers, e-mail and web addresses,
 IP addresses, SSNs, labelled record/account/plan/licence numbers, long digit runs and
 mixed letter-and-digit tokens, vehicle identification numbers, street addresses, ZIP+4
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import partial
 
+from phr_share.deid.geography import generalise_zip_codes, zip_token
 from phr_share.models import Identifiers, PhiKind
 
 __all__ = ["DateParts", "TextScrubber"]
@@ -152,7 +155,6 @@ _PLAIN = {
     "ssn": (PhiKind.SSN, "[SSN]"),
     "ip": (PhiKind.IP_ADDRESS, "[IP]"),
     "phone": (PhiKind.PHONE, "[PHONE]"),
-    "zip4": (PhiKind.GEOGRAPHY, "[ZIP]"),
     "vin": (PhiKind.VEHICLE, "[VEHICLE]"),
     "street": (PhiKind.GEOGRAPHY, "[ADDRESS]"),
     "po_box": (PhiKind.GEOGRAPHY, "[ADDRESS]"),
@@ -209,7 +211,8 @@ class TextScrubber:
         return seen[0]
 
     def _scrub(self, text: str) -> tuple[str, tuple[PhiKind, ...]]:
-        removed: list[PhiKind] = []
+        text, places = generalise_zip_codes(text)
+        removed = [PhiKind.GEOGRAPHY] * places
         if self._known:
             words = _words(text.lower())
             for group in self._known:
@@ -231,6 +234,9 @@ class TextScrubber:
                 return match.group(0)
             removed.append(PhiKind.DATE)  # a birth year of someone 90 or older
             return match.group(0)[: year.start()] + "[DATE]"
+        if name == "zip4":
+            removed.append(PhiKind.GEOGRAPHY)
+            return zip_token(match.group(0))
         if name == "labelled":
             label = " ".join(match.group("label").lower().split())
             kind = next((k for key, k in _LABELS.items() if label.startswith(key)), PhiKind.MRN)
