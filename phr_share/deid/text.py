@@ -1,15 +1,16 @@
 """Free-text scrubbing: every identifier in narrative replaced, clinical words kept.
 
-Three passes over each text. The first cuts ZIP codes written after a state or a ZIP
+Four passes over each text. The first cuts ZIP codes written after a state or a ZIP
 label to their first three digits ("OH [ZIP 455]"), removing the city before the state.
-The second removes what the document itself tells us is identifying (its people's names,
-addresses, phone numbers, e-mail addresses and ids), matched case-insensitively as whole
-words with any spacing or punctuation in numbers.
-The third removes what looks identifying whatever the document says: dates (down to
-the year, or shifted), ages over 89, phone and fax numbers, e-mail and web addresses,
-IP addresses, SSNs, labelled record/account/plan/licence numbers, long digit runs and
-mixed letter-and-digit tokens, vehicle identification numbers, street addresses, ZIP+4
-codes and titled names ("Dr. Smith").
+The second removes what the document itself tells us is identifying (its people's
+names, addresses, phone numbers, e-mail addresses and ids), matched case-insensitively
+as whole words with any spacing or punctuation in numbers. The third removes the names
+of people a relationship word or a title introduces ("her daughter [NAME]", "Dr.
+[NAME]": :mod:`names`). The fourth removes what looks identifying whatever the document
+says: dates (down to the year, or shifted), ages over 89, phone and fax numbers, e-mail
+and web addresses, IP addresses, SSNs, labelled record/account/plan/licence numbers,
+long digit runs and mixed letter-and-digit tokens, vehicle identification numbers,
+street addresses and ZIP+4 codes.
 
 No maintained offline library covers this for clinical narrative without a language
 model download, so it is written here and tested against every kind.
@@ -25,6 +26,9 @@ from datetime import date
 from functools import partial
 
 from phr_share.deid.geography import generalise_zip_codes, zip_token
+from phr_share.deid.names import APOSTROPHES as _APOSTROPHES
+from phr_share.deid.names import HYPHENS as _HYPHENS
+from phr_share.deid.names import introduced_names
 from phr_share.models import Identifiers, PhiKind
 
 __all__ = ["DateParts", "TextScrubber"]
@@ -139,11 +143,6 @@ _GENERIC = re.compile(
                 r"Square|Sq|Trail|Trl)\b\.?",
             ),
             ("po_box", r"(?i:\bP\.?\s?O\.?\s+Box\s+\d+\b)"),
-            (
-                "titled_name",
-                r"\b(?i:Dr|Doctor|Mr|Mrs|Ms|Miss|Mx|Prof|Nurse)\.?\s+[A-Z][A-Za-z'\u2019-]+"
-                r"(?:\s+[A-Z][A-Za-z'\u2019-]+)?",
-            ),
             ("digits", r"(?<![\d.,])\d{7,}(?![\d.,])"),
             ("token", r"\b(?=(?:[A-Z-]*\d){5})(?=[0-9-]*[A-Z])[A-Z0-9][A-Z0-9-]{5,}\b"),
         )
@@ -158,7 +157,6 @@ _PLAIN = {
     "vin": (PhiKind.VEHICLE, "[VEHICLE]"),
     "street": (PhiKind.GEOGRAPHY, "[ADDRESS]"),
     "po_box": (PhiKind.GEOGRAPHY, "[ADDRESS]"),
-    "titled_name": (PhiKind.NAME, "[NAME]"),
     "digits": (PhiKind.OTHER_ID, "[ID]"),
     "token": (PhiKind.OTHER_ID, "[ID]"),
     "month_day": (PhiKind.DATE, "[DATE]"),
@@ -213,11 +211,13 @@ class TextScrubber:
     def _scrub(self, text: str) -> tuple[str, tuple[PhiKind, ...]]:
         text, places = generalise_zip_codes(text)
         removed = [PhiKind.GEOGRAPHY] * places
-        if self._known:
-            words = _words(text.lower())
-            for group in self._known:
-                if group.may_occur(text, words):
-                    text = group.pattern.sub(partial(_replace_known, removed), text)
+        words = _words(text.lower())
+        for group in self._known:
+            if group.may_occur(text, words):
+                text = group.pattern.sub(partial(_replace_known, removed), text)
+        for start, end in reversed(introduced_names(text, words)):
+            text = text[:start] + "[NAME]" + text[end:]
+            removed.append(PhiKind.NAME)
         if _GENERIC_HINT.search(text):  # every generic pattern needs one of these
             text = _GENERIC.sub(partial(self._replace_generic, removed), text)
         return text, tuple(removed)
@@ -255,13 +255,11 @@ def _replace_known(removed: list[PhiKind], match: re.Match[str]) -> str:
     return _TOKEN[kind]
 
 
-_GENERIC_HINT = re.compile(r"\d|@|://|(?i:www\.)|\b(?i:dr|doctor|mr|mrs|ms|miss|mx|prof|nurse)\b")
+_GENERIC_HINT = re.compile(r"\d|@|://|(?i:www\.)")
 _WORDS = re.compile(r"\w+")
 # Word processors curl apostrophes and lengthen hyphens; people drop them ("OBrien"),
 # space them ("Mary Ann") or type a name without its accents ("Jose"): a known name is
 # found in any of those spellings.
-_APOSTROPHES = "'\u2018\u2019\u02bc`\u00b4"
-_HYPHENS = "-\u2010\u2011\u2012\u2013\u2014"
 _MARKS = str.maketrans(dict.fromkeys(_APOSTROPHES + _HYPHENS, ""))
 _DASH = re.escape(_HYPHENS)  # for a character class
 _BETWEEN_WORDS = rf"[\s,.{_DASH}]+"

@@ -62,7 +62,10 @@ def scrubber(known: Identifiers = NOTHING_KNOWN) -> tuple[TextScrubber, Counter[
         ("Salem, OR 97301", "[ADDRESS], OR [ZIP 973]", PhiKind.GEOGRAPHY),
         ("moved to OH 45584", "moved to OH [ZIP 455]", PhiKind.GEOGRAPHY),
         ("Dayton, Ohio 45402-1234", "[ADDRESS], Ohio [ZIP 454]", PhiKind.GEOGRAPHY),
-        ("Seen by Dr. Kwame Mensah.", "Seen by [NAME].", PhiKind.NAME),
+        ("seen with her daughter Ingrid Ferreira", "seen with her daughter [NAME]", PhiKind.NAME),
+        ("caregiver: Luis", "caregiver: [NAME]", PhiKind.NAME),
+        ("neighbour (Ana Souza) visits", "neighbour ([NAME]) visits", PhiKind.NAME),
+        ("Seen by Dr. Kwame Mensah.", "Seen by Dr. [NAME].", PhiKind.NAME),
         ("ref 12345678901", "ref [ID]", PhiKind.OTHER_ID),
         ("sample AB123456", "sample [ID]", PhiKind.OTHER_ID),
     ],
@@ -83,6 +86,8 @@ def test_patterns(text: str, expected: str, kind: PhiKind) -> None:
         "born in 1940",
         "OID 2.16.840.1.113883.6.1",
         "range 120-130",
+        "Mother: Parkinson disease; his son has diabetes",
+        "Nurse Practitioner visit",
     ],
 )
 def test_clinical_text_is_left_alone(text: str) -> None:
