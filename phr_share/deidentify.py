@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 from phr_share.ccda.entries import anchors_of, clinical_entries, narrative_of
 from phr_share.ccda.identity import collect_identifiers, patient_identity
-from phr_share.ccda.scrub import scrub_tree
+from phr_share.ccda.scrub import free_texts, scrub_tree
 from phr_share.ccda.split import SplitDocument
 from phr_share.ccda.xml import canonical, parse_xml
+from phr_share.deid.names import names_in_narrative
 from phr_share.deid.policy import DeidPolicy
 from phr_share.deid.records import FlatRecord, flat_record
 from phr_share.deid.safe_harbor import SafeHarbor
@@ -37,8 +38,9 @@ class DeidentifiedSegment:
 def deidentify_segments(
     segments: Iterable[Segment], identity: PatientIdentity, policy: DeidPolicy
 ) -> list[DeidentifiedSegment]:
-    """De-identify segments of one patient; the header's and their own identifiers are
-    scrubbed from every one of them.
+    """De-identify segments of one patient; the header's and their own identifiers, and
+    the names their narrative introduces ("her daughter Ingrid"), are scrubbed from every
+    one of them.
 
     Raises InvalidSegment for a ``personal`` segment (it never leaves the private store)
     or a segment of another patient.
@@ -53,6 +55,9 @@ def deidentify_segments(
         root = parse_xml(segment.content)
         known = known | collect_identifiers(root)
         trees.append((segment, root))
+    # A person introduced once ("seen with her daughter Ingrid") is often named again
+    # alone ("Ingrid will bring the list"): such names are known to every segment.
+    known = known | names_in_narrative(text for _, root in trees for text in free_texts(root))
     rules = SafeHarbor(identity, policy, known)
     released = []
     for segment, root in trees:

@@ -29,7 +29,7 @@ from phr_share.ccda.identity import (
 from phr_share.ccda.xml import hl7
 from phr_share.models import PhiKind
 
-__all__ = ["ScrubRules", "scrub_tree"]
+__all__ = ["ScrubRules", "free_texts", "scrub_tree"]
 
 _SDTC = "urn:hl7-org:sdtc"
 _XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
@@ -119,6 +119,12 @@ def scrub_tree(root: etree._Element, rules: ScrubRules) -> None:
         _scrub_attribute(attribute, rules)
     for text in _TEXTS(root):
         _scrub_text(text, rules)
+
+
+def free_texts(root: etree._Element) -> list[str]:
+    """Every free text under ``root`` that :func:`scrub_tree` gives to the text rule:
+    text nodes and free-text attribute values."""
+    return [str(value) for value in (*_FREE_TEXT_ATTRIBUTES(root), *_TEXTS(root))]
 
 
 def _remove_media(root: etree._Element, rules: ScrubRules) -> None:
