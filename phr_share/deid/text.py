@@ -95,7 +95,7 @@ _GENERIC = re.compile(
     "|".join(
         f"(?P<{name}>{pattern})"
         for name, pattern in (
-            ("email", r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"),
+            ("email", r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}"),
             ("url", r"(?i:\b(?:https?|ftp)://[^\s<>\"']+|\bwww\.[^\s<>\"']+)"),
             ("labelled", _LABEL + r"(?=[A-Za-z-]*\d)[A-Za-z0-9][A-Za-z0-9-]{3,}"),
             (
@@ -103,7 +103,9 @@ _GENERIC = re.compile(
                 r"(?<!\d)\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
                 r"(?:Z|[+-]\d{2}:?\d{2})?)?(?!\d)",
             ),
-            ("num_date", r"(?<![\d/.-])\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})(?![\d/.-])"),
+            # A full stop may end the sentence after a date ("seen 07/30/2021."), not
+            # go on with more digits (a version number, 1.2.2021.5).
+            ("num_date", r"(?<![\d/.-])\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})(?![\d/-]|\.\d)"),
             (
                 "month_day_year",
                 rf"(?i:\b{_MONTH}[\s/-]+\d{{1,2}}{_ORD}(?:,\s*|[\s/-]+)\d{{4}}\b)",
@@ -143,7 +145,7 @@ _GENERIC = re.compile(
                 r"Square|Sq|Trail|Trl)\b\.?",
             ),
             ("po_box", r"(?i:\bP\.?\s?O\.?\s+Box\s+\d+\b)"),
-            ("digits", r"(?<![\d.,])\d{7,}(?![\d.,])"),
+            ("digits", r"(?<![\d.,])\d{7,}(?![\d,]|\.\d)"),
             ("token", r"\b(?=(?:[A-Z-]*\d){5})(?=[0-9-]*[A-Z])[A-Z0-9][A-Z0-9-]{5,}\b"),
         )
     )

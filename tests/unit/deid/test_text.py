@@ -29,6 +29,7 @@ def scrubber(known: Identifiers = NOTHING_KNOWN) -> tuple[TextScrubber, Counter[
     [
         ("seen 03/14/2024 at 10:00", "seen 2024 at 10:00", PhiKind.DATE),
         ("seen 3/4/24", "seen [DATE]", PhiKind.DATE),
+        ("Last seen 07/30/2021.", "Last seen 2021.", PhiKind.DATE),
         ("on 2024-03-14T10:15:00-05:00", "on 2024", PhiKind.DATE),
         ("on 2024/03/14", "on 2024", PhiKind.DATE),
         ("on March 14th, 2024", "on 2024", PhiKind.DATE),
@@ -44,6 +45,7 @@ def scrubber(known: Identifiers = NOTHING_KNOWN) -> tuple[TextScrubber, Counter[
         ("call (555) 010-4477 today", "call [PHONE] today", PhiKind.PHONE),
         ("call +1 555.010.4477", "call [PHONE]", PhiKind.PHONE),
         ("mail jo.doe+x@mail.example.com", "mail [EMAIL]", PhiKind.EMAIL),
+        ("Email: luis.szab\u00f3@example.net", "Email: [EMAIL]", PhiKind.EMAIL),
         ("see http://a.example.org/x?y=1 now", "see [URL] now", PhiKind.URL),
         ("see www.example.org", "see [URL]", PhiKind.URL),
         ("see WWW.EXAMPLE.ORG", "see [URL]", PhiKind.URL),
@@ -67,6 +69,7 @@ def scrubber(known: Identifiers = NOTHING_KNOWN) -> tuple[TextScrubber, Counter[
         ("neighbour (Ana Souza) visits", "neighbour ([NAME]) visits", PhiKind.NAME),
         ("Seen by Dr. Kwame Mensah.", "Seen by Dr. [NAME].", PhiKind.NAME),
         ("ref 12345678901", "ref [ID]", PhiKind.OTHER_ID),
+        ("Cell 4645829736.", "Cell [ID].", PhiKind.OTHER_ID),
         ("sample AB123456", "sample [ID]", PhiKind.OTHER_ID),
     ],
 )
@@ -86,6 +89,7 @@ def test_patterns(text: str, expected: str, kind: PhiKind) -> None:
         "born in 1940",
         "OID 2.16.840.1.113883.6.1",
         "range 120-130",
+        "release 1.2.2021.5",
         "Mother: Parkinson disease; his son has diabetes",
         "Nurse Practitioner visit",
     ],
