@@ -12,7 +12,9 @@ __all__ = ["generalise_zip_codes", "restricted_zip3", "zip3", "zip_token"]
 _US_ZIP = re.compile(r"(\d{5})(?:-?\d{4})?")
 # A five-digit run: the cheap test that tells when a text may hold a ZIP code at all.
 _FIVE_DIGITS = re.compile(r"(?<!\d)\d{5}(?!\d)")
-_CITY_WORD = r"[A-Z][\w'\u2019.-]*"
+# A city's words; a full stop only after an abbreviation ("St. Louis"), never one that
+# ends the sentence before ("Referred to Dr. Souza. Portland OR 97005").
+_CITY_WORD = r"(?:(?:St|Ste|Ft|Mt|Pt)\.|[A-Z][\w'\u2019-]*)"
 
 
 def zip3(postal_code: str | None) -> str | None:

@@ -62,14 +62,19 @@ _STREET_BEFORE = re.compile(r"\d+[A-Za-z]?\s+(?:[\w.'-]+\s+){0,3}$")
 _MARK = f"[{re.escape(APOSTROPHES)}]"
 # What may stand between a relationship word and the name: "son, Tom", "caregiver: Luis",
 # "neighbour (Ana", "friend named Ana", "daughter's name is Ana", "wife - Mary".
+_UPPER = "".join(c for c in map(chr, range(0x250)) if c.isupper())
+_UPPER_CLASS = re.escape(_UPPER)
 _AFTER_RELATION = re.compile(
     rf"(?:{_MARK}s)?(?:\s*[,:=(\[\u2013\u2014-]+\s*|\s+)"
     r"(?i:(?:(?:is\s+)?named|called|name\s*(?:is\s*)?[:=-]?|is|was)\s+)?[\"\u201c\u2018']?"
 )
 _AFTER_TITLE = re.compile(r"\s+")
+# "Her Son Tom Will Drive": in Title Case a capital says nothing about a name.
+_CAPITALISED_BEFORE = re.compile(rf"[{_UPPER_CLASS}]\w*[ \t]+$")
 _LETTER = r"[^\W\d_]"
-_UPPER = "".join(c for c in map(chr, range(0x250)) if c.isupper())
-_TOKEN = re.compile(rf"[{_UPPER}]{_LETTER}*(?:[{re.escape(APOSTROPHES + HYPHENS)}]{_LETTER}+)*")
+_TOKEN = re.compile(
+    rf"[{_UPPER_CLASS}]{_LETTER}*(?:[{re.escape(APOSTROPHES + HYPHENS)}]{_LETTER}+)*"
+)
 _PARTICLES = "de|da|das|do|dos|del|della|der|den|di|du|la|le|van|von|bin|ibn|al|el|y|ter|ten"
 _WITHIN_NAME = re.compile(rf"\s+(?:(?:{_PARTICLES})\s+){{0,2}}|\.\s*")
 _BETWEEN_NAMES = re.compile(r"\s*,\s*(?:(?:and|&)\s+)?|\s+(?:and|&|or)\s+")
@@ -80,7 +85,7 @@ _CLINICAL_ENDING = re.compile(
     r"|^.{4,}oma$"
 )
 _WORDS = re.compile(r"\w+")
-_MOST_WORDS = 4  # given, middle, family, second family
+_MOST_WORDS = 4  # given, middle, family, second family (two where capitals say little)
 _MOST_NAMES = 4  # "her daughters Ana, Luisa and Maria"
 _BEFORE = 80  # characters looked at before "(daughter)"
 
@@ -146,6 +151,28 @@ def introduced_names(text: str, words: set[str] | None = None) -> list[tuple[int
 
     ``words`` (the text's lower-case words), when the caller has them, saves a look.
     """
+    return _merged([(start, end) for start, end, _ in _introduced(text, words)])
+
+
+def names_in_narrative(texts: Iterable[str]) -> Identifiers:
+    """Every name introduced in these texts, whole and word by word, as known names.
+
+    Names read where capitals say little (ALL CAPS, Title Case) are left out: there a name
+    can run on into the words after it ("HIS SON TOM WILL BRING"), and those words would
+    then be removed from every text of the record.
+    """
+    found = set()
+    for text in set(texts):
+        for start, end, sure in _introduced(text, None):
+            name = " ".join(text[start:end].split())
+            if sure and not name.isupper():
+                found.add(name)
+                found.update(word for word in _TOKEN.findall(name) if len(word) > 1)
+    return Identifiers(tuple(sorted((PhiKind.NAME, name) for name in found)))
+
+
+def _introduced(text: str, words: set[str] | None) -> list[tuple[int, int, bool]]:
+    # (start, end, sure) of every name; sure when the capitals around it mean something.
     vocabulary = _vocabulary()
     if words is None:
         words = set(_WORDS.findall(text.lower()))
@@ -153,39 +180,34 @@ def introduced_names(text: str, words: set[str] | None = None) -> list[tuple[int
         w.endswith(_SPECIALIST_ENDINGS) for w in words
     ):
         return []  # most narrative introduces nobody
-    spans = []
+    spans: list[tuple[int, int, bool]] = []
     for match in vocabulary.introducer.finditer(text):
         titled = match.group("title") is not None
         if titled and _STREET_BEFORE.search(text, 0, match.start()):
             continue
         after = (_AFTER_TITLE if titled else _AFTER_RELATION).match(text, match.end())
-        if after is not None:
-            loose = titled or match.group().isupper()
-            spans.extend(_names_from(text, after.end(), loose, titled))
+        if after is None:
+            continue
+        sure = not match.group().isupper() and not _CAPITALISED_BEFORE.search(
+            text, 0, match.start()
+        )
+        names = _names_from(text, after.end(), titled or not sure, titled, sure)
+        spans.extend((start, end, sure) for start, end in names)
     for match in vocabulary.relation_after.finditer(text):
         relation = match.group("a") or match.group("b")
         span = _name_before(text, match.start(), relation.isupper())
         if span is not None:
-            spans.append(span)
-    return _merged(spans)
+            spans.append((*span, not relation.isupper()))
+    return spans
 
 
-def names_in_narrative(texts: Iterable[str]) -> Identifiers:
-    """Every name introduced in these texts, whole and word by word, as known names."""
-    found = set()
-    for text in set(texts):
-        for start, end in introduced_names(text):
-            name = " ".join(text[start:end].split())
-            found.add(name)
-            found.update(word for word in _TOKEN.findall(name) if len(word) > 1)
-    return Identifiers(tuple(sorted((PhiKind.NAME, name) for name in found)))
-
-
-def _names_from(text: str, pos: int, loose: bool, titled: bool) -> list[tuple[int, int]]:
+def _names_from(
+    text: str, pos: int, loose: bool, titled: bool, sure: bool
+) -> list[tuple[int, int]]:
     names: list[tuple[int, int]] = []
     after = pos
     while len(names) < _MOST_NAMES:
-        found = _one_name(text, pos, loose, titled and not names)
+        found = _one_name(text, pos, loose, titled and not names, _MOST_WORDS if sure else 2)
         if found is None:
             break
         start, end, after = found
@@ -199,12 +221,14 @@ def _names_from(text: str, pos: int, loose: bool, titled: bool) -> list[tuple[in
     return names
 
 
-def _one_name(text: str, pos: int, loose: bool, titled: bool) -> tuple[int, int, int] | None:
-    # One person's name: up to four capitalised words, with particles ("Ana de Souza")
-    # and initials ("J. Smith") between them. Returns (start, end, end with "'s").
+def _one_name(
+    text: str, pos: int, loose: bool, titled: bool, most: int
+) -> tuple[int, int, int] | None:
+    # One person's name: capitalised words, with particles ("Ana de Souza") and initials
+    # ("J. Smith") between them. Returns (start, end, end with "'s").
     start = end = after = -1
     count = 0
-    while count < _MOST_WORDS:
+    while count < most:
         token = _TOKEN.match(text, pos)
         if token is None:
             break
@@ -234,7 +258,7 @@ def _name_before(text: str, pos: int, loose: bool) -> tuple[int, int] | None:
         run.append(token)
     names = []
     for token in run:  # from the right: the name ends where the relationship begins
-        if not _may_be_name(token.group(), loose, False):
+        if not _may_be_name(_core(token.group())[0], loose, False):
             break
         names.append(token)
     if not names or (len(names) == 1 and len(names[0].group()) == 1):

@@ -44,6 +44,7 @@ def test_the_restricted_list_is_the_published_one() -> None:
         ("St. Louis, Mo. 63101", "[ADDRESS], Mo. [ZIP 631]", 2),
         ("mail to Calif. 94110", "mail to Calif. [ZIP 941]", 1),
         ("W.Va. 25301", "W.Va. [ZIP 253]", 1),
+        ("to Dr. Souza. Portland OR 97005", "to Dr. Souza. [ADDRESS] OR [ZIP 970]", 2),
         ("ZIP 45402", "ZIP [ZIP 454]", 1),
         ("zip code: 45402-1234", "zip code: [ZIP 454]", 1),
         ("Postal code 45402", "Postal code [ZIP 454]", 1),

@@ -86,6 +86,10 @@ def test_a_relationship_or_title_introduces_a_name(text: str, expected: str) -> 
         "Allopathic & Osteopathic Physicians; Internal Medicine, Gastroenterology",
         "Technologist, Pathology",
         "Provider Rating",
+        "Alzheimer's (father)",
+        "Mother: Essential hypertension",
+        "Father: Congestive heart failure",
+        "Mother: Barrett esophagus",
     ],
 )
 def test_clinical_words_after_a_relationship_stay(text: str) -> None:
@@ -95,3 +99,12 @@ def test_clinical_words_after_a_relationship_stay(text: str) -> None:
 def test_names_in_narrative_are_known_whole_and_word_by_word() -> None:
     found = names_in_narrative(["with her daughter Ingrid Ferreira", "Dr. Okafor", "Active"])
     assert found.of(PhiKind.NAME) == {"Ingrid Ferreira", "Ingrid", "Ferreira", "Okafor"}
+
+
+def test_names_read_where_capitals_say_little_are_scrubbed_but_not_learnt() -> None:
+    texts = ["HIS SON TOM WILL BRING THE LIST", "Her Son Tom Will Drive Her Home"]
+    assert [named(t) for t in texts] == [
+        "HIS SON [NAME] BRING THE LIST",
+        "Her Son [NAME] Drive Her Home",
+    ]
+    assert names_in_narrative(texts).of(PhiKind.NAME) == set()
