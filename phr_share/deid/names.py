@@ -58,7 +58,7 @@ _SPECIALIST_ENDINGS = ("ologist", "iatrist", "ician", "itian")
 _PREFIXES = ("", "grand", "step", "god")
 _PLURALS = ("", "s", "es")
 # "1002 Healthcare Dr. Portland": a street, not a doctor.
-_STREET_BEFORE = re.compile(r"\d+[A-Za-z]?\s+(?:[\w.'-]+\s+){0,3}$")
+_STREET_BEFORE = re.compile(r"\d+[A-Za-z]?\s+(?:[\w'-]+\s+){0,3}$")
 _MARK = f"[{re.escape(APOSTROPHES)}]"
 # What may stand between a relationship word and the name: "son, Tom", "caregiver: Luis",
 # "neighbour (Ana", "friend named Ana", "daughter's name is Ana", "wife - Mary".
@@ -183,7 +183,8 @@ def _introduced(text: str, words: set[str] | None) -> list[tuple[int, int, bool]
     spans: list[tuple[int, int, bool]] = []
     for match in vocabulary.introducer.finditer(text):
         titled = match.group("title") is not None
-        if titled and _STREET_BEFORE.search(text, 0, match.start()):
+        doctor_or_drive = match.group().lower().rstrip(".") == "dr"
+        if doctor_or_drive and _STREET_BEFORE.search(text, 0, match.start()):
             continue
         after = (_AFTER_TITLE if titled else _AFTER_RELATION).match(text, match.end())
         if after is None:

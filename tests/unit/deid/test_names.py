@@ -49,6 +49,10 @@ def named(text: str) -> str:
         ("Nurse Practitioner Jane Doe", "Nurse Practitioner [NAME]"),
         ("daughter Grace and son Will", "daughter [NAME] and son [NAME]"),
         ("Nurse RN Nightingale, Nancy", "Nurse RN [NAME], [NAME]"),
+        (
+            "Lives at 42 Old Mill Road. Mrs Ana Souza called",
+            "Lives at 42 Old Mill Road. Mrs [NAME] called",
+        ),
         ("Dr. Robert Dolin, Nov 07, 1999", "Dr. [NAME], Nov 07, 1999"),
     ],
 )
