@@ -11,9 +11,11 @@ from dataclasses import dataclass
 
 from phr_share.ccda.entries import anchors_of, clinical_entries, narrative_of
 from phr_share.ccda.identity import collect_identifiers, patient_identity
+from phr_share.ccda.narrative import narrative_text
 from phr_share.ccda.scrub import free_texts, scrub_tree
 from phr_share.ccda.split import SplitDocument
 from phr_share.ccda.xml import canonical, parse_xml
+from phr_share.deid.meaning import words_removed
 from phr_share.deid.names import names_in_narrative
 from phr_share.deid.policy import DeidPolicy
 from phr_share.deid.records import FlatRecord, flat_record
@@ -21,7 +23,12 @@ from phr_share.deid.safe_harbor import SafeHarbor
 from phr_share.errors import InvalidSegment
 from phr_share.models import Identifiers, PatientIdentity, PhiKind, Segment, SegmentKind
 
-__all__ = ["DeidentifiedSegment", "deidentify_document", "deidentify_segments"]
+__all__ = [
+    "DeidentifiedSegment",
+    "deidentify_document",
+    "deidentify_segments",
+    "narrative_words_removed",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,3 +95,9 @@ def deidentify_document(
         if s.kind is not SegmentKind.PERSONAL and (kinds is None or s.kind in kinds)
     ]
     return deidentify_segments(chosen, identity, policy)
+
+
+def narrative_words_removed(source: Segment, released: DeidentifiedSegment) -> tuple[int, int]:
+    """How many words the source section's narrative has, and how many of them its
+    de-identified copy lost: the cost in clinical meaning. Raises InvalidDocument for bad XML."""
+    return words_removed(narrative_text(source.content), narrative_text(released.xml))
