@@ -16,7 +16,6 @@ from phr_share.ccda.scrub import free_texts, scrub_tree
 from phr_share.ccda.split import SplitDocument
 from phr_share.ccda.xml import canonical, parse_xml
 from phr_share.deid.meaning import words_removed
-from phr_share.deid.names import names_in_narrative
 from phr_share.deid.policy import DeidPolicy
 from phr_share.deid.records import FlatRecord, flat_record
 from phr_share.deid.safe_harbor import SafeHarbor
@@ -62,10 +61,10 @@ def deidentify_segments(
         root = parse_xml(segment.content)
         known = known | collect_identifiers(root)
         trees.append((segment, root))
+    rules = SafeHarbor(identity, policy, known)
     # A person introduced once ("seen with her daughter Ingrid") is often named again
     # alone ("Ingrid will bring the list"): such names are known to every segment.
-    known = known | names_in_narrative(text for _, root in trees for text in free_texts(root))
-    rules = SafeHarbor(identity, policy, known)
+    rules.learn_names(text for _, root in trees for text in free_texts(root))
     released = []
     for segment, root in trees:
         facts = clinical_entries(root)

@@ -68,6 +68,7 @@ _FREE_TEXT_ATTRIBUTES = etree.XPath(
 # what it says cannot be read here, so it cannot be scrubbed, so it does not leave.
 _ENCODED = etree.XPath("descendant-or-self::*[@representation = 'B64']")
 _TEXTS = etree.XPath("descendant-or-self::text()[normalize-space()]")
+_SPACED_ATTRIBUTES = etree.XPath("descendant-or-self::*/@*[contains(., ' ')]")
 
 
 class ScrubRules(Protocol):
@@ -122,9 +123,9 @@ def scrub_tree(root: etree._Element, rules: ScrubRules) -> None:
 
 
 def free_texts(root: etree._Element) -> list[str]:
-    """Every free text under ``root`` that :func:`scrub_tree` gives to the text rule:
-    text nodes and free-text attribute values."""
-    return [str(value) for value in (*_FREE_TEXT_ATTRIBUTES(root), *_TEXTS(root))]
+    """Every text under ``root`` that can name someone in words: its text nodes and its
+    attribute values of more than one word."""
+    return [str(value) for value in (*_SPACED_ATTRIBUTES(root), *_TEXTS(root))]
 
 
 def _remove_media(root: etree._Element, rules: ScrubRules) -> None:

@@ -16,13 +16,10 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 
-from phr_share.models import Identifiers, PhiKind
-
-__all__ = ["APOSTROPHES", "HYPHENS", "introduced_names", "names_in_narrative"]
+__all__ = ["APOSTROPHES", "HYPHENS", "introduced_names", "learnt_names"]
 
 # Word processors curl apostrophes and lengthen hyphens: "O\u2019Neil", "Mary\u2013Ann".
 APOSTROPHES = "'\u2018\u2019\u02bc`\u00b4"
@@ -55,6 +52,7 @@ _PHRASES = {
 _SHORT_TITLES = ("dr", "mr", "mrs", "ms", "mx", "prof")
 _LONG_TITLES = ("doctor", "miss", "professor", "nurse")
 _SPECIALIST_ENDINGS = ("ologist", "iatrist", "ician", "itian")
+_SPECIALIST = re.compile(rf"(?i:(?:{'|'.join(_SPECIALIST_ENDINGS)})s?\b)")
 _PREFIXES = ("", "grand", "step", "god")
 _PLURALS = ("", "s", "es")
 # "1002 Healthcare Dr. Portland": a street, not a doctor.
@@ -154,21 +152,24 @@ def introduced_names(text: str, words: set[str] | None = None) -> list[tuple[int
     return _merged([(start, end) for start, end, _ in _introduced(text, words)])
 
 
-def names_in_narrative(texts: Iterable[str]) -> Identifiers:
-    """Every name introduced in these texts, whole and word by word, as known names.
+def learnt_names(text: str) -> frozenset[str] | None:
+    """The names the text introduces, whole and word by word, to be looked for in every
+    text of the record; None when it introduces nobody at all.
 
-    Names read where capitals say little (ALL CAPS, Title Case) are left out: there a name
-    can run on into the words after it ("HIS SON TOM WILL BRING"), and those words would
-    then be removed from every text of the record.
+    Names read where capitals say little (ALL CAPS, Title Case) are scrubbed where they
+    stand but not learnt: there a name can run on into the words after it ("HIS SON TOM
+    WILL BRING"), and those words would then be removed from every text of the record.
     """
-    found = set()
-    for text in set(texts):
-        for start, end, sure in _introduced(text, None):
-            name = " ".join(text[start:end].split())
-            if sure and not name.isupper():
-                found.add(name)
-                found.update(word for word in _TOKEN.findall(name) if len(word) > 1)
-    return Identifiers(tuple(sorted((PhiKind.NAME, name) for name in found)))
+    found = _introduced(text, None)
+    if not found:
+        return None
+    names = set()
+    for start, end, sure in found:
+        name = " ".join(text[start:end].split())
+        if sure and not name.isupper():
+            names.add(name)
+            names.update(word for word in _TOKEN.findall(name) if len(word) > 1)
+    return frozenset(names)
 
 
 def _introduced(text: str, words: set[str] | None) -> list[tuple[int, int, bool]]:
@@ -176,9 +177,7 @@ def _introduced(text: str, words: set[str] | None) -> list[tuple[int, int, bool]
     vocabulary = _vocabulary()
     if words is None:
         words = set(_WORDS.findall(text.lower()))
-    if words.isdisjoint(vocabulary.keys) and not any(
-        w.endswith(_SPECIALIST_ENDINGS) for w in words
-    ):
+    if words.isdisjoint(vocabulary.keys) and not _SPECIALIST.search(text):
         return []  # most narrative introduces nobody
     spans: list[tuple[int, int, bool]] = []
     for match in vocabulary.introducer.finditer(text):

@@ -28,7 +28,7 @@ from functools import partial
 from phr_share.deid.geography import generalise_zip_codes, zip_token
 from phr_share.deid.names import APOSTROPHES as _APOSTROPHES
 from phr_share.deid.names import HYPHENS as _HYPHENS
-from phr_share.deid.names import introduced_names
+from phr_share.deid.names import introduced_names, learnt_names
 from phr_share.models import Identifiers, PhiKind
 
 __all__ = ["DateParts", "TextScrubber"]
@@ -196,10 +196,29 @@ class TextScrubber:
         self._on_date = on_date
         self._count = count
         self._oldest_birth_year = oldest_birth_year
-        self._known = _known_groups(known)
+        self._identifiers = known
+        self._groups: list[_KnownGroup] | None = None  # made on first use
+        # Texts that introduce nobody, as learn_names found them: no name pass for these.
+        self._quiet: set[str] = set()
         # Narrative repeats itself ("Active", "BP Systolic", table headers): each distinct
         # text is scrubbed once, and its removals are counted again at every occurrence.
         self._seen: dict[str, tuple[str, tuple[PhiKind, ...]]] = {}
+
+    def learn_names(self, texts: Iterable[str]) -> None:
+        """Learn the names these texts introduce ("seen with her daughter Ingrid"), to
+        scrub them wherever they are written again ("Ingrid will bring the list")."""
+        learnt: set[str] = set()
+        for text in set(texts):
+            names = learnt_names(text)
+            if names is None:
+                self._quiet.add(text)
+            else:
+                learnt |= names
+        if learnt:
+            more = Identifiers(tuple((PhiKind.NAME, name) for name in sorted(learnt)))
+            self._identifiers = self._identifiers | more
+            self._groups = None
+            self._seen.clear()
 
     def __call__(self, text: str) -> str:
         """The text with every identifier replaced."""
@@ -211,13 +230,16 @@ class TextScrubber:
         return seen[0]
 
     def _scrub(self, text: str) -> tuple[str, tuple[PhiKind, ...]]:
+        quiet = text in self._quiet  # replacing identifiers never makes someone introduced
         text, places = generalise_zip_codes(text)
         removed = [PhiKind.GEOGRAPHY] * places
         words = _words(text.lower())
-        for group in self._known:
+        if self._groups is None:
+            self._groups = _known_groups(self._identifiers)
+        for group in self._groups:
             if group.may_occur(text, words):
                 text = group.pattern.sub(partial(_replace_known, removed), text)
-        for start, end in reversed(introduced_names(text, words)):
+        for start, end in () if quiet else reversed(introduced_names(text, words)):
             text = text[:start] + "[NAME]" + text[end:]
             removed.append(PhiKind.NAME)
         if _GENERIC_HINT.search(text):  # every generic pattern needs one of these

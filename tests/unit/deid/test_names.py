@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from phr_share.deid.names import introduced_names, names_in_narrative
-from phr_share.models import PhiKind
+from phr_share.deid.names import introduced_names, learnt_names
 
 
 def named(text: str) -> str:
@@ -100,9 +99,14 @@ def test_clinical_words_after_a_relationship_stay(text: str) -> None:
     assert introduced_names(text) == []
 
 
-def test_names_in_narrative_are_known_whole_and_word_by_word() -> None:
-    found = names_in_narrative(["with her daughter Ingrid Ferreira", "Dr. Okafor", "Active"])
-    assert found.of(PhiKind.NAME) == {"Ingrid Ferreira", "Ingrid", "Ferreira", "Okafor"}
+def test_introduced_names_are_learnt_whole_and_word_by_word() -> None:
+    assert learnt_names("with her daughter Ingrid Ferreira") == {
+        "Ingrid Ferreira",
+        "Ingrid",
+        "Ferreira",
+    }
+    assert learnt_names("Dr. Okafor") == {"Okafor"}
+    assert learnt_names("Active") is None  # introduces nobody
 
 
 def test_names_read_where_capitals_say_little_are_scrubbed_but_not_learnt() -> None:
@@ -111,4 +115,4 @@ def test_names_read_where_capitals_say_little_are_scrubbed_but_not_learnt() -> N
         "HIS SON [NAME] BRING THE LIST",
         "Her Son [NAME] Drive Her Home",
     ]
-    assert names_in_narrative(texts).of(PhiKind.NAME) == set()
+    assert [learnt_names(t) for t in texts] == [frozenset(), frozenset()]
