@@ -11,16 +11,23 @@ from dataclasses import dataclass
 
 from phr_share.ccda.entries import anchors_of, clinical_entries, narrative_of
 from phr_share.ccda.identity import collect_identifiers, patient_identity
-from phr_share.ccda.scrub import scrub_tree
+from phr_share.ccda.narrative import narrative_text
+from phr_share.ccda.scrub import free_texts, scrub_tree
 from phr_share.ccda.split import SplitDocument
 from phr_share.ccda.xml import canonical, parse_xml
+from phr_share.deid.meaning import words_removed
 from phr_share.deid.policy import DeidPolicy
 from phr_share.deid.records import FlatRecord, flat_record
 from phr_share.deid.safe_harbor import SafeHarbor
 from phr_share.errors import InvalidSegment
 from phr_share.models import Identifiers, PatientIdentity, PhiKind, Segment, SegmentKind
 
-__all__ = ["DeidentifiedSegment", "deidentify_document", "deidentify_segments"]
+__all__ = [
+    "DeidentifiedSegment",
+    "deidentify_document",
+    "deidentify_segments",
+    "narrative_words_removed",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +44,9 @@ class DeidentifiedSegment:
 def deidentify_segments(
     segments: Iterable[Segment], identity: PatientIdentity, policy: DeidPolicy
 ) -> list[DeidentifiedSegment]:
-    """De-identify segments of one patient; the header's and their own identifiers are
-    scrubbed from every one of them.
+    """De-identify segments of one patient; the header's and their own identifiers, and
+    the names their narrative introduces ("her daughter Ingrid"), are scrubbed from every
+    one of them.
 
     Raises InvalidSegment for a ``personal`` segment (it never leaves the private store)
     or a segment of another patient.
@@ -54,6 +62,9 @@ def deidentify_segments(
         known = known | collect_identifiers(root)
         trees.append((segment, root))
     rules = SafeHarbor(identity, policy, known)
+    # A person introduced once ("seen with her daughter Ingrid") is often named again
+    # alone ("Ingrid will bring the list"): such names are known to every segment.
+    rules.learn_names(text for _, root in trees for text in free_texts(root))
     released = []
     for segment, root in trees:
         facts = clinical_entries(root)
@@ -83,3 +94,9 @@ def deidentify_document(
         if s.kind is not SegmentKind.PERSONAL and (kinds is None or s.kind in kinds)
     ]
     return deidentify_segments(chosen, identity, policy)
+
+
+def narrative_words_removed(source: Segment, released: DeidentifiedSegment) -> tuple[int, int]:
+    """How many words the source section's narrative has, and how many of them its
+    de-identified copy lost: the cost in clinical meaning. Raises InvalidDocument for bad XML."""
+    return words_removed(narrative_text(source.content), narrative_text(released.xml))

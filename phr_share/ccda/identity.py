@@ -63,6 +63,7 @@ _ORGANISATION_HOLDERS = frozenset(
     }
 )
 _ADDRESS_KEPT = frozenset({"state", "country"})  # Safe Harbor keeps the state
+_TITLE_PARTS = frozenset({"prefix", "suffix"})
 _DIGITS = re.compile(r"\d")
 _SDTC = "urn:hl7-org:sdtc"
 # Elements whose value attribute starts with a full date (YYYYMMDD).
@@ -167,8 +168,14 @@ def names_someone(name: etree._Element) -> bool:
 
 
 def _name_parts(name: etree._Element) -> Iterator[str]:
-    parts = [" ".join(t.split()) for t in name.itertext()]
-    parts = [p for p in parts if len(p) >= 2 and not p.endswith(".")]
+    # A title or a qualification (<prefix>Dr</prefix>, <suffix>MD</suffix>) names nobody
+    # on its own: it is part of the whole name, never a name to look for by itself.
+    texts = [name.text or ""]
+    for part in name.iterchildren(etree.Element):
+        if local_name(part) not in _TITLE_PARTS:
+            texts.extend(part.itertext())
+        texts.append(part.tail or "")
+    parts = [p for p in (" ".join(t.split()) for t in texts) if len(p) >= 2 and not p.endswith(".")]
     yield from parts
     whole = " ".join(" ".join(name.itertext()).split())
     if whole and whole not in parts:

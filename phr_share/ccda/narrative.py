@@ -16,7 +16,7 @@ from phr_share.ccda.entries import clinical_entries
 from phr_share.ccda.readings import Mood
 from phr_share.ccda.readings_cda import readable_unit
 from phr_share.ccda.vocab import LOCAL_CODES
-from phr_share.ccda.xml import hl7, parse_xml
+from phr_share.ccda.xml import first_child, hl7, parse_xml
 from phr_share.models import LOINC
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "SectionReading",
     "SectionView",
     "Statement",
+    "narrative_text",
     "parse_section",
 ]
 
@@ -139,6 +140,13 @@ def parse_section(section_xml: bytes, *, entries: bool) -> SectionReading:
     if not entries:
         return SectionReading(_view(section))
     return SectionReading(_view(section), tuple(_measured(section)), tuple(_statements_of(section)))
+
+
+def narrative_text(section_xml: bytes) -> str:
+    """The words of a section's narrative block, a space between every two pieces of text.
+    Raises InvalidDocument for bad XML."""
+    text = first_child(parse_xml(section_xml), hl7("text"))
+    return " ".join(" ".join(text.itertext()).split()) if text is not None else ""
 
 
 def _view(section: etree._Element) -> SectionView:

@@ -29,7 +29,7 @@ from phr_share.ccda.identity import (
 from phr_share.ccda.xml import hl7
 from phr_share.models import PhiKind
 
-__all__ = ["ScrubRules", "scrub_tree"]
+__all__ = ["ScrubRules", "free_texts", "scrub_tree"]
 
 _SDTC = "urn:hl7-org:sdtc"
 _XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
@@ -68,6 +68,7 @@ _FREE_TEXT_ATTRIBUTES = etree.XPath(
 # what it says cannot be read here, so it cannot be scrubbed, so it does not leave.
 _ENCODED = etree.XPath("descendant-or-self::*[@representation = 'B64']")
 _TEXTS = etree.XPath("descendant-or-self::text()[normalize-space()]")
+_SPACED_ATTRIBUTES = etree.XPath("descendant-or-self::*/@*[contains(., ' ')]")
 
 
 class ScrubRules(Protocol):
@@ -119,6 +120,12 @@ def scrub_tree(root: etree._Element, rules: ScrubRules) -> None:
         _scrub_attribute(attribute, rules)
     for text in _TEXTS(root):
         _scrub_text(text, rules)
+
+
+def free_texts(root: etree._Element) -> list[str]:
+    """Every text under ``root`` that can name someone in words: its text nodes and its
+    attribute values of more than one word."""
+    return [str(value) for value in (*_SPACED_ATTRIBUTES(root), *_TEXTS(root))]
 
 
 def _remove_media(root: etree._Element, rules: ScrubRules) -> None:

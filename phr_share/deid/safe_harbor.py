@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 
 from phr_share.deid.dates import Timestamp, age_in_years, parse_timestamp
 from phr_share.deid.geography import zip3
@@ -38,6 +39,10 @@ class SafeHarbor:
             self.removed,
             oldest_birth_year=policy.as_of.year - _OLDEST,
         )
+
+    def learn_names(self, texts: Iterable[str]) -> None:
+        """Learn the names the patient's narrative introduces, to scrub them everywhere."""
+        self._text.learn_names(texts)
 
     def removed(self, kind: PhiKind, count: int = 1) -> None:
         """Count removed identifiers."""

@@ -1,13 +1,16 @@
 """Free-text scrubbing: every identifier in narrative replaced, clinical words kept.
 
-Two passes over each text. The first removes what the document itself tells us is
-identifying (its people's names, addresses, phone numbers, e-mail addresses and ids),
-matched case-insensitively as whole words with any spacing or punctuation in numbers.
-The second removes what looks identifying whatever the document says: dates (down to
-the year, or shifted), ages over 89, phone and fax numbers, e-mail and web addresses,
-IP addresses, SSNs, labelled record/account/plan/licence numbers, long digit runs and
-mixed letter-and-digit tokens, vehicle identification numbers, street addresses, ZIP+4
-codes and titled names ("Dr. Smith").
+Four passes over each text. The first cuts ZIP codes written after a state or a ZIP
+label to their first three digits ("OH [ZIP 455]"), removing the city before the state.
+The second removes what the document itself tells us is identifying (its people's
+names, addresses, phone numbers, e-mail addresses and ids), matched case-insensitively
+as whole words with any spacing or punctuation in numbers. The third removes the names
+of people a relationship word or a title introduces ("her daughter [NAME]", "Dr.
+[NAME]": :mod:`names`). The fourth removes what looks identifying whatever the document
+says: dates (down to the year, or shifted), ages over 89, phone and fax numbers, e-mail
+and web addresses, IP addresses, SSNs, labelled record/account/plan/licence numbers,
+long digit runs and mixed letter-and-digit tokens, vehicle identification numbers,
+street addresses and ZIP+4 codes.
 
 No maintained offline library covers this for clinical narrative without a language
 model download, so it is written here and tested against every kind.
@@ -22,6 +25,10 @@ from dataclasses import dataclass
 from datetime import date
 from functools import partial
 
+from phr_share.deid.geography import generalise_zip_codes, zip_token
+from phr_share.deid.names import APOSTROPHES as _APOSTROPHES
+from phr_share.deid.names import HYPHENS as _HYPHENS
+from phr_share.deid.names import introduced_names, learnt_names
 from phr_share.models import Identifiers, PhiKind
 
 __all__ = ["DateParts", "TextScrubber"]
@@ -88,7 +95,7 @@ _GENERIC = re.compile(
     "|".join(
         f"(?P<{name}>{pattern})"
         for name, pattern in (
-            ("email", r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"),
+            ("email", r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}"),
             ("url", r"(?i:\b(?:https?|ftp)://[^\s<>\"']+|\bwww\.[^\s<>\"']+)"),
             ("labelled", _LABEL + r"(?=[A-Za-z-]*\d)[A-Za-z0-9][A-Za-z0-9-]{3,}"),
             (
@@ -96,7 +103,9 @@ _GENERIC = re.compile(
                 r"(?<!\d)\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
                 r"(?:Z|[+-]\d{2}:?\d{2})?)?(?!\d)",
             ),
-            ("num_date", r"(?<![\d/.-])\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})(?![\d/.-])"),
+            # A full stop may end the sentence after a date ("seen 07/30/2021."), not
+            # go on with more digits (a version number, 1.2.2021.5).
+            ("num_date", r"(?<![\d/.-])\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})(?![\d/-]|\.\d)"),
             (
                 "month_day_year",
                 rf"(?i:\b{_MONTH}[\s/-]+\d{{1,2}}{_ORD}(?:,\s*|[\s/-]+)\d{{4}}\b)",
@@ -136,12 +145,7 @@ _GENERIC = re.compile(
                 r"Square|Sq|Trail|Trl)\b\.?",
             ),
             ("po_box", r"(?i:\bP\.?\s?O\.?\s+Box\s+\d+\b)"),
-            (
-                "titled_name",
-                r"\b(?i:Dr|Doctor|Mr|Mrs|Ms|Miss|Mx|Prof|Nurse)\.?\s+[A-Z][A-Za-z'\u2019-]+"
-                r"(?:\s+[A-Z][A-Za-z'\u2019-]+)?",
-            ),
-            ("digits", r"(?<![\d.,])\d{7,}(?![\d.,])"),
+            ("digits", r"(?<![\d.,])\d{7,}(?![\d,]|\.\d)"),
             ("token", r"\b(?=(?:[A-Z-]*\d){5})(?=[0-9-]*[A-Z])[A-Z0-9][A-Z0-9-]{5,}\b"),
         )
     )
@@ -152,11 +156,9 @@ _PLAIN = {
     "ssn": (PhiKind.SSN, "[SSN]"),
     "ip": (PhiKind.IP_ADDRESS, "[IP]"),
     "phone": (PhiKind.PHONE, "[PHONE]"),
-    "zip4": (PhiKind.GEOGRAPHY, "[ZIP]"),
     "vin": (PhiKind.VEHICLE, "[VEHICLE]"),
     "street": (PhiKind.GEOGRAPHY, "[ADDRESS]"),
     "po_box": (PhiKind.GEOGRAPHY, "[ADDRESS]"),
-    "titled_name": (PhiKind.NAME, "[NAME]"),
     "digits": (PhiKind.OTHER_ID, "[ID]"),
     "token": (PhiKind.OTHER_ID, "[ID]"),
     "month_day": (PhiKind.DATE, "[DATE]"),
@@ -194,10 +196,29 @@ class TextScrubber:
         self._on_date = on_date
         self._count = count
         self._oldest_birth_year = oldest_birth_year
-        self._known = _known_groups(known)
+        self._identifiers = known
+        self._groups: list[_KnownGroup] | None = None  # made on first use
+        # Texts that introduce nobody, as learn_names found them: no name pass for these.
+        self._quiet: set[str] = set()
         # Narrative repeats itself ("Active", "BP Systolic", table headers): each distinct
         # text is scrubbed once, and its removals are counted again at every occurrence.
         self._seen: dict[str, tuple[str, tuple[PhiKind, ...]]] = {}
+
+    def learn_names(self, texts: Iterable[str]) -> None:
+        """Learn the names these texts introduce ("seen with her daughter Ingrid"), to
+        scrub them wherever they are written again ("Ingrid will bring the list")."""
+        learnt: set[str] = set()
+        for text in set(texts):
+            names = learnt_names(text)
+            if names is None:
+                self._quiet.add(text)
+            else:
+                learnt |= names
+        if learnt:
+            more = Identifiers(tuple((PhiKind.NAME, name) for name in sorted(learnt)))
+            self._identifiers = self._identifiers | more
+            self._groups = None
+            self._seen.clear()
 
     def __call__(self, text: str) -> str:
         """The text with every identifier replaced."""
@@ -209,12 +230,18 @@ class TextScrubber:
         return seen[0]
 
     def _scrub(self, text: str) -> tuple[str, tuple[PhiKind, ...]]:
-        removed: list[PhiKind] = []
-        if self._known:
-            words = _words(text.lower())
-            for group in self._known:
-                if group.may_occur(text, words):
-                    text = group.pattern.sub(partial(_replace_known, removed), text)
+        quiet = text in self._quiet  # replacing identifiers never makes someone introduced
+        text, places = generalise_zip_codes(text)
+        removed = [PhiKind.GEOGRAPHY] * places
+        words = _words(text.lower())
+        if self._groups is None:
+            self._groups = _known_groups(self._identifiers)
+        for group in self._groups:
+            if group.may_occur(text, words):
+                text = group.pattern.sub(partial(_replace_known, removed), text)
+        for start, end in () if quiet else reversed(introduced_names(text, words)):
+            text = text[:start] + "[NAME]" + text[end:]
+            removed.append(PhiKind.NAME)
         if _GENERIC_HINT.search(text):  # every generic pattern needs one of these
             text = _GENERIC.sub(partial(self._replace_generic, removed), text)
         return text, tuple(removed)
@@ -231,6 +258,9 @@ class TextScrubber:
                 return match.group(0)
             removed.append(PhiKind.DATE)  # a birth year of someone 90 or older
             return match.group(0)[: year.start()] + "[DATE]"
+        if name == "zip4":
+            removed.append(PhiKind.GEOGRAPHY)
+            return zip_token(match.group(0))
         if name == "labelled":
             label = " ".join(match.group("label").lower().split())
             kind = next((k for key, k in _LABELS.items() if label.startswith(key)), PhiKind.MRN)
@@ -249,13 +279,11 @@ def _replace_known(removed: list[PhiKind], match: re.Match[str]) -> str:
     return _TOKEN[kind]
 
 
-_GENERIC_HINT = re.compile(r"\d|@|://|(?i:www\.)|\b(?i:dr|doctor|mr|mrs|ms|miss|mx|prof|nurse)\b")
+_GENERIC_HINT = re.compile(r"\d|@|://|(?i:www\.)")
 _WORDS = re.compile(r"\w+")
 # Word processors curl apostrophes and lengthen hyphens; people drop them ("OBrien"),
 # space them ("Mary Ann") or type a name without its accents ("Jose"): a known name is
 # found in any of those spellings.
-_APOSTROPHES = "'\u2018\u2019\u02bc`\u00b4"
-_HYPHENS = "-\u2010\u2011\u2012\u2013\u2014"
 _MARKS = str.maketrans(dict.fromkeys(_APOSTROPHES + _HYPHENS, ""))
 _DASH = re.escape(_HYPHENS)  # for a character class
 _BETWEEN_WORDS = rf"[\s,.{_DASH}]+"

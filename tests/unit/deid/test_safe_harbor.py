@@ -189,3 +189,17 @@ def test_the_personal_segment_is_never_released() -> None:
     identity = patient_identity(split.segments[0].content, PATIENT)
     with pytest.raises(InvalidSegment, match="never"):
         deidentify_segments(split.segments[:1], identity, POLICY)
+
+
+def test_a_relative_introduced_once_is_removed_wherever_named_again() -> None:
+    document = PHI.replace(
+        b"Her father is 105 years old;",
+        b"Seen with her daughter Ingrid Ferreira. Her father is 105 years old;",
+    ).replace(b"mother born 1935.", b"mother born 1935. Ingrid keeps her medication list.")
+    assert document.count(b"Ingrid") == 2
+    segments = deidentify_document(split_document(document, PATIENT), POLICY)
+    output = everything(segments)
+    assert "ingrid" not in output.lower()
+    assert "ferreira" not in output.lower()
+    assert "Seen with her daughter [NAME]." in output
+    assert "[NAME] keeps her medication list." in output
