@@ -24,6 +24,7 @@ from phr_share.web.security import (
     log_in,
     log_out,
     requires,
+    safe_next,
     services,
 )
 
@@ -32,17 +33,10 @@ __all__ = ["bp"]
 bp = Blueprint("auth", __name__)
 
 
-def _safe_next(target: str | None) -> str | None:
-    # Only paths on this site: never an absolute URL (open redirect).
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return None
-
-
 @bp.get("/login")
 def login() -> str:
     """The sign-in form."""
-    return render_template("login.html", next=_safe_next(request.args.get("next")))
+    return render_template("login.html", next=safe_next(request.args.get("next")))
 
 
 @bp.post("/login")
@@ -61,7 +55,7 @@ def login_post() -> BaseResponse | tuple[str, int]:
         return render_template("login.html", error="Wrong username or password."), 401
     throttle.succeeded(username)
     log_in(account)
-    target = _safe_next(request.form.get("next")) or url_for("home")
+    target = safe_next(request.form.get("next")) or url_for("home")
     unseen = [n for n in notifications(services(), account.principal) if n.seen_at is None]
     # A patient's notices are listed on My data, where signing in leads by default.
     if unseen and target not in {url_for("home"), url_for("patient.dashboard")}:

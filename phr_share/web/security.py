@@ -1,4 +1,5 @@
-"""Sessions, CSRF, login throttling, security headers and who is asking.
+"""Sessions, CSRF, login throttling, where to go after signing in, security headers and who
+is asking.
 
 The session cookie holds only a session id and a CSRF token, signed by Flask; it is
 HttpOnly, SameSite=Lax and Secure. The session itself lives in the database, so signing
@@ -9,6 +10,7 @@ the JSON API takes a bearer token instead (no cookie, so nothing to forge).
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 import threading
 import time
@@ -16,6 +18,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
+from urllib.parse import unquote, urlsplit
 
 from flask import Flask, Response, abort, current_app, g, request, session
 
@@ -40,6 +43,7 @@ __all__ = [
     "log_in",
     "log_out",
     "requires",
+    "safe_next",
     "services",
 ]
 
@@ -106,6 +110,36 @@ class LoginThrottle:
         """Forget the username's failures."""
         with self._lock:
             self._failures.pop(f"u:{username}", None)
+
+
+# Browsers drop ASCII tab, CR and LF anywhere in a URL before reading it: "/\t/host" is
+# "//host", another site.
+_DROPPED = str.maketrans("", "", "\t\r\n")
+
+
+def _local_path(path: str) -> bool:
+    if not path.isascii() or "\\" in path or any(ord(c) < 32 or ord(c) == 127 for c in path):
+        return False  # "\" is "/" to browsers; non-ASCII holds look-alike slashes
+    parts = urlsplit(path)
+    if parts.scheme or parts.netloc or not path.startswith("/") or path.startswith("//"):
+        return False
+    *inner, last = re.split(r"[?#]", path, maxsplit=1)[0].split("/")[1:]
+    # No empty, "." or ".." segment: "/..//host" resolves to "//host".
+    return all(s not in {"", ".", ".."} for s in inner) and last not in {".", ".."}
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` when it is a path on this site, read as a browser reads it, else None.
+
+    Refused: a scheme or host (also written ``//``, ``\\``, with tabs or newlines between,
+    or once more percent-encoded), backslashes, control and non-ASCII characters (look-
+    alike slashes), and dot or empty path segments.
+    """
+    if not target:
+        return None
+    path = target.translate(_DROPPED)
+    decoded = unquote(path).translate(_DROPPED)
+    return path if _local_path(path) and _local_path(decoded) else None
 
 
 def csrf_token() -> str:
