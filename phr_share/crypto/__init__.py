@@ -5,7 +5,8 @@ below. Each segment has its own AES-256-GCM data key, wrapped by a per-patient k
 is wrapped by a versioned master key from a :class:`KeyStore` (local files or KMS). Every
 decryption failure is the same opaque :class:`~phr_share.errors.IntegrityError`; wrong
 key or nonce sizes are ValueError, raised before anything is encrypted. The byte layout
-of a sealed object is documented in :mod:`phr_share.crypto.envelope`.
+of a sealed object is documented in :mod:`phr_share.crypto.envelope`; small secrets at rest
+(an account's second-factor seed) use :mod:`phr_share.crypto.secretbox`.
 """
 
 from phr_share.crypto.envelope import (
@@ -25,6 +26,7 @@ from phr_share.crypto.keystore import (
     wrap_patient_key,
 )
 from phr_share.crypto.kms import KmsKeyStore, make_kms_client
+from phr_share.crypto.secretbox import derive_key, open_secret, seal_secret
 from phr_share.settings import Settings
 
 __all__ = [
@@ -35,12 +37,15 @@ __all__ = [
     "KmsKeyStore",
     "LocalKeyStore",
     "WrappedKey",
+    "derive_key",
     "make_kms_client",
     "new_key",
     "open_keystore",
     "open_sealed",
+    "open_secret",
     "peek_key_id",
     "seal",
+    "seal_secret",
     "unwrap_patient_key",
     "wrap_patient_key",
 ]

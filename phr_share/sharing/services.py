@@ -48,6 +48,9 @@ class Services:
     # Threads for fetching objects, kept for the life of the services: starting threads
     # for every page of a busy web app costs more than the fetches they overlap.
     _readers: ThreadPoolExecutor | None = None
+    # Seals second-factor secrets, keys recovery-code and throttle digests: read on first
+    # use (PHR_MFA_SECRET, else $PHR_STATE_DIR/mfa.secret, made then).
+    _mfa_secret: bytes | None = None
 
     def readers(self) -> ThreadPoolExecutor:
         """The shared pool that fetches objects in parallel (made on first use)."""
@@ -55,6 +58,15 @@ class Services:
             if self._readers is None:
                 self._readers = ThreadPoolExecutor(self.settings.store_concurrency, "phr-read")
             return self._readers
+
+    def mfa_secret(self) -> bytes:
+        """The root secret of sign-in secrets at rest; raises ConfigurationError."""
+        with self.key_lock:
+            if self._mfa_secret is None:
+                self._mfa_secret = self.settings.mfa_secret or load_or_create_secret(
+                    self.settings.state_dir / "mfa.secret"
+                )
+            return self._mfa_secret
 
     def deid_policy(self) -> DeidPolicy:
         """The de-identification policy as of today."""

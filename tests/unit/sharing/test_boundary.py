@@ -35,6 +35,12 @@ NO_PRINCIPAL = {
     "end_session",
     "other_sessions",
     "end_other_sessions",
+    # Signing in to an account with a second factor, before any principal exists: the
+    # password was just checked (it returned the account), then the pending sign-in's
+    # id, a secret only its browser holds, and the code are the proof.
+    "start_second_step",
+    "pending_sign_in",
+    "finish_second_step",
     # Names of things (a container, an object), computed from ids: no data.
     "container_for",
     "object_name",
