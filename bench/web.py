@@ -22,17 +22,20 @@ import tempfile
 import threading
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
 
 from phr_share import stack
 from phr_share.consent import Role
+from phr_share.consent.totp import code_at, step_of
 from phr_share.settings import Settings
 from phr_share.sharing import (
     OPERATOR,
     Services,
     accept_care,
+    confirm_enrolment,
     create_user,
     find_account,
     grant_access,
@@ -40,6 +43,7 @@ from phr_share.sharing import (
     invite_clinician,
     open_services,
     read_sections,
+    start_enrolment,
 )
 from phr_share.web import create_app
 from phr_share.web.serve import Server
@@ -47,6 +51,8 @@ from phr_share.web.serve import Server
 DEMO = Path(__file__).resolve().parents[1] / "deploy" / "demo" / "demo-ccd.xml"
 PASSWORD = "bench-password-123"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+# The doctors' TOTP secrets: they sign in with a code after the password.
+SECRETS: dict[str, str] = {}
 
 
 def populate(svc: Services, doctors: int, per_doctor: int) -> dict[str, list[uuid.UUID]]:
@@ -55,6 +61,9 @@ def populate(svc: Services, doctors: int, per_doctor: int) -> dict[str, list[uui
     document = DEMO.read_bytes()
     for d in range(doctors):
         doctor = create_user(svc, OPERATOR, f"doctor{d}", Role.DOCTOR, password=PASSWORD)
+        secret = start_enrolment(svc, doctor.principal).secret
+        confirm_enrolment(svc, doctor.principal, code_at(secret, step_of(svc.clock())))
+        SECRETS[doctor.username] = secret
         mine[doctor.username] = []
         for p in range(per_doctor):
             patient = create_user(svc, OPERATOR, f"patient{d}-{p}", Role.PATIENT)
@@ -77,6 +86,12 @@ def doctor_loop(
         f"{base}/login",
         data={"username": username, "password": PASSWORD, "csrf_token": token.group(1)},
         timeout=30,
+    )
+    token = CSRF.search(session.get(f"{base}/login/code", timeout=30).text)
+    assert token is not None
+    code = code_at(SECRETS[username], step_of(datetime.now(UTC)) + 1)  # set-up used now's
+    session.post(
+        f"{base}/login/code", data={"code": code, "csrf_token": token.group(1)}, timeout=30
     )
     n = 0
     while time.monotonic() < until:

@@ -19,6 +19,7 @@ patient data can reach a log line or an error page through an exception::
     │   └── ProofRejected             an audit proof bundle does not check out (names what failed)
     ├── KAnonymityNotReached          422 / 65  a research release refused, nothing written
     ├── Unauthenticated               401 / 77 (EX_NOPERM)  unknown account, wrong password or token
+    ├── TooManyAttempts               429 / 75 (EX_TEMPFAIL)  sign-in throttled; has retry_after
     ├── AccessDenied                  403 / 77  the decision point or boundary refused; has a Reason
     ├── InvalidState                  409 / 65  e.g. approving a delegation that was already refused
     ├── NotFound                      404 / 66 (EX_NOINPUT)
@@ -62,6 +63,7 @@ __all__ = [
     "StorageError",
     "StoreConflict",
     "StoreUnavailable",
+    "TooManyAttempts",
     "TooManySections",
     "Unauthenticated",
 ]
@@ -197,6 +199,21 @@ class Unauthenticated(PhrShareError):
 
     def __init__(self, message: str = "the credentials were not accepted") -> None:
         super().__init__(message)
+
+
+class TooManyAttempts(PhrShareError):
+    """Too many wrong passwords or codes: no try is checked for ``retry_after`` seconds.
+
+    The message says how long in words ("Try again in 2 minutes."), never whose account.
+    """
+
+    http_status = 429
+    exit_code = 75
+    code = "too-many-requests"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class AccessDenied(PhrShareError):

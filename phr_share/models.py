@@ -159,10 +159,14 @@ class Reason(StrEnum):
     NOT_OWNER = "not-owner"
     NOT_IN_CARE = "not-in-care"
     NOT_A_PARTY = "not-a-party"
+    # A role that must sign in with a second factor, on an account that has none yet.
+    MFA_REQUIRED = "mfa-required"
 
 
 # The reasons only the use-case boundary gives; the decision point gives every other one.
-BOUNDARY_REASONS = frozenset({Reason.NOT_OWNER, Reason.NOT_IN_CARE, Reason.NOT_A_PARTY})
+BOUNDARY_REASONS = frozenset(
+    {Reason.NOT_OWNER, Reason.NOT_IN_CARE, Reason.NOT_A_PARTY, Reason.MFA_REQUIRED}
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from phr_share.errors import ConfigurationError
+from phr_share.models import ACCOUNT_ROLES, Role
 
 __all__ = ["STACK_ENV_FILE", "Settings", "parse_env_file"]
 
@@ -27,6 +28,8 @@ _KEYSTORES = ("file", "kms")
 _SWIFT_AUTH_VERSIONS = ("1", "3")
 _CONTAINER = re.compile(r"[A-Za-z0-9._-]{1,64}")
 STACK_ENV_FILE = "stack.env"
+# Clinicians and admins read many patients' records: a password alone is not enough.
+_DEFAULT_MFA_ROLES = frozenset({Role.DOCTOR, Role.NURSE, Role.ADMIN})
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +69,8 @@ class Settings:
     audit_head_interval: int = 300
     audit_heads_public: bool = False
     audit_container: str = "phr-share-audit"
+    require_mfa_roles: frozenset[Role] = _DEFAULT_MFA_ROLES
+    mfa_secret: bytes | None = None
 
     @property
     def database(self) -> str:
@@ -118,6 +123,10 @@ class Settings:
             raise ConfigurationError(
                 "PHR_AUDIT_CONTAINER must be 1-64 letters, digits, dots, dashes or underscores"
             )
+        if not self.require_mfa_roles <= ACCOUNT_ROLES:
+            raise ConfigurationError("PHR_REQUIRE_MFA_ROLES names roles accounts do not have")
+        if self.mfa_secret is not None and len(self.mfa_secret) < 32:
+            raise ConfigurationError("PHR_MFA_SECRET must be at least 32 bytes (64 hex digits)")
         if not 3 <= len(self.s3_bucket) <= 63:
             raise ConfigurationError("PHR_S3_BUCKET must be a valid bucket name (3-63 characters)")
 
@@ -161,6 +170,8 @@ class Settings:
             audit_head_interval=_int(env, "PHR_AUDIT_HEAD_INTERVAL", 300),
             audit_heads_public=_raw(env, "PHR_AUDIT_HEADS_PUBLIC").lower() in {"1", "true", "yes"},
             audit_container=_raw(env, "PHR_AUDIT_CONTAINER") or "phr-share-audit",
+            require_mfa_roles=_roles(env, "PHR_REQUIRE_MFA_ROLES", _DEFAULT_MFA_ROLES),
+            mfa_secret=_hex(env, "PHR_MFA_SECRET"),
         )
 
 
@@ -204,6 +215,21 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         return float(raw) if raw else default
     except ValueError:
         raise ConfigurationError(f"{name} must be a number") from None
+
+
+def _roles(env: Mapping[str, str], name: str, default: frozenset[Role]) -> frozenset[Role]:
+    raw = _raw(env, name).lower()
+    if not raw:
+        return default
+    if raw == "none":
+        return frozenset()
+    try:
+        return frozenset(Role(part.strip()) for part in raw.split(",") if part.strip())
+    except ValueError:
+        raise ConfigurationError(
+            f"{name} is a comma-separated list of roles (patient, doctor, nurse, "
+            "researcher, admin), or none"
+        ) from None
 
 
 def _hex(env: Mapping[str, str], name: str) -> bytes | None:

@@ -8,21 +8,28 @@
   activity besides;
 * demo accounts: Jordan (patient), Dr Kim (doctor, with Jordan's blanket treatment
   grant), Dr Osei (a doctor without any grant), Nurse Lee, a researcher and an admin;
-  passwords are printed (local demo only).
+  passwords are printed (local demo only), and the clinicians and the admin come with
+  two-step sign-in set up, their TOTP secrets printed beside the passwords.
 
 Idempotent: running it again stores nothing twice and releases nothing twice.
 """
 
 from __future__ import annotations
 
+import base64
+import dataclasses
+import hashlib
+import os
 import random
 import sys
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from phr_share.ccda import PatientHeader, parse_readings, readings_document
 from phr_share.consent import Role
+from phr_share.consent.totp import code_at, step_of
 from phr_share.errors import InvalidState, PhrShareError
 from phr_share.models import SegmentKind
 from phr_share.settings import Settings
@@ -33,6 +40,7 @@ from phr_share.sharing import (
     Services,
     accept_care,
     choose_release,
+    confirm_enrolment,
     create_user,
     find_account,
     grant_access,
@@ -41,6 +49,7 @@ from phr_share.sharing import (
     invite_clinician,
     open_services,
     run_release,
+    start_enrolment,
 )
 
 DEMO = Path(__file__).with_name("demo-ccd.xml")
@@ -108,6 +117,36 @@ def demo_password(username: str) -> str:
     return f"demo-{username}-password"
 
 
+def demo_totp_secret(username: str) -> str:
+    """The local demo's TOTP secret of an account (base32; printed, so never secret)."""
+    seed = hashlib.sha256(f"phr-share-demo-totp:{username}".encode()).digest()[:20]
+    return base64.b32encode(seed).decode("ascii")
+
+
+def _secret_first(secret: str) -> Callable[[int], bytes]:
+    """Random bytes whose first draw is the demo secret (what set-up draws it from)."""
+    drawn: list[int] = []
+
+    def randbytes(size: int) -> bytes:
+        if not drawn:
+            drawn.append(size)
+            return base64.b32decode(secret)[:size]
+        return os.urandom(size)
+
+    return randbytes
+
+
+def set_up_demo_mfa(svc: Services, account: Account) -> Account:
+    """The account with TOTP set up with its demo secret (once)."""
+    if account.mfa:
+        return account
+    secret = demo_totp_secret(account.username)
+    seeded = dataclasses.replace(svc, randbytes=_secret_first(secret))
+    assert start_enrolment(seeded, account.principal).secret == secret
+    confirm_enrolment(svc, account.principal, code_at(secret, step_of(svc.clock())))
+    return find_account(svc, OPERATOR, user_id=account.id)
+
+
 def demo_accounts(svc: Services) -> dict[str, Account]:
     """Create the demo accounts once, and Jordan's grant to Dr Kim."""
     accounts = {}
@@ -124,6 +163,8 @@ def demo_accounts(svc: Services) -> dict[str, Account]:
             )
         except InvalidState:  # made by an earlier run
             accounts[username] = find_account(svc, OPERATOR, username=username)
+        if role in svc.settings.require_mfa_roles:
+            accounts[username] = set_up_demo_mfa(svc, accounts[username])
     jordan, kim = accounts["jordan"].principal, accounts["dr.kim"]
     if not grants_of(svc, OPERATOR, JORDAN):
         accept_care(svc, kim.principal, invite_clinician(svc, jordan, kim.id))
@@ -156,10 +197,13 @@ def main() -> int:
             f"{report.records_in - report.records_suppressed} records, k={report.k_achieved}, "
             f"to s3://{settings.s3_bucket}/"
         )
-    demo_accounts(svc)
-    print("demo accounts (username / password):")
+    accounts = demo_accounts(svc)
+    print("demo accounts (username / password / TOTP secret of the sign-in code):")
     for username, role, _ in ACCOUNTS:
-        print(f"  {role.value:<11} {username:<11} {demo_password(username)}")
+        secret = demo_totp_secret(username) if accounts[username].mfa else ""
+        print(f"  {role.value:<11} {username:<11} {demo_password(username):<26} {secret}")
+    print("  a code: add the secret to an authenticator app, or run")
+    print("  .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('SECRET').now())\"")
     print("what to try in the browser:")
     print("  jordan      My data (a year of readings, pain and mood charted), Sharing, history")
     print("  dr.kim      My patients > Jordan Sample: what Jordan shares; write a note back")

@@ -49,6 +49,13 @@ class Action(StrEnum):
     LOGOUT = "auth:session:logout"
     TOKEN_ISSUE = "auth:token:issue"  # noqa: S105 (an event tag, not a secret)
     TOKEN_REVOKE = "auth:token:revoke"  # noqa: S105
+    MFA_ENROL = "auth:mfa:enrol"
+    MFA_VERIFY = "auth:mfa:verify"
+    MFA_FAIL = "auth:mfa:fail"
+    MFA_RECOVERY_USED = "auth:mfa:recovery-used"
+    MFA_RECOVERY_RENEW = "auth:mfa:recovery-renew"
+    MFA_REMOVE = "auth:mfa:remove"
+    MFA_RESET = "auth:mfa:reset"
     CARE_INVITE = "care:relationship:invite"
     CARE_REQUEST = "care:relationship:request"
     CARE_ACCEPT = "care:relationship:accept"

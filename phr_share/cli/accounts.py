@@ -1,8 +1,10 @@
-"""Commands on accounts (``user add|token|disable``) and how commands learn who is asking.
+"""Commands on accounts (``user add|token|password|disable|mfa-reset``) and how commands
+learn who is asking.
 
 A command that reads a patient's data acts as an account, proven by its password
-(prompted, or one line on standard input) or by an API token in a file: the decision
-point then decides for that account exactly as it would on the web.
+(prompted, or one line on standard input) and, for an account with a second factor, its
+current code (prompted next, or the following line), or by an API token in a file: the
+decision point then decides for that account exactly as it would on the web.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from typing import TYPE_CHECKING, TextIO
 from phr_share import sharing
 from phr_share.cli.common import EX_NOINPUT, FileError
 from phr_share.consent import Principal, Role
+from phr_share.errors import AccessDenied
+from phr_share.models import Reason
 from phr_share.settings import Settings
-from phr_share.sharing import Services, open_services
+from phr_share.sharing import Account, Services, open_services
 
 __all__ = ["add_account_commands", "add_login_options", "login"]
 
@@ -27,9 +31,9 @@ if TYPE_CHECKING:
     Commands = argparse._SubParsersAction[argparse.ArgumentParser]
 
 
-def add_login_options(parser: argparse.ArgumentParser) -> None:
+def add_login_options(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
     """``--as USERNAME`` (password prompted or on stdin) or ``--token-file FILE``."""
-    who = parser.add_mutually_exclusive_group(required=True)
+    who = parser.add_mutually_exclusive_group(required=required)
     who.add_argument("--as", dest="username", metavar="USERNAME", help="act as this account")
     who.add_argument("--token-file", type=Path, metavar="FILE", help="an API token, in a file")
 
@@ -41,19 +45,34 @@ def _secret(prompt: str) -> str:
 
 
 def login(svc: Services, args: argparse.Namespace) -> Principal:
-    """The principal the command acts as; raises Unauthenticated."""
+    """The principal the command acts as; raises Unauthenticated, TooManyAttempts, and
+    AccessDenied (mfa-required) for an account that must set up a second factor first."""
     if args.token_file is not None:
         try:
             token = args.token_file.read_text(encoding="utf-8").strip()
         except OSError as exc:
             raise FileError(f"{args.token_file}: cannot read the token file", EX_NOINPUT) from exc
-        return sharing.authenticate_token(svc, token).principal
-    password = _secret(f"password for {args.username}: ")
-    return sharing.authenticate(svc, args.username, password).principal
+        return _usable(sharing.authenticate_token(svc, token))
+    account = sharing.authenticate(svc, args.username, _secret(f"password for {args.username}: "))
+    if account.mfa:
+        pending = sharing.start_second_step(svc, account)
+        code = _secret(f"code for {args.username} (authenticator app or recovery code): ")
+        account = sharing.finish_second_step(svc, pending, code)
+    return _usable(account)
+
+
+def _usable(account: Account) -> Principal:
+    if account.needs_mfa_setup:
+        raise AccessDenied(
+            Reason.MFA_REQUIRED,
+            "this account signs in with a second factor: set it up on the web app's "
+            "Account page first",
+        )
+    return account.principal
 
 
 def add_account_commands(commands: Commands) -> None:
-    """Register ``user add``, ``user token``, ``user password`` and ``user disable``."""
+    """Register ``user add``, ``token``, ``password``, ``disable`` and ``mfa-reset``."""
     user = commands.add_parser("user", help="create accounts and API tokens")
     actions = user.add_subparsers(title="actions", required=True, metavar="ACTION")
 
@@ -89,6 +108,15 @@ def add_account_commands(commands: Commands) -> None:
     disable.add_argument("account", metavar="USERNAME", help="the account to disable")
     add_login_options(disable)
     disable.set_defaults(handler=_disable)
+
+    reset = actions.add_parser(
+        "mfa-reset",
+        help="remove an account's lost second factor: it is signed out and notified, and "
+        "sets up a new one at its next sign-in (an admin, or the operator without --as)",
+    )
+    reset.add_argument("account", metavar="USERNAME", help="the account")
+    add_login_options(reset, required=False)
+    reset.set_defaults(handler=_mfa_reset)
 
 
 def _add(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
@@ -138,4 +166,17 @@ def _disable(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     account = sharing.find_account(svc, admin, username=args.account)
     sharing.disable_user(svc, admin, account.id)
     print(f"account {account.username} disabled: signed out everywhere, tokens refused", file=out)
+    return 0
+
+
+def _mfa_reset(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    svc = open_services(settings)
+    acting = login(svc, args) if args.username or args.token_file else sharing.OPERATOR
+    account = sharing.find_account(svc, acting, username=args.account)
+    ended = sharing.reset_mfa(svc, acting, account.id)
+    print(
+        f"second factor of {account.username} removed; {ended} browser session(s) signed out; "
+        "it sets up a new one at its next sign-in",
+        file=out,
+    )
     return 0

@@ -1,11 +1,16 @@
-"""Consent, pure: the decision point, its facts, credentials and FHIR views (no I/O)."""
+"""Consent, pure: the decision point, its facts, credentials (passwords, tokens, recovery
+codes, one-time passwords), the sign-in throttle's rules and FHIR views (no I/O)."""
 
 from phr_share.consent.credentials import (
     DEFAULT_COST,
+    RECOVERY_CODES,
     ScryptCost,
     check_password,
     hash_password,
+    keyed_digest,
+    mint_recovery_codes,
     mint_token,
+    recovery_code_form,
     token_digest,
 )
 from phr_share.consent.decide import decide
@@ -30,6 +35,7 @@ __all__ = [
     "CLINICIANS",
     "DEFAULT_COST",
     "DEFAULT_SENSITIVITY",
+    "RECOVERY_CODES",
     "BreakGlassTerms",
     "Decision",
     "Facts",
@@ -46,6 +52,9 @@ __all__ = [
     "check_password",
     "decide",
     "hash_password",
+    "keyed_digest",
+    "mint_recovery_codes",
     "mint_token",
+    "recovery_code_form",
     "token_digest",
 ]

@@ -1,8 +1,10 @@
-"""Passwords and API tokens, pure: hashing, checking, minting.
+"""Passwords, API tokens and recovery codes, pure: hashing, checking, minting.
 
 Passwords are hashed with scrypt (memory-hard: 2^15 x 8 x 128 bytes = 32 MiB per guess),
 the parameters stored with each hash so they can be raised later. API tokens carry 256
 random bits, so a single SHA-256 is enough at rest; only their digest is stored.
+Recovery codes carry 50 random bits each: a keyed SHA-256 (HMAC) is stored, so the
+database alone does not let anyone try them offline.
 """
 
 from __future__ import annotations
@@ -17,16 +19,24 @@ from phr_share.errors import InvalidInput
 
 __all__ = [
     "DEFAULT_COST",
+    "RECOVERY_CODES",
     "ScryptCost",
     "check_password",
     "hash_password",
+    "keyed_digest",
+    "mint_recovery_codes",
     "mint_token",
+    "recovery_code_form",
     "token_digest",
 ]
 
 TOKEN_PREFIX = "phr_"  # noqa: S105 (a public marker, not a secret)
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024
+RECOVERY_CODES = 10
+# Crockford's base32 alphabet, lower case: no i, l, o or u to misread.
+_RECOVERY_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+_RECOVERY_LENGTH = 10  # 10 x 5 bits = 50 random bits
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,3 +111,33 @@ def mint_token(randbytes: Callable[[int], bytes]) -> str:
 def token_digest(token: str) -> str:
     """What is stored for a token: the SHA-256 of the whole token, hex."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def keyed_digest(key: bytes, text: str) -> str:
+    """HMAC-SHA256 of ``text`` under ``key``, hex: what is stored for a recovery code."""
+    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def mint_recovery_codes(
+    randbytes: Callable[[int], bytes], count: int = RECOVERY_CODES
+) -> list[str]:
+    """Fresh one-time recovery codes, written ``xxxxx-xxxxx`` (50 random bits each)."""
+    codes = []
+    for _ in range(count):
+        value = int.from_bytes(randbytes(8), "big")
+        letters = "".join(
+            _RECOVERY_ALPHABET[(value >> (5 * n)) & 31] for n in range(_RECOVERY_LENGTH)
+        )
+        codes.append(f"{letters[:5]}-{letters[5:]}")
+    return codes
+
+
+def recovery_code_form(text: str) -> str | None:
+    """A recovery code as typed, in its stored form (``xxxxx-xxxxx``); None if it is not one.
+
+    Case, spaces and dashes do not matter.
+    """
+    letters = "".join(text.split()).replace("-", "").lower()
+    if len(letters) != _RECOVERY_LENGTH or any(c not in _RECOVERY_ALPHABET for c in letters):
+        return None
+    return f"{letters[:5]}-{letters[5:]}"

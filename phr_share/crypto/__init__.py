@@ -6,7 +6,8 @@ key, which is wrapped by a versioned master key from a :class:`KeyStore` (local 
 KMS). Every decryption failure is the same opaque :class:`~phr_share.errors.IntegrityError`;
 wrong key or nonce sizes are ValueError, raised before anything is encrypted. The byte
 layout of a sealed object is documented in :mod:`phr_share.crypto.envelope`; the audit
-log's signing key, wrapped like a patient key, in :mod:`phr_share.crypto.signing`.
+log's signing key, wrapped like a patient key, in :mod:`phr_share.crypto.signing`; small
+secrets at rest (an account's second-factor seed) use :mod:`phr_share.crypto.secretbox`.
 """
 
 from phr_share.crypto.envelope import (
@@ -28,6 +29,7 @@ from phr_share.crypto.keystore import (
     wrap_patient_key,
 )
 from phr_share.crypto.kms import KmsKeyStore, make_kms_client
+from phr_share.crypto.secretbox import derive_key, open_secret, seal_secret
 from phr_share.crypto.signing import (
     SIGNING_KEY_FILE,
     SigningKey,
@@ -50,16 +52,19 @@ __all__ = [
     "SealedHeader",
     "SigningKey",
     "WrappedKey",
+    "derive_key",
     "load_or_create_signing_key",
     "make_kms_client",
     "new_key",
     "open_keystore",
     "open_sealed",
+    "open_secret",
     "parse_public_key",
     "peek_header",
     "peek_key_id",
     "rewrap_signing_key",
     "seal",
+    "seal_secret",
     "signing_key_from_seed",
     "unwrap_patient_key",
     "verify_signature",

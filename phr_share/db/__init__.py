@@ -1,5 +1,6 @@
 """The index database: SQLAlchemy 2 models and Alembic migrations (SQLite or PostgreSQL)."""
 
+from phr_share.db.auth import MfaFactor, PendingSignIn, RecoveryCode, SignInFailure
 from phr_share.db.consent import (
     ApiToken,
     CareRelationship,
@@ -43,14 +44,18 @@ __all__ = [
     "Erasure",
     "Grant",
     "GrantEvent",
+    "MfaFactor",
     "Notification",
     "Patient",
     "PatientKey",
+    "PendingSignIn",
+    "RecoveryCode",
     "Release",
     "ReleaseChoice",
     "ReleaseItem",
     "SensitivityOverride",
     "ShareLink",
+    "SignInFailure",
     "StoredSegment",
     "User",
     "WebSession",

@@ -3,7 +3,8 @@
 Each function takes :class:`Services` first and the acting :class:`Principal` second,
 and checks it before anything is done (the boundary is :mod:`phr_share.sharing.guard`;
 reads of content go through the decision point, :func:`read_segment`). The few that
-take no principal prove who asks another way (a password, a session or token secret)
+take no principal prove who asks another way (a password, a second factor's code, a
+session or token secret)
 or touch no one's data; ``tests/unit/sharing/test_boundary.py`` lists them. Nothing
 here reads the environment.
 """
@@ -103,6 +104,19 @@ from phr_share.sharing.links import (
     open_share_link,
     revoke_share_link,
 )
+from phr_share.sharing.mfa import (
+    Enrolment,
+    MfaStatus,
+    confirm_enrolment,
+    finish_second_step,
+    mfa_status,
+    new_recovery_codes,
+    pending_sign_in,
+    remove_mfa,
+    reset_mfa,
+    start_enrolment,
+    start_second_step,
+)
 from phr_share.sharing.notices import Notice, notifications
 from phr_share.sharing.read import (
     DocumentRecord,
@@ -145,12 +159,14 @@ __all__ = [
     "CareView",
     "DocumentRecord",
     "EmergencyAccess",
+    "Enrolment",
     "ErasureReport",
     "GrantHistory",
     "HeadInfo",
     "HeadSigner",
     "IngestResult",
     "IssuedToken",
+    "MfaStatus",
     "NewLink",
     "Notice",
     "PatientCard",
@@ -177,6 +193,7 @@ __all__ = [
     "change_password",
     "check_proof",
     "choose_release",
+    "confirm_enrolment",
     "container_for",
     "create_share_link",
     "create_user",
@@ -194,6 +211,7 @@ __all__ = [
     "export_fhir",
     "find_account",
     "find_segment",
+    "finish_second_step",
     "grant_access",
     "grants_of",
     "ingest_batch",
@@ -202,6 +220,8 @@ __all__ = [
     "issue_token",
     "latest_entries",
     "links_of",
+    "mfa_status",
+    "new_recovery_codes",
     "notifications",
     "object_name",
     "open_services",
@@ -210,6 +230,7 @@ __all__ = [
     "other_sessions",
     "patient_name",
     "patients_of",
+    "pending_sign_in",
     "preview_policy",
     "principal_of",
     "read_permitted",
@@ -221,8 +242,10 @@ __all__ = [
     "recover",
     "recover_releases",
     "released_kinds",
+    "remove_mfa",
     "request_care",
     "research_preview",
+    "reset_mfa",
     "reset_password",
     "retire_master",
     "review_emergency",
@@ -241,6 +264,8 @@ __all__ = [
     "sign_tree_head",
     "sign_up",
     "staff_accounts",
+    "start_enrolment",
+    "start_second_step",
     "start_session",
     "stored_documents",
     "tokens_of",

@@ -2,6 +2,8 @@
 
 A caller proves who it is here and gets a :class:`Principal`; everything else takes
 that principal. Failures are one :class:`Unauthenticated` error, whatever went wrong.
+Password guesses are throttled (:mod:`phr_share.sharing.throttle`); an account with a
+second factor is signed in only once its code is checked (:mod:`phr_share.sharing.mfa`).
 """
 
 from __future__ import annotations
@@ -24,9 +26,11 @@ from phr_share.consent import (
     mint_token,
     token_digest,
 )
-from phr_share.db import ApiToken, User, WebSession
+from phr_share.db import ApiToken, PendingSignIn, User, WebSession
+from phr_share.db.auth import enrolled_users
 from phr_share.errors import AccessDenied, InvalidInput, InvalidState, NotFound, Unauthenticated
 from phr_share.models import ACCOUNT_ROLES, Reason, user_id_text
+from phr_share.sharing import throttle
 from phr_share.sharing.audit import record as audit
 from phr_share.sharing.guard import STEWARDS, require_role, require_steward
 from phr_share.sharing.keys import ensure_patient
@@ -73,11 +77,19 @@ class Account:
     display_name: str
     patient_id: uuid.UUID | None
     active: bool
+    # A confirmed second factor; and whether the account's role must have one.
+    mfa: bool = False
+    mfa_required: bool = False
 
     @property
     def principal(self) -> Principal:
         """The account as the decision point sees it."""
         return Principal.of_user(self.id, self.role, self.patient_id, self.active)
+
+    @property
+    def needs_mfa_setup(self) -> bool:
+        """True while a second factor is required and missing: only its set-up is open."""
+        return self.mfa_required and not self.mfa
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,10 +113,26 @@ class IssuedToken:
     expires_at: datetime
 
 
-def _account(row: User) -> Account:
-    return Account(
-        row.id, row.username, Role(row.role), row.display_name, row.patient_id, row.active
-    )
+def _accounts(svc: Services, session: Session, rows: list[User]) -> list[Account]:
+    enrolled = enrolled_users(session, [row.id for row in rows])
+    required = svc.settings.require_mfa_roles
+    return [
+        Account(
+            row.id,
+            row.username,
+            Role(row.role),
+            row.display_name,
+            row.patient_id,
+            row.active,
+            mfa=row.id in enrolled,
+            mfa_required=Role(row.role) in required,
+        )
+        for row in rows
+    ]
+
+
+def _account(svc: Services, session: Session, row: User) -> Account:
+    return _accounts(svc, session, [row])[0]
 
 
 def user_id_of(principal: Principal) -> uuid.UUID:
@@ -186,7 +214,7 @@ def _create(
             subject=user_id_text(row.id),
             details={"role": role.value},
         )
-        return _account(row)
+        return _account(svc, session, row)
 
 
 def find_account(
@@ -214,7 +242,7 @@ def find_account(
         row = session.scalars(query).first()
         if row is None or not _may_know(principal, row):
             raise NotFound("no such account")
-        return _account(row)
+        return _account(svc, session, row)
 
 
 def _may_know(principal: Principal, row: User) -> bool:
@@ -228,19 +256,31 @@ def principal_of(svc: Services, principal: Principal, user_id: uuid.UUID) -> Pri
 
 
 def change_password(
-    svc: Services, principal: Principal, current: str, new: str, *, keep: str | None = None
+    svc: Services,
+    principal: Principal,
+    current: str,
+    new: str,
+    *,
+    keep: str | None = None,
+    address: str = throttle.LOCAL,
 ) -> int:
     """Change one's own password, the current one checked first; every web session of
     the account but ``keep`` (the one asking) is signed out. How many were signed out.
 
-    Raises Unauthenticated for a wrong current password (counted like a failed login),
-    InvalidInput for a new one that is too short or too long, or the same as before.
+    Raises Unauthenticated for a wrong current password (counted like a failed login from
+    ``address``), TooManyAttempts while guesses from there are held back, InvalidInput
+    for a new one that is too short or too long, or the same as before.
     """
     user_id = user_id_of(principal)
     with svc.db.session() as session:
         row = session.get(User, user_id)
         stored = row.password_hash if row is not None else None
-    if row is None or not row.active or not check_password(current, stored or _decoy(svc)):
+    username = row.username if row is not None and row.active else None
+    if username is not None:
+        throttle.check(svc, username, address)
+    if username is None or not check_password(current, stored or _decoy(svc)):
+        if username is not None:
+            throttle.failed(svc, username, address)
         with svc.db.session() as session:
             audit(svc, session, Action.PASSWORD_CHANGE, principal.id, outcome=Outcome.DENIED)
         raise Unauthenticated()
@@ -264,10 +304,7 @@ def _set_password(svc: Services, user_id: uuid.UUID, new: str, actor: str, keep:
         found = session.get(User, user_id)
         assert found is not None
         found.password_hash = hashed
-        theirs = WebSession.user_id == user_id
-        ended = _drop_sessions(
-            session, theirs if keep is None else theirs & (WebSession.digest != token_digest(keep))
-        )
+        ended = drop_account_sessions(session, user_id, keep)
         audit(
             svc,
             session,
@@ -279,6 +316,14 @@ def _set_password(svc: Services, user_id: uuid.UUID, new: str, actor: str, keep:
         return ended
 
 
+def drop_account_sessions(session: Session, user_id: uuid.UUID, keep: str | None) -> int:
+    """Delete the account's web sessions but ``keep`` (a session id); how many there were."""
+    theirs = WebSession.user_id == user_id
+    if keep is not None:
+        theirs = theirs & (WebSession.digest != token_digest(keep))
+    return _drop_sessions(session, theirs)
+
+
 def _drop_sessions(session: Session, which: ColumnElement[bool]) -> int:
     """Delete the web sessions ``which`` selects; how many there were."""
     digests = list(session.scalars(select(WebSession.digest).where(which)))
@@ -287,10 +332,19 @@ def _drop_sessions(session: Session, which: ColumnElement[bool]) -> int:
     return len(digests)
 
 
-def authenticate(svc: Services, username: str, password: str) -> Account:
-    """The account, when the password matches and it is active; else Unauthenticated."""
+def authenticate(
+    svc: Services, username: str, password: str, *, address: str = throttle.LOCAL
+) -> Account:
+    """The account, when the password matches and it is active; else Unauthenticated.
+
+    Guesses are counted per account and per ``address`` (the client's): TooManyAttempts,
+    with the wait, while they are held back. An account with ``mfa`` is not signed in
+    yet: its code comes next (:func:`phr_share.sharing.mfa.start_second_step`).
+    """
+    username = username.strip().lower()
+    throttle.check(svc, username, address)
     with svc.db.session() as session:
-        row = session.scalars(select(User).where(User.username == username.strip().lower())).first()
+        row = session.scalars(select(User).where(User.username == username)).first()
         stored = row.password_hash if row is not None else None
     # Hash even for an unknown account, so timing does not tell which ones exist.
     matched = check_password(password, stored or _decoy(svc))
@@ -304,8 +358,13 @@ def authenticate(svc: Services, username: str, password: str) -> Account:
             outcome=Outcome.OK if ok else Outcome.DENIED,
         )
     if not ok or row is None:
+        throttle.failed(svc, username, address)
         raise Unauthenticated()
-    return _account(row)
+    with svc.db.session() as session:
+        account = _account(svc, session, row)
+    if not account.mfa:
+        throttle.signed_in(svc, username, address)
+    return account
 
 
 _DECOYS: dict[tuple[int, int, int], str] = {}
@@ -322,7 +381,11 @@ def _decoy(svc: Services) -> str:
 def issue_token(
     svc: Services, principal: Principal, name: str, *, ttl: timedelta = TOKEN_TTL
 ) -> IssuedToken:
-    """A new API token for the principal's own account; the token is returned only here."""
+    """A new API token for the principal's own account; the token is returned only here.
+
+    Raises InvalidInput for a bad name or lifetime, AccessDenied (mfa-required) for an
+    account whose role must have a second factor and has none yet.
+    """
     if not name.strip() or len(name) > 64:
         raise InvalidInput("a token needs a name of at most 64 characters")
     if ttl <= timedelta(0) or ttl > timedelta(days=366):
@@ -331,6 +394,12 @@ def issue_token(
     token = mint_token(svc.randbytes)
     now = svc.clock()
     with svc.db.session() as session:
+        if principal.role in svc.settings.require_mfa_roles and not enrolled_users(
+            session, [user_id]
+        ):
+            raise AccessDenied(
+                Reason.MFA_REQUIRED, "set up two-step sign-in before issuing API tokens"
+            )
         row = ApiToken(
             user_id=user_id,
             name=name.strip(),
@@ -357,7 +426,7 @@ def authenticate_token(svc: Services, token: str) -> Account:
         if user is None or not user.active:
             raise Unauthenticated()
         row.last_used_at = now
-        return _account(user)
+        return _account(svc, session, user)
 
 
 def tokens_of(svc: Services, principal: Principal) -> list[TokenInfo]:
@@ -397,31 +466,40 @@ def start_session(svc: Services, account: Account, *, ttl: timedelta = SESSION_T
 
     Only the id's SHA-256 is stored. Sessions that have run out are cleared on the way.
     """
-    session_id = mint_token(svc.randbytes)
+    return new_holder(svc, WebSession, account, ttl)
+
+
+def new_holder(
+    svc: Services, kind: type[WebSession] | type[PendingSignIn], account: Account, ttl: timedelta
+) -> str:
+    """A new row of ``kind`` for the account, living ``ttl``: its secret id, returned only
+    here (the row keeps its SHA-256). Rows of ``kind`` that ran out are cleared."""
+    secret = mint_token(svc.randbytes)
     now = svc.clock()
     with svc.db.session() as session:
-        session.execute(delete(WebSession).where(WebSession.expires_at <= now))
-        session.add(
-            WebSession(
-                digest=token_digest(session_id),
-                user_id=account.id,
-                created_at=now,
-                expires_at=now + ttl,
-            )
-        )
-    return session_id
+        session.execute(delete(kind).where(kind.expires_at <= now))
+        digest = token_digest(secret)
+        session.add(kind(digest=digest, user_id=account.id, created_at=now, expires_at=now + ttl))
+    return secret
 
 
 def session_account(svc: Services, session_id: str) -> Account | None:
     """The active account of a live session; None when it ended, ran out or never was."""
+    return holder_of(svc, WebSession, session_id)
+
+
+def holder_of(
+    svc: Services, kind: type[WebSession] | type[PendingSignIn], secret: str
+) -> Account | None:
+    """The active account of a live row (a session, a pending sign-in) named by ``secret``."""
     query = (
         select(User)
-        .join(WebSession, WebSession.user_id == User.id)
-        .where(WebSession.digest == token_digest(session_id), WebSession.expires_at > svc.clock())
+        .join(kind, kind.user_id == User.id)
+        .where(kind.digest == token_digest(secret), kind.expires_at > svc.clock())
     )
     with svc.db.session() as session:
         row = session.scalars(query).first()
-        return _account(row) if row is not None and row.active else None
+        return _account(svc, session, row) if row is not None and row.active else None
 
 
 def end_session(svc: Services, session_id: str) -> None:
@@ -488,4 +566,4 @@ def staff_accounts(svc: Services, admin: Principal) -> list[Account]:
     require_role(admin, Role.ADMIN)
     query = select(User).where(User.role != Role.PATIENT.value).order_by(User.username)
     with svc.db.session() as session:
-        return [_account(row) for row in session.scalars(query)]
+        return _accounts(svc, session, list(session.scalars(query)))

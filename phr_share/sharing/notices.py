@@ -1,6 +1,7 @@
-"""Notifications: what a patient must see at their next visit, because someone else
-did something about their record: an emergency access, a note written to them, a
-clinician asking to join their care or to bring a partner in.
+"""Notifications: what a user must see at their next visit, because someone else did
+something about their record or account: an emergency access, a note written to them, a
+clinician asking to join their care or to bring a partner in, an administrator resetting
+their second factor.
 
 A notice holds a topic and the id of what it is about, never its content: the page
 that shows it looks the rest up under the reader's own rights.
@@ -24,7 +25,7 @@ from phr_share.sharing.services import Services
 __all__ = ["TOPICS", "Notice", "notifications", "notify", "notify_patient"]
 
 # What a notice can be about, in the order a patient would act on them.
-TOPICS = ("break-glass", "partner-request", "care-request", "note")
+TOPICS = ("break-glass", "mfa-reset", "partner-request", "care-request", "note")
 
 
 @dataclass(frozen=True, slots=True)

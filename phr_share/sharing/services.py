@@ -56,6 +56,9 @@ class Services:
     _readers: ThreadPoolExecutor | None = None
     # The audit log's signing key, unwrapped once (with KMS, one call per process).
     _signing: SigningKey | None = None
+    # Seals second-factor secrets, keys recovery-code and throttle digests: read on first
+    # use (PHR_MFA_SECRET, else $PHR_STATE_DIR/mfa.secret, made then).
+    _mfa_secret: bytes | None = None
 
     def readers(self) -> ThreadPoolExecutor:
         """The shared pool that fetches objects in parallel (made on first use)."""
@@ -73,6 +76,15 @@ class Services:
                     self.keystore, path, randbytes=self.randbytes
                 )
             return self._signing
+
+    def mfa_secret(self) -> bytes:
+        """The root secret of sign-in secrets at rest; raises ConfigurationError."""
+        with self.key_lock:
+            if self._mfa_secret is None:
+                self._mfa_secret = self.settings.mfa_secret or load_or_create_secret(
+                    self.settings.state_dir / "mfa.secret"
+                )
+            return self._mfa_secret
 
     def deid_policy(self) -> DeidPolicy:
         """The de-identification policy as of today."""

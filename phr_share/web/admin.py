@@ -161,3 +161,17 @@ def disable_account(user_id: uuid.UUID) -> BaseResponse:
     else:
         flash("Account disabled: signed out everywhere, tokens refused.", "ok")
     return redirect(url_for("admin.overview"))
+
+
+@bp.post("/users/<uuid:user_id>/mfa-reset")
+@requires(Role.ADMIN)
+def reset_mfa(user_id: uuid.UUID) -> BaseResponse:
+    """Remove an account's lost second factor: it is signed out and notified, and sets up
+    a new one at its next sign-in."""
+    try:
+        ended = sharing.reset_mfa(services(), _me(), user_id)
+    except InvalidState as error:
+        flash(f"Not reset: {error.message}.", "error")
+    else:
+        flash(f"Second factor reset, {ended} session(s) signed out, the account notified.", "ok")
+    return redirect(url_for("admin.overview"))

@@ -14,9 +14,9 @@ from phr_share.keyfile import keep_private, load_or_create_secret
 from phr_share.settings import Settings
 from phr_share.sharing import Services, open_services
 from phr_share.sharing.accounts import SESSION_TTL
-from phr_share.web import admin, api, auth, clinic, errors, patient
+from phr_share.web import admin, api, auth, clinic, errors, mfa, patient
 from phr_share.web.research import bp as research_bp
-from phr_share.web.security import LoginThrottle, current_account, install
+from phr_share.web.security import current_account, install
 from phr_share.web.views import FILTERS
 
 __all__ = ["VENDOR_DIR", "create_app"]
@@ -59,10 +59,9 @@ def create_app(
     )
     app.config.update(config or {})
     app.extensions["phr_share"] = svc or open_services(settings)
-    app.extensions["phr_share.throttle"] = LoginThrottle()
     install(app)
     errors.install(app)
-    for blueprint in (auth.bp, patient.bp, clinic.bp, research_bp, admin.bp, api.bp):
+    for blueprint in (auth.bp, mfa.bp, patient.bp, clinic.bp, research_bp, admin.bp, api.bp):
         app.register_blueprint(blueprint)
     app.add_url_rule("/", "home", _home)
     app.jinja_env.globals["chart_library"] = (VENDOR_DIR / "chart.umd.min.js").exists()

@@ -1,4 +1,5 @@
-"""Sign up (patients), sign in, sign out, and each account's API tokens."""
+"""Sign up (patients), sign in (a password, then a second factor's code when the account
+has one), sign out, and each account's password and API tokens."""
 
 from __future__ import annotations
 
@@ -7,23 +8,35 @@ from datetime import timedelta
 from flask import (
     Blueprint,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from werkzeug.wrappers import Response as BaseResponse
 
 from phr_share import sharing
-from phr_share.errors import InvalidInput, InvalidState, Unauthenticated
-from phr_share.sharing import authenticate, notifications, sign_up
+from phr_share.errors import InvalidInput, InvalidState, TooManyAttempts, Unauthenticated
+from phr_share.sharing import (
+    Account,
+    authenticate,
+    finish_second_step,
+    notifications,
+    pending_sign_in,
+    sign_up,
+)
 from phr_share.web.security import (
-    attempt_throttle,
+    await_code,
+    client_address,
     current_account,
     current_session_id,
     log_in,
     log_out,
+    pending_id,
     requires,
+    safe_next,
     services,
 )
 
@@ -32,36 +45,72 @@ __all__ = ["bp"]
 bp = Blueprint("auth", __name__)
 
 
-def _safe_next(target: str | None) -> str | None:
-    # Only paths on this site: never an absolute URL (open redirect).
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return None
+def _held_back(page: str, error: TooManyAttempts) -> BaseResponse:
+    """A form again, saying how long to wait, as 429 with Retry-After."""
+    response = make_response(page, 429)
+    response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 @bp.get("/login")
 def login() -> str:
     """The sign-in form."""
-    return render_template("login.html", next=_safe_next(request.args.get("next")))
+    return render_template("login.html", next=safe_next(request.args.get("next")))
 
 
 @bp.post("/login")
 def login_post() -> BaseResponse | tuple[str, int]:
-    """Check the password; throttled per address and per username."""
-    throttle, address = attempt_throttle()
-    username = request.form.get("username", "").strip().lower()[:128]
-    wait = throttle.retry_after(address, username)
-    if wait:
-        page = render_template("login.html", error="Too many failed sign-ins. Try again later.")
-        return page, 429, {"Retry-After": str(wait)}  # type: ignore[return-value]
+    """Check the password (throttled per account and address); the code comes next for an
+    account with a second factor."""
+    username = request.form.get("username", "")[:128]
+    target = safe_next(request.form.get("next"))
+    password = request.form.get("password", "")
     try:
-        account = authenticate(services(), username, request.form.get("password", ""))
+        account = authenticate(services(), username, password, address=client_address())
+    except TooManyAttempts as error:
+        return _held_back(render_template("login.html", error=error.message, next=target), error)
     except Unauthenticated:
-        throttle.failed(address, username)
-        return render_template("login.html", error="Wrong username or password."), 401
-    throttle.succeeded(username)
+        return render_template("login.html", error="Wrong username or password.", next=target), 401
+    if account.mfa:
+        await_code(account)
+        return redirect(url_for("auth.code", next=target))
+    return _signed_in(account, target)
+
+
+@bp.get("/login/code")
+def code() -> BaseResponse | str:
+    """The second step: the code from the authenticator app, or a recovery code."""
+    if pending_sign_in(services(), pending_id()) is None:
+        return redirect(url_for("auth.login"))
+    return render_template("login_code.html", next=safe_next(request.args.get("next")))
+
+
+@bp.post("/login/code")
+def code_post() -> BaseResponse | tuple[str, int]:
+    """Check the code (throttled with the passwords); the session starts only now."""
+    target = safe_next(request.form.get("next"))
+    if pending_sign_in(services(), pending_id()) is None:
+        flash("The code was not entered within 5 minutes: sign in again.", "error")
+        return redirect(url_for("auth.login", next=target))
+    try:
+        account = finish_second_step(
+            services(), pending_id(), request.form.get("code", ""), address=client_address()
+        )
+    except TooManyAttempts as error:
+        page = render_template("login_code.html", error=error.message, next=target)
+        return _held_back(page, error)
+    except Unauthenticated:
+        return render_template("login_code.html", error="That code is not right.", next=target), 401
+    session.pop("pending", None)
+    return _signed_in(account, target)
+
+
+def _signed_in(account: Account, target: str | None) -> BaseResponse:
     log_in(account)
-    target = _safe_next(request.form.get("next")) or url_for("home")
+    if account.needs_mfa_setup:
+        flash("Your account signs in with a second factor: set it up to go on.", "warning")
+        return redirect(url_for("mfa.setup"))
+    target = target or url_for("home")
     unseen = [n for n in notifications(services(), account.principal) if n.seen_at is None]
     # A patient's notices are listed on My data, where signing in leads by default.
     if unseen and target not in {url_for("home"), url_for("patient.dashboard")}:
@@ -109,6 +158,7 @@ def _account_page(**extra: object) -> str:
     return render_template(
         "tokens.html",
         tokens=sharing.tokens_of(svc, account.principal),
+        mfa=sharing.mfa_status(svc, account.principal),
         other_sessions=sharing.other_sessions(svc, current_session_id()),
         **extra,
     )
@@ -127,11 +177,6 @@ def change_password() -> BaseResponse | tuple[str, int]:
     """Change my password (the current one first); my other browsers are signed out."""
     account = current_account()
     assert account is not None
-    throttle, address = attempt_throttle()
-    wait = throttle.retry_after(address, account.username)
-    if wait:
-        page = _account_page(refused="Too many wrong passwords. Try again later.")
-        return page, 429, {"Retry-After": str(wait)}  # type: ignore[return-value]
     new = request.form.get("new", "")
     if new != request.form.get("confirm", ""):
         return _account_page(refused="The two new passwords differ."), 422
@@ -142,9 +187,11 @@ def change_password() -> BaseResponse | tuple[str, int]:
             request.form.get("current", ""),
             new,
             keep=current_session_id(),
+            address=client_address(),
         )
+    except TooManyAttempts as error:
+        return _held_back(_account_page(refused=error.message), error)
     except Unauthenticated:
-        throttle.failed(address, account.username)
         return _account_page(refused="The current password is not right."), 403
     except InvalidInput as error:
         return _account_page(refused=error.message), 422

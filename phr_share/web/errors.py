@@ -8,11 +8,27 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Flask,
+    Response,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
-from phr_share.errors import AccessDenied, InvalidReadings, PhrShareError, Unauthenticated
+from phr_share.errors import (
+    AccessDenied,
+    InvalidReadings,
+    PhrShareError,
+    TooManyAttempts,
+    Unauthenticated,
+)
+from phr_share.models import Reason
 
 __all__ = ["install", "wants_json"]
 
@@ -38,6 +54,13 @@ def _answer(
 def _domain(error: PhrShareError) -> BaseResponse | tuple[str, int]:
     if isinstance(error, Unauthenticated) and not wants_json():
         return redirect(url_for("auth.login", next=request.path))
+    needs_mfa = isinstance(error, AccessDenied) and error.reason is Reason.MFA_REQUIRED
+    if needs_mfa and not wants_json():  # to the one page such an account may open
+        return redirect(url_for("mfa.setup"))
+    if isinstance(error, TooManyAttempts):
+        response = make_response(_answer(error.http_status, error.code, error.message))
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response
     extra: dict[str, object] = {}
     if isinstance(error, AccessDenied):
         extra["reason"] = error.reason

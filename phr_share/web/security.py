@@ -1,21 +1,22 @@
-"""Sessions, CSRF, login throttling, security headers and who is asking.
+"""Sessions, CSRF, where to go after signing in, security headers and who is asking.
 
-The session cookie holds only a session id and a CSRF token, signed by Flask; it is
-HttpOnly, SameSite=Lax and Secure. The session itself lives in the database, so signing
-out ends it for good, not just in this browser. Every form POST carries the CSRF token;
-the JSON API takes a bearer token instead (no cookie, so nothing to forge).
+The session cookie holds only a session id (or, between a password and its second
+factor, a pending sign-in's id) and a CSRF token, signed by Flask; it is HttpOnly,
+SameSite=Lax and Secure. The session itself lives in the database, so signing out ends
+it for good, not just in this browser. Every form POST carries the CSRF token; the JSON
+API takes a bearer token instead (no cookie, so nothing to forge). Password and code
+guesses are throttled by the use cases, over the database, per account and address.
 """
 
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
-import threading
-import time
-from collections import defaultdict, deque
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
+from urllib.parse import unquote, urlsplit
 
 from flask import Flask, Response, abort, current_app, g, request, session
 
@@ -27,19 +28,22 @@ from phr_share.sharing import (
     authenticate_token,
     end_session,
     session_account,
+    start_second_step,
     start_session,
 )
 
 __all__ = [
-    "LoginThrottle",
-    "attempt_throttle",
+    "await_code",
+    "client_address",
     "csrf_token",
     "current_account",
     "current_session_id",
     "install",
     "log_in",
     "log_out",
+    "pending_id",
     "requires",
+    "safe_next",
     "services",
 ]
 
@@ -64,48 +68,39 @@ def services() -> Services:
     return cast(Services, current_app.extensions["phr_share"])
 
 
-def attempt_throttle() -> tuple[LoginThrottle, str]:
-    """The app's throttle on password guesses, and the address this attempt came from."""
-    throttle: LoginThrottle = current_app.extensions["phr_share.throttle"]
-    return throttle, request.remote_addr or "-"
+def client_address() -> str:
+    """The address this request came from (the proxy's X-Forwarded-For when trusted)."""
+    return request.remote_addr or "-"
 
 
-class LoginThrottle:
-    """At most ``limit`` failed logins per client address and per username in ``window`` s."""
+# Browsers drop ASCII tab, CR and LF anywhere in a URL before reading it: "/\t/host" is
+# "//host", another site.
+_DROPPED = str.maketrans("", "", "\t\r\n")
 
-    def __init__(self, limit: int = 5, window: float = 900.0) -> None:
-        self.limit, self.window = limit, window
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        times = self._failures[key]
-        while times and now - times[0] > self.window:
-            times.popleft()
-        return times
+def _local_path(path: str) -> bool:
+    if not path.isascii() or "\\" in path or any(ord(c) < 32 or ord(c) == 127 for c in path):
+        return False  # "\" is "/" to browsers; non-ASCII holds look-alike slashes
+    parts = urlsplit(path)
+    if parts.scheme or parts.netloc or not path.startswith("/") or path.startswith("//"):
+        return False
+    *inner, last = re.split(r"[?#]", path, maxsplit=1)[0].split("/")[1:]
+    # No empty, "." or ".." segment: "/..//host" resolves to "//host".
+    return all(s not in {"", ".", ".."} for s in inner) and last not in {".", ".."}
 
-    def retry_after(self, address: str, username: str) -> int:
-        """Seconds to wait before another try, 0 when a try is allowed now."""
-        now = time.monotonic()
-        with self._lock:
-            waits = [
-                int(self.window - (now - times[0])) + 1
-                for times in (self._recent(f"a:{address}", now), self._recent(f"u:{username}", now))
-                if len(times) >= self.limit
-            ]
-        return max(waits, default=0)
 
-    def failed(self, address: str, username: str) -> None:
-        """Count one failed try."""
-        now = time.monotonic()
-        with self._lock:
-            self._recent(f"a:{address}", now).append(now)
-            self._recent(f"u:{username}", now).append(now)
+def safe_next(target: str | None) -> str | None:
+    """``target`` when it is a path on this site, read as a browser reads it, else None.
 
-    def succeeded(self, username: str) -> None:
-        """Forget the username's failures."""
-        with self._lock:
-            self._failures.pop(f"u:{username}", None)
+    Refused: a scheme or host (also written ``//``, ``\\``, with tabs or newlines between,
+    or once more percent-encoded), backslashes, control and non-ASCII characters (look-
+    alike slashes), and dot or empty path segments.
+    """
+    if not target:
+        return None
+    path = target.translate(_DROPPED)
+    decoded = unquote(path).translate(_DROPPED)
+    return path if _local_path(path) and _local_path(decoded) else None
 
 
 def csrf_token() -> str:
@@ -129,10 +124,21 @@ def log_in(account: Account) -> None:
 
 
 def log_out() -> None:
-    """End the session, in the database too."""
+    """End the session, in the database too (and any sign-in waiting for its code)."""
     if sid := current_session_id():
         end_session(services(), sid)
     session.clear()
+
+
+def await_code(account: Account) -> None:
+    """Sign out and keep a pending sign-in of ``account``: its code is asked next."""
+    log_out()
+    session["pending"] = start_second_step(services(), account)
+
+
+def pending_id() -> str:
+    """The pending sign-in of this browser ("" when there is none)."""
+    return str(session.get("pending", ""))
 
 
 def current_account() -> Account | None:
@@ -192,8 +198,13 @@ def install(app: Flask) -> None:
     app.jinja_env.globals["csrf_token"] = csrf_token
 
 
-def requires(*roles: Role) -> Callable[[F], F]:
-    """A view for signed-in accounts of these roles (any role when none is given)."""
+def requires(*roles: Role, setting_up: bool = False) -> Callable[[F], F]:
+    """A view for signed-in accounts of these roles (any role when none is given).
+
+    An account whose role must have a second factor and has none reaches only the views
+    marked ``setting_up`` (where it sets one up): elsewhere AccessDenied (mfa-required),
+    which sends a browser to that page.
+    """
 
     def decorate(view: F) -> F:
         @wraps(view)
@@ -203,6 +214,8 @@ def requires(*roles: Role) -> Callable[[F], F]:
                 raise Unauthenticated()
             if account is None:
                 raise Unauthenticated("sign in first")
+            if account.needs_mfa_setup and not setting_up:
+                raise AccessDenied(Reason.MFA_REQUIRED, "set up two-step sign-in first")
             if roles and account.role not in roles:
                 raise AccessDenied(Reason.ROLE_NOT_PERMITTED, "this page is not for your role")
             return view(*args, **kwargs)

@@ -1,6 +1,7 @@
 """The four journeys in a real headless Chromium (Debian's), against the app served on
-loopback over the real local stack (Swift, moto S3, SQLite). Screenshots of each
-journey's key page go to ``test-artifacts/screenshots/``.
+loopback over the real local stack (Swift, moto S3, SQLite), and a doctor setting up
+two-step sign-in. Screenshots of each journey's key page go to
+``test-artifacts/screenshots/``.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ import re
 import threading
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -23,6 +25,7 @@ from phr_share.ccda import (
 )
 from phr_share.ccda.identity import collect_identifiers
 from phr_share.consent import Role
+from phr_share.consent.totp import code_at, step_of
 from phr_share.deid.scanner import scan
 from phr_share.errors import PhrShareError
 from phr_share.models import SegmentKind
@@ -32,10 +35,12 @@ from phr_share.sharing import (
     OPERATOR,
     Services,
     choose_release,
+    confirm_enrolment,
     create_user,
     find_account,
     ingest_document,
     open_services,
+    start_enrolment,
 )
 from phr_share.stack import StackInfo
 from phr_share.web import create_app
@@ -67,6 +72,14 @@ class Site:
     url: str
     svc: Services
     cohort: list[uuid.UUID]
+    # The TOTP secrets of the staff, who sign in with a second factor.
+    secrets: dict[str, str] = field(default_factory=dict)
+
+
+def _code(secret: str) -> str:
+    """A code the server takes now and has not seen: the next step's (one step of drift
+    is accepted, and setting up used the current one)."""
+    return code_at(secret, step_of(datetime.now(UTC)) + 1)
 
 
 def _document() -> bytes:
@@ -96,20 +109,20 @@ def site(stack: StackInfo, tmp_path: Path) -> Iterator[Site]:
     }
     settings = Settings.from_env(env)
     svc = open_services(settings)
+    secrets = {}
     for username, role in [
         ("dr.kim", Role.DOCTOR),
         ("dr.osei", Role.DOCTOR),
         ("lab", Role.RESEARCHER),
         ("admin", Role.ADMIN),
     ]:
-        create_user(
-            svc,
-            OPERATOR,
-            username,
-            role,
-            password=PASSWORD,
-            display_name=username.title(),
+        account = create_user(
+            svc, OPERATOR, username, role, password=PASSWORD, display_name=username.title()
         )
+        if role in settings.require_mfa_roles:
+            secret = start_enrolment(svc, account.principal).secret
+            confirm_enrolment(svc, account.principal, code_at(secret, step_of(svc.clock())))
+            secrets[username] = secret
     cohort = [uuid.uuid4() for _ in range(3)]
     for number, patient in enumerate(cohort):
         choose_release(svc, OPERATOR, patient, {SegmentKind.PHYSICAL_SIGNS})
@@ -129,7 +142,7 @@ def site(stack: StackInfo, tmp_path: Path) -> Iterator[Site]:
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
-        yield Site(server.url, svc, cohort)
+        yield Site(server.url, svc, cohort, secrets)
     finally:
         server.close()
         thread.join(5)
@@ -158,6 +171,10 @@ def _login(browser: object, site: Site, username: str):  # type: ignore[no-untyp
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.click("main button[type=submit]")
+    if username in site.secrets:
+        sync_api.expect(page.locator("h1")).to_have_text("Sign-in code")
+        page.fill("input[name=code]", _code(site.secrets[username]))
+        page.click("main button[type=submit]")
     return page
 
 
@@ -318,3 +335,60 @@ def test_the_pages_hold_no_inline_script(site: Site, browser: object) -> None:
         html = page.content()
         assert not re.search(r"<script(?![^>]*\bsrc=)", html)
     assert not [e for e in errors if "Content Security Policy" in e]
+
+
+def test_a_doctor_sets_up_two_step_sign_in_and_signs_in_with_it(
+    site: Site, browser: object
+) -> None:
+    expect = sync_api.expect
+    create_user(site.svc, OPERATOR, "dr.new", Role.DOCTOR, password=PASSWORD, display_name="Dr New")
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()  # type: ignore[attr-defined]
+
+    def sign_in(code: str | None) -> None:
+        page.goto(f"{site.url}/login")
+        page.fill("input[name=username]", "dr.new")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("main button[type=submit]")
+        if code is not None:
+            expect(page.locator("h1")).to_have_text("Sign-in code")
+            page.fill("input[name=code]", code)
+            page.click("main button[type=submit]")
+
+    # Without a second factor, signing in leads to setting one up, and nowhere else.
+    sign_in(None)
+    expect(page.locator("h1")).to_have_text("Two-step sign-in")
+    page.goto(f"{site.url}/clinic")
+    expect(page.locator("h1")).to_have_text("Two-step sign-in")
+    qr = page.locator("img.qr")
+    expect(qr).to_be_visible()
+    assert qr.evaluate("img => img.complete && img.naturalWidth > 100")
+    assert (qr.get_attribute("src") or "").startswith("data:image/svg+xml")
+    _shot(page, "5-mfa-set-up")
+    secret = page.locator("#totp-secret").inner_text()
+    page.fill("input[name=code]", code_at(secret, step_of(datetime.now(UTC))))
+    page.get_by_role("button", name="Turn on two-step sign-in").click()
+    expect(page.locator("section[role=alert] h2")).to_contain_text("Two-step sign-in is on")
+    codes = page.locator("ol.recovery-codes code").all_inner_texts()
+    assert len(codes) == 10
+    _shot(page, "5-mfa-recovery-codes")
+    page.goto(f"{site.url}/clinic")
+    expect(page.locator("h1")).to_have_text("My patients")
+    page.get_by_role("button", name="Sign out").click()
+
+    # Password, then the code; a wrong code is refused.
+    sign_in("000000")
+    expect(page.locator(".flash.error")).to_have_text("That code is not right.")
+    _shot(page, "5-mfa-wrong-code")
+    page.fill("input[name=code]", _code(secret))
+    page.click("main button[type=submit]")
+    expect(page.locator("h1")).to_have_text("My patients")
+    page.get_by_role("button", name="Sign out").click()
+
+    # A recovery code instead of the code: once.
+    sign_in(codes[0])
+    expect(page.locator("h1")).to_have_text("My patients")
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(codes[0])
+    expect(page.locator(".flash.error")).to_have_text("That code is not right.")
+    page.goto(f"{site.url}/clinic")
+    expect(page.locator("h1")).to_have_text("Sign in")

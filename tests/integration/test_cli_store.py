@@ -11,8 +11,16 @@ from pathlib import Path
 import pytest
 
 from phr_share.cli import main
+from phr_share.consent.totp import code_at, step_of
 from phr_share.settings import Settings
-from phr_share.sharing import OPERATOR, audit_proof, open_services
+from phr_share.sharing import (
+    OPERATOR,
+    audit_proof,
+    confirm_enrolment,
+    find_account,
+    open_services,
+    start_enrolment,
+)
 from phr_share.stack import StackInfo
 from phr_share.storage import SwiftStore
 from tests.conftest import DEMO_CCD, PATIENT
@@ -37,10 +45,21 @@ def env(stack: StackInfo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pa
 PASSWORD = "correct horse battery"
 
 
-def as_user(monkeypatch: pytest.MonkeyPatch, *argv: str) -> tuple[int, str]:
-    """Run a command that asks for a password, typing it on standard input."""
-    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+def as_user(monkeypatch: pytest.MonkeyPatch, *argv: str, code: str = "") -> tuple[int, str]:
+    """Run a command that asks for a password (and a code), typing them on standard input."""
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{PASSWORD}\n{code}\n"))
     return run(*argv)
+
+
+def set_up_mfa(username: str) -> list[str]:
+    """Set up TOTP for an account, as its owner does on the web: its recovery codes."""
+    svc = open_services(Settings.from_env())
+    try:
+        principal = find_account(svc, OPERATOR, username=username).principal
+        secret = start_enrolment(svc, principal).secret
+        return confirm_enrolment(svc, principal, code_at(secret, step_of(svc.clock())))
+    finally:
+        svc.close()
 
 
 def test_ingest_get_rotate_erase(
@@ -153,7 +172,13 @@ def test_reads_are_decided_for_the_account_and_visible_to_the_patient(
     code, out = run("ingest", str(DEMO_CCD), "--patient", str(PATIENT), "--json")
     assert code == 0
     tracking = json.loads(out)[0]["segments"][1]["tracking_id"]
-    code, token = as_user(monkeypatch, "user", "token", "--name", "laptop", "--as", "dr.kim")
+    # A doctor gets tokens, and signs in here, only with a second factor.
+    assert as_user(monkeypatch, "user", "token", "--name", "laptop", "--as", "dr.kim")[0] == 77
+    assert "second factor" in capsys.readouterr().err
+    kim = set_up_mfa("dr.kim")
+    code, token = as_user(
+        monkeypatch, "user", "token", "--name", "laptop", "--as", "dr.kim", code=kim[0]
+    )
     assert code == 0
     token_file = env / "token"
     token_file.write_text(token)
@@ -174,14 +199,28 @@ def test_reads_are_decided_for_the_account_and_visible_to_the_patient(
     code, out = run("user", "password", "dr.kim")
     assert (code, out) == (0, "password of dr.kim set; 0 browser session(s) signed out\n")
     assert as_user(monkeypatch, "user", "token", "--name", "x", "--as", "dr.kim")[0] == 77
-    monkeypatch.setattr("sys.stdin", io.StringIO("a brand new passphrase\n"))
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"a brand new passphrase\n{kim[0]}\n"))
+    assert run("user", "token", "--name", "x", "--as", "dr.kim")[0] == 77  # a used code
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"a brand new passphrase\n{kim[1]}\n"))
     assert run("user", "token", "--name", "x", "--as", "dr.kim")[0] == 0
     monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
     assert run("user", "password", "dr.kim")[0] != 0
     # An admin switches the doctor off: the token that worked above is refused now.
     assert as_user(monkeypatch, "user", "add", "admin", "--role", "admin")[0] == 0
-    assert as_user(monkeypatch, "user", "disable", "admin", "--as", "dr.kim")[0] == 77
-    code, out = as_user(monkeypatch, "user", "disable", "dr.kim", "--as", "admin")
+    assert as_user(monkeypatch, "user", "disable", "dr.kim", "--as", "admin")[0] == 77
+    admin = set_up_mfa("admin")
+    assert as_user(monkeypatch, "user", "disable", "admin", "--as", "dr.kim", code="1")[0] == 77
+    # The doctor lost the phone: the operator removes the second factor.
+    code, out = run("user", "mfa-reset", "dr.kim")
+    assert (code, out) == (
+        0,
+        "second factor of dr.kim removed; 0 browser session(s) signed out; "
+        "it sets up a new one at its next sign-in\n",
+    )
+    monkeypatch.setattr("sys.stdin", io.StringIO("a brand new passphrase\n"))
+    assert run("get", tracking, "--as", "dr.kim")[0] == 77  # until it sets one up
+    assert "second factor" in capsys.readouterr().err
+    code, out = as_user(monkeypatch, "user", "disable", "dr.kim", "--as", "admin", code=admin[0])
     assert code == 0
     assert "dr.kim disabled" in out
     code, _ = run("get", tracking, "--token-file", str(token_file))

@@ -10,7 +10,10 @@ from types import ModuleType
 
 from phr_share.ccda import split_document
 from phr_share.ccda.narrative import MOOD, parse_section
+from phr_share.consent.totp import code_at, step_of
 from phr_share.models import SegmentKind
+from phr_share.sharing import Services, authenticate, finish_second_step, start_second_step
+from tests.unit.sharing.conftest import services  # noqa: F401  (the fixture)
 
 SEED = Path(__file__).resolve().parents[2] / "deploy" / "demo" / "seed.py"
 PATIENT = uuid.UUID("2f1f5c1e-8a7b-4c1e-9a51-6c0f2b7d9e10")
@@ -73,3 +76,19 @@ def test_jordan_also_charts_pain_easing_and_mood_lifting() -> None:
     assert mean(pain[late]) < mean(pain[early])
     assert mean(mood[late]) > mean(mood[early])
     assert mean(activity[late]) > mean(activity[early])
+
+
+def test_the_demo_staff_come_with_two_step_sign_in_from_their_printed_secrets(
+    services: Services,  # noqa: F811
+) -> None:
+    seed = _seed()
+    accounts = seed.demo_accounts(services)
+    assert accounts == seed.demo_accounts(services)  # idempotent
+    staff = {name for name, account in accounts.items() if account.mfa}
+    assert staff == {"dr.kim", "dr.osei", "nurse.lee", "admin"}
+    secret = seed.demo_totp_secret("dr.kim")
+    assert secret != seed.demo_totp_secret("dr.osei")
+    account = authenticate(services, "dr.kim", seed.demo_password("dr.kim"))
+    code = code_at(secret, step_of(services.clock()) + 1)
+    signed_in = finish_second_step(services, start_second_step(services, account), code)
+    assert signed_in.id == accounts["dr.kim"].id

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from phr_share.errors import ConfigurationError
+from phr_share.models import Role
 from phr_share.settings import Settings
 from tests.conftest import ROOT
 
@@ -66,3 +67,16 @@ def test_every_setting_is_documented_once_in_the_sample_file() -> None:
     )
     assert sorted(documented) == sorted(set(documented)), "a setting is documented twice"
     assert used == set(documented)
+
+
+def test_the_roles_that_sign_in_with_a_second_factor() -> None:
+    assert Settings.from_env({}).require_mfa_roles == {Role.DOCTOR, Role.NURSE, Role.ADMIN}
+    chosen = Settings.from_env({"PHR_REQUIRE_MFA_ROLES": " Admin, patient "})
+    assert chosen.require_mfa_roles == {Role.ADMIN, Role.PATIENT}
+    assert Settings.from_env({"PHR_REQUIRE_MFA_ROLES": "none"}).require_mfa_roles == set()
+    for bad in ("wizard", "doctor,operator"):
+        with pytest.raises(ConfigurationError, match="PHR_REQUIRE_MFA_ROLES"):
+            Settings.from_env({"PHR_REQUIRE_MFA_ROLES": bad})
+    with pytest.raises(ConfigurationError, match="PHR_MFA_SECRET"):
+        Settings.from_env({"PHR_MFA_SECRET": "ab" * 16})
+    assert Settings.from_env({"PHR_MFA_SECRET": "ab" * 32}).mfa_secret == b"\xab" * 32

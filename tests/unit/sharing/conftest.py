@@ -3,6 +3,8 @@ object store, and the local key store."""
 
 from __future__ import annotations
 
+import dataclasses
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,11 +12,12 @@ from pathlib import Path
 import pytest
 
 from phr_share.consent import ScryptCost
+from phr_share.consent.totp import code_at, step_of
 from phr_share.crypto import LocalKeyStore
 from phr_share.db import Database
 from phr_share.policy import load_routing_policy
 from phr_share.settings import Settings
-from phr_share.sharing import Services
+from phr_share.sharing import Account, Services, confirm_enrolment, start_enrolment
 from phr_share.storage import MemoryStore
 
 SECRET = bytes(range(32))
@@ -46,3 +49,25 @@ def services(tmp_path: Path, database_url: str) -> Iterator[Services]:
     )
     yield svc
     svc.close()
+
+
+def enrol(svc: Services, account: Account) -> str:
+    """Set up TOTP for an account as its owner would, with a code of now; the secret."""
+    secret = start_enrolment(svc, account.principal).secret
+    confirm_enrolment(svc, account.principal, code_at(secret, step_of(svc.clock())))
+    return secret
+
+
+@pytest.fixture
+def second_process(services: Services) -> Iterator[Services]:
+    """Another web process (or this one after a restart) over the same database and state."""
+    other = dataclasses.replace(
+        services,
+        db=Database(services.db.url.render_as_string(hide_password=False)),
+        key_cache={},
+        key_lock=threading.Lock(),
+        _readers=None,
+        _mfa_secret=None,
+    )
+    yield other
+    other.db.dispose()

@@ -37,6 +37,12 @@ NO_PRINCIPAL = {
     "end_other_sessions",
     # Checks a proof file a patient holds against the log's public key, offline.
     "check_proof",
+    # Signing in to an account with a second factor, before any principal exists: the
+    # password was just checked (it returned the account), then the pending sign-in's
+    # id, a secret only its browser holds, and the code are the proof.
+    "start_second_step",
+    "pending_sign_in",
+    "finish_second_step",
     # Names of things (a container, an object), computed from ids: no data.
     "container_for",
     "object_name",

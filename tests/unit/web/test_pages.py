@@ -675,6 +675,9 @@ def test_admin_operations(browser: Browser, people: People, services: Services) 
     assert other.login("dr.new").status_code == 302
     assert "<td>dr.new</td>" in text(browser.get("/admin"))  # listed with the staff
     assert "<td>jordan</td>" not in text(browser.get("/admin"))  # patients are not
+    # A doctor signs in with a second factor: until it is set up, only that page opens.
+    assert other.get("/clinic").headers["Location"] == "/account/mfa"
+    other.set_up_mfa()
     signed_in = other.get("/clinic")
     assert signed_in.status_code == 200
     new = next(
