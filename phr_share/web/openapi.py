@@ -12,11 +12,15 @@ from typing import Any
 from flask import current_app
 
 from phr_share import __version__
+from phr_share.models import MAX_ID
 
 __all__ = ["document"]
 
 _PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
-_TYPES = {"uuid": {"type": "string", "format": "uuid"}, "int": {"type": "integer"}}
+_TYPES = {
+    "uuid": {"type": "string", "format": "uuid"},
+    "id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+}
 _PAGE = [
     ("page", {"type": "integer", "minimum": 1, "default": 1}, "Page number, from 1"),
     ("per_page", {"type": "integer", "minimum": 1, "default": 20}, "Items per page"),
