@@ -40,10 +40,12 @@ __all__ = [
     "log_in",
     "log_out",
     "requires",
+    "roles_of",
     "services",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
+_ROLES = "phr_share_roles"  # where requires() notes the roles a view admits
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -207,6 +209,14 @@ def requires(*roles: Role) -> Callable[[F], F]:
                 raise AccessDenied(Reason.ROLE_NOT_PERMITTED, "this page is not for your role")
             return view(*args, **kwargs)
 
+        wrapped.__dict__[_ROLES] = roles
         return cast(F, wrapped)
 
     return decorate
+
+
+def roles_of(view: Callable[..., Any]) -> tuple[Role, ...] | None:
+    """The roles a view made by :func:`requires` admits (empty: any signed-in account);
+    None for a view anyone may open."""
+    roles = view.__dict__.get(_ROLES)
+    return None if roles is None else tuple(roles)
