@@ -550,8 +550,8 @@ def change_password() -> BaseResponse:
     body, account = fields.body(), current_account()
     assert account is not None
     throttle, address = attempt_throttle()
-    if throttle.retry_after(address, account.username):
-        raise TooManyRequests("too many wrong passwords; try again later")
+    if wait := throttle.retry_after(address, account.username):
+        raise TooManyRequests("too many wrong passwords; try again later", retry_after=wait)
     try:
         ended = sharing.change_password(
             services(), _me(), fields.text(body, "current"), fields.text(body, "new")

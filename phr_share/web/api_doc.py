@@ -338,7 +338,10 @@ OPERATIONS: dict[str, Operation] = {
     "api.download": Operation(
         {200: ("The CDA document", {"application/xml": TEXT})}, errors=(410,)
     ),
-    "api.upload": Operation(STORED, body=("application/xml", TEXT | {"description": "C-CDA"})),
+    "api.upload": Operation(
+        STORED,
+        body=("application/xml", {"type": "string", "format": "binary", "description": "C-CDA"}),
+    ),
     "api.readings": Operation(STORED, body=(JSON, READINGS_BODY)),
     "api.grants": Operation({200: _json(_items(GrantHistory))}),
     "api.create_grant": Operation({201: _json(CREATED, "The new grant")}, body=(JSON, GRANT_BODY)),
