@@ -14,6 +14,7 @@ __all__ = [
     "BOUNDARY_REASONS",
     "CLINICIANS",
     "LOINC",
+    "MAX_ID",
     "PHR_OID",
     "RXNORM",
     "SNOMED",
@@ -44,6 +45,9 @@ RXNORM = "2.16.840.1.113883.6.88"
 PHR_OID = "2.25.159894715224632297503976708677735739468"
 # Identifier system of PHR Share account ids (``user:<uuid>``) in FHIR exports.
 ACCOUNT_SYSTEM = f"urn:oid:{PHR_OID}.12"
+
+# The largest id the index holds: its ids are Integer columns, 32-bit on PostgreSQL.
+MAX_ID = 2**31 - 1
 
 # UUIDv5 namespace of PHR Share tracking ids. Changing it changes every tracking id.
 _TRACKING_NAMESPACE = uuid.UUID("a870bd87-2c1e-4582-a15f-30c42dd26b83")

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from lxml import etree
 
+from phr_share.ccda.readings import XML_UNSAFE
 from phr_share.ccda.readings_cda import CLINICIAN_NOTE, PatientHeader, _Builder, _sub, _timestamp
 from phr_share.ccda.schemas import validate
 from phr_share.ccda.xml import hl7
@@ -38,12 +39,15 @@ class ClinicianNote:
 
 
 def note_document(note: ClinicianNote, patient: PatientHeader, document_id: uuid.UUID) -> bytes:
-    """The CDA document (UTF-8 bytes) carrying one note; InvalidReadings for empty or long text."""
+    """The CDA document (UTF-8 bytes) carrying one note; InvalidReadings for empty or long
+    text, or text with characters XML cannot hold."""
     text = note.text.strip()
     if not text:
         raise InvalidReadings({"text": "write the note first"})
     if len(text) > MAX_NOTE:
         raise InvalidReadings({"text": f"a note has at most {MAX_NOTE} characters"})
+    if XML_UNSAFE.search(text):  # lxml refuses them with a ValueError of its own
+        raise InvalidReadings({"text": "contains control characters that cannot be stored"})
     builder = _Builder(document_id, _timestamp(note.written_at))
     root = builder.header(patient, CLINICIAN_NOTE)
     title = "Medical order" if note.order else CLINICIAN_NOTE.title

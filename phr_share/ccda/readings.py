@@ -18,6 +18,7 @@ from phr_share.errors import InvalidReadings
 
 __all__ = [
     "RELATIONS",
+    "XML_UNSAFE",
     "FamilyCondition",
     "Mood",
     "Quantity",
@@ -26,7 +27,10 @@ __all__ = [
 ]
 
 _NUMBER = re.compile(r"\d{1,5}(?:\.\d{1,3})?")
-_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# str.isdigit() is true for "²", which int() refuses: whole numbers are ASCII digits.
+_WHOLE = re.compile(r"[0-9]{1,5}")
+# Characters XML 1.0 cannot hold: lxml refuses them in text.
+XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 class Mood(StrEnum):
@@ -198,7 +202,7 @@ def _integer(
     raw = _field(form, name)
     if not raw:
         return None
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not _WHOLE.fullmatch(raw) or not low <= int(raw) <= high:
         errors[name] = f"must be a whole number from {low} to {high}"
         return None
     return int(raw)
@@ -222,7 +226,7 @@ def _text(form: Mapping[str, str], name: str, limit: int, errors: dict[str, str]
     if len(raw) > limit:
         errors[name] = f"must be at most {limit} characters"
         return None
-    if _XML_UNSAFE.search(raw):
+    if XML_UNSAFE.search(raw):
         errors[name] = "contains control characters that cannot be stored"
         return None
     return raw
@@ -243,7 +247,7 @@ def _family(form: Mapping[str, str], errors: dict[str, str]) -> tuple[FamilyCond
                 + ", ".join(RELATIONS)
             )
             return ()
-        if len(condition) > 200 or _XML_UNSAFE.search(condition):
+        if len(condition) > 200 or XML_UNSAFE.search(condition):
             errors["family_history"] = (
                 f"line {number}: condition must be plain text, at most 200 characters"
             )

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from phr_share.choices import parse_choice
 from phr_share.errors import InvalidInput
 from phr_share.models import SegmentKind
 
@@ -23,6 +24,7 @@ __all__ = ["AgeRange", "RecordQuery", "last_year"]
 
 _RANGE = re.compile(r"^\s*(?P<low>[0-9]{1,3})\s*(?:(?P<plus>\+)|-\s*(?P<high>[0-9]{1,3}))\s*$")
 _PERIOD = re.compile(r"^(?P<first>[0-9]{4})(?:-(?P<last>[0-9]{4}))?$")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _AGES_HINT = "ages are a range such as 40-64, or an open one such as 65+"
 
 
@@ -74,14 +76,19 @@ class RecordQuery:
 
         Raises InvalidInput naming the parameter that is wrong.
         """
-        kind = (args.get("kind") or "").strip() or None
-        if kind is not None and kind not in {k.value for k in SegmentKind}:
-            raise InvalidInput("kind is one of the segment kinds, e.g. physical-signs")
-        since_text = (args.get("since") or "").strip()
-        try:
-            since = date.fromisoformat(since_text) if since_text else None
-        except ValueError:
-            raise InvalidInput("since is a date, YYYY-MM-DD") from None
+        kind_text, since_text = args.get("kind") or "", args.get("since") or ""
+        kind = None
+        if kind_text.strip():
+            kind = parse_choice(SegmentKind, kind_text, "kind").value
+        since = None
+        if since_text.strip():
+            try:
+                # fromisoformat also takes 20260101 and 2026-W01-1: only the one spelling.
+                since = date.fromisoformat(since_text) if _DAY.fullmatch(since_text) else None
+            except ValueError:
+                since = None
+            if since is None:
+                raise InvalidInput("since is a date, YYYY-MM-DD")
         ages_text = (args.get("ages") or "").strip()
         return cls(kind, since, AgeRange.parse(ages_text) if ages_text else None)
 

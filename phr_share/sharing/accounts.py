@@ -62,6 +62,7 @@ __all__ = [
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._@-]{2,63}")
 TOKEN_TTL = timedelta(days=90)
+MAX_TOKEN_TTL = timedelta(days=366)
 SESSION_TTL = timedelta(hours=8)
 # Who creates a patient's own account from the sign-up page (no one is signed in yet).
 SIGNUP = "web:signup"
@@ -388,7 +389,7 @@ def issue_token(
     """
     if not name.strip() or len(name) > 64:
         raise InvalidInput("a token needs a name of at most 64 characters")
-    if ttl <= timedelta(0) or ttl > timedelta(days=366):
+    if ttl <= timedelta(0) or ttl > MAX_TOKEN_TTL:
         raise InvalidInput("a token lives between a moment and a year")
     user_id = user_id_of(principal)
     token = mint_token(svc.randbytes)

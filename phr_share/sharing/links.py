@@ -40,6 +40,7 @@ from phr_share.sharing.services import Services
 __all__ = ["NewLink", "create_share_link", "links_of", "open_share_link", "revoke_share_link"]
 
 LINK_TTL = timedelta(hours=48)
+MAX_LINK_TTL = timedelta(days=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +65,7 @@ def create_share_link(
     patient_id = require_owner(patient)
     if not kinds:
         raise InvalidInput("a share link names at least one kind")
-    if not timedelta(0) < ttl <= timedelta(days=30):
+    if not timedelta(0) < ttl <= MAX_LINK_TTL:
         raise InvalidInput("a share link lives between a moment and 30 days")
     token = mint_token(svc.randbytes)
     now = svc.clock()

@@ -10,9 +10,11 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from phr_share import sharing
 from phr_share.audit import Outcome
+from phr_share.choices import parse_choice
 from phr_share.consent import Principal, Role
 from phr_share.errors import InvalidState, PhrShareError
 from phr_share.sharing.audit import AREAS
+from phr_share.sharing.emergency import REVIEW_OUTCOMES
 from phr_share.web.security import current_account, requires, services
 from phr_share.web.views import STAFF_ROLES, audit_filters, staff_role
 
@@ -94,11 +96,12 @@ def audit_log() -> str:
     )
 
 
-@bp.post("/emergencies/<int:emergency_id>/review")
+@bp.post("/emergencies/<id:emergency_id>/review")
 @requires(Role.ADMIN)
 def review(emergency_id: int) -> BaseResponse:
     """Record the review of a break-glass access."""
-    sharing.review_emergency(services(), _me(), emergency_id, request.form.get("outcome", ""))
+    outcome = parse_choice(sorted(REVIEW_OUTCOMES), request.form.get("outcome", ""), "outcome")
+    sharing.review_emergency(services(), _me(), emergency_id, outcome)
     flash("Review recorded.", "ok")
     return redirect(url_for("admin.overview"))
 

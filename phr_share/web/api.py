@@ -15,9 +15,10 @@ from flask import Blueprint, Response, jsonify, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from phr_share import sharing
+from phr_share.choices import parse_choice
 from phr_share.consent import CLINICIANS, Facts, Principal, Purpose, Role, Sensitivity
 from phr_share.errors import InvalidInput, NotFound
-from phr_share.models import SegmentKind
+from phr_share.models import MAX_ID, SegmentKind
 from phr_share.research import (
     RecordQuery,
     catalogue,
@@ -25,15 +26,27 @@ from phr_share.research import (
     records_to_parquet,
     release_records,
 )
+from phr_share.sharing.accounts import MAX_TOKEN_TTL
+from phr_share.sharing.emergency import REVIEW_OUTCOMES
+from phr_share.web import fields
 from phr_share.web.admin import health
 from phr_share.web.openapi import document
 from phr_share.web.security import client_address, current_account, requires, services
-from phr_share.web.views import audit_filters, kinds_from, series_json, staff_role
+from phr_share.web.views import (
+    CLINICAL_PURPOSES,
+    MAX_LINK_HOURS,
+    MAX_PER_PAGE,
+    audit_filters,
+    kinds_from,
+    released_from,
+    series_json,
+    staff_role,
+    whole_number,
+)
 
 __all__ = ["bp"]
 
 bp = Blueprint("api", __name__, url_prefix="/api")
-MAX_PER_PAGE = 100
 # The kinds a patient sets levels for: all but the header, which is never shared.
 _SHAREABLE = tuple(k for k in SegmentKind if k is not SegmentKind.PERSONAL)
 
@@ -71,27 +84,14 @@ def _json(value: Any, status: int = 200) -> BaseResponse:
     return response
 
 
-def _body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise InvalidInput("the request body must be a JSON object")
-    return body
-
-
 def _page() -> tuple[int, int]:
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-        per_page = min(MAX_PER_PAGE, max(1, int(request.args.get("per_page", "20"))))
-    except ValueError:
-        raise InvalidInput("page and per_page are whole numbers") from None
+    page = whole_number(request.args.get("page", "1"), "page", 1, MAX_ID)
+    per_page = whole_number(request.args.get("per_page", "20"), "per_page", 1, MAX_PER_PAGE)
     return page, per_page
 
 
 def _purpose() -> Purpose:
-    try:
-        return Purpose(request.args.get("purpose", Purpose.TREATMENT.value))
-    except ValueError:
-        raise InvalidInput("purpose is treatment or emergency") from None
+    return parse_choice(CLINICAL_PURPOSES, request.args.get("purpose", "treatment"), "purpose")
 
 
 @bp.get("/openapi.json")
@@ -176,7 +176,7 @@ def documents() -> BaseResponse:
     return _json({"items": items, "page": page, "per_page": per_page, "total": len(stored)})
 
 
-@bp.get("/v1/documents/<int:document_id>")
+@bp.get("/v1/documents/<id:document_id>")
 @requires(Role.PATIENT)
 def download(document_id: int) -> BaseResponse:
     """One of the patient's own stored documents, rebuilt from its segments (application/xml)."""
@@ -195,8 +195,12 @@ def upload() -> BaseResponse:
 @bp.post("/v1/readings")
 @requires(Role.PATIENT)
 def readings() -> BaseResponse:
-    """Store home readings sent as a JSON object of form fields."""
-    form = {str(k): str(v) for k, v in _body().items()}
+    """Store home readings sent as a JSON object of form fields (text or numbers)."""
+    form = {}
+    for name, value in fields.body().items():
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise InvalidInput(f"{name} is text or a number")
+        form[name] = str(value)
     return _stored(sharing.save_readings(services(), _me(), form))
 
 
@@ -211,29 +215,21 @@ def grants() -> BaseResponse:
 @requires(Role.PATIENT)
 def create_grant() -> BaseResponse:
     """Create a grant: grantee, kinds (null: blanket), except, purpose, valid_until."""
-    body = _body()
+    body = fields.body()
     kinds = body.get("kinds")
-    until = body.get("valid_until")
-    try:
-        grantee = uuid.UUID(str(body.get("grantee")))
-        valid_until = None if until is None else datetime.fromisoformat(str(until))
-    except ValueError:
-        raise InvalidInput("grantee is an account id; valid_until an ISO 8601 time") from None
-    if valid_until is not None and valid_until.tzinfo is None:
-        valid_until = valid_until.replace(tzinfo=UTC)
     grant_id = sharing.grant_access(
         services(),
         _me(),
-        grantee,
+        fields.uuid_of(body, "grantee"),
         None if kinds is None else kinds_from(kinds),
-        purpose=Purpose(str(body.get("purpose", "treatment"))),
-        valid_until=valid_until,
-        except_kinds=kinds_from(body.get("except", [])),
+        purpose=parse_choice(CLINICAL_PURPOSES, body.get("purpose", "treatment"), "purpose"),
+        valid_until=fields.time_of(body, "valid_until"),
+        except_kinds=kinds_from(body.get("except", []), "except"),
     )
     return _json({"id": grant_id}, 201)
 
 
-@bp.post("/v1/grants/<int:grant_id>/revoke")
+@bp.post("/v1/grants/<id:grant_id>/revoke")
 @requires(Role.PATIENT)
 def revoke_grant(grant_id: int) -> BaseResponse:
     """Revoke a grant."""
@@ -301,9 +297,9 @@ def clinic_patients() -> BaseResponse:
 @requires(*CLINICIANS)
 def note(patient_id: uuid.UUID) -> BaseResponse:
     """Write a note or order ({"text", "order"}) into the patient's record."""
-    body = _body()
+    body = fields.body()
     result = sharing.write_note(
-        services(), _me(), patient_id, str(body.get("text", "")), order=bool(body.get("order"))
+        services(), _me(), patient_id, fields.text(body, "text"), order=fields.flag(body, "order")
     )
     return _stored(result)
 
@@ -313,7 +309,7 @@ def note(patient_id: uuid.UUID) -> BaseResponse:
 def emergency(patient_id: uuid.UUID) -> BaseResponse:
     """Declare an emergency ({"reason"}): audited, time-boxed, notified, reviewed."""
     access = sharing.declare_emergency(
-        services(), _me(), patient_id, str(_body().get("reason", ""))
+        services(), _me(), patient_id, fields.text(fields.body(), "reason")
     )
     return _json(access, 201)
 
@@ -334,16 +330,14 @@ def records(release_id: uuid.UUID) -> Response | BaseResponse:
     ``kind``, ``since`` (YYYY-MM-DD) and ``ages`` (40-64 or 65+) filter the records.
     """
     svc = services()
-    fmt = request.args.get("format", "json")
+    fmt = parse_choice(("json", "jsonl", "parquet"), request.args.get("format", "json"), "format")
     query = RecordQuery.from_args(request.args)
+    page, per_page = _page()
     rows = release_records(svc.public, svc.settings.s3_bucket, str(release_id), query)
     if fmt == "jsonl":
         return Response(records_to_jsonl(rows), mimetype="application/x-ndjson")
     if fmt == "parquet":
         return Response(records_to_parquet(rows), mimetype="application/vnd.apache.parquet")
-    if fmt != "json":
-        raise InvalidInput("format is json, jsonl or parquet")
-    page, per_page = _page()
     return _json(
         {
             "items": rows[(page - 1) * per_page : page * per_page],
@@ -359,19 +353,12 @@ def _account_in(body: dict[str, Any], field: str) -> uuid.UUID:
     svc = services()
     try:
         if "username" in body:
-            return sharing.find_account(svc, _me(), username=str(body["username"])).id
-        return sharing.find_account(svc, _me(), user_id=uuid.UUID(str(body.get(field)))).id
-    except (NotFound, ValueError):
+            return sharing.find_account(svc, _me(), username=fields.text(body, "username")).id
+        return sharing.find_account(svc, _me(), user_id=fields.uuid_of(body, field)).id
+    except NotFound:
         raise InvalidInput(
             f"no such account: give a username or an account id as {field}"
         ) from None
-
-
-def _whole_number(body: dict[str, Any], field: str, default: int) -> int:
-    value = body.get(field, default)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput(f"{field} is a whole number")
-    return value
 
 
 # -- Care relationships, delegation, one-visit links -------------------------------
@@ -389,19 +376,16 @@ def care() -> BaseResponse:
 def open_care() -> BaseResponse:
     """A patient invites a clinician ({"username"} or {"clinician"}); a clinician asks to
     care for a patient ({"patient_id"}). The other side accepts."""
-    body, me = _body(), _me()
+    body, me = fields.body(), _me()
     if me.role is Role.PATIENT:
         relationship = sharing.invite_clinician(services(), me, _account_in(body, "clinician"))
     else:
-        try:
-            patient_id = uuid.UUID(str(body.get("patient_id")))
-        except ValueError:
-            raise InvalidInput("patient_id is the patient's id (a UUID)") from None
+        patient_id = fields.uuid_of(body, "patient_id")
         relationship = sharing.request_care(services(), me, patient_id)
     return _json({"id": relationship}, 201)
 
 
-@bp.post("/v1/care/<int:relationship>/accept")
+@bp.post("/v1/care/<id:relationship>/accept")
 @requires(Role.PATIENT, *CLINICIANS)
 def accept_care(relationship: int) -> BaseResponse:
     """Accept an invitation (clinician) or a request (patient)."""
@@ -409,7 +393,7 @@ def accept_care(relationship: int) -> BaseResponse:
     return _json({"id": relationship, "status": "active"})
 
 
-@bp.post("/v1/care/<int:relationship>/end")
+@bp.post("/v1/care/<id:relationship>/end")
 @requires(Role.PATIENT, *CLINICIANS)
 def end_care(relationship: int) -> BaseResponse:
     """End a care relationship; the clinician's grants on the patient are revoked."""
@@ -422,7 +406,7 @@ def end_care(relationship: int) -> BaseResponse:
 def ask_partner(patient_id: uuid.UUID) -> BaseResponse:
     """Ask a partner clinician in ({"username"} or {"partner"}, "kinds"): pending until the
     patient approves."""
-    body = _body()
+    body = fields.body()
     grant_id = sharing.ask_partner(
         services(),
         _me(),
@@ -433,13 +417,11 @@ def ask_partner(patient_id: uuid.UUID) -> BaseResponse:
     return _json({"id": grant_id, "status": "pending"}, 201)
 
 
-@bp.post("/v1/delegations/<int:grant_id>")
+@bp.post("/v1/delegations/<id:grant_id>")
 @requires(Role.PATIENT)
 def answer_delegation(grant_id: int) -> BaseResponse:
     """Approve ({"approve": true}) or refuse a clinician's request to bring a partner in."""
-    approve = _body().get("approve")
-    if not isinstance(approve, bool):
-        raise InvalidInput("approve is true or false")
+    approve = fields.flag(fields.body(), "approve", None)
     sharing.answer_delegation(services(), _me(), grant_id, approve)
     return _json({"id": grant_id, "approved": approve})
 
@@ -456,8 +438,8 @@ def links() -> BaseResponse:
 def create_link() -> BaseResponse:
     """A one-visit link for a named doctor ({"username"} or {"doctor"}, "kinds", "hours"
     (48 by default)); the token is in this answer only."""
-    body = _body()
-    hours = _whole_number(body, "hours", 48)
+    body = fields.body()
+    hours = fields.number(body, "hours", 48, MAX_LINK_HOURS)
     link = sharing.create_share_link(
         services(),
         _me(),
@@ -468,7 +450,7 @@ def create_link() -> BaseResponse:
     return _json(link, 201)
 
 
-@bp.post("/v1/links/<int:link_id>/revoke")
+@bp.post("/v1/links/<id:link_id>/revoke")
 @requires(Role.PATIENT)
 def revoke_link(link_id: int) -> BaseResponse:
     """Revoke a link before it is used."""
@@ -480,7 +462,7 @@ def revoke_link(link_id: int) -> BaseResponse:
 @requires(*CLINICIANS)
 def open_link() -> BaseResponse:
     """Use a one-visit link ({"token"}) once: the sections it shares, read and audited."""
-    token = str(_body().get("token", "")).strip()
+    token = fields.text(fields.body(), "token").strip()
     visit = sharing.open_shared_sections(services(), _me(), token)
     items = [
         {
@@ -517,14 +499,9 @@ def set_sensitivity() -> BaseResponse:
     """Set levels: {"kind": "normal" | "restricted" | "very-restricted" | null (default)}."""
     svc, me = services(), _me()
     changes = {}
-    for name, value in _body().items():
-        kind = next(iter(kinds_from([name])), None)
-        if kind is None or kind not in _SHAREABLE:
-            raise InvalidInput("the keys are segment kinds (not personal)")
-        try:
-            changes[kind] = None if value is None else Sensitivity(str(value))
-        except ValueError:
-            raise InvalidInput("a level is normal, restricted, very-restricted or null") from None
+    for name, value in fields.body().items():
+        kind = parse_choice(_SHAREABLE, name, "a key")
+        changes[kind] = None if value is None else parse_choice(Sensitivity, value, name)
     defaults = Facts(_patient_id())
     for kind, level in changes.items():
         # A level equal to the kind's default is no override: nothing to keep.
@@ -548,7 +525,7 @@ def set_research_choice() -> BaseResponse:
     """Release exactly these kinds ({"kinds": [...]}); the rest are withdrawn from the
     next release on."""
     svc, me, patient_id = services(), _me(), _patient_id()
-    chosen = kinds_from(_body().get("kinds", []))
+    chosen = released_from(svc, fields.body().get("kinds", []), "kinds")
     current = sharing.released_kinds(svc, me, patient_id)
     sharing.choose_release(svc, me, patient_id, release=chosen - current, withdraw=current - chosen)
     return research_choice()
@@ -566,7 +543,7 @@ def research_preview() -> BaseResponse:
 @requires(Role.PATIENT)
 def erase() -> BaseResponse:
     """Erase everything ({"confirm": "ERASE"}): keys shredded, container deleted."""
-    if _body().get("confirm") != "ERASE":
+    if fields.body().get("confirm") != "ERASE":
         raise InvalidInput('erasure needs {"confirm": "ERASE"}')
     return _json(sharing.erase_patient(services(), _me(), _patient_id()))
 
@@ -576,12 +553,12 @@ def erase() -> BaseResponse:
 def change_password() -> BaseResponse:
     """Change the caller's password ({"current", "new"}); every web session is signed out
     (tokens keep working)."""
-    body = _body()
+    body = fields.body()
     ended = sharing.change_password(
         services(),
         _me(),
-        str(body.get("current", "")),
-        str(body.get("new", "")),
+        fields.text(body, "current"),
+        fields.text(body, "new"),
         address=client_address(),
     )
     return _json({"changed": True, "sessions_ended": ended})
@@ -601,15 +578,15 @@ def tokens() -> BaseResponse:
 @requires()
 def issue_token() -> BaseResponse:
     """A new token for the caller ({"name", "days"} (90 by default)); shown only here."""
-    body = _body()
-    days = _whole_number(body, "days", 90)
+    body = fields.body()
+    days = fields.number(body, "days", 90, MAX_TOKEN_TTL.days)
     issued = sharing.issue_token(
-        services(), _me(), str(body.get("name", "")), ttl=timedelta(days=days)
+        services(), _me(), fields.text(body, "name"), ttl=timedelta(days=days)
     )
     return _json(issued, 201)
 
 
-@bp.post("/v1/tokens/<int:token_id>/revoke")
+@bp.post("/v1/tokens/<id:token_id>/revoke")
 @requires()
 def revoke_token(token_id: int) -> BaseResponse:
     """Revoke a token: one of the caller's own, or (an admin) anyone's."""
@@ -633,11 +610,11 @@ def admin_emergencies() -> BaseResponse:
     return _json({"items": sharing.review_queue(services(), _me())})
 
 
-@bp.post("/v1/admin/emergencies/<int:emergency_id>/review")
+@bp.post("/v1/admin/emergencies/<id:emergency_id>/review")
 @requires(Role.ADMIN)
 def review_emergency(emergency_id: int) -> BaseResponse:
     """Record a break-glass review ({"outcome": "justified" | "unjustified"})."""
-    outcome = str(_body().get("outcome", ""))
+    outcome = parse_choice(sorted(REVIEW_OUTCOMES), fields.body().get("outcome"), "outcome")
     sharing.review_emergency(services(), _me(), emergency_id, outcome)
     return _json({"id": emergency_id, "outcome": outcome})
 
@@ -703,14 +680,14 @@ def staff() -> BaseResponse:
 @requires(Role.ADMIN)
 def create_staff() -> BaseResponse:
     """A staff account ({"username", "role", "display_name", "password"})."""
-    body = _body()
+    body = fields.body()
     account = sharing.create_user(
         services(),
         _me(),
-        str(body.get("username", "")),
-        staff_role(str(body.get("role", ""))),
-        display_name=str(body.get("display_name", "")).strip()[:128],
-        password=str(body["password"]) if body.get("password") else None,
+        fields.text(body, "username"),
+        staff_role(body.get("role")),
+        display_name=fields.text(body, "display_name").strip()[:128],
+        password=fields.text(body, "password") or None,
     )
     return _json(account, 201)
 

@@ -7,10 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, redirect, url_for
+from werkzeug.routing import IntegerConverter, Map
 from werkzeug.wrappers import Response as BaseResponse
 
 from phr_share.consent import Role
 from phr_share.keyfile import keep_private, load_or_create_secret
+from phr_share.models import MAX_ID
 from phr_share.settings import Settings
 from phr_share.sharing import Services, open_services
 from phr_share.sharing.accounts import SESSION_TTL
@@ -19,7 +21,7 @@ from phr_share.web.research import bp as research_bp
 from phr_share.web.security import current_account, install
 from phr_share.web.views import FILTERS
 
-__all__ = ["VENDOR_DIR", "create_app"]
+__all__ = ["VENDOR_DIR", "IdConverter", "create_app"]
 
 # Front-end libraries copied from deploy/web/node_modules by the Makefile.
 VENDOR_DIR = Path(__file__).parent / "static" / "vendor"
@@ -30,6 +32,14 @@ HOME = {
     Role.RESEARCHER: "research.catalogue",
     Role.ADMIN: "admin.overview",
 }
+
+
+class IdConverter(IntegerConverter):
+    """``<id:name>``: an id of the index, 1 to MAX_ID; anything else matches no route
+    (404), so an id past the database's integer range never reaches a query."""
+
+    def __init__(self, url_map: Map) -> None:
+        super().__init__(url_map, min=1, max=MAX_ID)
 
 
 def create_app(
@@ -58,6 +68,7 @@ def create_app(
         MAX_FORM_MEMORY_SIZE=settings.max_document_bytes + 64 * 1024,
     )
     app.config.update(config or {})
+    app.url_map.converters["id"] = IdConverter
     app.extensions["phr_share"] = svc or open_services(settings)
     install(app)
     errors.install(app)

@@ -27,6 +27,7 @@ from phr_share.sharing import (
     pending_sign_in,
     sign_up,
 )
+from phr_share.sharing.accounts import MAX_TOKEN_TTL
 from phr_share.web.security import (
     await_code,
     client_address,
@@ -39,6 +40,7 @@ from phr_share.web.security import (
     safe_next,
     services,
 )
+from phr_share.web.views import whole_number
 
 __all__ = ["bp"]
 
@@ -215,17 +217,14 @@ def issue() -> BaseResponse | str:
     """Issue a token; it is shown once."""
     account = current_account()
     assert account is not None
-    try:
-        days = int(request.form.get("days", "90"))
-    except ValueError:
-        raise InvalidInput("a lifetime is a number of days") from None
+    days = whole_number(request.form.get("days", "90"), "days", 1, MAX_TOKEN_TTL.days)
     issued = sharing.issue_token(
         services(), account.principal, request.form.get("name", ""), ttl=timedelta(days=days)
     )
     return _account_page(issued=issued)
 
 
-@bp.post("/account/tokens/<int:token_id>/revoke")
+@bp.post("/account/tokens/<id:token_id>/revoke")
 @requires()
 def revoke(token_id: int) -> BaseResponse:
     """Revoke one of my tokens."""

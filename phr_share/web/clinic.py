@@ -43,7 +43,7 @@ def patients() -> str:
     )
 
 
-@bp.post("/care/<int:relationship>/accept")
+@bp.post("/care/<id:relationship>/accept")
 @requires(*CLINICIANS)
 def accept(relationship: int) -> BaseResponse:
     """Accept a patient's invitation."""

@@ -33,6 +33,7 @@ from phr_share.models import Reason
 __all__ = ["install", "wants_json"]
 
 log = logging.getLogger("phr_share.web")
+_KEPT_HEADERS = frozenset({"allow", "retry-after", "www-authenticate"})
 
 
 def wants_json() -> bool:
@@ -84,7 +85,13 @@ def _http(error: HTTPException) -> BaseResponse | tuple[str, int]:
         413: "the upload is larger than the limit",
         404: "there is nothing here",
     }.get(status, error.description or "the request was refused")
-    return _answer(status, code, message)
+    answer = _answer(status, code, message)
+    # What the exception says beside its body (Allow on a 405, Retry-After on a 429).
+    kept = [(k, v) for k, v in error.get_headers() if k.lower() in _KEPT_HEADERS]
+    if isinstance(answer, tuple):
+        return BaseResponse(answer[0], answer[1], kept, mimetype="text/html")
+    answer.headers.extend(kept)
+    return answer
 
 
 def _unexpected(error: Exception) -> BaseResponse | tuple[str, int]:

@@ -10,17 +10,22 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from phr_share import sharing
-from phr_share.consent import Facts, Principal, Purpose, Role, Sensitivity
+from phr_share.choices import parse_choice
+from phr_share.consent import Facts, Principal, Role, Sensitivity
 from phr_share.errors import InvalidDocument, InvalidInput, InvalidReadings, NotFound
 from phr_share.models import SegmentKind, parse_user_id
 from phr_share.web.security import current_account, requires, services
 from phr_share.web.views import (
+    CLINICAL_PURPOSES,
+    MAX_LINK_HOURS,
     home_readings,
     kinds_from,
     readings_csv,
+    released_from,
     series_json,
     sharing_state,
     visits,
+    whole_number,
 )
 
 __all__ = ["bp"]
@@ -79,7 +84,7 @@ def dashboard() -> str:
     )
 
 
-@bp.get("/documents/<int:document_id>.xml")
+@bp.get("/documents/<id:document_id>.xml")
 @requires(Role.PATIENT)
 def download(document_id: int) -> BaseResponse:
     """One of my stored documents, rebuilt from its segments, as a CDA XML file."""
@@ -172,7 +177,7 @@ def invite() -> BaseResponse:
     return _back("Invitation sent. The clinician sees it when they sign in.")
 
 
-@bp.post("/care/<int:relationship>/accept")
+@bp.post("/care/<id:relationship>/accept")
 @requires(Role.PATIENT)
 def accept(relationship: int) -> BaseResponse:
     """Accept a clinician's request to care for the patient."""
@@ -180,7 +185,7 @@ def accept(relationship: int) -> BaseResponse:
     return _back("The clinician is now in your care team. Give them a grant to share data.")
 
 
-@bp.post("/care/<int:relationship>/end")
+@bp.post("/care/<id:relationship>/end")
 @requires(Role.PATIENT)
 def end(relationship: int) -> BaseResponse:
     """End a care relationship; the clinician's grants are revoked."""
@@ -206,19 +211,25 @@ def grant() -> BaseResponse:
     kinds = (
         None if request.form.get("scope") == "all" else kinds_from(request.form.getlist("kinds"))
     )
+    try:
+        grantee = uuid.UUID(request.form.get("grantee", ""))
+    except ValueError:
+        raise InvalidInput("choose a clinician from your care team") from None
     sharing.grant_access(
         services(),
         _me(),
-        uuid.UUID(request.form.get("grantee", "")),
+        grantee,
         kinds,
-        purpose=Purpose(request.form.get("purpose", Purpose.TREATMENT.value)),
+        purpose=parse_choice(
+            CLINICAL_PURPOSES, request.form.get("purpose", "treatment"), "purpose"
+        ),
         valid_until=_until("valid_until"),
-        except_kinds=kinds_from(request.form.getlist("except")),
+        except_kinds=kinds_from(request.form.getlist("except"), "except"),
     )
     return _back("Grant created.")
 
 
-@bp.post("/grants/<int:grant_id>/revoke")
+@bp.post("/grants/<id:grant_id>/revoke")
 @requires(Role.PATIENT)
 def revoke(grant_id: int) -> BaseResponse:
     """Revoke a grant; the next read is denied."""
@@ -226,7 +237,7 @@ def revoke(grant_id: int) -> BaseResponse:
     return _back("Grant revoked.")
 
 
-@bp.post("/delegations/<int:grant_id>")
+@bp.post("/delegations/<id:grant_id>")
 @requires(Role.PATIENT)
 def delegation(grant_id: int) -> BaseResponse:
     """Approve or refuse a clinician's request to bring a partner in."""
@@ -239,10 +250,7 @@ def delegation(grant_id: int) -> BaseResponse:
 @requires(Role.PATIENT)
 def create_link() -> BaseResponse:
     """Create a one-visit link for a named doctor."""
-    try:
-        hours = int(request.form.get("hours", "48"))
-    except ValueError:
-        raise InvalidInput("the link's lifetime is a number of hours") from None
+    hours = whole_number(request.form.get("hours", "48"), "hours", 1, MAX_LINK_HOURS)
     link = sharing.create_share_link(
         services(),
         _me(),
@@ -255,7 +263,7 @@ def create_link() -> BaseResponse:
     return _back(f"One-visit link (shown only now; send it to the doctor): {address}")
 
 
-@bp.post("/links/<int:link_id>/revoke")
+@bp.post("/links/<id:link_id>/revoke")
 @requires(Role.PATIENT)
 def revoke_link(link_id: int) -> BaseResponse:
     """Revoke a link before it is used."""
@@ -267,12 +275,20 @@ def revoke_link(link_id: int) -> BaseResponse:
 @requires(Role.PATIENT)
 def sensitivity() -> BaseResponse:
     """Set the patient's own sensitivity level for each kind."""
-    for kind in KINDS:
-        chosen = request.form.get(f"level-{kind.value}", "default")
-        level = None if chosen == "default" else Sensitivity(chosen)
-        if level == Facts(_patient_id()).sensitivity(kind):
-            level = None  # the default: no override to keep
-        sharing.set_sensitivity(services(), _me(), kind, level)
+    defaults = Facts(_patient_id())
+    # Every level is read before any is saved: one bad value changes nothing.
+    chosen = {
+        kind: parse_choice(
+            ("default", *Sensitivity),
+            request.form.get(f"level-{kind.value}", "default"),
+            f"the level of {kind.label}",
+        )
+        for kind in KINDS
+    }
+    for kind, level in chosen.items():
+        # The default is no override to keep, whether chosen by name or by its level.
+        own = None if level in {"default", defaults.sensitivity(kind)} else Sensitivity(level)
+        sharing.set_sensitivity(services(), _me(), kind, own)
     return _back("Sensitivity levels saved.")
 
 
@@ -281,7 +297,7 @@ def sensitivity() -> BaseResponse:
 def research() -> BaseResponse:
     """Release kinds for research, or withdraw them (honoured by the next release)."""
     svc, me = services(), _me()
-    chosen = kinds_from(request.form.getlist("release"))
+    chosen = released_from(svc, request.form.getlist("release"), "release")
     current = sharing.released_kinds(svc, me, _patient_id())
     sharing.choose_release(
         svc, me, _patient_id(), release=chosen - current, withdraw=current - chosen

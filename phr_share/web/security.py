@@ -43,11 +43,13 @@ __all__ = [
     "log_out",
     "pending_id",
     "requires",
+    "roles_of",
     "safe_next",
     "services",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
+_ROLES = "phr_share_roles"  # where requires() notes the roles a view admits
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -173,6 +175,8 @@ def _load_account() -> None:
 def _check_csrf() -> None:
     if request.method in {"GET", "HEAD", "OPTIONS"} or g.get("via_token"):
         return
+    if request.path.startswith("/api/") and g.get("account") is None:
+        return  # no session to ride on: the route answers 401, not "the form expired"
     sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token", "")
     expected = session.get("csrf")
     if not expected or not hmac.compare_digest(str(sent), str(expected)):
@@ -220,6 +224,14 @@ def requires(*roles: Role, setting_up: bool = False) -> Callable[[F], F]:
                 raise AccessDenied(Reason.ROLE_NOT_PERMITTED, "this page is not for your role")
             return view(*args, **kwargs)
 
+        wrapped.__dict__[_ROLES] = roles
         return cast(F, wrapped)
 
     return decorate
+
+
+def roles_of(view: Callable[..., Any]) -> tuple[Role, ...] | None:
+    """The roles a view made by :func:`requires` admits (empty: any signed-in account);
+    None for a view anyone may open."""
+    roles = view.__dict__.get(_ROLES)
+    return None if roles is None else tuple(roles)

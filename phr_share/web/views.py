@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,15 +15,20 @@ from phr_share import sharing
 from phr_share.audit import Outcome
 from phr_share.ccda.narrative import MOOD, MOOD_WORDS, NOTE, Measurement
 from phr_share.ccda.readings_cda import CLINICIAN_NOTE, DIET_NOTE, HOME_READINGS, readable_unit
-from phr_share.consent import Facts, GrantStatus, Principal, Reason, Role, Sensitivity
+from phr_share.choices import parse_choice, parse_choices
+from phr_share.consent import Facts, GrantStatus, Principal, Purpose, Reason, Role, Sensitivity
 from phr_share.errors import InvalidInput
-from phr_share.models import SegmentKind, parse_user_id, user_id_text
+from phr_share.models import ACCOUNT_ROLES, MAX_ID, SegmentKind, parse_user_id, user_id_text
 from phr_share.sharing.audit import AREAS
 from phr_share.sharing.clinical import CHARTED, CHARTED_KINDS, VITAL_KINDS, SectionRecord
 from phr_share.sharing.history import AccessEvent
+from phr_share.sharing.links import MAX_LINK_TTL
 
 __all__ = [
+    "CLINICAL_PURPOSES",
     "FILTERS",
+    "MAX_LINK_HOURS",
+    "MAX_PER_PAGE",
     "STAFF_ROLES",
     "ReadVisit",
     "ReadingsTable",
@@ -33,10 +39,12 @@ __all__ = [
     "kinds_from",
     "readings_csv",
     "reason_words",
+    "released_from",
     "series_json",
     "sharing_state",
     "staff_role",
     "visits",
+    "whole_number",
 ]
 
 # Which series go on which chart, in the order a person reads them; a scale fixes the
@@ -55,37 +63,51 @@ CHARTS: tuple[tuple[str, str, tuple[str, ...], dict[str, Any]], ...] = (
 def audit_filters(args: Mapping[str, str]) -> tuple[Outcome | None, str | None, int | None]:
     """The audit log's filters from request parameters ``outcome``, ``area`` and
     ``before`` (a sequence number); blank means any. InvalidInput names a bad one."""
-    try:
-        outcome = Outcome(args["outcome"]) if args.get("outcome") else None
-    except ValueError:
-        raise InvalidInput("outcome is ok, denied or failed") from None
-    area = args.get("area") or None
-    if area is not None and area not in AREAS:
-        raise InvalidInput(f"area is one of {', '.join(AREAS)}")
-    before = args.get("before") or None
-    if before is not None and not before.isdigit():
-        raise InvalidInput("before is an entry's sequence number")
-    return outcome, area, None if before is None else int(before)
+    given = {name: value for name, value in args.items() if value.strip()}
+    outcome = parse_choice(Outcome, given["outcome"], "outcome") if "outcome" in given else None
+    area = parse_choice(AREAS, given["area"], "area") if "area" in given else None
+    before = given.get("before")
+    return outcome, area, None if before is None else whole_number(before, "before", 1, MAX_ID)
 
 
-# The roles of the accounts an admin creates (patients sign up; the system is no one).
-STAFF_ROLES = tuple(r for r in Role if r not in {Role.PATIENT, Role.SYSTEM})
+# The roles of the accounts an admin creates (patients sign up; the system and the
+# operator are no accounts).
+STAFF_ROLES = tuple(r for r in Role if r in ACCOUNT_ROLES and r is not Role.PATIENT)
+# The purposes a clinician reads for and a patient grants (research is consented by
+# releasing kinds, never by a grant).
+CLINICAL_PURPOSES = (Purpose.TREATMENT, Purpose.EMERGENCY)
+_DIGITS = re.compile(r"[0-9]{1,10}")
+# The most a listing answers at once, and the longest a one-visit link may live.
+MAX_PER_PAGE = 100
+MAX_LINK_HOURS = MAX_LINK_TTL // timedelta(hours=1)
 
 
-def staff_role(value: str) -> Role:
+def staff_role(value: object) -> Role:
     """The role of a staff account an admin creates; InvalidInput for anything else."""
-    for role in STAFF_ROLES:
-        if role.value == value:
-            return role
-    raise InvalidInput(f"a staff role is one of {', '.join(r.value for r in STAFF_ROLES)}")
+    return parse_choice(STAFF_ROLES, value, "role")
 
 
-def kinds_from(values: Iterable[str]) -> set[SegmentKind]:
-    """Segment kinds from form or JSON values; InvalidInput for an unknown one."""
-    try:
-        return {SegmentKind(v) for v in values if v}
-    except ValueError:
-        raise InvalidInput("unknown segment kind") from None
+def kinds_from(values: object, field: str = "kinds") -> set[SegmentKind]:
+    """Segment kinds from a list of form or JSON values; InvalidInput naming ``field``
+    and the kinds for an unknown one."""
+    return parse_choices(SegmentKind, values, field)
+
+
+def released_from(svc: sharing.Services, values: object, field: str) -> set[SegmentKind]:
+    """The kinds a patient releases for research, from a list of values; InvalidInput
+    naming ``field`` and the kinds the routing policy ever releases for any other."""
+    return parse_choices(sorted(svc.routing.releasable), values, field)
+
+
+def whole_number(value: int | str, field: str, low: int, high: int) -> int:
+    """A whole number from JSON (an integer) or a form (its digits) from ``low`` to
+    ``high``; InvalidInput naming ``field`` and the range otherwise."""
+    number = value if not isinstance(value, str) else None
+    if isinstance(value, str) and _DIGITS.fullmatch(value):
+        number = int(value)
+    if number is None or not low <= number <= high:
+        raise InvalidInput(f"{field} is a whole number from {low} to {high}")
+    return number
 
 
 def series_json(series: dict[str, list[Measurement]]) -> dict[str, Any]:

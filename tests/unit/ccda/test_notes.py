@@ -53,8 +53,8 @@ def test_notes_and_orders_validate_and_split_into_one_doctor_notes_segment(order
     assert split.document.title == ("Medical order" if order else "Clinician's note")
 
 
-@pytest.mark.parametrize("text", ["", "   ", "x" * (MAX_NOTE + 1)])
-def test_an_empty_or_over_long_note_is_refused(text: str) -> None:
+@pytest.mark.parametrize("text", ["", "   ", "x" * (MAX_NOTE + 1), "bell \x07", "\ufffe"])
+def test_an_empty_over_long_or_unstorable_note_is_refused(text: str) -> None:
     with pytest.raises(InvalidReadings) as refused:
         build(text)
     assert set(refused.value.fields) == {"text"}

@@ -63,8 +63,8 @@ def test_a_query_reads_request_parameters_and_blank_means_any() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ({"kind": "../x"}, "kind is one of the segment kinds"),
-        ({"kind": "personal-ish"}, "kind is one of the segment kinds"),
+        ({"kind": "../x"}, "kind is one of: personal, health-status"),
+        ({"kind": "personal-ish"}, "kind is one of: personal, health-status"),
         ({"since": "1/3/2025"}, "since is a date"),
         ({"ages": "old"}, "ages are a range"),
     ],

@@ -218,6 +218,7 @@ def test_the_password_is_changed_through_the_api(app: Flask, api: dict[str, Api]
         api["nurse"].post("/api/v1/me/password", json={"current": "guess", "new": new + "2"})
     throttled = api["nurse"].post("/api/v1/me/password", json={"current": new, "new": new + "2"})
     assert (throttled.status_code, _error(throttled)) == (429, "too-many-requests")
+    assert 0 < int(throttled.headers["Retry-After"]) <= 900
 
 
 def test_the_admin_reviews_rotates_releases_verifies_and_manages_staff(

@@ -669,7 +669,7 @@ def test_admin_operations(browser: Browser, people: People, services: Services) 
     for role in ("patient", "wizard"):  # staff only; anything else is refused, not a crash
         wrong = browser.post("/admin/users", {"username": "x.y", "role": role})
         assert wrong.status_code == 422
-        assert "a staff role is one of " in text(wrong)
+        assert "role is one of: doctor, nurse, researcher, admin" in text(wrong)
     browser.post("/admin/users", {"username": "dr.new", "role": "doctor", "password": PASSWORD})
     other = Browser(browser.client.application.test_client())
     assert other.login("dr.new").status_code == 302
