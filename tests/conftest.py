@@ -76,9 +76,12 @@ def database_url(tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'phr-share.db'}"
         return
     from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
 
     schema = f"t_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(TEST_DATABASE_URL)
+    # No pool: each statement's connection is closed when it is given back, so none is
+    # left for the garbage collector to find open in a later test.
+    admin = create_engine(TEST_DATABASE_URL, poolclass=NullPool)
     with admin.begin() as connection:
         connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
     try:

@@ -134,6 +134,7 @@ def test_grants_made_before_the_unique_index_get_their_digest_and_duplicates_non
         digests = session.scalars(select(Grant.terms_sha256).order_by(Grant.id)).all()
     wanted = terms_digest("lifestyle", "", until)
     assert digests == [wanted, None, wanted]  # the later live twin matches nothing
+    db.dispose()
 
 
 def test_the_audit_tree_migration_gives_an_existing_log_its_leaves_and_frontier(
