@@ -21,6 +21,7 @@ from phr_share.cli.common import FileError
 from phr_share.cli.documents import add_document_commands
 from phr_share.cli.research import add_research_commands
 from phr_share.cli.store import add_store_commands
+from phr_share.cli.summary import add_summary_commands
 from phr_share.cli.web import add_web_commands
 from phr_share.errors import PhrShareError
 from phr_share.keyfile import keep_private
@@ -63,5 +64,6 @@ def _parser() -> argparse.ArgumentParser:
     add_store_commands(commands)
     add_account_commands(commands)
     add_research_commands(commands)
+    add_summary_commands(commands)
     add_web_commands(commands)
     return parser

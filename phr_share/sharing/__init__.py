@@ -57,6 +57,7 @@ from phr_share.sharing.clinical import (
     research_preview,
     save_readings,
     series_of,
+    summary_of,
     vital_series,
     write_note,
 )
@@ -268,6 +269,7 @@ __all__ = [
     "start_second_step",
     "start_session",
     "stored_documents",
+    "summary_of",
     "tokens_of",
     "try_policy",
     "verify_audit",

@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,6 +29,7 @@ from phr_share.db import Emergency, Grant, User
 from phr_share.deid.records import FlatRecord
 from phr_share.errors import AccessDenied, NotFound
 from phr_share.models import Reason, SegmentKind
+from phr_share.series import Point, Summary, summarise
 from phr_share.sharing.access import terms_of_grant
 from phr_share.sharing.guard import require_clinician, require_owner
 from phr_share.sharing.ingest import IngestResult, store_document
@@ -61,6 +63,7 @@ __all__ = [
     "research_preview",
     "save_readings",
     "series_of",
+    "summary_of",
     "vital_series",
     "write_note",
 ]
@@ -189,6 +192,28 @@ def series_of(sections: Iterable[SectionRecord]) -> dict[str, list[Measurement]]
         if point.code in CHARTED:
             series[point.code].append(point)
     return {code: sorted(points, key=lambda p: p.at) for code, points in series.items()}
+
+
+def summary_of(
+    svc: Services,
+    principal: Principal,
+    patient_id: uuid.UUID,
+    *,
+    days: int = 14,
+    zone: ZoneInfo | None = None,
+    purpose: Purpose = Purpose.TREATMENT,
+) -> Summary:
+    """The chronic-care summary (home blood pressure, glucose, continuous glucose, weight)
+    of the last ``days`` days in ``zone`` (UTC when not given), from the measurements of
+    the kinds the principal may read: a kind the decision point refuses adds nothing, and
+    each segment read is audited. Raises ValueError for days outside 1..3650."""
+    sections = read_sections(svc, principal, patient_id, purpose, kinds=CHARTED_KINDS)
+    points = (
+        Point(m.code, m.value, m.unit, m.at, s.record.tracking_id, s.record.kind.value)
+        for s in sections
+        for m in s.measurements
+    )
+    return summarise(points, now=svc.clock(), zone=zone or ZoneInfo("UTC"), days=days)
 
 
 def export_document(svc: Services, patient: Principal, document_id: int) -> bytes:

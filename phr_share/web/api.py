@@ -26,6 +26,8 @@ from phr_share.research import (
     records_to_parquet,
     release_records,
 )
+from phr_share.series.summary import MAX_DAYS as MAX_SUMMARY_DAYS
+from phr_share.series.summary import summary_json
 from phr_share.sharing.accounts import MAX_TOKEN_TTL
 from phr_share.sharing.emergency import REVIEW_OUTCOMES
 from phr_share.web import fields
@@ -41,6 +43,7 @@ from phr_share.web.views import (
     released_from,
     series_json,
     staff_role,
+    time_zone,
     whole_number,
 )
 
@@ -145,6 +148,19 @@ def segment(tracking_id: uuid.UUID) -> BaseResponse:
 def vitals(patient_id: uuid.UUID) -> BaseResponse:
     """Chart series (vital signs, pain, mood, activity) from the segments the caller may read."""
     return _json(series_json(sharing.vital_series(services(), _me(), patient_id, _purpose())))
+
+
+@bp.get("/v1/patients/<uuid:patient_id>/summary")
+@requires()
+def summary(patient_id: uuid.UUID) -> BaseResponse:
+    """The chronic-care summary of the last ``days`` days (14 by default), in ``time_zone``,
+    from the kinds the caller may read."""
+    days = whole_number(request.args.get("days", "14"), "days", 1, MAX_SUMMARY_DAYS)
+    zone = time_zone(request.args.get("time_zone", "UTC"))
+    found = sharing.summary_of(
+        services(), _me(), patient_id, days=days, zone=zone, purpose=_purpose()
+    )
+    return _json(summary_json(found))
 
 
 def _stored(result: sharing.IngestResult) -> BaseResponse:

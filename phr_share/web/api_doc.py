@@ -21,6 +21,8 @@ from phr_share.consent import LinkTerms, Purpose, Reason, Sensitivity
 from phr_share.deid import FlatRecord
 from phr_share.models import MAX_ID, SegmentKind
 from phr_share.research import ReleaseInfo
+from phr_share.series.summary import MAX_DAYS as MAX_SUMMARY_DAYS
+from phr_share.series.summary import SUMMARY_JSON_SCHEMA
 from phr_share.sharing import (
     AccessEvent,
     Account,
@@ -165,6 +167,7 @@ DOCUMENT = Component(
         },
     ),
 )
+SUMMARY = Component("Summary", SUMMARY_JSON_SCHEMA)
 CHARTS = Component(
     "Charts",
     _fields(
@@ -321,6 +324,11 @@ READ_PURPOSE: tuple[Query, ...] = (
     ("purpose", PURPOSE, "Why the record is read: the decision point checks it"),
 )
 
+SUMMARY_QUERY: tuple[Query, ...] = (
+    ("days", _whole(1, MAX_SUMMARY_DAYS, default=14), "The window: the last N days"),
+    ("time_zone", {"type": "string", "default": "UTC"}, "IANA time zone of days and times"),
+)
+
 
 def _or_blank(schema: Shape) -> dict[str, Any]:
     """A filter a form may send blank (or only spaces), meaning any."""
@@ -368,6 +376,9 @@ OPERATIONS: dict[str, Operation] = {
     "api.segments": Operation({200: _json(_page(SEGMENT))}, query=(*PAGE, *READ_PURPOSE)),
     "api.segment": Operation({200: _json(VERSIONED_SECTION)}, query=READ_PURPOSE, errors=(410,)),
     "api.vitals": Operation({200: _json(CHARTS)}, query=READ_PURPOSE, errors=(410,)),
+    "api.summary": Operation(
+        {200: _json(SUMMARY)}, query=(*SUMMARY_QUERY, *READ_PURPOSE), errors=(410,)
+    ),
     "api.documents": Operation({200: _json(_page(DOCUMENT))}, query=PAGE),
     "api.download": Operation(
         {200: ("The CDA document", {"application/xml": TEXT})}, errors=(410,)

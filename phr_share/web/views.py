@@ -9,7 +9,9 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
+from zoneinfo import ZoneInfo, available_timezones
 
 from phr_share import sharing
 from phr_share.audit import Outcome
@@ -43,6 +45,7 @@ __all__ = [
     "series_json",
     "sharing_state",
     "staff_role",
+    "time_zone",
     "visits",
     "whole_number",
 ]
@@ -97,6 +100,20 @@ def released_from(svc: sharing.Services, values: object, field: str) -> set[Segm
     """The kinds a patient releases for research, from a list of values; InvalidInput
     naming ``field`` and the kinds the routing policy ever releases for any other."""
     return parse_choices(sorted(svc.routing.releasable), values, field)
+
+
+def time_zone(name: str) -> ZoneInfo:
+    """An IANA time zone ("Europe/London"); InvalidInput for any other name."""
+    name = name.strip()
+    if name not in _zone_names():
+        raise InvalidInput("time_zone is an IANA time zone name, such as Europe/London")
+    return ZoneInfo(name)
+
+
+@cache
+def _zone_names() -> frozenset[str]:
+    # Only names the zone database lists: a path-like name never reaches the file system.
+    return frozenset(available_timezones())
 
 
 def whole_number(value: int | str, field: str, low: int, high: int) -> int:

@@ -79,6 +79,16 @@ def test_ingest_get_rotate_erase(
     code, out = as_user(monkeypatch, "get", tracking, "--as", "jordan")
     assert code == 0
     assert out.startswith("<section")
+    code, out = as_user(
+        monkeypatch, "summary", "--patient", str(PATIENT), "--days", "3650", "--as", "jordan"
+    )
+    assert code == 0
+    assert "Blood pressure at home: 1 reading\n  average systolic: 146 mmHg" in out
+    assert "Glucose (finger-stick): no readings" in out
+    code, out = as_user(
+        monkeypatch, "summary", "--patient", str(PATIENT), "--json", "--as", "jordan", "--days", "9"
+    )
+    assert (code, json.loads(out)["bp"]["readings"]) == (0, 0)  # the visit was in March
     code, out = run("keys", "rotate")
     assert code == 0
     assert "1 patient keys re-wrapped" in out

@@ -255,6 +255,7 @@ PUBLIC = {
         "segments_of",
         "sensitivity_of",
         "series_of",
+        "summary_of",
         "session_account",
         "set_sensitivity",
         "sign_up",
@@ -278,6 +279,15 @@ PUBLIC = {
         "reset_mfa",
         "start_enrolment",
         "start_second_step",
+    },
+    "phr_share.series": {
+        "WINDOWS",
+        "ChartView",
+        "Point",
+        "Summary",
+        "chart_view",
+        "summarise",
+        "summary_json",
     },
     "phr_share.ccda": {
         "HIDEABLE_FIELDS",

@@ -320,3 +320,37 @@ def test_a_write_without_credentials_is_401_and_a_wrong_method_says_which_are_al
     assert wrong.status_code == 405
     assert set(wrong.headers["Allow"].split(", ")) >= {"GET", "POST"}
     assert wrong.get_json()["error"]["code"] == "method-not-allowed"
+
+
+def test_the_summary_counts_only_the_kinds_the_reader_may_see(
+    api: dict[str, Api], services: Services, people: People
+) -> None:
+    for systolic, diastolic in ((142, 91), (126, 78)):
+        sent = api["patient"].post(
+            "/api/v1/readings", json={"systolic": systolic, "diastolic": diastolic}
+        )
+        assert sent.status_code == 201
+    own = api["patient"].get(f"/api/v1/patients/{PATIENT}/summary?days=30&time_zone=Asia/Shanghai")
+    assert own.status_code == 200
+    bp = own.get_json()["bp"]
+    assert (bp["readings"], bp["mean_systolic"], bp["mean_diastolic"]) == (2, 134, 84.5)
+    assert bp["share_at_or_above_target"] == 0.5
+    assert own.get_json()["window"]["days"] == 30
+    assert own.get_json()["glucose"]["readings"] == 0
+    assert own.get_json()["glucose"]["mean"] is None  # nothing measured is not a zero
+    grant = _share(services, people, {SegmentKind.LIFESTYLE})
+    lifestyle = api["doctor"].get(f"/api/v1/patients/{PATIENT}/summary").get_json()
+    assert lifestyle["bp"]["readings"] == 0  # vital signs were not shared
+    revoke_grant(services, people.patient.principal, grant)
+    grant_access(services, people.patient.principal, people.doctor.id, {SegmentKind.PHYSICAL_SIGNS})
+    vitals = api["doctor"].get(f"/api/v1/patients/{PATIENT}/summary").get_json()
+    assert vitals["bp"]["readings"] == 2
+    for query in (
+        "days=0",
+        "days=3651",
+        "days=two",
+        "time_zone=../../etc/passwd",
+        "time_zone=Mars",
+    ):
+        bad = api["patient"].get(f"/api/v1/patients/{PATIENT}/summary?{query}")
+        assert (bad.status_code, bad.get_json()["error"]["code"]) == (422, "invalid-input"), query
