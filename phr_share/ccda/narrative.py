@@ -7,8 +7,9 @@ hostile document cannot inject anything; the page escapes the text as it renders
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 from lxml import etree
 
@@ -158,14 +159,28 @@ def _view(section: etree._Element) -> SectionView:
     )
 
 
+# An HL7 TS: the date, the time to the second if given, a fraction, a UTC offset if given.
+_TS = re.compile(r"(\d{8}(?:\d{2}){0,3})(?:\.\d{1,6})?(?:([+-])(\d{2})(\d{2}))?")
+
+
 def _when(value: str | None) -> datetime | None:
-    if not value or len(value) < 8:
+    """The instant an HL7 TS names, in UTC; a time without an offset is read as UTC.
+    None for anything else."""
+    found = _TS.fullmatch(value.strip()) if value else None
+    if found is None:
         return None
-    digits = value[:14].ljust(14, "0")
+    digits, sign, hours, minutes = found.groups()
     try:
-        return datetime.strptime(digits, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+        at = datetime.strptime(digits.ljust(14, "0"), "%Y%m%d%H%M%S")
     except ValueError:
         return None
+    zone = UTC
+    if sign is not None:
+        if int(hours) > 14 or int(minutes) > 59:
+            return None
+        offset = timedelta(hours=int(hours), minutes=int(minutes))
+        zone = timezone(-offset if sign == "-" else offset)
+    return at.replace(tzinfo=zone).astimezone(UTC)
 
 
 def _measured(section: etree._Element) -> list[Measurement]:
