@@ -63,6 +63,7 @@ __all__ = [
     "research_preview",
     "save_readings",
     "series_of",
+    "summary_from",
     "summary_of",
     "vital_series",
     "write_note",
@@ -208,12 +209,24 @@ def summary_of(
     the kinds the principal may read: a kind the decision point refuses adds nothing, and
     each segment read is audited. Raises ValueError for days outside 1..3650."""
     sections = read_sections(svc, principal, patient_id, purpose, kinds=CHARTED_KINDS)
+    return summary_from(sections, now=svc.clock(), days=days, zone=zone)
+
+
+def summary_from(
+    sections: Iterable[SectionRecord],
+    *,
+    now: datetime,
+    days: int = 14,
+    zone: ZoneInfo | None = None,
+) -> Summary:
+    """The chronic-care summary of sections already read (a page that has read them for
+    its charts reads nothing again); raises ValueError for days outside 1..3650."""
     points = (
         Point(m.code, m.value, m.unit, m.at, s.record.tracking_id, s.record.kind.value)
         for s in sections
         for m in s.measurements
     )
-    return summarise(points, now=svc.clock(), zone=zone or ZoneInfo("UTC"), days=days)
+    return summarise(points, now=now, zone=zone or ZoneInfo("UTC"), days=days)
 
 
 def export_document(svc: Services, patient: Principal, document_id: int) -> bytes:

@@ -12,7 +12,7 @@ from phr_share.consent import CLINICIANS, Principal, Purpose, Role
 from phr_share.errors import AccessDenied, InvalidInput, InvalidReadings, NotFound
 from phr_share.models import SegmentKind
 from phr_share.web.security import current_account, requires, services
-from phr_share.web.views import home_readings, kinds_from, series_json
+from phr_share.web.views import home_readings, kinds_from, series_json, summary_card, summary_days
 
 __all__ = ["bp"]
 
@@ -70,8 +70,10 @@ def request_care() -> BaseResponse:
 def record(patient_id: uuid.UUID) -> str:
     """The segments the decision point lets me read, rendered; each read is audited."""
     svc, me, purpose = services(), _me(), _purpose()
+    days = summary_days(request.args)
     sections = sharing.read_sections(svc, me, patient_id, purpose)
     series = series_json(sharing.series_of(sections))
+    summary = sharing.summary_from(sections, now=svc.clock(), days=days)
     # With nothing readable (before an emergency is declared) there is nothing to label.
     types = sharing.document_types(svc, me, patient_id, purpose) if sections else {}
     readings, others = home_readings(sections, types)
@@ -84,6 +86,8 @@ def record(patient_id: uuid.UUID) -> str:
         sections=others,
         readings=readings,
         series=series,
+        summary=summary_card(summary, own=False),
+        days=days,
         emergency=purpose is Purpose.EMERGENCY,
         kinds=[k for k in SegmentKind if k is not SegmentKind.PERSONAL],
     )

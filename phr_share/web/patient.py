@@ -24,6 +24,8 @@ from phr_share.web.views import (
     released_from,
     series_json,
     sharing_state,
+    summary_card,
+    summary_days,
     visits,
     whole_number,
 )
@@ -55,6 +57,7 @@ _SEEN_ON_ARRIVAL = ("note", "care-request", "partner-request")
 def dashboard() -> str:
     """Charts, notes from clinicians, notifications and what is stored."""
     svc, me = services(), _me()
+    days = summary_days(request.args)
     documents = sharing.stored_documents(svc, me, _patient_id())
     # One read of each segment the page shows: the notes, and the readings it charts.
     shown = sharing.read_sections(
@@ -81,6 +84,8 @@ def dashboard() -> str:
         unseen=unseen,
         series=series_json(sharing.series_of(shown)),
         readings=readings,
+        summary=summary_card(sharing.summary_from(shown, now=svc.clock(), days=days)),
+        days=days,
     )
 
 

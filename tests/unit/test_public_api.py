@@ -255,6 +255,7 @@ PUBLIC = {
         "segments_of",
         "sensitivity_of",
         "series_of",
+        "summary_from",
         "summary_of",
         "session_account",
         "set_sensitivity",

@@ -385,6 +385,8 @@ def test_home_readings_reach_the_doctor_as_one_table_every_read_audited(
     doctor.login("dr.kim")
     page = text(doctor.get(_share(patient, doctor, ["physical-signs"])))
     assert "Home readings" in page
+    # January's readings are long before the fixed clock's last 14 days: said, not zeros.
+    assert "No blood pressure, blood sugar or weight readings in these 14 days." in page
     rows = re.findall(r"<tr><td>(2026-01-\d\d) 08:00</td><td>(\d+/90 mmHg)</td>", page)
     assert rows == [("2026-01-20", "139/90 mmHg"), ("2026-01-05", "151/90 mmHg")]
     sections = page.count('<article class="section')  # the uploaded record's vital signs
@@ -801,3 +803,24 @@ def test_a_patient_downloads_proofs_of_their_entries_and_checks_them_with_the_ad
     assert f"Latest signed head: <strong>{bundle['tree_head']['size']}</strong>" in overview
     assert check_proof(kept.data, key.group(1)).entries == len(bundle["entries"])
     assert admin.get("/me/history.proof.json").status_code == 403
+
+
+def test_the_summary_card_says_the_figures_in_words_for_the_window_asked(
+    browser: Browser, people: People, services: Services
+) -> None:
+    browser.login("jordan")
+    empty = text(browser.get("/me"))
+    assert "The last 14 days" in empty
+    assert "No blood pressure, blood sugar or weight readings in these 14 days." in empty
+    for systolic, diastolic, glucose in (("142", "91", "65"), ("126", "78", "150")):
+        sent = {"systolic": systolic, "diastolic": diastolic, "glucose": glucose}
+        assert browser.post("/me/readings", sent).status_code == 200
+    page = html.unescape(text(browser.get("/me?days=30")))
+    assert "The last 30 days" in page
+    assert "Blood pressure at home" in page
+    assert "2 readings on 1 day" in page
+    assert "Average: 134/85 mmHg" in page  # 84.5, rounded half up for display only
+    assert "At or above your target of 130/80: 50%" in page
+    assert "Low (54-69 mg/dL): 50%" in page
+    assert "Estimated A1c" not in page  # GMI needs readings on 10 days
+    assert browser.get("/me?days=7").status_code == 422
