@@ -46,8 +46,9 @@ NO_PRINCIPAL = {
     # Names of things (a container, an object), computed from ids: no data.
     "container_for",
     "object_name",
-    # Pure: charts sections the caller already read through read_segment.
+    # Pure: charts or summarises sections the caller already read through read_segment.
     "series_of",
+    "summary_from",
 }
 
 
