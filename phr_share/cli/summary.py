@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, TextIO
 from phr_share import sharing
 from phr_share.cli.accounts import add_login_options, login
 from phr_share.cli.common import FileError
-from phr_share.series.summary import MAX_DAYS, Summary, display, summary_json
+from phr_share.series.summary import MAX_DAYS, Summary, summary_json
+from phr_share.series.words import summary_card
 from phr_share.settings import Settings
 from phr_share.sharing import open_services
 
@@ -19,62 +20,6 @@ __all__ = ["add_summary_commands"]
 
 if TYPE_CHECKING:
     Commands = argparse._SubParsersAction[argparse.ArgumentParser]
-
-# What each part of the summary is called, and the figures shown under it, in order.
-_PARTS = (
-    (
-        "bp",
-        "Blood pressure at home",
-        (
-            ("mean_systolic", "average systolic"),
-            ("mean_diastolic", "average diastolic"),
-            ("morning.mean_systolic", "morning systolic"),
-            ("morning.mean_diastolic", "morning diastolic"),
-            ("evening.mean_systolic", "evening systolic"),
-            ("evening.mean_diastolic", "evening diastolic"),
-            ("share_at_or_above_target", "readings at or above target"),
-            ("highest", "highest"),
-        ),
-    ),
-    (
-        "glucose",
-        "Glucose (finger-stick)",
-        (
-            ("mean", "average"),
-            ("sd", "standard deviation"),
-            ("cv", "variability (CV)"),
-            ("gmi", "glucose management indicator"),
-            ("bands.<54", "below 54 mg/dL"),
-            ("bands.54-69", "54-69 mg/dL"),
-            ("bands.70-180", "in range, 70-180 mg/dL"),
-            ("bands.181-250", "181-250 mg/dL"),
-            ("bands.>250", "above 250 mg/dL"),
-        ),
-    ),
-    (
-        "cgm",
-        "Glucose (sensor)",
-        (
-            ("captured_share", "sensor time captured"),
-            ("mean", "average"),
-            ("cv", "variability (CV)"),
-            ("gmi", "glucose management indicator"),
-            ("bands.70-180", "time in range, 70-180 mg/dL"),
-            ("bands.<54", "time below 54 mg/dL"),
-            ("bands.>250", "time above 250 mg/dL"),
-        ),
-    ),
-    (
-        "weight",
-        "Weight",
-        (
-            ("latest", "latest"),
-            ("change_30d_kg", "change over 30 days"),
-            ("change_90d_kg", "change over 90 days"),
-            ("bmi", "body mass index"),
-        ),
-    ),
-)
 
 
 def add_summary_commands(commands: Commands) -> None:
@@ -104,20 +49,11 @@ def _summary(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 
 
 def summary_text(summary: Summary) -> str:
-    """The summary as lines a person reads: each part with how many readings it rests
-    on, and "no readings" rather than empty figures."""
-    shown = display(summary)
+    """The summary as lines a person reads, the same words as the pages' summary card."""
     lines = [f"The last {summary.window.days} days ({summary.window.zone})"]
-    for key, title, figures in _PARTS:
-        part = getattr(summary, key)
-        readings = 0 if part is None else part.readings
-        if not readings:
-            lines.append(f"{title}: no readings")
-            continue
-        lines.append(f"{title}: {readings} reading{'s' * (readings != 1)}")
-        lines += [
-            f"  {words}: {shown[f'{key}.{name}']}"
-            for name, words in figures
-            if f"{key}.{name}" in shown
-        ]
+    parts = summary_card(summary)
+    if not parts:
+        lines.append("No blood pressure, blood sugar or weight readings in these days.")
+    for part in parts:
+        lines += [f"{part.title}: {part.basis}", *(f"  {line}" for line in part.lines)]
     return "\n".join(lines) + "\n"

@@ -11,8 +11,9 @@ from phr_share import sharing
 from phr_share.consent import CLINICIANS, Principal, Purpose, Role
 from phr_share.errors import AccessDenied, InvalidInput, InvalidReadings, NotFound
 from phr_share.models import SegmentKind
+from phr_share.series.words import summary_card
 from phr_share.web.security import current_account, requires, services
-from phr_share.web.views import home_readings, kinds_from, series_json, summary_card, summary_days
+from phr_share.web.views import home_readings, kinds_from, series_json, summary_days
 
 __all__ = ["bp"]
 

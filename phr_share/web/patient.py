@@ -14,6 +14,7 @@ from phr_share.choices import parse_choice
 from phr_share.consent import Facts, Principal, Role, Sensitivity
 from phr_share.errors import InvalidDocument, InvalidInput, InvalidReadings, NotFound
 from phr_share.models import SegmentKind, parse_user_id
+from phr_share.series.words import summary_card
 from phr_share.web.security import current_account, requires, services
 from phr_share.web.views import (
     CLINICAL_PURPOSES,
@@ -24,7 +25,6 @@ from phr_share.web.views import (
     released_from,
     series_json,
     sharing_state,
-    summary_card,
     summary_days,
     visits,
     whole_number,

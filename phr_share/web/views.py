@@ -21,8 +21,7 @@ from phr_share.choices import parse_choice, parse_choices
 from phr_share.consent import Facts, GrantStatus, Principal, Purpose, Reason, Role, Sensitivity
 from phr_share.errors import InvalidInput
 from phr_share.models import ACCOUNT_ROLES, MAX_ID, SegmentKind, parse_user_id, user_id_text
-from phr_share.series import WINDOWS, Summary
-from phr_share.series.summary import display
+from phr_share.series import WINDOWS
 from phr_share.sharing.audit import AREAS
 from phr_share.sharing.clinical import CHARTED, CHARTED_KINDS, VITAL_KINDS, SectionRecord
 from phr_share.sharing.history import AccessEvent
@@ -36,7 +35,6 @@ __all__ = [
     "STAFF_ROLES",
     "ReadVisit",
     "ReadingsTable",
-    "SummaryPart",
     "document_type",
     "filesize",
     "home_readings",
@@ -48,7 +46,6 @@ __all__ = [
     "series_json",
     "sharing_state",
     "staff_role",
-    "summary_card",
     "summary_days",
     "time_zone",
     "visits",
@@ -107,15 +104,6 @@ def released_from(svc: sharing.Services, values: object, field: str) -> set[Segm
     return parse_choices(sorted(svc.routing.releasable), values, field)
 
 
-@dataclass(frozen=True, slots=True)
-class SummaryPart:
-    """One part of the summary card: its heading, what it rests on, and its lines."""
-
-    title: str
-    basis: str
-    lines: tuple[str, ...]
-
-
 def summary_days(sent: Mapping[str, str]) -> int:
     """The summary window a page was asked for: 14 days unless 30 or 90; InvalidInput
     for anything else."""
@@ -123,89 +111,6 @@ def summary_days(sent: Mapping[str, str]) -> int:
     if asked not in {str(days) for days in WINDOWS}:
         raise InvalidInput("the summary covers 14, 30 or 90 days")
     return int(asked)
-
-
-def summary_card(summary: Summary, *, own: bool = True) -> list[SummaryPart]:
-    """The summary in words a patient reads (``own``: the patient's page, so "your
-    target"), a part per measure that has readings."""
-    shown = display(summary)
-
-    # Systolic over diastolic, as a cuff shows them: "136/80 mmHg".
-    for period in ("bp", "bp.morning", "bp.evening"):
-        high, low = shown.get(f"{period}.mean_systolic"), shown.get(f"{period}.mean_diastolic")
-        if high and low:
-            shown[f"{period}.mean"] = f"{high.removesuffix(' mmHg')}/{low}"
-
-    def said(*pairs: tuple[str, str]) -> tuple[str, ...]:
-        return tuple(f"{words}: {shown[key]}" for words, key in pairs if key in shown)
-
-    parts = []
-    bp, glucose, cgm, weight = summary.bp, summary.glucose, summary.cgm, summary.weight
-    if bp.readings:
-        target, whose = f"{bp.target[0]}/{bp.target[1]}", "your" if own else "the"
-        parts.append(
-            SummaryPart(
-                "Blood pressure at home",
-                _basis(bp.readings, bp.days),
-                said(
-                    ("Average", "bp.mean"),
-                    ("Mornings", "bp.morning.mean"),
-                    ("Evenings", "bp.evening.mean"),
-                    (f"At or above {whose} target of {target}", "bp.share_at_or_above_target"),
-                    ("Highest", "bp.highest"),
-                ),
-            )
-        )
-    if glucose.readings:
-        parts.append(
-            SummaryPart(
-                "Blood sugar (finger-stick)",
-                _basis(glucose.readings, glucose.days),
-                said(
-                    ("Average", "glucose.mean"),
-                    ("In range (70-180 mg/dL)", "glucose.bands.70-180"),
-                    ("Low (54-69 mg/dL)", "glucose.bands.54-69"),
-                    ("Very low (under 54 mg/dL)", "glucose.bands.<54"),
-                    ("High (181-250 mg/dL)", "glucose.bands.181-250"),
-                    ("Very high (over 250 mg/dL)", "glucose.bands.>250"),
-                    ("Estimated A1c (GMI)", "glucose.gmi"),
-                ),
-            )
-        )
-    if cgm is not None and cgm.readings:
-        enough = "" if cgm.sufficient else " (too little sensor time for these to count)"
-        parts.append(
-            SummaryPart(
-                "Blood sugar (sensor)",
-                _basis(cgm.readings, cgm.days) + enough,
-                said(
-                    ("Sensor time captured", "cgm.captured_share"),
-                    ("Time in range (70-180 mg/dL)", "cgm.bands.70-180"),
-                    ("Time very low (under 54 mg/dL)", "cgm.bands.<54"),
-                    ("Average", "cgm.mean"),
-                    ("Estimated A1c (GMI)", "cgm.gmi"),
-                ),
-            )
-        )
-    if weight.readings:
-        parts.append(
-            SummaryPart(
-                "Weight",
-                _basis(weight.readings, None),
-                said(
-                    ("Latest", "weight.latest"),
-                    ("Change over 30 days", "weight.change_30d_kg"),
-                    ("Change over 90 days", "weight.change_90d_kg"),
-                    ("Body mass index", "weight.bmi"),
-                ),
-            )
-        )
-    return parts
-
-
-def _basis(readings: int, days: int | None) -> str:
-    basis = f"{readings} reading{'s' * (readings != 1)}"
-    return basis if days is None else f"{basis} on {days} day{'s' * (days != 1)}"
 
 
 def time_zone(name: str) -> ZoneInfo:

@@ -83,8 +83,8 @@ def test_ingest_get_rotate_erase(
         monkeypatch, "summary", "--patient", str(PATIENT), "--days", "3650", "--as", "jordan"
     )
     assert code == 0
-    assert "Blood pressure at home: 1 reading\n  average systolic: 146 mmHg" in out
-    assert "Glucose (finger-stick): no readings" in out
+    assert "Blood pressure at home: 1 reading on 1 day\n  Average: 146/92 mmHg" in out
+    assert "Blood sugar" not in out  # no glucose was measured
     code, out = as_user(
         monkeypatch, "summary", "--patient", str(PATIENT), "--json", "--as", "jordan", "--days", "9"
     )
