@@ -27,6 +27,7 @@ from phr_share.db.tables import (
     Release,
     ReleaseChoice,
     ReleaseItem,
+    SeriesBucket,
     StoredSegment,
 )
 
@@ -54,6 +55,7 @@ __all__ = [
     "ReleaseChoice",
     "ReleaseItem",
     "SensitivityOverride",
+    "SeriesBucket",
     "ShareLink",
     "SignInFailure",
     "StoredSegment",

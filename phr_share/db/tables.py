@@ -38,6 +38,7 @@ __all__ = [
     "Release",
     "ReleaseChoice",
     "ReleaseItem",
+    "SeriesBucket",
     "StoredSegment",
     "UtcDateTime",
 ]
@@ -166,6 +167,28 @@ class StoredSegment(Base):
     size: Mapped[int] = mapped_column(Integer)
 
     document: Mapped[Document] = relationship(back_populates="segments")
+
+
+class SeriesBucket(Base):
+    """One calendar month (UTC) of one kind of a patient's measurement series, sealed
+    with the patient's key: in clear only the patient's opaque id, kind, month and count.
+
+    ``revision`` counts the writes; the seal is bound to it, and a writer that finds it
+    moved since it read the bucket starts again (see :mod:`phr_share.sharing.series`).
+    """
+
+    __tablename__ = "series_buckets"
+    __table_args__ = (UniqueConstraint("patient_id", "kind", "month"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    month: Mapped[str] = mapped_column(String(7))
+    revision: Mapped[int] = mapped_column(Integer)
+    points: Mapped[int] = mapped_column(Integer)
+    key_id: Mapped[str] = mapped_column(String(16))
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class ReleaseChoice(Base):

@@ -77,6 +77,7 @@ PUBLIC = {
         "ReleaseChoice",
         "ReleaseItem",
         "SensitivityOverride",
+        "SeriesBucket",
         "ShareLink",
         "SignInFailure",
         "StoredSegment",
