@@ -78,7 +78,7 @@ def test_exactly_one_function_fetches_or_decrypts_segments() -> None:
             if _fetches(func):
                 fetching[f"{path.relative_to(PACKAGE)}:{name}"] = _fetches(func)
     # Segments open in one place; the series' monthly buckets in one other, which holds
-    # no store and is reached only from a read that has asked the decision point.
+    # no store: whatever reads buckets must ask the decision point before calling it.
     assert fetching == {
         "sharing/read.py:_open": ["private.get", "open_sealed"],
         "series/sealed.py:open_bucket": ["open_sealed"],
