@@ -19,6 +19,7 @@ call rather than a parse per point. The stream's schema carries the format versi
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta, timezone
@@ -39,18 +40,18 @@ __all__ = [
 
 BUCKET_FORMAT = 1
 _FORMAT_KEY = b"phr-share-series"
+_CODED = pa.dictionary(pa.int16(), pa.utf8())
 _SCHEMA = pa.schema(
     [
         pa.field("at", pa.int64(), nullable=False),
         pa.field("offset", pa.int16(), nullable=False),
         pa.field("value", pa.float64(), nullable=False),
-        pa.field("code", pa.dictionary(pa.int16(), pa.utf8()), nullable=False),
-        pa.field("unit", pa.dictionary(pa.int16(), pa.utf8()), nullable=False),
+        pa.field("code", _CODED, nullable=False),
+        pa.field("unit", _CODED, nullable=False),
         pa.field("source", pa.binary(16), nullable=False),
     ],
     metadata={_FORMAT_KEY: str(BUCKET_FORMAT).encode()},
 )
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def month_of(at: datetime) -> str:
@@ -72,9 +73,9 @@ def encode(points: Iterable[Point]) -> bytes:
         offset = point.at.utcoffset()
         if offset is None:
             raise ValueError("a series point needs an aware time")
-        if point.value != point.value or point.value in (float("inf"), float("-inf")):
+        if not math.isfinite(point.value):
             raise ValueError("a series value must be finite")
-        ats.append(int((point.at - _EPOCH).total_seconds()))
+        ats.append(math.floor(point.at.timestamp()))
         offsets.append(int(offset.total_seconds() // 60))
         values.append(float(point.value))
     batch = pa.record_batch(
@@ -82,12 +83,8 @@ def encode(points: Iterable[Point]) -> bytes:
             pa.array(ats, pa.int64()),
             pa.array(offsets, pa.int16()),
             pa.array(values, pa.float64()),
-            pa.array([p.code for p in ordered], pa.utf8())
-            .dictionary_encode()
-            .cast(_SCHEMA.field("code").type),
-            pa.array([p.unit for p in ordered], pa.utf8())
-            .dictionary_encode()
-            .cast(_SCHEMA.field("unit").type),
+            _coded([p.code for p in ordered]),
+            _coded([p.unit for p in ordered]),
             pa.array([p.source.bytes for p in ordered], pa.binary(16)),
         ],
         schema=_SCHEMA,
@@ -97,6 +94,11 @@ def encode(points: Iterable[Point]) -> bytes:
         writer.write_batch(batch)
     data: bytes = sink.getvalue().to_pybytes()
     return data
+
+
+def _coded(texts: list[str]) -> pa.Array:
+    """A column of few distinct strings, each stored once (as the schema's dictionary)."""
+    return pa.array(texts, pa.utf8()).dictionary_encode().cast(_CODED)
 
 
 def columns_of(data: bytes) -> pa.Table:
@@ -117,15 +119,19 @@ def columns_of(data: bytes) -> pa.Table:
 
 def points_of(table: pa.Table, kind: str) -> list[Point]:
     """The points of bucket columns, oldest first, each of ``kind``."""
+    # A bucket has few offsets and few sources (one per sitting, one per device import).
     zones: dict[int, timezone] = {}
+    sources: dict[bytes, uuid.UUID] = {}
     points = []
     columns = [table.column(name).to_pylist() for name in _SCHEMA.names]
     for at, offset, value, code, unit, source in zip(*columns, strict=True):
         zone = zones.get(offset)
         if zone is None:
             zone = zones[offset] = timezone(timedelta(minutes=offset))
-        when = datetime.fromtimestamp(at, UTC).astimezone(zone)
-        points.append(Point(code, value, unit, when, uuid.UUID(bytes=source), kind))
+        tracking = sources.get(source)
+        if tracking is None:
+            tracking = sources[source] = uuid.UUID(bytes=source)
+        points.append(Point(code, value, unit, datetime.fromtimestamp(at, zone), tracking, kind))
     return points
 
 
