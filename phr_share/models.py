@@ -17,6 +17,7 @@ __all__ = [
     "MAX_ID",
     "PHR_OID",
     "RXNORM",
+    "SERIES_KINDS",
     "SNOMED",
     "ClinicalEntry",
     "Code",
@@ -101,6 +102,19 @@ _KIND_WORDS = {
 }
 
 
+# The kinds whose measurements go into the patient's series: vital signs and body
+# measures, results, the patient's own account (pain, mood) and lifestyle (activity).
+SERIES_KINDS = frozenset(
+    {
+        SegmentKind.HEALTH_STATUS,
+        SegmentKind.PHYSICAL_SIGNS,
+        SegmentKind.BODY_MEASURES,
+        SegmentKind.PATIENT_NARRATIVE,
+        SegmentKind.LIFESTYLE,
+    }
+)
+
+
 class Role(StrEnum):
     """What an account is, or who else acts: ``system`` is the release router, never a
     person; ``operator`` is whoever runs the ``phr-share`` command on the server, trusted
@@ -126,6 +140,9 @@ class Purpose(StrEnum):
     TREATMENT = "treatment"
     RESEARCH = "research"
     EMERGENCY = "emergency"
+    # The system recomputing a patient's measurement series from their segments: what it
+    # reads goes back, sealed, into the patient's own series and nowhere else.
+    MAINTENANCE = "maintenance"
 
 
 class Reason(StrEnum):
@@ -138,6 +155,7 @@ class Reason(StrEnum):
     BREAK_GLASS = "break-glass"
     RESEARCH_RELEASE = "research-release"
     DEID_CONTEXT = "deid-context"
+    SERIES_REBUILD = "series-rebuild"
 
     NO_GRANT = "no-grant"
     ACCOUNT_DISABLED = "account-disabled"

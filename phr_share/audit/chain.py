@@ -42,6 +42,7 @@ class Action(StrEnum):
     RETIRE = "keys:master:retire"
     ERASE = "patient:data:erase"
     RECOVER = "store:journal:recover"
+    SERIES_REBUILD = "store:series:rebuild"
     USER_CREATE = "auth:user:create"
     USER_DISABLE = "auth:user:disable"
     PASSWORD_CHANGE = "auth:user:password"  # noqa: S105 (an event tag, not a secret)

@@ -2,8 +2,9 @@
 
 ``decide`` is pure (no clock, no database): the caller passes the time and the facts.
 Default deny: a read is permitted only by the patient owning the data, a grant that
-covers it, a fresh one-visit link, a declared emergency, or the patient's research
-release (for the release router alone).
+covers it, a fresh one-visit link, a declared emergency, the patient's research
+release (for the release router alone), or the kinds that carry measurements for the
+system recomputing the patient's own series.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from phr_share.consent.model import (
     Role,
     Sensitivity,
 )
-from phr_share.models import SegmentKind
+from phr_share.models import SERIES_KINDS, SegmentKind
 
 __all__ = ["decide"]
 
@@ -57,18 +58,23 @@ def decide(request: Request, facts: Facts) -> Decision:
             return Decision(True, Reason.OWNER)
         return Decision(False, Reason.NO_GRANT)
     if principal.role is Role.SYSTEM:
-        return _research(request, facts)
+        return _system(request, facts)
     if principal.role not in CLINICIANS:
         return Decision(False, Reason.ROLE_NOT_PERMITTED)
-    if request.purpose is Purpose.RESEARCH:
+    if request.purpose in (Purpose.RESEARCH, Purpose.MAINTENANCE):
         return Decision(False, Reason.PURPOSE_MISMATCH)
     if request.link is not None:
         return _link(request, request.link)
     return _clinician(request, facts)
 
 
-def _research(request: Request, facts: Facts) -> Decision:
-    """The router reads what the patient released, and their header to scrub it."""
+def _system(request: Request, facts: Facts) -> Decision:
+    """The router reads what the patient released, and their header to scrub it; the
+    series rebuild reads the kinds that carry measurements, and nothing else."""
+    if request.purpose is Purpose.MAINTENANCE:
+        if request.kind in SERIES_KINDS:
+            return Decision(True, Reason.SERIES_REBUILD)
+        return Decision(False, Reason.KIND_NOT_GRANTED)
     if request.purpose is not Purpose.RESEARCH:
         return Decision(False, Reason.ROLE_NOT_PERMITTED)
     if request.kind in facts.released:

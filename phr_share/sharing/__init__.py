@@ -42,6 +42,7 @@ from phr_share.sharing.care import (
     invite_clinician,
     request_care,
 )
+from phr_share.sharing.charts import Dashboard, dashboard_of, summary_of
 from phr_share.sharing.clinical import (
     CHARTED_KINDS,
     VITAL_KINDS,
@@ -56,10 +57,7 @@ from phr_share.sharing.clinical import (
     read_sections,
     research_preview,
     save_readings,
-    series_of,
     summary_from,
-    summary_of,
-    vital_series,
     write_note,
 )
 from phr_share.sharing.emergency import (
@@ -134,6 +132,7 @@ from phr_share.sharing.read import (
     stored_documents,
     try_policy,
 )
+from phr_share.sharing.readings import ReadingsPage, Sitting, home_points, readings_page
 from phr_share.sharing.release import (
     ReleaseReport,
     choose_release,
@@ -141,6 +140,7 @@ from phr_share.sharing.release import (
     released_kinds,
     run_release,
 )
+from phr_share.sharing.series import RebuildReport, SeriesRead, read_series, rebuild_series
 from phr_share.sharing.services import Services, open_services
 from phr_share.sharing.tree_heads import (
     HeadInfo,
@@ -159,6 +159,7 @@ __all__ = [
     "Account",
     "AuditReport",
     "CareView",
+    "Dashboard",
     "DocumentRecord",
     "EmergencyAccess",
     "Enrolment",
@@ -173,13 +174,17 @@ __all__ = [
     "Notice",
     "PatientCard",
     "Placement",
+    "ReadingsPage",
+    "RebuildReport",
     "ReleaseReport",
     "RotationReport",
     "SectionRecord",
     "SegmentRecord",
+    "SeriesRead",
     "Services",
     "SharedVisit",
     "SigningKeyInfo",
+    "Sitting",
     "TokenInfo",
     "accept_care",
     "access_history",
@@ -200,6 +205,7 @@ __all__ = [
     "create_share_link",
     "create_user",
     "current_segments",
+    "dashboard_of",
     "decisions_for",
     "declare_emergency",
     "disable_user",
@@ -216,6 +222,7 @@ __all__ = [
     "finish_second_step",
     "grant_access",
     "grants_of",
+    "home_points",
     "ingest_batch",
     "ingest_document",
     "invite_clinician",
@@ -240,7 +247,10 @@ __all__ = [
     "read_sections",
     "read_segment",
     "read_segments",
+    "read_series",
     "readable_segments",
+    "readings_page",
+    "rebuild_series",
     "recover",
     "recover_releases",
     "released_kinds",
@@ -260,7 +270,6 @@ __all__ = [
     "save_readings",
     "segments_of",
     "sensitivity_of",
-    "series_of",
     "session_account",
     "set_sensitivity",
     "sign_tree_head",
@@ -275,6 +284,5 @@ __all__ = [
     "tokens_of",
     "try_policy",
     "verify_audit",
-    "vital_series",
     "write_note",
 ]

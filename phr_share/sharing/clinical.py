@@ -6,7 +6,6 @@ through :func:`read_segment`, so the decision point decides and the log records 
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,6 +30,7 @@ from phr_share.errors import AccessDenied, NotFound
 from phr_share.models import Reason, SegmentKind
 from phr_share.series import Point, Summary, summarise
 from phr_share.sharing.access import terms_of_grant
+from phr_share.sharing.charts import CHARTED_KINDS
 from phr_share.sharing.guard import require_clinician, require_owner
 from phr_share.sharing.ingest import IngestResult, store_document
 from phr_share.sharing.links import open_share_link
@@ -62,10 +62,7 @@ __all__ = [
     "read_sections",
     "research_preview",
     "save_readings",
-    "series_of",
     "summary_from",
-    "summary_of",
-    "vital_series",
     "write_note",
 ]
 
@@ -82,12 +79,7 @@ CHARTED = {
     MOOD: "Mood",
     "55411-3": "Exercise duration",
 }
-# Glucose entered in mmol/L joins the mg/dL chart, converted (1 mmol/L = 18.016 mg/dL).
-_CHARTED_AS = {"15074-8": ("2339-0", 18.016, "mg/dL")}
 VITAL_KINDS = frozenset({SegmentKind.PHYSICAL_SIGNS, SegmentKind.BODY_MEASURES})
-# The kinds whose measurements are charted: vital signs, and the patient's own account
-# (pain, mood) and lifestyle (activity). Each is read only where the decision point permits.
-CHARTED_KINDS = VITAL_KINDS | {SegmentKind.PATIENT_NARRATIVE, SegmentKind.LIFESTYLE}
 # The header is shown as the patient's name, never as a section.
 _SECTION_KINDS = frozenset(SegmentKind) - {SegmentKind.PERSONAL}
 
@@ -127,10 +119,15 @@ def read_sections(
     patient_id: uuid.UUID,
     purpose: Purpose = Purpose.TREATMENT,
     kinds: Collection[SegmentKind] = _SECTION_KINDS,
+    *,
+    tabled: Collection[int] = (),
 ) -> list[SectionRecord]:
     """Every current segment (of ``kinds``; never the header) the principal may read,
-    read (and audited) and rendered."""
+    read (and audited) and rendered; of the ``tabled`` documents (home readings, shown as
+    a table from the series) the charted kinds are left unread."""
     records = current_records(svc, patient_id, _SECTION_KINDS.intersection(kinds))
+    skipped = set(tabled)
+    records = [r for r in records if r.document_id not in skipped or r.kind not in CHARTED_KINDS]
     return [
         SectionRecord.of(r, c) for r, c in read_permitted(svc, principal, records, purpose=purpose)
     ]
@@ -168,48 +165,6 @@ def open_shared_sections(svc: Services, doctor: Principal, token: str) -> Shared
     with svc.db.session() as session:
         name = session.scalar(select(User.display_name).where(User.patient_id == patient_id))
     return SharedVisit(sections, name or "the patient", types)
-
-
-def vital_series(
-    svc: Services,
-    principal: Principal,
-    patient_id: uuid.UUID,
-    purpose: Purpose = Purpose.TREATMENT,
-) -> dict[str, list[Measurement]]:
-    """Charted measurements by code, oldest first, from segments the principal may read."""
-    records = current_records(svc, patient_id, CHARTED_KINDS)
-    read = read_permitted(svc, principal, records, purpose=purpose)
-    return series_of(SectionRecord.of(record, content) for record, content in read)
-
-
-def series_of(sections: Iterable[SectionRecord]) -> dict[str, list[Measurement]]:
-    """Charted measurements by code, oldest first, from sections already read (only
-    those of the charted kinds carry measurements)."""
-    series: dict[str, list[Measurement]] = defaultdict(list)
-    for point in (point for section in sections for point in section.measurements):
-        if point.code in _CHARTED_AS:
-            code, factor, unit = _CHARTED_AS[point.code]
-            point = Measurement(code, round(point.value * factor, 1), unit, point.at)
-        if point.code in CHARTED:
-            series[point.code].append(point)
-    return {code: sorted(points, key=lambda p: p.at) for code, points in series.items()}
-
-
-def summary_of(
-    svc: Services,
-    principal: Principal,
-    patient_id: uuid.UUID,
-    *,
-    days: int = 14,
-    zone: ZoneInfo | None = None,
-    purpose: Purpose = Purpose.TREATMENT,
-) -> Summary:
-    """The chronic-care summary (home blood pressure, glucose, continuous glucose, weight)
-    of the last ``days`` days in ``zone`` (UTC when not given), from the measurements of
-    the kinds the principal may read: a kind the decision point refuses adds nothing, and
-    each segment read is audited. Raises ValueError for days outside 1..3650."""
-    sections = read_sections(svc, principal, patient_id, purpose, kinds=CHARTED_KINDS)
-    return summary_from(sections, now=svc.clock(), days=days, zone=zone)
 
 
 def summary_from(

@@ -1,6 +1,7 @@
 """Erasure by crypto-shredding: destroy the patient's keys, then delete their container.
 
-The keys go first and are committed before any object is touched: from that moment no
+The keys go first (with the sealed series rows) and are committed before any object is
+touched: from that moment no
 copy of the patient's private segments anywhere (replicas, backups of the object store)
 can be decrypted, even if deleting the container fails half-way. Running it again
 finishes the deletion.
@@ -11,10 +12,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from phr_share.audit import Action
-from phr_share.db import Erasure, Patient, PatientKey, ReleaseChoice, StoredSegment
+from phr_share.db import Erasure, Patient, PatientKey, ReleaseChoice, SeriesBucket, StoredSegment
 from phr_share.errors import NotFound
 from phr_share.models import Principal
 from phr_share.sharing.audit import record
@@ -59,6 +60,8 @@ def erase_patient(svc: Services, principal: Principal, patient_id: uuid.UUID) ->
         ):
             choice.withdrawn_at = now
         patient.erased_at = now
+        # The key is gone, so the series could not be opened again; its rows go too.
+        session.execute(delete(SeriesBucket).where(SeriesBucket.patient_id == patient_id))
         segments = session.scalar(
             select(func.count())
             .select_from(StoredSegment)

@@ -17,7 +17,7 @@ import hashlib
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import bindparam, exc, select, update
 from sqlalchemy.orm import Session
@@ -28,6 +28,7 @@ from phr_share.crypto import ALGORITHM, FORMAT_VERSION, Binding, seal
 from phr_share.db import Document, DocumentStatus, ReleaseChoice, StoredSegment
 from phr_share.errors import PhrShareError, StoreConflict
 from phr_share.models import Principal, Segment, SegmentKind
+from phr_share.series.points import Point
 from phr_share.sharing.audit import record
 from phr_share.sharing.guard import require_owner_or_operator, require_steward
 from phr_share.sharing.journal import (
@@ -40,6 +41,7 @@ from phr_share.sharing.journal import (
     roll_back,
 )
 from phr_share.sharing.keys import current_patient_key, ensure_patient
+from phr_share.sharing.series import BucketMoved, earlier_sources, segment_points, write_points
 from phr_share.sharing.services import Services
 
 __all__ = [
@@ -52,6 +54,10 @@ __all__ = [
     "recover",
     "store_document",
 ]
+
+# How many times a document's last transaction starts again after another document of
+# the same patient wrote one of its series buckets first.
+_SERIES_ATTEMPTS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +199,9 @@ class _Job:
     to_write: tuple[Segment, ...]
     done: IngestResult | None = None
     futures: list[Future[str]] | None = None
+    # What goes into the patient's series with the document, by kind.
+    points: dict[str, list[Point]] = field(default_factory=dict)
+    series: str = ""  # the document's version series
 
 
 def _prepare(svc: Services, data: bytes, digest: str, patient_id: uuid.UUID) -> _Job:
@@ -201,10 +210,13 @@ def _prepare(svc: Services, data: bytes, digest: str, patient_id: uuid.UUID) -> 
     split = split_document(data, patient_id, svc.settings)
     try:
         with svc.db.session() as session:
-            return _journal(svc, session, split, digest, svc.new_uuid().hex)
+            job = _journal(svc, session, split, digest, svc.new_uuid().hex)
     except exc.IntegrityError as error:
         # The unique index on (patient, content hash) let the other attempt's row in.
         raise being_stored() from error
+    if job.done is None:
+        job.points = segment_points(split.segments)
+    return job
 
 
 def _journal(
@@ -234,6 +246,7 @@ def _journal(
     job = _Job(
         split, attempt, document.id, document.version, key_id, key, placements, split.segments
     )
+    job.series = document.series
     if document.status == DocumentStatus.STORED:
         job.done = IngestResult(document.id, patient_id, document.version, False, placements)
     return job
@@ -302,27 +315,50 @@ def _finish(svc: Services, job: _Job, actor: str) -> IngestResult | PhrShareErro
         {"b_tracking": s.tracking_id, "b_version": job.version, "b_digest": f.result()}
         for s, f in zip(job.to_write, job.futures, strict=True)
     ]
-    with svc.db.session() as session:
-        # Stored, and new, only for the attempt that still holds the journal.
-        held = let_go(svc, session, job.document_id, job.attempt, stored=True)
-        if held:
-            # One statement for every row, each found by its unique (tracking id, version).
-            session.connection().execute(
-                update(StoredSegment)
-                .where(
-                    StoredSegment.tracking_id == bindparam("b_tracking"),
-                    StoredSegment.version == bindparam("b_version"),
-                )
-                .values(key_id=job.key_id, ciphertext_sha256=bindparam("b_digest")),
-                digests,
-            )
-            details = {"version": job.version, "segments": len(job.to_write)}
-            _audit(svc, session, job, actor, Outcome.OK, details)
-        else:  # taken over as abandoned, or recovered, while it wrote
-            _audit(svc, session, job, actor, Outcome.FAILED, {"error": StoreConflict.code})
+    for attempt in range(1, _SERIES_ATTEMPTS + 1):
+        try:
+            held = _mark_stored(svc, job, actor, digests)
+            break
+        except (BucketMoved, exc.IntegrityError):
+            # Another document of the patient wrote one of the same buckets first: the
+            # whole transaction rolled back, so it starts again from the buckets as now.
+            if attempt == _SERIES_ATTEMPTS:
+                roll_back(svc, job.document_id, job.attempt)
+                return being_stored()
     if not held:
         return being_stored()
     return IngestResult(job.document_id, job.split.patient_id, job.version, True, job.placements)
+
+
+def _mark_stored(svc: Services, job: _Job, actor: str, digests: list[dict[str, object]]) -> bool:
+    """In one transaction: the document stored, its segments' digests, its points in the
+    series, the audit entry; False when the journal is no longer this attempt's."""
+    patient_id = job.split.patient_id
+    with svc.db.session() as session:
+        # Stored, and new, only for the attempt that still holds the journal.
+        held = let_go(svc, session, job.document_id, job.attempt, stored=True)
+        if not held:  # taken over as abandoned, or recovered, while it wrote
+            _audit(svc, session, job, actor, Outcome.FAILED, {"error": StoreConflict.code})
+            return False
+        # One statement for every row, each found by its unique (tracking id, version).
+        session.connection().execute(
+            update(StoredSegment)
+            .where(
+                StoredSegment.tracking_id == bindparam("b_tracking"),
+                StoredSegment.version == bindparam("b_version"),
+            )
+            .values(key_id=job.key_id, ciphertext_sha256=bindparam("b_digest")),
+            digests,
+        )
+        removed: frozenset[uuid.UUID] = frozenset()
+        if job.version > 1:
+            removed = earlier_sources(session, patient_id, job.series, job.version)
+        if job.points or removed:
+            key = (job.key_id, job.key)
+            write_points(svc, session, patient_id, job.points, removed, key)
+        details = {"version": job.version, "segments": len(job.to_write)}
+        _audit(svc, session, job, actor, Outcome.OK, details)
+    return True
 
 
 def _audit(

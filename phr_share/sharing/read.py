@@ -35,6 +35,7 @@ __all__ = [
     "SegmentRecord",
     "current_records",
     "current_segments",
+    "current_sources",
     "document_types",
     "find_segment",
     "read_permitted",
@@ -282,16 +283,47 @@ def current_segments(
 
 
 def current_records(
-    svc: Services, patient_id: uuid.UUID, kinds: Collection[SegmentKind] | None = None
+    svc: Services,
+    patient_id: uuid.UUID,
+    kinds: Collection[SegmentKind] | None = None,
+    *,
+    documents: Collection[int] | None = None,
 ) -> list[SegmentRecord]:
-    """:func:`current_segments` for the read paths, which decide every read themselves."""
+    """:func:`current_segments` for the read paths, which decide every read themselves
+    (of the ``documents`` with these ids only, when given)."""
     latest = _latest_versions(patient_id)
     query = _segments(patient_id, kinds).join(
         latest,
         and_(Document.series == latest.c.series, Document.version == latest.c.version),
     )
+    if documents is not None:
+        query = query.where(StoredSegment.document_id.in_(list(documents)))
     with svc.db.session() as session:
         return [record_of(row) for row in session.scalars(query)]
+
+
+def current_sources(
+    svc: Services, patient_id: uuid.UUID, kinds: Collection[SegmentKind], type_code: str
+) -> dict[uuid.UUID, int]:
+    """The tracking id of each current segment (of ``kinds``) of the patient's documents
+    of one LOINC type, with its document's id: the index only, nothing read."""
+    latest = _latest_versions(patient_id)
+    query = (
+        select(StoredSegment.tracking_id, StoredSegment.document_id)
+        .join(Document)
+        .join(
+            latest,
+            and_(Document.series == latest.c.series, Document.version == latest.c.version),
+        )
+        .where(
+            StoredSegment.patient_id == patient_id,
+            *_stored(patient_id),
+            Document.type_code == type_code,
+            StoredSegment.kind.in_([kind.value for kind in kinds]),
+        )
+    )
+    with svc.db.session() as session:
+        return {row.tracking_id: row.document_id for row in session.execute(query)}
 
 
 def readable_segments(

@@ -39,9 +39,9 @@ from phr_share.web.views import (
     MAX_LINK_HOURS,
     MAX_PER_PAGE,
     audit_filters,
+    chart_json,
     kinds_from,
     released_from,
-    series_json,
     staff_role,
     time_zone,
     whole_number,
@@ -146,8 +146,10 @@ def segment(tracking_id: uuid.UUID) -> BaseResponse:
 @bp.get("/v1/patients/<uuid:patient_id>/vitals")
 @requires()
 def vitals(patient_id: uuid.UUID) -> BaseResponse:
-    """Chart series (vital signs, pain, mood, activity) from the segments the caller may read."""
-    return _json(series_json(sharing.vital_series(services(), _me(), patient_id, _purpose())))
+    """Chart series (vital signs, glucose, pain, mood, activity) from the series of the
+    kinds the caller may read; a long span comes binned, its points the intervals' means."""
+    found = sharing.dashboard_of(services(), _me(), patient_id, purpose=_purpose())
+    return _json(chart_json(found.chart))
 
 
 @bp.get("/v1/patients/<uuid:patient_id>/summary")

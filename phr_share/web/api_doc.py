@@ -183,7 +183,19 @@ CHARTS = Component(
                         label=TEXT,
                         code=TEXT,
                         unit=TEXT,
-                        points={"type": "array", "items": _fields(t=TIME, v={"type": "number"})},
+                        # Over a long span, one point per interval: the mean as v, with
+                        # the interval's least (min) and greatest (max) value and count (n).
+                        points={
+                            "type": "array",
+                            "items": _object(
+                                ("t", "v"),
+                                t=TIME,
+                                v={"type": "number"},
+                                min={"type": "number"},
+                                max={"type": "number"},
+                                n={"type": "integer"},
+                            ),
+                        },
                     ),
                 },
                 min={"type": "number"},

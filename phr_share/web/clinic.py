@@ -13,7 +13,14 @@ from phr_share.errors import AccessDenied, InvalidInput, InvalidReadings, NotFou
 from phr_share.models import SegmentKind
 from phr_share.series.words import summary_card
 from phr_share.web.security import current_account, requires, services
-from phr_share.web.views import home_readings, kinds_from, series_json, summary_days
+from phr_share.web.views import (
+    chart_json,
+    home_readings,
+    kinds_from,
+    page_of,
+    sittings_table,
+    summary_days,
+)
 
 __all__ = ["bp"]
 
@@ -72,12 +79,14 @@ def record(patient_id: uuid.UUID) -> str:
     """The segments the decision point lets me read, rendered; each read is audited."""
     svc, me, purpose = services(), _me(), _purpose()
     days = summary_days(request.args)
-    sections = sharing.read_sections(svc, me, patient_id, purpose)
-    series = series_json(sharing.series_of(sections))
-    summary = sharing.summary_from(sections, now=svc.clock(), days=days)
-    # With nothing readable (before an emergency is declared) there is nothing to label.
-    types = sharing.document_types(svc, me, patient_id, purpose) if sections else {}
-    readings, others = home_readings(sections, types)
+    # Charts, summary and the home readings table from the series: a few bucket reads,
+    # however long the record; the home readings documents are not read again as sections.
+    dashboard = sharing.dashboard_of(svc, me, patient_id, days=days, purpose=purpose)
+    page = sharing.readings_page(
+        svc, me, patient_id, page=page_of(request.args), purpose=purpose, read=dashboard.series
+    )
+    others = sharing.read_sections(svc, me, patient_id, purpose, tabled=page.documents)
+    readings = sittings_table(page)
     care = next(iter(sharing.care_of(svc, me, patient_id)), None)
     return render_template(
         "clinic/record.html",
@@ -86,8 +95,8 @@ def record(patient_id: uuid.UUID) -> str:
         name=sharing.patient_name(svc, me, patient_id),
         sections=others,
         readings=readings,
-        series=series,
-        summary=summary_card(summary, own=False),
+        series=chart_json(dashboard.chart),
+        summary=summary_card(dashboard.summary, own=False),
         days=days,
         emergency=purpose is Purpose.EMERGENCY,
         kinds=[k for k in SegmentKind if k is not SegmentKind.PERSONAL],

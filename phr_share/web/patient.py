@@ -19,12 +19,13 @@ from phr_share.web.security import current_account, requires, services
 from phr_share.web.views import (
     CLINICAL_PURPOSES,
     MAX_LINK_HOURS,
-    home_readings,
+    chart_json,
     kinds_from,
+    page_of,
     readings_csv,
     released_from,
-    series_json,
     sharing_state,
+    sittings_table,
     summary_days,
     visits,
     whole_number,
@@ -59,15 +60,18 @@ def dashboard() -> str:
     svc, me = services(), _me()
     days = summary_days(request.args)
     documents = sharing.stored_documents(svc, me, _patient_id())
-    # One read of each segment the page shows: the notes, and the readings it charts.
-    shown = sharing.read_sections(
-        svc, me, _patient_id(), kinds={SegmentKind.DOCTOR_NOTES, *sharing.CHARTED_KINDS}
-    )
+    # The notes are read as segments; charts, summary and the readings table come from
+    # the series, and only the table's page of sittings is read for what was written.
+    shown = sharing.read_sections(svc, me, _patient_id(), kinds={SegmentKind.DOCTOR_NOTES})
     # Shown here, and so seen, but for emergencies: those stay new until the patient
     # opens the access history, where what was read under them is listed.
     notices = sharing.notifications(svc, me, mark_seen=True, topics=_SEEN_ON_ARRIVAL)
     unseen = [n for n in notices if n.seen_at is None]
-    readings, _ = home_readings(shown, {d.id: d.type_code for d in documents})
+    dashboard = sharing.dashboard_of(svc, me, _patient_id(), days=days)
+    page = sharing.readings_page(
+        svc, me, _patient_id(), page=page_of(request.args), read=dashboard.series
+    )
+    readings = sittings_table(page)
     # Earlier versions of a document (an updated summary sent again) are listed on request.
     with_earlier = request.args.get("versions") == "all"
     listed = documents if with_earlier else [d for d in documents if d.current]
@@ -82,9 +86,9 @@ def dashboard() -> str:
         bytes_total=sum(d.size for d in documents),
         notes=[s for s in shown if s.record.kind is SegmentKind.DOCTOR_NOTES],
         unseen=unseen,
-        series=series_json(sharing.series_of(shown)),
+        series=chart_json(dashboard.chart),
         readings=readings,
-        summary=summary_card(sharing.summary_from(shown, now=svc.clock(), days=days)),
+        summary=summary_card(dashboard.summary),
         days=days,
     )
 
@@ -106,8 +110,7 @@ def download(document_id: int) -> BaseResponse:
 def readings_download() -> BaseResponse:
     """My home readings as CSV, one row per measurement, newest first."""
     svc, me = services(), _me()
-    shown = sharing.read_sections(svc, me, _patient_id(), kinds=sharing.CHARTED_KINDS)
-    data = readings_csv(shown, sharing.document_types(svc, me, _patient_id()))
+    data = readings_csv(sharing.home_points(svc, me, _patient_id()))
     return Response(
         data,
         mimetype="text/csv",

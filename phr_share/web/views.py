@@ -21,7 +21,8 @@ from phr_share.choices import parse_choice, parse_choices
 from phr_share.consent import Facts, GrantStatus, Principal, Purpose, Reason, Role, Sensitivity
 from phr_share.errors import InvalidInput
 from phr_share.models import ACCOUNT_ROLES, MAX_ID, SegmentKind, parse_user_id, user_id_text
-from phr_share.series import WINDOWS
+from phr_share.series import WINDOWS, ChartView, Point
+from phr_share.series.view import ChartLine
 from phr_share.sharing.audit import AREAS
 from phr_share.sharing.clinical import CHARTED, CHARTED_KINDS, VITAL_KINDS, SectionRecord
 from phr_share.sharing.history import AccessEvent
@@ -40,11 +41,12 @@ __all__ = [
     "home_readings",
     "kind_label",
     "kinds_from",
+    "page_of",
     "readings_csv",
     "reason_words",
     "released_from",
-    "series_json",
     "sharing_state",
+    "sittings_table",
     "staff_role",
     "summary_days",
     "time_zone",
@@ -57,7 +59,7 @@ __all__ = [
 CHARTS: tuple[tuple[str, str, tuple[str, ...], dict[str, Any]], ...] = (
     ("Blood pressure", "mmHg", ("8480-6", "8462-4"), {}),
     ("Heart rate", "/min", ("8867-4",), {}),
-    ("Glucose", "mg/dL", ("2339-0", "2345-7"), {}),
+    ("Glucose", "mg/dL", ("2339-0", "2345-7", "99504-3", "14743-9", "41653-7"), {}),
     ("Weight", "kg", ("29463-7",), {}),
     ("Pain", "0-10", ("72514-3",), {"min": 0, "max": 10}),
     ("Mood", "how I feel", (MOOD,), {"min": 1, "max": 5, "labels": MOOD_WORDS}),
@@ -138,23 +140,44 @@ def whole_number(value: int | str, field: str, low: int, high: int) -> int:
     return number
 
 
-def series_json(series: dict[str, list[Measurement]]) -> dict[str, Any]:
-    """The charts' data: one chart per measure, points as ISO time and value."""
+def chart_json(view: ChartView) -> dict[str, Any]:
+    """The charts' data from a chart view: one chart per measure, each point an ISO time
+    in the view's zone and a value; a binned line's point is its interval's mean, with
+    its least and greatest value and how many readings it holds."""
+    zone = ZoneInfo(view.zone)
+    by_code = {line.code: line for line in view.lines}
     charts = []
     for title, unit, codes, scale in CHARTS:
         lines = [
             {
-                "label": CHARTED[code],
+                "label": CHARTED.get(code, "Glucose (sensor)"),
                 "code": code,
-                "unit": series[code][0].unit if series.get(code) else unit,
-                "points": [{"t": p.at.isoformat(), "v": p.value} for p in series.get(code, [])],
+                "unit": by_code[code].unit,
+                "points": _chart_points(by_code[code], zone),
             }
             for code in codes
-            if series.get(code)
+            if code in by_code
         ]
         if lines:
             charts.append({"title": title, "unit": unit, "lines": lines, **scale})
     return {"charts": charts}
+
+
+def _chart_points(line: ChartLine, zone: ZoneInfo) -> list[dict[str, Any]]:
+    if line.resolution == "full":
+        return [
+            {"t": s.at.astimezone(zone).isoformat(), "v": round(s.value, 1)} for s in line.samples
+        ]
+    return [
+        {
+            "t": b.start.astimezone(zone).isoformat(),
+            "v": round(b.mean, 1),
+            "min": round(b.low, 1),
+            "max": round(b.high, 1),
+            "n": b.count,
+        }
+        for b in line.bins
+    ]
 
 
 # The columns of the home readings table: a heading and the LOINC codes that fill it.
@@ -183,6 +206,39 @@ class ReadingsTable:
     columns: tuple[str, ...]
     rows: tuple[tuple[datetime, tuple[str, ...]], ...]
     segments: int
+    # Which page of how many, of how many sittings in all (one page when not paged).
+    page: int = 1
+    pages: int = 1
+    total: int = 0
+
+
+def page_of(args: Mapping[str, str]) -> int:
+    """The page asked for in ``page`` (1 when not given); InvalidInput for a bad one."""
+    given = args.get("page", "").strip()
+    return whole_number(given, "page", 1, MAX_ID) if given else 1
+
+
+def sittings_table(found: sharing.ReadingsPage) -> ReadingsTable | None:
+    """One page of home sittings as the readings table; None when there are none.
+
+    The columns are those any sitting of the patient's fills (of the written ones, diet
+    and notes, those this page fills), so paging does not move them."""
+    if not found.total:
+        return None
+    columns = [(t, codes) for t, codes in READING_COLUMNS if found.codes.intersection(codes)]
+    written = [(t, code) for t, code in STATEMENT_COLUMNS if code in found.codes]
+    rows = tuple(
+        (
+            sitting.at,
+            (
+                *(_cell(sitting.measured, codes) for _, codes in columns),
+                *("; ".join(sitting.said.get(code, ())) for _, code in written),
+            ),
+        )
+        for sitting in found.sittings
+    )
+    titles = (*(t for t, _ in columns), *(t for t, _ in written))
+    return ReadingsTable(titles, rows, 0, found.page, found.pages, found.total)
 
 
 def home_readings(
@@ -238,12 +294,12 @@ def home_readings(
     return table, [s for s in sections if id(s) not in shown]
 
 
-def readings_csv(sections: Sequence[SectionRecord], types: dict[int, str | None]) -> str:
-    """The same home readings as CSV for a spreadsheet: one row per measurement, newest
-    first (when, what, LOINC code, value as recorded, its unit as people write it; mood
-    as its word). Free text (diet, notes) stays out: these are the measurements."""
+def readings_csv(measured: Sequence[Point]) -> str:
+    """Home readings as CSV for a spreadsheet: one row per measurement, newest first
+    (when, what, LOINC code, value as recorded, its unit as people write it; mood as its
+    word). Free text (diet, notes) stays out: these are the measurements."""
     rank = {code: i for i, code in enumerate(c for _, codes in READING_COLUMNS for c in codes)}
-    points = [p for item in _home_sections(sections, types) for p in item.measurements]
+    points = list(measured)
     points.sort(key=lambda p: (rank.get(p.code, len(rank)), p.code))  # the table's order
     points.sort(key=lambda p: p.at, reverse=True)  # stable: newest sitting first
     out = io.StringIO()
@@ -278,7 +334,7 @@ def _home_sections(
     ]
 
 
-def _cell(values: dict[str, Measurement], codes: tuple[str, ...]) -> str:
+def _cell(values: Mapping[str, Measurement | Point], codes: tuple[str, ...]) -> str:
     found = [values[code] for code in codes if code in values]
     if not found:
         return ""
@@ -342,6 +398,7 @@ _REASON_WORDS = {
     Reason.BREAK_GLASS: "emergency access",
     Reason.RESEARCH_RELEASE: "a research release you chose",
     Reason.DEID_CONTEXT: "read only to remove your details for research",
+    Reason.SERIES_REBUILD: "read to redraw your charts; it stayed in your record",
     Reason.NO_GRANT: "no grant",
     Reason.KIND_NOT_GRANTED: "not in any grant",
     Reason.KIND_EXCEPTED: "excepted in your grant",

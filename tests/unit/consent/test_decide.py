@@ -28,7 +28,7 @@ from phr_share.consent import (
     Sensitivity,
     decide,
 )
-from phr_share.models import BOUNDARY_REASONS
+from phr_share.models import BOUNDARY_REASONS, SERIES_KINDS
 from phr_share.models import SegmentKind as K
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -49,6 +49,7 @@ ACTIONS = {
     "read": Purpose.TREATMENT,
     "emergency-read": Purpose.EMERGENCY,
     "release": Purpose.RESEARCH,
+    "rebuild": Purpose.MAINTENANCE,
 }
 
 
@@ -220,8 +221,12 @@ def expected(role: str, action: str, state: str) -> tuple[bool, Reason]:
     if role in {"researcher", "admin"}:
         return D, Reason.ROLE_NOT_PERMITTED
     if role == "router":
+        if action == "rebuild":  # the system recomputing the series: measurement kinds only
+            if STATES[state].kind in SERIES_KINDS:
+                return G, Reason.SERIES_REBUILD
+            return D, Reason.KIND_NOT_GRANTED
         return ROUTER_RELEASE[state] if action == "release" else (D, Reason.ROLE_NOT_PERMITTED)
-    if action == "release":
+    if action in {"release", "rebuild"}:
         return D, Reason.PURPOSE_MISMATCH
     return (CLINICIAN_EMERGENCY if action == "emergency-read" else CLINICIAN_READ)[state]
 

@@ -47,7 +47,6 @@ NO_PRINCIPAL = {
     "container_for",
     "object_name",
     # Pure: charts or summarises sections the caller already read through read_segment.
-    "series_of",
     "summary_from",
 }
 

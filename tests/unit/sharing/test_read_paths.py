@@ -34,6 +34,7 @@ from phr_share.sharing import (
     open_share_link,
     read_permitted,
     read_segment,
+    read_series,
     readable_segments,
     run_release,
 )
@@ -111,6 +112,25 @@ def test_opening_happens_only_after_a_decision() -> None:
     assert calls.index("authorize") < calls.index("_fetch_all")
 
 
+def test_series_buckets_open_only_after_a_decision_or_to_be_written_again() -> None:
+    def callers(name: str) -> set[tuple[str, str]]:
+        return {(module, function) for module, function, _ in _callers(name)}
+
+    assert callers("open_bucket") == {("series.py", "_open_row")}
+    assert callers("_open_row") == {("series.py", "_open_rows"), ("series.py", "_rewrite")}
+    readers = _callers("_open_rows")
+    assert [(module, function) for module, function, _ in readers] == [("series.py", "read_series")]
+    calls = readers[0][2]
+    assert calls.index("authorize") < calls.index("_open_rows")
+    # Opened to be merged and sealed again, in the transaction that writes it: by ingest,
+    # and by the rebuild (whose segments were read through the decision point).
+    assert callers("_rewrite") == {("series.py", "write_points")}
+    assert callers("write_points") == {
+        ("ingest.py", "_mark_stored"),
+        ("series.py", "rebuild_series"),
+    }
+
+
 class CountingStore(MemoryStore):
     """Counts every object fetched."""
 
@@ -162,6 +182,9 @@ def test_every_read_entry_point_asks_the_decision_point(
         with pytest.raises(AccessDenied):
             call()
         assert len(asked) > before, name
+    before = len(asked)
+    assert read_series(services, doctor.principal, PATIENT).tables == {}
+    assert len(asked) > before
     assert readable_segments(services, doctor.principal, PATIENT) == []
     assert read_permitted(services, doctor.principal, records) == []
     assert run_release(services, OPERATOR, k=1).segments_published == 0

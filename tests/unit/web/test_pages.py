@@ -374,7 +374,7 @@ def test_home_readings_reach_the_doctor_as_one_table_every_read_audited(
             {"measured_at": f"{day}T08:00", "systolic": systolic, "diastolic": "90"},
         )
     mine = text(patient.get("/me"))
-    assert "Your home readings as a table (2)" in mine
+    assert "Your home readings as a table (2 sittings, newest first)" in mine
     sheet = patient.get("/me/readings.csv")
     assert sheet.mimetype == "text/csv"
     assert sheet.data.decode().splitlines()[:3] == [
@@ -398,7 +398,10 @@ def test_home_readings_reach_the_doctor_as_one_table_every_read_audited(
         - 2
     )
     reads = _doctor_reads(services, people)
-    assert len(reads) == sections + 2  # the table's two segments were read and audited too
+    # The table, charts and summary come from one read of the vital signs' series: the
+    # home readings' segments are not read again.
+    assert len(reads) == sections + 1
+    assert [r.segment for r in reads].count("series:physical-signs") == 1
 
 
 def test_a_doctor_charts_pain_and_mood_only_when_that_kind_is_named(
@@ -490,9 +493,12 @@ def test_doctor_sees_exactly_what_was_shared_and_writes_back(
     assert "Allergies" not in page
     assert "Mental Status" not in page
     assert "&lt;section" not in page  # rendered, not raw XML
-    assert charts_in(page)  # the shared vital signs, charted from the same reads
+    assert charts_in(page)  # the shared vital signs, charted from their series
     reads = _doctor_reads(services, people)
-    assert len(reads) == len({e.segment for e in reads}) == page.count('<article class="section')
+    segments = [e for e in reads if not e.segment.startswith("series:")]
+    assert len(segments) == len({e.segment for e in segments})
+    assert len(segments) == page.count('<article class="section')
+    assert [e.segment for e in reads if e not in segments] == ["series:physical-signs"]
     empty = doctor.post(f"{record}/notes", {"text": "  ", "type": "note"})
     assert empty.status_code == 302
     doctor.post(f"{record}/notes", {"text": "Reduce salt; recheck in 2 weeks.", "type": "note"})

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from phr_share.audit import Outcome
 from phr_share.ccda import PatientHeader, parse_readings, readings_document, split_document
 from phr_share.consent import Reason
+from phr_share.series import Point
 from phr_share.sharing.clinical import SectionRecord
 from phr_share.sharing.history import AccessEvent
 from phr_share.sharing.read import SegmentRecord
@@ -135,15 +136,27 @@ def test_home_readings_become_one_table_a_row_per_sitting_newest_first() -> None
     assert others == vendor  # a vendor's vital signs stay a section of their own
 
 
+def _points(sections: list[SectionRecord]) -> list[Point]:
+    """The series points of sections, newest first, as ``sharing.home_points`` gives them."""
+    points = [
+        Point(m.code, m.value, m.unit, m.at, s.record.tracking_id, s.record.kind.value)
+        for s in sections
+        for m in s.measurements
+    ]
+    return sorted(points, key=lambda p: p.at, reverse=True)
+
+
 def test_home_readings_as_csv_one_row_per_measurement_as_recorded() -> None:
     sitting = _sitting(0, {"weight": "185", "weight_unit": "[lb_av]", "heart_rate": "64"}, 2)
-    vendor = _sections(DEMO_CCD.read_bytes(), 1)
-    rows = readings_csv(vendor + sitting, {1: "34133-9", 2: "51855-5"}).splitlines()
+    earlier = _sitting(-1, {"systolic": "141", "diastolic": "88"}, 3)
+    rows = readings_csv(_points(earlier + sitting)).splitlines()
     assert rows == [
         "measured_at_utc,measurement,loinc,value,unit",
         "2026-03-01T09:00:00+00:00,Heart rate,8867-4,64,/min",
         "2026-03-01T09:00:00+00:00,Body weight,29463-7,185,lb",
-    ]  # the vendor's vital signs are the clinic's record, not home readings
+        "2026-02-28T09:00:00+00:00,Systolic blood pressure,8480-6,141,mmHg",
+        "2026-02-28T09:00:00+00:00,Diastolic blood pressure,8462-4,88,mmHg",
+    ]
 
 
 def test_what_the_patient_wrote_at_a_sitting_joins_its_row() -> None:
@@ -180,7 +193,7 @@ def test_what_the_patient_wrote_at_a_sitting_joins_its_row() -> None:
 
 def test_the_csv_has_pain_activity_and_mood_as_its_word() -> None:
     sitting = _sitting(0, {"pain": "4", "mood": "very-good", "activity_minutes": "45"}, 2)
-    rows = readings_csv(sitting, {2: "51855-5"}).splitlines()
+    rows = readings_csv(_points(sitting)).splitlines()
     assert sorted(rows[1:]) == [
         "2026-03-01T09:00:00+00:00,Exercise duration,55411-3,45,min",
         "2026-03-01T09:00:00+00:00,Mood,,very good,",
