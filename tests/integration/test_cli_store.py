@@ -89,6 +89,15 @@ def test_ingest_get_rotate_erase(
         monkeypatch, "summary", "--patient", str(PATIENT), "--json", "--as", "jordan", "--days", "9"
     )
     assert (code, json.loads(out)["bp"]["readings"]) == (0, 0)  # the visit was in March
+    code, out = run("series", "rebuild", "--patient", str(PATIENT), "--json")
+    rebuilt = json.loads(out)
+    assert code == 0
+    assert rebuilt["points"] >= 2  # the visit's blood pressure at least
+    assert rebuilt["buckets"] >= 1
+    code, out = as_user(
+        monkeypatch, "summary", "--patient", str(PATIENT), "--days", "3650", "--as", "jordan"
+    )
+    assert "Average: 146/92 mmHg" in out  # the rebuilt series says what ingest wrote
     code, out = run("keys", "rotate")
     assert code == 0
     assert "1 patient keys re-wrapped" in out

@@ -114,7 +114,9 @@ def test_unknown_kinds_are_a_usage_error() -> None:
     assert caught.value.code == 2
 
 
-@pytest.mark.parametrize("command", [[], ["split"], ["rebuild"], ["readings"], ["deidentify"]])
+@pytest.mark.parametrize(
+    "command", [[], ["split"], ["rebuild"], ["readings"], ["deidentify"], ["series", "rebuild"]]
+)
 def test_every_command_has_help(command: list[str]) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "phr_share.cli", *command, "--help"],
