@@ -4,8 +4,10 @@
 * eight demo patients enter a year of home readings, one sitting every 15 days (blood
   pressure, heart rate, glucose, weight), and release their physical signs for research;
 * one research release runs: de-identified, through the k-anonymity gate, to S3;
-* Jordan also has a year of home readings (her charts), with pain, mood and minutes of
-  activity besides;
+* Jordan also has three years of home readings, twice a day (her charts, and the scale
+  of a record lived with for years): blood pressure and heart rate at every sitting,
+  glucose in the evenings, weight on Monday mornings, and on the first Sunday evening of
+  each month pain, mood and minutes of activity;
 * demo accounts: Jordan (patient), Dr Kim (doctor, with Jordan's blanket treatment
   grant), Dr Osei (a doctor without any grant), Nurse Lee, a researcher and an admin;
   passwords are printed (local demo only), and the clinicians and the admin come with
@@ -19,11 +21,14 @@ from __future__ import annotations
 import base64
 import dataclasses
 import hashlib
+import multiprocessing
 import os
 import random
 import sys
+import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -70,11 +75,9 @@ TREATMENT_FROM = 8  # blood pressure comes down over the sittings after this one
 MOODS = ("very-low", "low", "neutral", "good", "very-good")
 
 
-def readings_for(patient: uuid.UUID, number: int, *, feelings: bool = False) -> list[bytes]:
+def readings_for(patient: uuid.UUID, number: int) -> list[bytes]:
     """A year of home readings for one demo patient: raised blood pressure that comes
     down after treatment starts, slow weight loss, day-to-day scatter (the same every run).
-    With ``feelings``, each sitting also has pain (easing), mood (lifting) and minutes of
-    activity (growing) as treatment takes effect.
     """
     header = PatientHeader(patient, birth_date=date(1961, 3, 1 + number), sex="F")
     scatter = random.Random(str(patient))  # noqa: S311  -- demo scatter, not a secret
@@ -92,14 +95,56 @@ def readings_for(patient: uuid.UUID, number: int, *, feelings: bool = False) -> 
             "weight": f"{78 + number * 0.8 - sitting * 0.12 + scatter.gauss(0, 0.3):.1f}",
             "weight_unit": "kg",
         }
-        if feelings:
-            form["pain"] = str(min(10, max(0, round(5 - 3 * effect + scatter.gauss(0, 1)))))
-            form["mood"] = MOODS[min(4, max(0, round(1.5 + 2 * effect + scatter.gauss(0, 0.6))))]
-            form["activity_minutes"] = str(max(0, round(15 + 25 * effect + scatter.gauss(0, 6))))
         readings = parse_readings(form, now=when)
         document_id = uuid.uuid5(patient, f"readings-{sitting}")
         documents.append(readings_document(readings, header, document_id))
     return documents
+
+
+# Jordan's own readings: twice a day for the three years up to yesterday. Each sitting is
+# made from its date alone, so a later run adds the days since and changes none before.
+DAILY_DAYS = 3 * 365
+TREATED_FROM = date(2024, 7, 1)  # her blood pressure comes down over the months after
+
+
+def daily_readings(patient: uuid.UUID, today: date) -> list[bytes]:
+    """Jordan's home readings, twice a day for the DAILY_DAYS days before ``today``:
+    raised blood pressure that comes down after treatment starts, glucose that settles,
+    a slow weight loss, and on the first Sunday of each month her pain (easing), mood
+    (lifting) and minutes of activity."""
+    header = PatientHeader(patient, birth_date=date(1961, 3, 10), sex="F")
+    documents = []
+    for back in range(DAILY_DAYS, 0, -1):
+        day = today - timedelta(days=back)
+        effect = min(max((day - TREATED_FROM).days, 0), 120) / 120
+        for evening in (False, True):
+            documents.append(_sitting(patient, header, day, evening, effect))
+    return documents
+
+
+def _sitting(
+    patient: uuid.UUID, header: PatientHeader, day: date, evening: bool, effect: float
+) -> bytes:
+    scatter = random.Random(f"{patient}-{day}-{evening}")  # noqa: S311  -- demo scatter
+    when = datetime(day.year, day.month, day.day, 20 if evening else 7, 15, tzinfo=UTC)
+    form = {
+        "measured_at": when.isoformat(),
+        "systolic": str(round(152 - 16 * effect + 4 * evening + scatter.gauss(0, 6))),
+        "diastolic": str(round(95 - 9 * effect + 2 * evening + scatter.gauss(0, 4))),
+        "heart_rate": str(round(76 - 4 * effect + scatter.gauss(0, 4))),
+    }
+    if evening:
+        form["glucose"] = str(round(150 - 30 * effect + scatter.gauss(0, 18)))
+    elif day.weekday() == 0:
+        weight = 86 - 6 * min((day - TREATED_FROM).days, 900) / 900 * effect
+        form["weight"] = f"{weight + scatter.gauss(0, 0.4):.1f}"
+    if evening and day.weekday() == 6 and day.day <= 7:
+        form["pain"] = str(min(10, max(0, round(5 - 3 * effect + scatter.gauss(0, 1)))))
+        form["mood"] = MOODS[min(4, max(0, round(1.5 + 2 * effect + scatter.gauss(0, 0.6))))]
+        form["activity_minutes"] = str(max(0, round(60 + 120 * effect + scatter.gauss(0, 20))))
+    readings = parse_readings(form, now=when)
+    document_id = uuid.uuid5(patient, f"daily-{day.isoformat()}-{int(evening)}")
+    return readings_document(readings, header, document_id)
 
 
 ACCOUNTS = [
@@ -172,12 +217,51 @@ def demo_accounts(svc: Services) -> dict[str, Account]:
     return accounts
 
 
+def _store_part(documents: list[bytes]) -> tuple[int, list[str]]:
+    """Store some of Jordan's sittings in a process of its own: how many were new, and
+    the message of each that failed."""
+    svc = open_services(Settings.from_env())
+    try:
+        outcomes = ingest_batch(svc, OPERATOR, [(d, JORDAN) for d in documents])
+    finally:
+        svc.close()
+    created = sum(isinstance(o, IngestResult) and o.created for o in outcomes)
+    return created, [o.message for o in outcomes if isinstance(o, PhrShareError)]
+
+
+def store_daily(documents: list[bytes], today: date) -> tuple[int, list[str]]:
+    """Jordan's sittings (``daily_readings(JORDAN, today)``) on every core: her record and
+    key are made by the first sitting, then each process takes a run of whole months, so
+    no two write the same month of her series at once."""
+    first, failed = _store_part(documents[:1])
+    workers = min(2, os.cpu_count() or 1)
+    if workers == 1:
+        created, more = _store_part(documents[1:])
+        return first + created, failed + more
+    start = today - timedelta(days=DAILY_DAYS)
+    middle = start + timedelta(days=DAILY_DAYS // 2)
+    cut = 2 * (middle.replace(day=1) - start).days  # two sittings a day, in date order
+    parts = [documents[1:cut], documents[cut:]]
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        done = list(pool.map(_store_part, parts))
+    return first + sum(c for c, _ in done), failed + [m for _, ms in done for m in ms]
+
+
 def main() -> int:
     settings = Settings.from_env()
     svc = open_services(settings)
+    today = datetime.now(UTC).date()
+    began = time.monotonic()
+    created, failures = store_daily(daily_readings(JORDAN, today), today)
+    print(
+        f"Jordan's sittings: {DAILY_DAYS * 2}, newly stored {created}, failed {len(failures)} "
+        f"({time.monotonic() - began:.0f} s)"
+    )
+    if failures:
+        print(f"first failure: {failures[0]}", file=sys.stderr)
+        return 1
     # Jordan's clinic record goes in last, so it heads "What is stored", newest first.
-    items = [(document, JORDAN) for document in readings_for(JORDAN, 9, feelings=True)]
-    items.append((DEMO.read_bytes(), JORDAN))
+    items = [(DEMO.read_bytes(), JORDAN)]
     for number, patient in enumerate(cohort(), start=1):
         choose_release(svc, OPERATOR, patient, {SegmentKind.PHYSICAL_SIGNS})
         items.extend((document, patient) for document in readings_for(patient, number))
@@ -205,7 +289,7 @@ def main() -> int:
     print("  a code: add the secret to an authenticator app, or run")
     print("  .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('SECRET').now())\"")
     print("what to try in the browser:")
-    print("  jordan      My data (a year of readings, pain and mood charted), Sharing, history")
+    print("  jordan      My data (three years of readings: charts, summary, the table), Sharing")
     print("  dr.kim      My patients > Jordan Sample: what Jordan shares; write a note back")
     print(f"  dr.osei     no grant: /clinic/patients/{JORDAN} shares nothing; emergency")
     print("              access there opens it, audited and shown to Jordan")

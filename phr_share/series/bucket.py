@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 
 import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
+import pyarrow.compute as pc  # type: ignore[import-untyped,unused-ignore]
 
 from phr_share.series.points import Point
 
@@ -33,7 +34,9 @@ __all__ = [
     "columns_of",
     "decode",
     "encode",
+    "encode_columns",
     "merge",
+    "merge_columns",
     "month_of",
     "points_of",
 ]
@@ -67,7 +70,21 @@ def encode(points: Iterable[Point]) -> bytes:
     """The bucket bytes of ``points`` (one kind, any order; stored sorted by time).
 
     Raises ValueError for a naive time or a value that is not finite."""
-    ordered = sorted(points, key=_sort_key)
+    return encode_columns(_columns(sorted(points, key=_sort_key)))
+
+
+def encode_columns(table: pa.Table) -> bytes:
+    """The bucket bytes of columns in this format (``columns_of`` or ``merge_columns``)."""
+    table = table.unify_dictionaries().combine_chunks().replace_schema_metadata(_SCHEMA.metadata)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, _SCHEMA) as writer:
+        writer.write_table(table)
+    data: bytes = sink.getvalue().to_pybytes()
+    return data
+
+
+def _columns(ordered: Sequence[Point]) -> pa.Table:
+    """The columns of points, in the order given; ValueError as :func:`encode`."""
     ats, offsets, values = [], [], []
     for point in ordered:
         offset = point.at.utcoffset()
@@ -89,11 +106,7 @@ def encode(points: Iterable[Point]) -> bytes:
         ],
         schema=_SCHEMA,
     )
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, _SCHEMA) as writer:
-        writer.write_batch(batch)
-    data: bytes = sink.getvalue().to_pybytes()
-    return data
+    return pa.Table.from_batches([batch], _SCHEMA)
 
 
 def _coded(texts: list[str]) -> pa.Array:
@@ -153,3 +166,41 @@ def merge(
             seen.add(key)
             kept.append(point)
     return sorted(kept, key=_sort_key)
+
+
+def merge_columns(
+    table: pa.Table | None, removed: frozenset[uuid.UUID], added: Sequence[Point]
+) -> pa.Table | None:
+    """:func:`merge` on a bucket's columns, without a Python object per stored point: the
+    rows of ``removed`` sources go, ``added`` points come in (one already there is not
+    doubled), sorted by time; None when that changes nothing. ValueError as encode."""
+    kept = table
+    changed = False
+    if kept is not None and removed:
+        gone = pa.array([s.bytes for s in removed], pa.binary(16))
+        keep = pc.invert(pc.is_in(kept.column("source"), gone))
+        changed = pc.sum(keep).as_py() != kept.num_rows
+        kept = kept.filter(keep)
+    fresh = _not_in(kept, added)
+    if not fresh and not changed:
+        return None
+    parts = [t for t in (kept, _columns(fresh) if fresh else None) if t is not None]
+    merged = pa.concat_tables(parts).unify_dictionaries().combine_chunks()
+    return merged.sort_by([("at", "ascending")])
+
+
+def _not_in(table: pa.Table | None, added: Sequence[Point]) -> list[Point]:
+    """Those of ``added`` (each once) that the columns do not hold already."""
+    seen: set[tuple[int, str, bytes, float]] = set()
+    if table is not None and added:
+        ats = pa.array(sorted({math.floor(p.at.timestamp()) for p in added}), pa.int64())
+        near = table.filter(pc.is_in(table.column("at"), ats))
+        columns = [near.column(n).to_pylist() for n in ("at", "code", "source", "value")]
+        seen = set(zip(*columns, strict=True))
+    fresh = []
+    for point in sorted(added, key=_sort_key):
+        key = (math.floor(point.at.timestamp()), point.code, point.source.bytes, point.value)
+        if key not in seen:
+            seen.add(key)
+            fresh.append(point)
+    return fresh

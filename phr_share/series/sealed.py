@@ -17,10 +17,10 @@ import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
 
 from phr_share.crypto import Binding, open_sealed, seal
 from phr_share.errors import IntegrityError
-from phr_share.series.bucket import BUCKET_FORMAT, columns_of, encode
+from phr_share.series.bucket import BUCKET_FORMAT, columns_of, encode, encode_columns
 from phr_share.series.points import Point
 
-__all__ = ["BucketAddress", "open_bucket", "seal_bucket"]
+__all__ = ["BucketAddress", "open_bucket", "seal_bucket", "seal_columns"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +49,18 @@ def seal_bucket(
 ) -> bytes:
     """The sealed blob of one bucket's points; raises ValueError as ``bucket.encode``."""
     return seal(encode(points), key, address.binding(key_id), randbytes=randbytes)
+
+
+def seal_columns(
+    table: pa.Table,
+    address: BucketAddress,
+    key_id: str,
+    key: bytes,
+    *,
+    randbytes: Callable[[int], bytes] = os.urandom,
+) -> bytes:
+    """The sealed blob of a bucket's columns (as ``bucket.merge_columns`` gives them)."""
+    return seal(encode_columns(table), key, address.binding(key_id), randbytes=randbytes)
 
 
 def open_bucket(blob: bytes, address: BucketAddress, key_id: str, key: bytes) -> pa.Table:

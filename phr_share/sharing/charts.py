@@ -50,6 +50,7 @@ class Dashboard:
     chart: ChartView
     denied: frozenset[SegmentKind]
     series: SeriesRead
+    chart_days: int | None  # the span charted: days back from now, None for every reading
 
 
 def dashboard_of(
@@ -58,14 +59,16 @@ def dashboard_of(
     patient_id: uuid.UUID,
     *,
     days: int = 14,
-    chart_days: int | None = None,
+    chart_days: int | None = 91,
     zone: ZoneInfo | None = None,
     purpose: Purpose = Purpose.TREATMENT,
     max_bins: int = 400,
+    or_all: bool = False,
 ) -> Dashboard:
     """The summary of the last ``days`` days and the chart of the last ``chart_days``
-    (every reading when None) in ``zone`` (UTC when not given), from the series of the
-    kinds the principal may read. Raises ValueError for days outside 1..3650."""
+    (three months unless asked; every reading when None) in ``zone`` (UTC when not
+    given), from the series of the kinds the principal may read; with ``or_all``, every
+    reading when none falls in that span. Raises ValueError for days outside 1..3650."""
     zone = zone or ZoneInfo("UTC")
     now = svc.clock()
     window = make_window(now, zone, days)
@@ -74,7 +77,11 @@ def dashboard_of(
     summary = _summary(table, window.start, now=now, zone=zone, days=days)
     start = _chart_start(table, now, chart_days)
     chart = chart_columns(table, start=start, end=now, zone=zone, max_bins=max_bins)
-    return Dashboard(summary, chart, read.denied, read)
+    if or_all and not chart.lines and chart_days is not None and table is not None:
+        chart_days = None
+        start = _chart_start(table, now, None)
+        chart = chart_columns(table, start=start, end=now, zone=zone, max_bins=max_bins)
+    return Dashboard(summary, chart, read.denied, read, chart_days)
 
 
 def summary_of(

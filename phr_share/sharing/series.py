@@ -33,9 +33,9 @@ from phr_share.consent import Decision, Principal, Purpose, Role
 from phr_share.db import Document, SeriesBucket, StoredSegment
 from phr_share.errors import PhrShareError, StoreConflict
 from phr_share.models import SERIES_KINDS, Segment, SegmentKind
-from phr_share.series.bucket import merge, month_of, points_of
+from phr_share.series.bucket import merge_columns, month_of, points_of
 from phr_share.series.points import Point
-from phr_share.series.sealed import BucketAddress, open_bucket, seal_bucket
+from phr_share.series.sealed import BucketAddress, open_bucket, seal_columns
 from phr_share.sharing.access import authorize
 from phr_share.sharing.audit import record as audit
 from phr_share.sharing.guard import require_owner_or_operator
@@ -108,19 +108,23 @@ def write_points(
     changed = 0
     for address in sorted(set(by_month) | set(rows)):
         row = rows.get(address)
-        existing = [] if row is None else _rewrite(svc, session, row)
-        merged = merge(existing, removed, by_month.get(address, ()))
-        if merged == existing:
+        existing = None if row is None else _rewrite(svc, session, row, key)
+        merged = merge_columns(existing, removed, by_month.get(address, ()))
+        if merged is None:
             continue
         changed += 1
         _store(svc, session, patient_id, address, row, merged, key)
     return changed
 
 
-def _rewrite(svc: Services, session: Session, row: SeriesBucket) -> list[Point]:
-    """The points of a bucket about to be written again (nothing leaves the system)."""
-    key = patient_key(svc, session, row.patient_id, row.key_id)
-    return points_of(_open_row(row, key), row.kind)
+def _rewrite(
+    svc: Services, session: Session, row: SeriesBucket, current: tuple[str, bytes]
+) -> pa.Table:
+    """The columns of a bucket about to be written again (nothing leaves the system);
+    ``current`` is the patient key the writer holds, most often the one the row names."""
+    if row.key_id == current[0]:
+        return _open_row(row, current[1])
+    return _open_row(row, patient_key(svc, session, row.patient_id, row.key_id))
 
 
 def _open_row(row: SeriesBucket, key: bytes) -> pa.Table:
@@ -134,11 +138,11 @@ def _store(
     patient_id: uuid.UUID,
     bucket: tuple[str, str],
     row: SeriesBucket | None,
-    points: list[Point],
+    points: pa.Table,
     key: tuple[str, bytes],
 ) -> None:
     kind, month = bucket
-    if row is not None and not points:
+    if row is not None and not points.num_rows:
         session.execute(
             delete(SeriesBucket).where(
                 SeriesBucket.id == row.id, SeriesBucket.revision == row.revision
@@ -147,7 +151,7 @@ def _store(
         return
     revision = 1 if row is None else row.revision + 1
     address = BucketAddress(patient_id, kind, month, revision)
-    sealed = seal_bucket(points, address, key[0], key[1], randbytes=svc.randbytes)
+    sealed = seal_columns(points, address, key[0], key[1], randbytes=svc.randbytes)
     if row is None:
         session.add(
             SeriesBucket(
@@ -155,7 +159,7 @@ def _store(
                 kind=kind,
                 month=month,
                 revision=revision,
-                points=len(points),
+                points=points.num_rows,
                 key_id=key[0],
                 sealed=sealed,
                 updated_at=svc.clock(),
@@ -168,7 +172,7 @@ def _store(
         .where(SeriesBucket.id == row.id, SeriesBucket.revision == row.revision)
         .values(
             revision=revision,
-            points=len(points),
+            points=points.num_rows,
             key_id=key[0],
             sealed=sealed,
             updated_at=svc.clock(),

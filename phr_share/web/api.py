@@ -148,7 +148,7 @@ def segment(tracking_id: uuid.UUID) -> BaseResponse:
 def vitals(patient_id: uuid.UUID) -> BaseResponse:
     """Chart series (vital signs, glucose, pain, mood, activity) from the series of the
     kinds the caller may read; a long span comes binned, its points the intervals' means."""
-    found = sharing.dashboard_of(services(), _me(), patient_id, purpose=_purpose())
+    found = sharing.dashboard_of(services(), _me(), patient_id, chart_days=None, purpose=_purpose())
     return _json(chart_json(found.chart))
 
 

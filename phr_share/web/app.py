@@ -19,7 +19,7 @@ from phr_share.sharing.accounts import SESSION_TTL
 from phr_share.web import admin, api, auth, clinic, errors, mfa, patient
 from phr_share.web.research import bp as research_bp
 from phr_share.web.security import current_account, install
-from phr_share.web.views import FILTERS
+from phr_share.web.views import CHART_PERIOD_WORDS, FILTERS
 
 __all__ = ["VENDOR_DIR", "IdConverter", "create_app"]
 
@@ -76,6 +76,7 @@ def create_app(
         app.register_blueprint(blueprint)
     app.add_url_rule("/", "home", _home)
     app.jinja_env.globals["chart_library"] = (VENDOR_DIR / "chart.umd.min.js").exists()
+    app.jinja_env.globals["chart_periods"] = CHART_PERIOD_WORDS
     app.jinja_env.globals["max_document_bytes"] = settings.max_document_bytes
     app.jinja_env.filters.update(FILTERS)
     return app

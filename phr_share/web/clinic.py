@@ -14,7 +14,9 @@ from phr_share.models import SegmentKind
 from phr_share.series.words import summary_card
 from phr_share.web.security import current_account, requires, services
 from phr_share.web.views import (
+    CHART_PERIODS,
     chart_json,
+    chart_period,
     home_readings,
     kinds_from,
     page_of,
@@ -81,7 +83,16 @@ def record(patient_id: uuid.UUID) -> str:
     days = summary_days(request.args)
     # Charts, summary and the home readings table from the series: a few bucket reads,
     # however long the record; the home readings documents are not read again as sections.
-    dashboard = sharing.dashboard_of(svc, me, patient_id, days=days, purpose=purpose)
+    period = chart_period(request.args)
+    dashboard = sharing.dashboard_of(
+        svc,
+        me,
+        patient_id,
+        days=days,
+        chart_days=CHART_PERIODS[period],
+        or_all="chart" not in request.args,
+        purpose=purpose,
+    )
     page = sharing.readings_page(
         svc, me, patient_id, page=page_of(request.args), purpose=purpose, read=dashboard.series
     )
@@ -96,8 +107,10 @@ def record(patient_id: uuid.UUID) -> str:
         sections=others,
         readings=readings,
         series=chart_json(dashboard.chart),
+        measured=bool(dashboard.series.tables),
         summary=summary_card(dashboard.summary, own=False),
         days=days,
+        period=period if dashboard.chart_days == CHART_PERIODS[period] else "all",
         emergency=purpose is Purpose.EMERGENCY,
         kinds=[k for k in SegmentKind if k is not SegmentKind.PERSONAL],
     )

@@ -17,9 +17,11 @@ from phr_share.models import SegmentKind, parse_user_id
 from phr_share.series.words import summary_card
 from phr_share.web.security import current_account, requires, services
 from phr_share.web.views import (
+    CHART_PERIODS,
     CLINICAL_PURPOSES,
     MAX_LINK_HOURS,
     chart_json,
+    chart_period,
     kinds_from,
     page_of,
     readings_csv,
@@ -67,7 +69,15 @@ def dashboard() -> str:
     # opens the access history, where what was read under them is listed.
     notices = sharing.notifications(svc, me, mark_seen=True, topics=_SEEN_ON_ARRIVAL)
     unseen = [n for n in notices if n.seen_at is None]
-    dashboard = sharing.dashboard_of(svc, me, _patient_id(), days=days)
+    period = chart_period(request.args)
+    dashboard = sharing.dashboard_of(
+        svc,
+        me,
+        _patient_id(),
+        days=days,
+        chart_days=CHART_PERIODS[period],
+        or_all="chart" not in request.args,
+    )
     page = sharing.readings_page(
         svc, me, _patient_id(), page=page_of(request.args), read=dashboard.series
     )
@@ -90,6 +100,7 @@ def dashboard() -> str:
         readings=readings,
         summary=summary_card(dashboard.summary),
         days=days,
+        period=period if dashboard.chart_days == CHART_PERIODS[period] else "all",
     )
 
 

@@ -115,6 +115,21 @@ def summary_days(sent: Mapping[str, str]) -> int:
     return int(asked)
 
 
+# The spans a page charts, as asked in ``chart``: days back from now (None: every reading).
+CHART_PERIODS = {"2w": 14, "3m": 91, "1y": 365, "all": None}
+CHART_PERIOD_WORDS = {"2w": "2 weeks", "3m": "3 months", "1y": "1 year", "all": "All"}
+DEFAULT_CHART = "3m"
+
+
+def chart_period(sent: Mapping[str, str]) -> str:
+    """The chart span a page was asked for (3 months unless 2w, 1y or all); InvalidInput
+    for anything else."""
+    asked = sent.get("chart", DEFAULT_CHART).strip()
+    if asked not in CHART_PERIODS:
+        raise InvalidInput("the charts show 2w, 3m, 1y or all")
+    return asked
+
+
 def time_zone(name: str) -> ZoneInfo:
     """An IANA time zone ("Europe/London"); InvalidInput for any other name."""
     name = name.strip()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 
@@ -54,28 +54,34 @@ def test_a_year_of_readings_that_split_chart_and_repeat_exactly() -> None:
     assert sum(after) / len(after) < sum(before) / len(before) - 5  # treatment shows
 
 
-def test_jordan_also_charts_pain_easing_and_mood_lifting() -> None:
+def test_jordan_has_three_years_twice_a_day_that_a_later_run_only_extends() -> None:
     seed = _seed()
-    documents = seed.readings_for(PATIENT, 9, feelings=True)
-    assert documents == seed.readings_for(PATIENT, 9, feelings=True)
-    series: dict[str, list[float]] = {}
+    today = date(2026, 12, 3)
+    documents = seed.daily_readings(PATIENT, today)
+    assert len(documents) == 2 * 3 * 365
+    assert documents == seed.daily_readings(PATIENT, today)  # idempotent seeding
+    tomorrow = seed.daily_readings(PATIENT, today + timedelta(days=1))
+    assert tomorrow[:-2] == documents[2:]  # a day later: one more day, none changed
+    series: dict[str, list[tuple[datetime, float]]] = {}
     for document in documents:
         for segment in split_document(document, PATIENT).segments:
-            if segment.kind in {SegmentKind.PATIENT_NARRATIVE, SegmentKind.LIFESTYLE}:
-                for m in parse_section(segment.content, entries=True).measurements:
-                    series.setdefault(m.code, []).append(m.value)
-    pain, mood, activity = series["72514-3"], series[MOOD], series["55411-3"]
-    assert len(pain) == len(mood) == len(activity) == seed.SITTINGS
-    assert all(0 <= p <= 10 for p in pain)
-    assert set(mood) <= {1.0, 2.0, 3.0, 4.0, 5.0}
+            for m in parse_section(segment.content, entries=True).measurements:
+                series.setdefault(m.code, []).append((m.at, m.value))
+    systolic, pain, mood = series[SYSTOLIC], series["72514-3"], series[MOOD]
+    assert len(systolic) == len(documents)
+    assert systolic[-1][0] < datetime(2026, 12, 3, tzinfo=UTC)  # nothing today or later
+    assert (systolic[-1][0] - systolic[0][0]).days >= 3 * 365 - 1
+    assert 35 <= len(pain) == len(mood) <= 37  # the first Sunday evening of each month
+    assert 155 <= len(series["29463-7"]) <= 157  # Monday mornings
+    assert {v for _, v in mood} <= {1.0, 2.0, 3.0, 4.0, 5.0}
 
-    def mean(values: list[float]) -> float:
-        return sum(values) / len(values)
+    def mean(values: list[tuple[datetime, float]]) -> float:
+        return sum(v for _, v in values) / len(values)
 
-    early, late = slice(0, seed.TREATMENT_FROM), slice(-6, None)
-    assert mean(pain[late]) < mean(pain[early])
-    assert mean(mood[late]) > mean(mood[early])
-    assert mean(activity[late]) > mean(activity[early])
+    early, late = slice(0, 100), slice(-100, None)
+    assert mean(systolic[late]) < mean(systolic[early]) - 10  # treatment shows
+    assert mean(pain[-10:]) < mean(pain[:6])
+    assert mean(mood[-10:]) > mean(mood[:6])
 
 
 def test_the_demo_staff_come_with_two_step_sign_in_from_their_printed_secrets(

@@ -7,7 +7,16 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from phr_share.series.bucket import columns_of, decode, encode, merge, month_of
+from phr_share.series.bucket import (
+    columns_of,
+    decode,
+    encode,
+    encode_columns,
+    merge,
+    merge_columns,
+    month_of,
+    points_of,
+)
 from phr_share.series.points import DIASTOLIC, GLUCOSE_CODES, SYSTOLIC, Point
 
 SOURCE = uuid.UUID(int=7)
@@ -71,3 +80,28 @@ def test_a_new_version_replaces_its_points_and_a_repeat_adds_nothing() -> None:
     new = _point(SYSTOLIC, 151.0, at, SOURCE)
     assert merge([kept, old], frozenset({SOURCE}), [new]) == [new, kept]
     assert merge([kept, new], frozenset(), [new, kept]) == [new, kept]
+
+
+def test_merging_columns_is_merging_points() -> None:
+    early = _point(SYSTOLIC, 120.0, datetime(2026, 1, 1, 8, tzinfo=UTC))
+    late = _point(SYSTOLIC, 130.0, datetime(2026, 1, 2, 8, tzinfo=UTC))
+    other = uuid.UUID(int=99)
+    mine = Point(
+        "8462-4", 80.0, "mm[Hg]", datetime(2026, 1, 3, 8, tzinfo=UTC), other, "physical-signs"
+    )
+    table = columns_of(encode([early, mine]))
+    # Nothing new, nothing removed: unchanged, so nothing is written again.
+    assert merge_columns(table, frozenset(), [early]) is None
+    assert merge_columns(table, frozenset({uuid.UUID(int=5)}), []) is None
+    merged = merge_columns(table, frozenset(), [late, late, early])
+    assert merged is not None
+    assert decode(encode_columns(merged), "physical-signs") == merge(
+        [early, mine], frozenset(), [late]
+    )
+    replaced = merge_columns(table, frozenset({other}), [late])
+    assert replaced is not None
+    assert points_of(replaced, "physical-signs") == [early, late]
+    emptied = merge_columns(table, frozenset({SOURCE, other}), [])
+    assert emptied is not None
+    assert emptied.num_rows == 0
+    assert merge_columns(None, frozenset(), [late]).num_rows == 1  # type: ignore[union-attr]

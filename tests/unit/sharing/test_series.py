@@ -8,6 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
 import pytest
 from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import Session
@@ -32,6 +33,7 @@ from phr_share.sharing import (
     dashboard_of,
     erase_patient,
     grant_access,
+    ingest_batch,
     ingest_document,
     invite_clinician,
     read_sections,
@@ -292,8 +294,10 @@ def test_a_writer_that_finds_its_bucket_moved_starts_again(
     real = series_module._rewrite
     calls: list[int] = []
 
-    def moved_underneath(svc: Services, session: Session, row: SeriesBucket) -> list[Point]:
-        points = real(svc, session, row)
+    def moved_underneath(
+        svc: Services, session: Session, row: SeriesBucket, key: tuple[str, bytes]
+    ) -> pa.Table:
+        points = real(svc, session, row, key)
         calls.append(row.revision)
         if len(calls) == 1:  # another writer's update lands between our read and write
             session.execute(
@@ -322,7 +326,9 @@ def test_a_writer_that_always_loses_the_race_stores_nothing(
     documents = stored_documents(services, OPERATOR, PATIENT)
     objects = services.private.list(container_for(PATIENT))
 
-    def always_moved(svc: Services, session: Session, row: SeriesBucket) -> list[Point]:
+    def always_moved(
+        svc: Services, session: Session, row: SeriesBucket, key: tuple[str, bytes]
+    ) -> pa.Table:
         raise series_module.BucketMoved("moved")
 
     monkeypatch.setattr(series_module, "_rewrite", always_moved)
@@ -332,3 +338,26 @@ def test_a_writer_that_always_loses_the_race_stores_nothing(
     assert stored_documents(services, OPERATOR, PATIENT) == documents
     assert [(r.kind, r.month, r.revision) for r in rows(services)] == before
     assert services.private.list(container_for(PATIENT)) == objects
+
+
+def test_two_versions_stored_in_one_batch_leave_the_later_ones_points(
+    services: Services, patient: Principal
+) -> None:
+    first_id = uuid.uuid4()
+    first = sitting(NOW - timedelta(days=45), 150, document_id=first_id)
+    fixed = first.replace(b'value="150"', b'value="135"')
+    others = [sitting(NOW - timedelta(days=d), 120 + d) for d in range(3)]
+    results = ingest_batch(services, OPERATOR, [(d, PATIENT) for d in (first, *others, fixed)])
+    assert [r.version for r in results] == [1, 1, 1, 1, 2]  # type: ignore[union-attr]
+    systolic = sorted(
+        p.value for p in read_series(services, patient, PATIENT).points() if p.code == SYSTOLIC
+    )
+    assert systolic == [120.0, 121.0, 122.0, 135.0]
+    assert everything(services, patient) == _after_rebuild(services, patient)
+
+
+def _after_rebuild(
+    svc: Services, patient: Principal
+) -> set[tuple[str, float, str, datetime, uuid.UUID]]:
+    rebuild_series(svc, OPERATOR, PATIENT)
+    return everything(svc, patient)

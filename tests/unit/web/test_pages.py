@@ -271,9 +271,15 @@ def test_readings_are_checked_per_field_then_saved(
         "/me/readings",
         {"glucose": "6.2", "glucose_unit": "mmol/L", "measured_at": "2026-01-05T08:00"},
     )
-    glucose = next(c for c in charts_in(text(browser.get("/me"))) if c["title"] == "Glucose")
+    page = text(browser.get("/me?chart=all"))  # January is before the last three months
+    glucose = next(c for c in charts_in(page) if c["title"] == "Glucose")
     assert [line["unit"] for line in glucose["lines"]] == ["mg/dL"]
     assert sorted(p["v"] for p in glucose["lines"][0]["points"]) == [104.0, 111.7]
+    assert '<strong aria-current="true">All</strong>' in page
+    recent = charts_in(text(browser.get("/me")))  # by default the last three months
+    glucose = next(c for c in recent if c["title"] == "Glucose")
+    assert [p["v"] for p in glucose["lines"][0]["points"]] == [104.0]
+    assert browser.get("/me?chart=forever").status_code == 422  # InvalidInput, said plainly
 
 
 def test_my_data_lists_stored_documents_newest_first(
