@@ -58,9 +58,6 @@ __all__ = [
 # How many times a document's last transaction starts again after another document of
 # the same patient wrote one of its series buckets first.
 _SERIES_ATTEMPTS = 5
-# How many documents of a batch are marked stored in one transaction: each is still
-# whole or not at all, and a month of a patient's series is written once for them all.
-_FINISH_TOGETHER = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,10 +144,9 @@ def _ingest_all(
             else:
                 outcomes[index] = started
                 _tick(progress)
-        for start in range(0, len(running), _FINISH_TOGETHER):
-            for index, done in _finish(svc, running[start : start + _FINISH_TOGETHER], actor):
-                outcomes[index] = done
-                _tick(progress)
+        for index, job in running:
+            outcomes[index] = _finish(svc, job, actor)
+            _tick(progress)
     for index, first in repeats.items():
         outcome = outcomes[first]
         outcomes[index] = (
@@ -304,124 +300,69 @@ def _put(svc: Services, job: _Job, segment: Segment) -> str:
     return digest
 
 
-def _finish(
-    svc: Services, jobs: Sequence[tuple[int, _Job]], actor: str
-) -> list[tuple[int, IngestResult | PhrShareError]]:
-    """Wait for some documents' writes; roll back each that failed, and mark the others
-    stored in one transaction (each document still whole or not at all)."""
-    results: dict[int, IngestResult | PhrShareError] = {}
-    ready = []
-    for index, job in jobs:
-        failure = _failure(job)
-        if failure is None:
-            ready.append((index, job))
-            continue
-        roll_back(svc, job.document_id, job.attempt)
-        code = failure.code if isinstance(failure, PhrShareError) else "internal"
-        with svc.db.session() as session:
-            _audit(svc, session, job, actor, Outcome.FAILED, {"error": code})
-        if not isinstance(failure, PhrShareError):
-            raise failure
-        results[index] = failure
-    held = _store_all(svc, [job for _, job in ready], actor) if ready else []
-    for (index, job), kept in zip(ready, held, strict=True):
-        results[index] = (
-            IngestResult(job.document_id, job.split.patient_id, job.version, True, job.placements)
-            if kept
-            else being_stored()
-        )
-    return [(index, results[index]) for index, _ in jobs]
-
-
-def _failure(job: _Job) -> BaseException | None:
-    """The first error of a document's writes, once all of them are done."""
+def _finish(svc: Services, job: _Job, actor: str) -> IngestResult | PhrShareError:
+    """Wait for a document's writes; mark it stored, or roll it back."""
     assert job.futures is not None
     failure: BaseException | None = None
     for future in job.futures:
         error = future.exception()
         failure = failure or error
-    return failure
-
-
-def _store_all(svc: Services, jobs: list[_Job], actor: str) -> list[bool]:
-    """:func:`_mark_stored`, started again when another writer moved a series bucket
-    first; after the last try the documents are rolled back (and reported not held)."""
+    if failure is not None:
+        roll_back(svc, job.document_id, job.attempt)
+        code = failure.code if isinstance(failure, PhrShareError) else "internal"
+        with svc.db.session() as session:
+            _audit(svc, session, job, actor, Outcome.FAILED, {"error": code})
+        if isinstance(failure, PhrShareError):
+            return failure
+        raise failure
+    digests = [
+        {"b_tracking": s.tracking_id, "b_version": job.version, "b_digest": f.result()}
+        for s, f in zip(job.to_write, job.futures, strict=True)
+    ]
     for attempt in range(1, _SERIES_ATTEMPTS + 1):
         try:
-            return _mark_stored(svc, jobs, actor)
+            held = _mark_stored(svc, job, actor, digests)
+            break
         except (BucketMoved, exc.IntegrityError):
             # Another document of the patient wrote one of the same buckets first: the
             # whole transaction rolled back, so it starts again from the buckets as now.
             if attempt == _SERIES_ATTEMPTS:
-                for job in jobs:
-                    roll_back(svc, job.document_id, job.attempt)
-    return [False] * len(jobs)
+                roll_back(svc, job.document_id, job.attempt)
+                return being_stored()
+    if not held:
+        return being_stored()
+    return IngestResult(job.document_id, job.split.patient_id, job.version, True, job.placements)
 
 
-def _mark_stored(svc: Services, jobs: list[_Job], actor: str) -> list[bool]:
-    """In one transaction, for each document: stored, its segments' digests, the audit
-    entry; and all their points in the series, each patient's buckets written once.
-    Per document, False when its journal is no longer this attempt's."""
-    series = _SeriesWrites()
-    held = []
+def _mark_stored(svc: Services, job: _Job, actor: str, digests: list[dict[str, object]]) -> bool:
+    """In one transaction: the document stored, its segments' digests, its points in the
+    series, the audit entry; False when the journal is no longer this attempt's."""
+    patient_id = job.split.patient_id
     with svc.db.session() as session:
-        for job in jobs:
-            # Stored, and new, only for the attempt that still holds the journal.
-            if not let_go(svc, session, job.document_id, job.attempt, stored=True):
-                # Taken over as abandoned, or recovered, while it wrote.
-                _audit(svc, session, job, actor, Outcome.FAILED, {"error": StoreConflict.code})
-                held.append(False)
-                continue
-            held.append(True)
-            assert job.futures is not None
-            digests = [
-                {"b_tracking": s.tracking_id, "b_version": job.version, "b_digest": f.result()}
-                for s, f in zip(job.to_write, job.futures, strict=True)
-            ]
-            # One statement for every row, each found by its unique (tracking id, version).
-            session.connection().execute(
-                update(StoredSegment)
-                .where(
-                    StoredSegment.tracking_id == bindparam("b_tracking"),
-                    StoredSegment.version == bindparam("b_version"),
-                )
-                .values(key_id=job.key_id, ciphertext_sha256=bindparam("b_digest")),
-                digests,
+        # Stored, and new, only for the attempt that still holds the journal.
+        held = let_go(svc, session, job.document_id, job.attempt, stored=True)
+        if not held:  # taken over as abandoned, or recovered, while it wrote
+            _audit(svc, session, job, actor, Outcome.FAILED, {"error": StoreConflict.code})
+            return False
+        # One statement for every row, each found by its unique (tracking id, version).
+        session.connection().execute(
+            update(StoredSegment)
+            .where(
+                StoredSegment.tracking_id == bindparam("b_tracking"),
+                StoredSegment.version == bindparam("b_version"),
             )
-            removed: frozenset[uuid.UUID] = frozenset()
-            if job.version > 1:
-                removed = earlier_sources(session, job.split.patient_id, job.series, job.version)
-            series.add(job, removed)
-            details = {"version": job.version, "segments": len(job.to_write)}
-            _audit(svc, session, job, actor, Outcome.OK, details)
-        for patient_id, (added, gone, key) in series.by_patient.items():
-            write_points(svc, session, patient_id, added, frozenset(gone), key)
-    return held
-
-
-@dataclass(slots=True)
-class _SeriesWrites:
-    """The series points of documents stored together, per patient: what to add, which
-    sources' points to take away, and the key to seal with."""
-
-    by_patient: dict[
-        uuid.UUID, tuple[dict[str, list[Point]], set[uuid.UUID], tuple[str, bytes]]
-    ] = field(default_factory=dict)
-
-    def add(self, job: _Job, removed: frozenset[uuid.UUID]) -> None:
-        """One document's points; a later version takes an earlier one's away, also
-        when both are stored together."""
-        if not job.points and not removed:
-            return
-        patient_id = job.split.patient_id
-        added, gone, _ = self.by_patient.get(patient_id, ({}, set(), (job.key_id, job.key)))
-        if removed:
-            gone |= removed
-            for kind, points in added.items():
-                added[kind] = [p for p in points if p.source not in removed]
-        for kind, points in job.points.items():
-            added.setdefault(kind, []).extend(points)
-        self.by_patient[patient_id] = (added, gone, (job.key_id, job.key))
+            .values(key_id=job.key_id, ciphertext_sha256=bindparam("b_digest")),
+            digests,
+        )
+        removed: frozenset[uuid.UUID] = frozenset()
+        if job.version > 1:
+            removed = earlier_sources(session, patient_id, job.series, job.version)
+        if job.points or removed:
+            key = (job.key_id, job.key)
+            write_points(svc, session, patient_id, job.points, removed, key)
+        details = {"version": job.version, "segments": len(job.to_write)}
+        _audit(svc, session, job, actor, Outcome.OK, details)
+    return True
 
 
 def _audit(
