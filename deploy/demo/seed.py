@@ -1,7 +1,7 @@
 """Load the demo data into the running local stack: what `make run` shows.
 
 * Jordan Sample (the demo CCD) is stored privately, nothing released;
-* eight demo patients enter a year of home readings, one sitting every 15 days (blood
+* eight demo patients enter a year of home readings, one sitting every 30 days (blood
   pressure, heart rate, glucose, weight), and release their physical signs for research;
 * one research release runs: de-identified, through the k-anonymity gate, to S3;
 * Jordan also has three years of home readings, twice a day (her charts, and the scale
@@ -60,7 +60,7 @@ from phr_share.sharing import (
 DEMO = Path(__file__).with_name("demo-ccd.xml")
 JORDAN = uuid.UUID("2f1f5c1e-8a7b-4c1e-9a51-6c0f2b7d9e10")
 COHORT_NS = uuid.UUID("5d1c7e0a-3f3e-4f5e-9d8a-1c2b3a4d5e6f")
-START = datetime(2025, 12, 1, 8, 30, tzinfo=UTC)  # the last sitting: 2026-11-11
+START = datetime(2025, 12, 1, 8, 30, tzinfo=UTC)  # the last sitting: 2026-10-27
 
 
 def cohort() -> list[uuid.UUID]:
@@ -68,8 +68,8 @@ def cohort() -> list[uuid.UUID]:
     return [uuid.uuid5(COHORT_NS, f"demo-patient-{n}") for n in range(1, 9)]
 
 
-SITTINGS = 24  # a home reading every 15 days, for a year
-TREATMENT_FROM = 8  # blood pressure comes down over the sittings after this one
+SITTINGS = 12  # a home reading every 30 days, for a year
+TREATMENT_FROM = 4  # blood pressure comes down over the sittings after this one
 
 
 MOODS = ("very-low", "low", "neutral", "good", "very-good")
@@ -83,7 +83,7 @@ def readings_for(patient: uuid.UUID, number: int) -> list[bytes]:
     scatter = random.Random(str(patient))  # noqa: S311  -- demo scatter, not a secret
     documents = []
     for sitting in range(SITTINGS):
-        when = START + timedelta(days=15 * sitting, hours=number % 3)
+        when = START + timedelta(days=30 * sitting, hours=number % 3)
         effect = min(max(sitting - TREATMENT_FROM, 0), 6) / 6  # 0 before, 1 when settled
         form = {
             "measured_at": when.isoformat(),
