@@ -5,9 +5,18 @@ const PALETTE = ["#1f6feb", "#d1495b", "#2a9d8f", "#e9a23b"];
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const DAY = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "numeric" });
+const MONTH = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short" });
 
 function day(millis) {
   return DAY.format(new Date(millis));
+}
+
+// Over half a year, an axis label names the month: shorter, so labels do not collide.
+function axisTick(long) {
+  return function (value, index, ticks) {
+    const label = dayTick.call(this, value, index, ticks);
+    return label && long ? MONTH.format(new Date(value)) : label;
+  };
 }
 
 // The axis always labels its first and last day; a label in between that would crowd
@@ -94,7 +103,11 @@ function drawCharts(host, data) {
           },
         },
         scales: {
-          x: { type: "linear", ...span, ticks: { callback: dayTick, maxTicksLimit: 6, maxRotation: 0 } },
+          x: {
+            type: "linear",
+            ...span,
+            ticks: { callback: axisTick(span.max - span.min > 183 * DAY_MS), maxTicksLimit: 5, maxRotation: 0 },
+          },
           y: yAxis(chart),
         },
       },
