@@ -147,8 +147,15 @@ def segment(tracking_id: uuid.UUID) -> BaseResponse:
 @requires()
 def vitals(patient_id: uuid.UUID) -> BaseResponse:
     """Chart series (vital signs, glucose, pain, mood, activity) from the series of the
-    kinds the caller may read; a long span comes binned, its points the intervals' means."""
-    found = sharing.dashboard_of(services(), _me(), patient_id, chart_days=None, purpose=_purpose())
+    kinds the caller may read: the last ``days`` days (every reading when not given); a
+    long span comes binned, its points the intervals' means, and a short one (a day of
+    sensor glucose) at full resolution."""
+    given = request.args.get("days", "").strip()
+    days = whole_number(given, "days", 1, MAX_SUMMARY_DAYS) if given else None
+    zone = time_zone(request.args.get("time_zone", "UTC"))
+    found = sharing.dashboard_of(
+        services(), _me(), patient_id, chart_days=days, zone=zone, purpose=_purpose()
+    )
     return _json(chart_json(found.chart))
 
 

@@ -342,6 +342,12 @@ SUMMARY_QUERY: tuple[Query, ...] = (
 )
 
 
+CHART_QUERY: tuple[Query, ...] = (
+    ("days", _whole(1, MAX_SUMMARY_DAYS), "The span: the last N days (every reading if absent)"),
+    ("time_zone", {"type": "string", "default": "UTC"}, "IANA time zone of the times"),
+)
+
+
 def _or_blank(schema: Shape) -> dict[str, Any]:
     """A filter a form may send blank (or only spaces), meaning any."""
     return {"anyOf": [schema, {"type": "string", "pattern": r"^\s*$"}]}
@@ -387,7 +393,9 @@ OPERATIONS: dict[str, Operation] = {
     "api.me": Operation({200: _json(Account, "The caller's account")}),
     "api.segments": Operation({200: _json(_page(SEGMENT))}, query=(*PAGE, *READ_PURPOSE)),
     "api.segment": Operation({200: _json(VERSIONED_SECTION)}, query=READ_PURPOSE, errors=(410,)),
-    "api.vitals": Operation({200: _json(CHARTS)}, query=READ_PURPOSE, errors=(410,)),
+    "api.vitals": Operation(
+        {200: _json(CHARTS)}, query=(*CHART_QUERY, *READ_PURPOSE), errors=(410,)
+    ),
     "api.summary": Operation(
         {200: _json(SUMMARY)}, query=(*SUMMARY_QUERY, *READ_PURPOSE), errors=(410,)
     ),

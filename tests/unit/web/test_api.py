@@ -15,6 +15,7 @@ from phr_share.ccda import parse_xml
 from phr_share.ccda.identity import collect_identifiers
 from phr_share.deid.scanner import scan
 from phr_share.models import SegmentKind
+from phr_share.series import Point
 from phr_share.sharing import (
     OPERATOR,
     Services,
@@ -26,6 +27,8 @@ from phr_share.sharing import (
     revoke_grant,
     run_release,
 )
+from phr_share.sharing.keys import current_patient_key, ensure_patient
+from phr_share.sharing.series import write_points
 from tests.conftest import DEMO_CCD, PATIENT, many_sections
 from tests.unit.web.conftest import Api, People, token_for
 
@@ -354,3 +357,38 @@ def test_the_summary_counts_only_the_kinds_the_reader_may_see(
     ):
         bad = api["patient"].get(f"/api/v1/patients/{PATIENT}/summary?{query}")
         assert (bad.status_code, bad.get_json()["error"]["code"]) == (422, "invalid-input"), query
+
+
+def test_chart_data_comes_binned_over_long_spans_and_whole_over_a_day(
+    api: dict[str, Api], services: Services, people: People
+) -> None:
+    # A month of five-minute sensor glucose, written into the series as an import does.
+    now = services.clock()
+    source = uuid.uuid4()
+    points = [
+        Point(
+            "99504-3",
+            100.0 + i % 50,
+            "mg/dL",
+            now - timedelta(minutes=5 * i),
+            source,
+            "physical-signs",
+        )
+        for i in range(30 * 288)
+    ]
+    with services.db.session() as session:
+        ensure_patient(services, session, PATIENT)
+        key = current_patient_key(services, session, PATIENT)
+        write_points(services, session, PATIENT, {"physical-signs": points}, frozenset(), key)
+    url = f"/api/v1/patients/{PATIENT}/vitals"
+    month = api["patient"].get(url).get_json()["charts"]
+    (line,) = next(c for c in month if c["title"] == "Glucose")["lines"]
+    assert len(line["points"]) <= 400  # a month at five minutes is 8,640 readings
+    assert {"min", "max", "n"} <= set(line["points"][0])
+    assert sum(p["n"] for p in line["points"]) == 30 * 288
+    day = api["patient"].get(f"{url}?days=1&time_zone=Asia/Shanghai").get_json()["charts"]
+    (line,) = next(c for c in day if c["title"] == "Glucose")["lines"]
+    assert len(line["points"]) == 289  # every reading of the last day, both ends in
+    assert "n" not in line["points"][0]
+    assert line["points"][0]["t"].endswith("+08:00")
+    assert api["patient"].get(f"{url}?days=0").status_code == 422
