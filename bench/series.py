@@ -15,7 +15,7 @@ directory with SQLite, then:
    raw Swift GET of as many objects as reading the charted segments would fetch
    (and, up to ``--old-up-to`` sittings, that segment path itself);
 3. a second patient gets a year of five-minute sensor glucose (105,120 points) written
-   into the series as a device import writes it, and the dashboard is timed with its
+   straight into the series with write_points, and the dashboard is timed with its
    14-day summary (with the AGP) and its one-year chart.
 
 Goals: the 2,190-sitting dashboard under 300 ms; the 2,190 / 73 ratio under 3; the sensor
@@ -125,7 +125,7 @@ def raw_gets(svc: Services, patient: uuid.UUID, concurrency: int) -> tuple[int, 
 
 
 def sensor_year(svc: Services, patient: uuid.UUID) -> None:
-    """A year of five-minute glucose written into the series, as a device import does."""
+    """A year of five-minute glucose written straight into the series with write_points."""
     rng = random.Random(5)
     source = uuid.uuid4()
     start = NOW - timedelta(days=365)

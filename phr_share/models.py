@@ -18,6 +18,7 @@ __all__ = [
     "PHR_OID",
     "RXNORM",
     "SERIES_KINDS",
+    "SERIES_REBUILDER",
     "SNOMED",
     "ClinicalEntry",
     "Code",
@@ -113,6 +114,10 @@ SERIES_KINDS = frozenset(
         SegmentKind.LIFESTYLE,
     }
 )
+
+
+# The one system principal that reads for maintenance: the series rebuild.
+SERIES_REBUILDER = "system:series"
 
 
 class Role(StrEnum):

@@ -24,7 +24,7 @@ from phr_share.consent.model import (
     Role,
     Sensitivity,
 )
-from phr_share.models import SERIES_KINDS, SegmentKind
+from phr_share.models import SERIES_KINDS, SERIES_REBUILDER, SegmentKind
 
 __all__ = ["decide"]
 
@@ -72,9 +72,13 @@ def _system(request: Request, facts: Facts) -> Decision:
     """The router reads what the patient released, and their header to scrub it; the
     series rebuild reads the kinds that carry measurements, and nothing else."""
     if request.purpose is Purpose.MAINTENANCE:
+        if request.principal.id != SERIES_REBUILDER:
+            return Decision(False, Reason.ROLE_NOT_PERMITTED)
         if request.kind in SERIES_KINDS:
             return Decision(True, Reason.SERIES_REBUILD)
         return Decision(False, Reason.KIND_NOT_GRANTED)
+    if request.principal.id == SERIES_REBUILDER:  # it reads for nothing else
+        return Decision(False, Reason.ROLE_NOT_PERMITTED)
     if request.purpose is not Purpose.RESEARCH:
         return Decision(False, Reason.ROLE_NOT_PERMITTED)
     if request.kind in facts.released:

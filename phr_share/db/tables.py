@@ -171,7 +171,8 @@ class StoredSegment(Base):
 
 class SeriesBucket(Base):
     """One calendar month (UTC) of one kind of a patient's measurement series, sealed
-    with the patient's key: in clear only the patient's opaque id, kind, month and count.
+    with the patient's key: in clear only the patient's opaque id, kind, month and count,
+    and what opening it needs (the revision and the patient key's id); no write time.
 
     ``revision`` counts the writes; the seal is bound to it, and a writer that finds it
     moved since it read the bucket starts again (see :mod:`phr_share.sharing.series`).
@@ -188,7 +189,6 @@ class SeriesBucket(Base):
     points: Mapped[int] = mapped_column(Integer)
     key_id: Mapped[str] = mapped_column(String(16))
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class ReleaseChoice(Base):

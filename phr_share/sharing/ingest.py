@@ -41,7 +41,13 @@ from phr_share.sharing.journal import (
     roll_back,
 )
 from phr_share.sharing.keys import current_patient_key, ensure_patient
-from phr_share.sharing.series import BucketMoved, earlier_sources, segment_points, write_points
+from phr_share.sharing.series import (
+    BucketMoved,
+    earlier_sources,
+    later_stored,
+    segment_points,
+    write_points,
+)
 from phr_share.sharing.services import Services
 
 __all__ = [
@@ -319,19 +325,30 @@ def _finish(svc: Services, job: _Job, actor: str) -> IngestResult | PhrShareErro
         {"b_tracking": s.tracking_id, "b_version": job.version, "b_digest": f.result()}
         for s, f in zip(job.to_write, job.futures, strict=True)
     ]
-    for attempt in range(1, _SERIES_ATTEMPTS + 1):
-        try:
-            held = _mark_stored(svc, job, actor, digests)
-            break
-        except (BucketMoved, exc.IntegrityError):
-            # Another document of the patient wrote one of the same buckets first: the
-            # whole transaction rolled back, so it starts again from the buckets as now.
-            if attempt == _SERIES_ATTEMPTS:
-                roll_back(svc, job.document_id, job.attempt)
-                return being_stored()
+    try:
+        held = _store_marked(svc, job, actor, digests)
+    except PhrShareError as error:
+        # The series could not be written (a bucket that does not open, an erased key,
+        # the database gone): the document goes whole, and the others of the batch on.
+        roll_back(svc, job.document_id, job.attempt)
+        with svc.db.session() as session:
+            _audit(svc, session, job, actor, Outcome.FAILED, {"error": error.code})
+        return error
     if not held:
         return being_stored()
     return IngestResult(job.document_id, job.split.patient_id, job.version, True, job.placements)
+
+
+def _store_marked(svc: Services, job: _Job, actor: str, digests: list[dict[str, object]]) -> bool:
+    """:func:`_mark_stored`, started again (at most _SERIES_ATTEMPTS times) when another
+    document of the patient wrote one of the same buckets first; StoreConflict after."""
+    for _ in range(_SERIES_ATTEMPTS):
+        try:
+            return _mark_stored(svc, job, actor, digests)
+        except (BucketMoved, exc.IntegrityError):
+            # The whole transaction rolled back: it starts again from the buckets as now.
+            continue
+    raise StoreConflict("the patient's readings were being written by another request; try again")
 
 
 def _mark_stored(svc: Services, job: _Job, actor: str, digests: list[dict[str, object]]) -> bool:
@@ -357,6 +374,9 @@ def _mark_stored(svc: Services, job: _Job, actor: str, digests: list[dict[str, o
         removed: frozenset[uuid.UUID] = frozenset()
         if job.version > 1:
             removed = earlier_sources(session, patient_id, job.series, job.version)
+        if later_stored(session, patient_id, job.series, job.version):
+            # A later version was stored first: its points are the current ones.
+            job.points, removed = {}, frozenset()
         if job.points or removed:
             key = (job.key_id, job.key)
             write_points(svc, session, patient_id, job.points, removed, key)

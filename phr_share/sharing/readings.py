@@ -12,13 +12,14 @@ from __future__ import annotations
 import math
 import uuid
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
 import pyarrow.compute as pc  # type: ignore[import-untyped,unused-ignore]
 
+from phr_share.ccda.narrative import NOTE, narrative_text
 from phr_share.ccda.readings_cda import HOME_READINGS
 from phr_share.consent import Principal, Purpose
 from phr_share.models import SegmentKind
@@ -90,7 +91,9 @@ def readings_page(
         for s in pc.unique(table.column("source")).to_pylist()
     }
     wordy = set(sources.values()) - measured_in
-    said_alone, told = _said(svc, principal, patient_id, wordy, purpose) if wordy else ({}, set())
+    said_alone, told = (
+        _said(svc, principal, patient_id, dict.fromkeys(wordy), purpose) if wordy else ({}, set())
+    )
     times = {t for table in rows.values() for t in pc.unique(table.column("at")).to_pylist()}
     times |= {int(at.timestamp()) for at in said_alone}
     ordered = sorted(times, reverse=True)
@@ -103,8 +106,9 @@ def readings_page(
         for kind, table in rows.items()
         for p in points_of(table.filter(pc.is_in(table.column("at"), wanted)), kind.value)
     ]
-    documents = {sources[p.source] for p in points}
-    said, _ = _said(svc, principal, patient_id, documents, purpose) if documents else ({}, set())
+    # Each document on the page, at its sitting: untimed words in it belong there too.
+    sittings = {sources[p.source]: p.at.astimezone(UTC) for p in points}
+    said, _ = _said(svc, principal, patient_id, sittings, purpose) if sittings else ({}, set())
     said.update(said_alone)
     codes = {
         c
@@ -133,16 +137,24 @@ def _said(
     svc: Services,
     principal: Principal,
     patient_id: uuid.UUID,
-    documents: Collection[int],
+    documents: Mapping[int, datetime | None],
     purpose: Purpose,
 ) -> tuple[dict[datetime, dict[str, tuple[str, ...]]], set[int]]:
-    """What the patient wrote or chose in these documents, by sitting and code, and the
-    documents it was found in."""
+    """What the patient wrote or chose in these documents (each with its sitting's time,
+    when known), by sitting and code, and the documents it was found in. A section with
+    no time of its own (a note alone) joins its document's sitting as a note."""
     records = current_records(svc, patient_id, _SAID, documents=documents)
     found: dict[datetime, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     told = set()
     for record, content in read_permitted(svc, principal, records, purpose=purpose):
-        for statement in SectionRecord.of(record, content).statements:
+        statements = SectionRecord.of(record, content).statements
+        sitting = documents.get(record.document_id)
+        if not statements and sitting is not None:
+            words = narrative_text(content).strip()
+            if words:
+                found[sitting][NOTE].append(words)
+                told.add(record.document_id)
+        for statement in statements:
             at = statement.at.astimezone(UTC).replace(microsecond=0)
             found[at][statement.code].append(statement.text)
             told.add(record.document_id)

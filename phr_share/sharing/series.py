@@ -24,15 +24,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from phr_share.audit import Action, Outcome
 from phr_share.ccda.narrative import parse_section
 from phr_share.consent import Decision, Principal, Purpose, Role
-from phr_share.db import Document, SeriesBucket, StoredSegment
+from phr_share.db import Document, DocumentStatus, SeriesBucket, StoredSegment
 from phr_share.errors import PhrShareError, StoreConflict
-from phr_share.models import SERIES_KINDS, Segment, SegmentKind
+from phr_share.models import SERIES_KINDS, SERIES_REBUILDER, Segment, SegmentKind
 from phr_share.series.bucket import merge_columns, month_of, points_of
 from phr_share.series.points import Point
 from phr_share.series.sealed import BucketAddress, open_bucket, seal_columns
@@ -48,6 +48,7 @@ __all__ = [
     "RebuildReport",
     "SeriesRead",
     "earlier_sources",
+    "later_stored",
     "read_series",
     "rebuild_series",
     "segment_points",
@@ -55,7 +56,7 @@ __all__ = [
 ]
 
 # Who reads the segments when a series is rebuilt: the system, for maintenance only.
-REBUILDER = Principal("system:series", Role.SYSTEM)
+REBUILDER = Principal(SERIES_REBUILDER, Role.SYSTEM)
 
 
 class BucketMoved(StoreConflict):
@@ -104,7 +105,9 @@ def write_points(
         kinds = {kind for kind, _ in by_month}
         months = {month for _, month in by_month}
         query = query.where(SeriesBucket.kind.in_(kinds), SeriesBucket.month.in_(months))
-    rows = {(r.kind, r.month): r for r in session.scalars(query.with_for_update())}
+    # Locked in one order by every writer, so two cannot wait on each other.
+    locked = query.order_by(SeriesBucket.kind, SeriesBucket.month).with_for_update()
+    rows = {(r.kind, r.month): r for r in session.scalars(locked)}
     changed = 0
     for address in sorted(set(by_month) | set(rows)):
         row = rows.get(address)
@@ -143,11 +146,13 @@ def _store(
 ) -> None:
     kind, month = bucket
     if row is not None and not points.num_rows:
-        session.execute(
+        gone = session.execute(
             delete(SeriesBucket).where(
                 SeriesBucket.id == row.id, SeriesBucket.revision == row.revision
             )
         )
+        if gone.rowcount != 1:  # type: ignore[attr-defined]
+            raise BucketMoved("a series bucket changed while it was written; try again")
         return
     revision = 1 if row is None else row.revision + 1
     address = BucketAddress(patient_id, kind, month, revision)
@@ -162,7 +167,6 @@ def _store(
                 points=points.num_rows,
                 key_id=key[0],
                 sealed=sealed,
-                updated_at=svc.clock(),
             )
         )
         session.flush()  # a row another writer inserted first fails here, not at commit
@@ -175,7 +179,6 @@ def _store(
             points=points.num_rows,
             key_id=key[0],
             sealed=sealed,
-            updated_at=svc.clock(),
         )
         .execution_options(synchronize_session=False)
     )
@@ -198,6 +201,21 @@ def earlier_sources(
         )
     )
     return frozenset(rows)
+
+
+def later_stored(session: Session, patient_id: uuid.UUID, series: str, version: int) -> bool:
+    """Whether a version after ``version`` of one document is already stored."""
+    found = session.scalar(
+        select(Document.id)
+        .where(
+            Document.patient_id == patient_id,
+            Document.series == series,
+            Document.version > version,
+            Document.status == DocumentStatus.STORED,
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,26 +350,52 @@ class RebuildReport:
 def rebuild_series(svc: Services, principal: Principal, patient_id: uuid.UUID) -> RebuildReport:
     """Throw the patient's series away and write it again from their current segments
     (after a bug fix or a mapping change), as the patient or the operator; raises
-    AccessDenied for anyone else. The segments are read as the series rebuild, each read
-    audited; the new buckets replace the old in one transaction."""
+    AccessDenied for anyone else, StoreConflict when documents kept being stored while it
+    read. The segments are read as the series rebuild, each read audited; the new
+    buckets replace the old in one transaction, only if no document was stored since the
+    segments were listed (otherwise it reads again)."""
     require_owner_or_operator(principal, patient_id)
-    records = current_records(svc, patient_id, SERIES_KINDS)
-    read = read_permitted(svc, REBUILDER, records, purpose=Purpose.MAINTENANCE)
-    found: dict[str, list[Point]] = defaultdict(list)
-    for record_, content in read:
-        _add(found, record_.tracking_id, record_.kind, content)
-    with svc.db.session() as session:
-        session.execute(delete(SeriesBucket).where(SeriesBucket.patient_id == patient_id))
-        key = current_patient_key(svc, session, patient_id)
-        write_points(svc, session, patient_id, found, frozenset(), key)
-        buckets = len({(k, month_of(p.at)) for k, ps in found.items() for p in ps})
-        total = sum(len(ps) for ps in found.values())
-        audit(
-            svc,
-            session,
-            Action.SERIES_REBUILD,
-            principal.id,
-            patient_id=patient_id,
-            details={"segments": len(read), "buckets": buckets, "points": total},
+    for _ in range(_REBUILD_ATTEMPTS):
+        with svc.db.session() as session:
+            before = _stored_so_far(session, patient_id)
+        records = current_records(svc, patient_id, SERIES_KINDS)
+        read = read_permitted(svc, REBUILDER, records, purpose=Purpose.MAINTENANCE)
+        found: dict[str, list[Point]] = defaultdict(list)
+        for record_, content in read:
+            _add(found, record_.tracking_id, record_.kind, content)
+        with svc.db.session() as session:
+            if _stored_so_far(session, patient_id) != before:
+                continue  # a document came in meanwhile: its points would be lost
+            session.execute(delete(SeriesBucket).where(SeriesBucket.patient_id == patient_id))
+            key = current_patient_key(svc, session, patient_id)
+            write_points(svc, session, patient_id, found, frozenset(), key)
+            report = RebuildReport(
+                len(read),
+                len({(k, month_of(p.at)) for k, ps in found.items() for p in ps}),
+                sum(len(ps) for ps in found.values()),
+            )
+            details = {"segments": report.segments, "buckets": report.buckets}
+            audit(
+                svc,
+                session,
+                Action.SERIES_REBUILD,
+                principal.id,
+                patient_id=patient_id,
+                details={**details, "points": report.points},
+            )
+        return report
+    raise StoreConflict("documents were being stored while the series was rebuilt; try again")
+
+
+# How many times a rebuild reads again when documents were stored while it read.
+_REBUILD_ATTEMPTS = 3
+
+
+def _stored_so_far(session: Session, patient_id: uuid.UUID) -> tuple[int, int | None]:
+    """How many documents of the patient are stored, and the last one's id."""
+    count, last = session.execute(
+        select(func.count(Document.id), func.max(Document.id)).where(
+            Document.patient_id == patient_id, Document.status == DocumentStatus.STORED
         )
-    return RebuildReport(len(read), buckets, total)
+    ).one()
+    return int(count), last

@@ -160,22 +160,29 @@ def chart_json(view: ChartView) -> dict[str, Any]:
     in the view's zone and a value; a binned line's point is its interval's mean, with
     its least and greatest value and how many readings it holds."""
     zone = ZoneInfo(view.zone)
-    by_code = {line.code: line for line in view.lines}
+    by_code: dict[str, list[ChartLine]] = defaultdict(list)
+    for line in view.lines:  # one code may come in two units (a weight in kg and in lb)
+        by_code[line.code].append(line)
     charts = []
     for title, unit, codes, scale in CHARTS:
         lines = [
             {
-                "label": CHARTED.get(code, "Glucose (sensor)"),
+                "label": _line_label(code, line.unit, len(by_code[code]) > 1),
                 "code": code,
-                "unit": by_code[code].unit,
-                "points": _chart_points(by_code[code], zone),
+                "unit": line.unit,
+                "points": _chart_points(line, zone),
             }
             for code in codes
-            if code in by_code
+            for line in by_code.get(code, ())
         ]
         if lines:
             charts.append({"title": title, "unit": unit, "lines": lines, **scale})
     return {"charts": charts}
+
+
+def _line_label(code: str, unit: str, units: bool) -> str:
+    label = CHARTED.get(code) or ("Glucose (sensor)" if code == "99504-3" else "Glucose")
+    return f"{label} ({readable_unit(unit)})" if units else label
 
 
 def _chart_points(line: ChartLine, zone: ZoneInfo) -> list[dict[str, Any]]:

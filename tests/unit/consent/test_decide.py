@@ -28,7 +28,7 @@ from phr_share.consent import (
     Sensitivity,
     decide,
 )
-from phr_share.models import BOUNDARY_REASONS, SERIES_KINDS
+from phr_share.models import BOUNDARY_REASONS, SERIES_KINDS, SERIES_REBUILDER
 from phr_share.models import SegmentKind as K
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -44,6 +44,7 @@ PRINCIPALS = {
     "researcher": Principal("user:r", Role.RESEARCHER),
     "admin": Principal("user:a", Role.ADMIN),
     "router": Principal("system:router", Role.SYSTEM),
+    "rebuilder": Principal(SERIES_REBUILDER, Role.SYSTEM),
 }
 ACTIONS = {
     "read": Purpose.TREATMENT,
@@ -220,11 +221,18 @@ def expected(role: str, action: str, state: str) -> tuple[bool, Reason]:
         return D, Reason.NO_GRANT
     if role in {"researcher", "admin"}:
         return D, Reason.ROLE_NOT_PERMITTED
+    if role == "rebuilder":  # the system recomputing a series: measurement kinds, and only so
+        if action != "rebuild":
+            return D, Reason.ROLE_NOT_PERMITTED
+        return (
+            (G, Reason.SERIES_REBUILD)
+            if STATES[state].kind in SERIES_KINDS
+            else (
+                D,
+                Reason.KIND_NOT_GRANTED,
+            )
+        )
     if role == "router":
-        if action == "rebuild":  # the system recomputing the series: measurement kinds only
-            if STATES[state].kind in SERIES_KINDS:
-                return G, Reason.SERIES_REBUILD
-            return D, Reason.KIND_NOT_GRANTED
         return ROUTER_RELEASE[state] if action == "release" else (D, Reason.ROLE_NOT_PERMITTED)
     if action in {"release", "rebuild"}:
         return D, Reason.PURPOSE_MISMATCH

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,6 +16,7 @@ from phr_share.models import SegmentKind as K
 from phr_share.series.points import SYSTOLIC
 from phr_share.sharing import (
     OPERATOR,
+    IngestResult,
     Services,
     accept_care,
     audit_entries,
@@ -102,3 +105,36 @@ def test_a_doctor_sees_the_kinds_granted_and_the_page_reads_the_series_once(
         readings_page(services, patient, PATIENT, read=read)
     with pytest.raises(ValueError, match="same reader"):
         readings_page(services, doctor.principal, PATIENT, read=read, purpose=Purpose.EMERGENCY)
+
+
+def test_a_note_without_a_time_of_its_own_joins_its_sitting(
+    services: Services, patient: Principal
+) -> None:
+    at = NOW - timedelta(days=1)
+    store(services, at, {"systolic": "150", "diastolic": "95", "note": "dizzy after lunch"})
+    (sitting,) = readings_page(services, patient, PATIENT).sittings
+    assert sitting.measured[SYSTOLIC].value == 150
+    assert any("dizzy after lunch" in text for texts in sitting.said.values() for text in texts)
+
+
+def test_a_version_stored_after_a_later_one_adds_no_points(
+    services: Services, patient: Principal
+) -> None:
+    first_id = uuid.uuid4()
+    readings = parse_readings({"systolic": "150", "diastolic": "95"}, now=NOW - timedelta(days=1))
+    v1 = readings_document(readings, PatientHeader(PATIENT), first_id)
+    v2 = v1.replace(b'value="150"', b'value="140"')
+    v3 = v1.replace(b'value="150"', b'value="130"')
+    ingest_document(services, OPERATOR, v1, PATIENT)
+    # v2 journalled (pending), then v3 stored, then v2 finishes: v3's points stay.
+    from phr_share.sharing import ingest as ingest_module
+
+    job = ingest_module._prepare(services, v2, hashlib.sha256(v2).hexdigest(), PATIENT)
+    ingest_document(services, OPERATOR, v3, PATIENT)
+    with ThreadPoolExecutor(2) as pool:
+        job.futures = [pool.submit(ingest_module._put, services, job, s) for s in job.to_write]
+        assert isinstance(ingest_module._finish(services, job, OPERATOR.id), IngestResult)
+    systolic = [
+        p.value for p in read_series(services, patient, PATIENT).points() if p.code == SYSTOLIC
+    ]
+    assert systolic == [130.0]

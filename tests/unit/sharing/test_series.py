@@ -106,7 +106,6 @@ def test_ingest_writes_one_sealed_bucket_per_kind_and_month(services: Services) 
     columns = {c.name for c in inspect(SeriesBucket).columns}
     assert columns == {
         "id", "patient_id", "kind", "month", "revision", "points", "key_id", "sealed",
-        "updated_at",
     }  # fmt: skip
     for row in found:
         assert b"8480-6" not in row.sealed
@@ -361,3 +360,25 @@ def _after_rebuild(
 ) -> set[tuple[str, float, str, datetime, uuid.UUID]]:
     rebuild_series(svc, OPERATOR, PATIENT)
     return everything(svc, patient)
+
+
+def test_a_rebuild_reads_again_when_a_document_came_in_while_it_read(
+    services: Services, patient: Principal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ingest_days(services, 3)
+    real = series_module.read_permitted
+    late = sitting(NOW - timedelta(minutes=30), 177)
+    calls: list[int] = []
+
+    def meanwhile(*args: object, **kwargs: object) -> object:
+        found = real(*args, **kwargs)  # type: ignore[arg-type]
+        calls.append(1)
+        if len(calls) == 1:  # stored after the rebuild listed the segments
+            ingest_document(services, OPERATOR, late, PATIENT)
+        return found
+
+    monkeypatch.setattr(series_module, "read_permitted", meanwhile)
+    rebuild_series(services, OPERATOR, PATIENT)
+    assert len(calls) == 2
+    values = [p.value for p in read_series(services, patient, PATIENT).points()]
+    assert 177.0 in values
