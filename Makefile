@@ -16,10 +16,12 @@ PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 CHARTJS := phr_share/web/static/vendor/chart.umd.min.js
 # The browser the end-to-end tests drive (Debian's; Playwright never downloads one).
 CHROMIUM ?= /usr/bin/chromium
+# The local Swift proxy's cache (Debian's memcached; the stack runs without it if absent).
+MEMCACHED ?= /usr/bin/memcached
 
 .PHONY: run stop test lint typecheck unit postgres keystone bench clean web-assets
 
-run: $(STAMP) $(CHARTJS)
+run: $(STAMP) $(CHARTJS) $(MEMCACHED)
 	@$(BIN)/phr-share stack up
 	@$(BIN)/python deploy/demo/seed.py
 	@echo
@@ -31,7 +33,7 @@ run: $(STAMP) $(CHARTJS)
 stop: $(STAMP)
 	@$(BIN)/phr-share stack down
 
-test: $(STAMP) $(KSTAMP) $(CHARTJS) $(CHROMIUM) lint typecheck unit postgres
+test: $(STAMP) $(KSTAMP) $(CHARTJS) $(CHROMIUM) $(MEMCACHED) lint typecheck unit postgres
 
 lint: $(STAMP)
 	$(BIN)/ruff check phr_share tests bench deploy
@@ -80,6 +82,13 @@ $(CHROMIUM):
 	echo "== installing Debian's chromium and chromium-driver for the browser tests"; \
 	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver \
 	|| { echo "Could not install chromium (needs root or sudo): the browser tests will be skipped."; }
+
+# Debian's memcached for the local Swift proxy's cache: installed once, as root or sudo.
+$(MEMCACHED):
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO="sudo -n"; fi; \
+	echo "== installing Debian's memcached for the local Swift proxy"; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq memcached \
+	|| { echo "Could not install memcached (needs root or sudo): Swift runs without its cache."; }
 
 keystone: $(KSTAMP)
 

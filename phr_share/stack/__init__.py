@@ -21,7 +21,7 @@ from phr_share.stack import processes
 from phr_share.stack.keystone import Keystone
 from phr_share.stack.layout import Layout, Secrets, write_private
 from phr_share.stack.processes import Service
-from phr_share.stack.swift_aio import storage_services, tempauth_proxy
+from phr_share.stack.swift_aio import memcached, storage_services, tempauth_proxy
 
 __all__ = ["ServiceStatus", "StackInfo", "down", "start_service", "status", "stop_service", "up"]
 
@@ -123,6 +123,7 @@ def _start(
     layout.create()
     secrets = Secrets.load_or_create(layout.root / "secrets.json")
     names = ["swift-account", "swift-container", "swift-object", "swift-proxy", "s3"]
+    names += [] if keystone else ["memcached"]
     ports = _ports(host, [*names, "keystone"] if keystone else names, previous)
     identity = Keystone.create(layout, host, ports["keystone"], secrets) if keystone else None
     record: dict[str, object] = {"flavour": "keystone" if keystone else "tempauth", "host": host}
@@ -131,7 +132,11 @@ def _start(
         _launch(layout, record, started, storage_services(layout, host, secrets, ports))
         _launch(layout, record, started, [_moto(layout, host, ports["s3"])])
         if identity is None:
-            proxy = tempauth_proxy(layout, host, ports["swift-proxy"], secrets)
+            cache = memcached(layout, host, ports["memcached"])
+            if cache is not None:
+                _launch(layout, record, started, [cache])
+            memcache = None if cache is None else cache.port
+            proxy = tempauth_proxy(layout, host, ports["swift-proxy"], secrets, memcache)
             _launch(layout, record, started, [proxy])
             swift_env = _tempauth_env(host, proxy.port, secrets)
         else:

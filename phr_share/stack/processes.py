@@ -55,7 +55,7 @@ class Service:
     host: str
     port: int
     log: str
-    health: str  # an HTTP path answered when ready
+    health: str  # an HTTP path answered when ready, or "tcp": a connection taken
     env: dict[str, str] = field(default_factory=dict)
     pid: int = 0
     started: int = 0  # the kernel's start time of the process, in clock ticks since boot
@@ -135,7 +135,14 @@ def is_running(service: Service) -> bool:
 
 
 def answering(service: Service, timeout: float = 1.0) -> bool:
-    """Whether the service answers its health path with anything but a server error."""
+    """Whether the service answers its health path with anything but a server error (or,
+    for a health of ``tcp``, takes a connection)."""
+    if service.health == "tcp":
+        try:
+            with socket.create_connection((service.host, service.port), timeout=timeout):
+                return True
+        except OSError:
+            return False
     url = f"http://{service.host}:{service.port}{service.health}"
     try:
         with urllib.request.urlopen(url, timeout=timeout) as reply:

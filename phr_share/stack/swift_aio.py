@@ -4,13 +4,15 @@ as plain processes from the project's virtual environment."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
 from pathlib import Path
 
 from phr_share.stack.layout import Layout, Secrets, render
 from phr_share.stack.processes import Service
 
-__all__ = ["proxy_config", "storage_services", "tempauth_proxy"]
+__all__ = ["memcached", "proxy_config", "storage_services", "tempauth_proxy"]
 
 _SERVERS = (
     ("account", "account-server"),
@@ -60,6 +62,19 @@ def storage_services(
     return services
 
 
+def memcached(layout: Layout, host: str, port: int) -> Service | None:
+    """memcached for the proxy's cache of account and container details (without it the
+    proxy asks the account and container servers again on every request); None when it
+    is not installed (``make`` installs Debian's)."""
+    binary = shutil.which("memcached")
+    if binary is None:
+        return None
+    argv = [binary, "-l", host, "-p", str(port), "-U", "0", "-m", "64"]
+    if os.geteuid() == 0:
+        argv += ["-u", "root"]  # memcached will not run as root unless told to
+    return Service("memcached", argv, host, port, str(layout.logs / "memcached.log"), "tcp")
+
+
 def proxy_config(layout: Layout, template: str, values: dict[str, object]) -> Path:
     """Render a proxy config (0600: it holds a key or password) into the swift directory."""
     conf = layout.swift_dir / "proxy-server.conf"
@@ -67,9 +82,18 @@ def proxy_config(layout: Layout, template: str, values: dict[str, object]) -> Pa
     return conf
 
 
-def tempauth_proxy(layout: Layout, host: str, port: int, secrets: Secrets) -> Service:
-    """The proxy with tempauth and self-validating Fernet tokens (no memcached)."""
-    values = {"host": host, "port": port, **secrets.tempauth()}
+def tempauth_proxy(
+    layout: Layout, host: str, port: int, secrets: Secrets, memcache: int | None = None
+) -> Service:
+    """The proxy with tempauth and self-validating Fernet tokens, caching account and
+    container details in memcached on port ``memcache`` when the stack runs one."""
+    values = {
+        "host": host,
+        "port": port,
+        **secrets.tempauth(),
+        "cache": "cache " if memcache else "",
+        "memcache": f"{host}:{memcache or 0}",
+    }
     conf = proxy_config(layout, "proxy-server.conf-sample", values)
     argv = _server("proxy-server", conf)
     log = str(layout.logs / "proxy-server.log")
