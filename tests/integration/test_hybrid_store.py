@@ -135,27 +135,19 @@ def test_metadata_edited_in_swift_fails_the_read_like_a_tampered_body(
     assert all(read_segment(svc, owner(r), r) for r in records[1 + len(METADATA_FIELDS) :])
 
 
-def _stop_after(state_dir: Path, service: str, documents: int) -> tuple[list[int], object]:
-    done = [0]
-
-    def progress(step: int) -> None:
-        done[0] += step
-        if done[0] == documents:
-            stack.stop_service(state_dir, service)
-
-    return done, progress
-
-
 def test_swift_dying_mid_batch_leaves_no_half_document_and_a_retry_completes(
     svc: Services, demo_ccd: bytes, stack_dir: Path
 ) -> None:
     patients = [uuid.uuid4() for _ in range(8)]
     items = [(demo_ccd, p) for p in patients]
-    _, progress = _stop_after(stack_dir, "swift-proxy", 2)
+    real = svc.private
+    # The proxy stops after 30 of the batch's writes went through it, whatever the pace.
+    svc.private = _DyingAfter(real, stack_dir, 30, "swift-proxy")  # type: ignore[assignment]
     try:
-        outcomes = ingest_batch(svc, OPERATOR, items, progress)  # type: ignore[arg-type]
+        outcomes = ingest_batch(svc, OPERATOR, items)
     finally:
         stack.start_service(stack_dir, "swift-proxy")
+        svc.private = real
     failed = [p for p, o in zip(patients, outcomes, strict=True) if isinstance(o, PhrShareError)]
     assert failed, "the proxy was stopped mid-batch, yet nothing failed"
     assert all(isinstance(o, StoreUnavailable | IngestResult) for o in outcomes)
@@ -174,10 +166,12 @@ def test_swift_dying_mid_batch_leaves_no_half_document_and_a_retry_completes(
 
 
 class _DyingAfter:
-    """A store that stops the real S3 endpoint after some writes went through it."""
+    """A store that stops a real service of the stack (the S3 endpoint unless named)
+    before its n-th write."""
 
-    def __init__(self, store: BlobStore, state_dir: Path, writes: int) -> None:
+    def __init__(self, store: BlobStore, state_dir: Path, writes: int, service: str = "s3") -> None:
         self.store, self.state_dir, self.left = store, state_dir, writes
+        self.service = service
         self.lock = threading.Lock()
 
     def __getattr__(self, name: str) -> object:
@@ -187,7 +181,7 @@ class _DyingAfter:
         with self.lock:
             self.left -= 1
             if self.left == 0:
-                stack.stop_service(self.state_dir, "s3")
+                stack.stop_service(self.state_dir, self.service)
         self.store.put(container, name, data, metadata)
 
 
