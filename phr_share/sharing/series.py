@@ -21,7 +21,6 @@ import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 
 import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
 from sqlalchemy import delete, func, select, update
@@ -247,9 +246,8 @@ def read_series(
     *,
     kinds: Collection[SegmentKind] = SERIES_KINDS,
     purpose: Purpose = Purpose.TREATMENT,
-    since: datetime | None = None,
 ) -> SeriesRead:
-    """The patient's series of ``kinds`` (from the month of ``since`` on, when given) that
+    """The patient's series of ``kinds`` that
     the decision point lets ``principal`` read: one decision and one audited read per
     kind; a refused kind is skipped, unread. Raises IntegrityError for a bucket that does
     not open (audited as a failed read), KeyErased after erasure."""
@@ -261,8 +259,6 @@ def read_series(
             SeriesBucket.patient_id == patient_id,
             SeriesBucket.kind.in_([k.value for k in allowed]),
         )
-        if since is not None:
-            query = query.where(SeriesBucket.month >= month_of(since))
         rows: dict[str, list[SeriesBucket]] = defaultdict(list)
         for row in session.scalars(query.order_by(SeriesBucket.kind, SeriesBucket.month)):
             rows[row.kind].append(row)

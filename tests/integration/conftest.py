@@ -12,6 +12,7 @@ Fixtures (a contract other test modules use):
 from __future__ import annotations
 
 import atexit
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +23,7 @@ from phr_share import stack as local_stack
 from phr_share.settings import Settings
 from phr_share.stack import StackInfo
 from phr_share.stack.keystone import VENV_NAME, find_venv
-from phr_share.storage import S3Store, SwiftStore
+from phr_share.storage import BlobStore, S3Store, SwiftStore
 
 _HERE = Path(__file__).resolve().parent
 
@@ -90,3 +91,23 @@ def public_store(stack_settings: Settings) -> Iterator[S3Store]:
     store.ensure_container(store.bucket)
     yield store
     store.delete_container(store.bucket)
+
+
+class DyingAfter:
+    """A store that stops a real service of the stack (the S3 endpoint unless named)
+    before its n-th write: a fault at a given write, whatever the pace of the store."""
+
+    def __init__(self, store: BlobStore, state_dir: Path, writes: int, service: str = "s3") -> None:
+        self.store, self.state_dir, self.left = store, state_dir, writes
+        self.service = service
+        self.lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.store, name)
+
+    def put(self, container: str, name: str, data: bytes, metadata: dict[str, str]) -> None:
+        with self.lock:
+            self.left -= 1
+            if self.left == 0:
+                local_stack.stop_service(self.state_dir, self.service)
+        self.store.put(container, name, data, metadata)

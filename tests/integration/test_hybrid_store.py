@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -37,8 +36,8 @@ from phr_share.sharing import (
     run_release,
     segments_of,
 )
-from phr_share.storage import BlobStore
 from tests.conftest import METADATA_FIELDS, PATIENT, forged_metadata, mismatch_logged, owner
+from tests.integration.conftest import DyingAfter
 
 SAFE = re.compile(r"^[a-z0-9._/=-]+$", re.IGNORECASE)
 
@@ -142,7 +141,7 @@ def test_swift_dying_mid_batch_leaves_no_half_document_and_a_retry_completes(
     items = [(demo_ccd, p) for p in patients]
     real = svc.private
     # The proxy stops after 30 of the batch's writes went through it, whatever the pace.
-    svc.private = _DyingAfter(real, stack_dir, 30, "swift-proxy")  # type: ignore[assignment]
+    svc.private = DyingAfter(real, stack_dir, 30, "swift-proxy")  # type: ignore[assignment]
     try:
         outcomes = ingest_batch(svc, OPERATOR, items)
     finally:
@@ -165,26 +164,6 @@ def test_swift_dying_mid_batch_leaves_no_half_document_and_a_retry_completes(
         assert all(read_segment(svc, owner(r), r) for r in records)
 
 
-class _DyingAfter:
-    """A store that stops a real service of the stack (the S3 endpoint unless named)
-    before its n-th write."""
-
-    def __init__(self, store: BlobStore, state_dir: Path, writes: int, service: str = "s3") -> None:
-        self.store, self.state_dir, self.left = store, state_dir, writes
-        self.service = service
-        self.lock = threading.Lock()
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self.store, name)
-
-    def put(self, container: str, name: str, data: bytes, metadata: dict[str, str]) -> None:
-        with self.lock:
-            self.left -= 1
-            if self.left == 0:
-                stack.stop_service(self.state_dir, self.service)
-        self.store.put(container, name, data, metadata)
-
-
 def test_s3_dying_mid_release_publishes_nothing_and_a_rerun_completes(
     svc: Services, demo_ccd: bytes, stack_dir: Path
 ) -> None:
@@ -198,7 +177,7 @@ def test_s3_dying_mid_release_publishes_nothing_and_a_rerun_completes(
         )
         ingest_document(svc, OPERATOR, demo_ccd, patient)
     real = svc.public
-    svc.public = _DyingAfter(real, stack_dir, 2)  # type: ignore[assignment]
+    svc.public = DyingAfter(real, stack_dir, 2)  # type: ignore[assignment]
     try:
         with pytest.raises(StoreUnavailable):
             run_release(svc, OPERATOR)

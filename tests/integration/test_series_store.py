@@ -3,7 +3,6 @@ segments, a store dying mid-batch leaves no partial series, erasure leaves no bu
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -35,7 +34,7 @@ from phr_share.sharing import (
     summary_from,
 )
 from phr_share.sharing.charts import CHARTED_KINDS
-from phr_share.storage import BlobStore
+from tests.integration.conftest import DyingAfter
 
 PATIENT = uuid.UUID("0b7a3c2e-5d41-4f6a-9e0b-3c8d2f1a7e55")
 
@@ -74,24 +73,6 @@ def from_series(svc: Services, patient: Principal) -> list[tuple[str, float, dat
     return [(p.code, p.value, p.at.astimezone(UTC)) for p in points]
 
 
-class _DyingAfter:
-    """The private store, with the real Swift proxy stopped before its n-th write."""
-
-    def __init__(self, store: BlobStore, state_dir: Path, writes: int) -> None:
-        self.store, self.state_dir, self.left = store, state_dir, writes
-        self.lock = threading.Lock()
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self.store, name)
-
-    def put(self, container: str, name: str, data: bytes, metadata: dict[str, str]) -> None:
-        with self.lock:
-            self.left -= 1
-            if self.left == 0:
-                stack.stop_service(self.state_dir, "swift-proxy")
-        self.store.put(container, name, data, metadata)
-
-
 def test_swift_dying_mid_batch_leaves_the_series_as_the_stored_segments(
     svc: Services, stack_dir: Path
 ) -> None:
@@ -99,7 +80,7 @@ def test_swift_dying_mid_batch_leaves_the_series_as_the_stored_segments(
     items = sittings(svc, 24)
     real = svc.private
     # The proxy stops after 20 of the batch's writes went through it, whatever the pace.
-    svc.private = _DyingAfter(real, stack_dir, 20)  # type: ignore[assignment]
+    svc.private = DyingAfter(real, stack_dir, 20, "swift-proxy")  # type: ignore[assignment]
     try:
         outcomes = ingest_batch(svc, OPERATOR, items)
     finally:
