@@ -19,6 +19,7 @@ patient data can reach a log line or an error page through an exception::
     │   └── ProofRejected             an audit proof bundle does not check out (names what failed)
     ├── KAnonymityNotReached          422 / 65  a research release refused, nothing written
     ├── Unauthenticated               401 / 77 (EX_NOPERM)  unknown account, wrong password or token
+    │   └── AccountClosed             the right password of an account closed by its erasure
     ├── TooManyAttempts               429 / 75 (EX_TEMPFAIL)  sign-in throttled; has retry_after
     ├── AccessDenied                  403 / 77  the decision point or boundary refused; has a Reason
     ├── InvalidState                  409 / 65  e.g. approving a delegation that was already refused
@@ -40,6 +41,7 @@ from phr_share.models import Reason
 
 __all__ = [
     "AccessDenied",
+    "AccountClosed",
     "ConfigurationError",
     "DocumentTooDeep",
     "DocumentTooLarge",
@@ -199,6 +201,16 @@ class Unauthenticated(PhrShareError):
 
     def __init__(self, message: str = "the credentials were not accepted") -> None:
         super().__init__(message)
+
+
+class AccountClosed(Unauthenticated):
+    """The password was right, but the patient erased their data and the account closed
+    with it. Raised only after the password matched, so it tells no one else it existed."""
+
+    code = "account-closed"
+
+    def __init__(self) -> None:
+        super().__init__("this account was closed when its data was erased")
 
 
 class TooManyAttempts(PhrShareError):

@@ -17,9 +17,12 @@ from enum import StrEnum
 from phr_share.errors import InvalidReadings
 
 __all__ = [
+    "FORM_MEASURES",
+    "MOOD_LABELS",
     "RELATIONS",
     "XML_UNSAFE",
     "FamilyCondition",
+    "FormUnit",
     "Mood",
     "Quantity",
     "Readings",
@@ -41,6 +44,16 @@ class Mood(StrEnum):
     NEUTRAL = "neutral"
     GOOD = "good"
     VERY_GOOD = "very-good"
+
+
+# What the form shows for each point of the scale.
+MOOD_LABELS: dict[Mood, str] = {
+    Mood.VERY_LOW: "Very low",
+    Mood.LOW: "Low",
+    Mood.NEUTRAL: "So-so",
+    Mood.GOOD: "Good",
+    Mood.VERY_GOOD: "Very good",
+}
 
 
 # Family relation as typed on the form -> HL7 RoleCode.
@@ -98,24 +111,44 @@ class Readings:
 
 
 @dataclass(frozen=True, slots=True)
+class FormUnit:
+    """A unit a measure may be entered in: its UCUM code, the word a person reads, and
+    the plausible range (the browser's min/max and the server's check are both this)."""
+
+    code: str
+    label: str
+    low: Decimal
+    high: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class _Measure:
     label: str
-    units: Mapping[str, tuple[Decimal, Decimal]]  # UCUM unit -> plausible range
+    units: tuple[FormUnit, ...]  # the first is the default
+
+    def unit(self, spelled: str) -> FormUnit | None:
+        """The unit given by its UCUM code or by the word the form shows."""
+        return next((u for u in self.units if spelled in (u.code, u.label)), None)
 
 
-_MEASURES: dict[str, _Measure] = {
-    "systolic": _Measure("systolic pressure", {"mm[Hg]": (Decimal(50), Decimal(300))}),
-    "diastolic": _Measure("diastolic pressure", {"mm[Hg]": (Decimal(20), Decimal(200))}),
-    "heart_rate": _Measure("heart rate", {"/min": (Decimal(20), Decimal(300))}),
+def _units(*rows: tuple[str, str, str, str]) -> tuple[FormUnit, ...]:
+    return tuple(
+        FormUnit(code, label, Decimal(low), Decimal(high)) for code, label, low, high in rows
+    )
+
+
+# The one table of what the readings form takes: field -> measure and units.
+FORM_MEASURES: dict[str, _Measure] = {
+    "systolic": _Measure("systolic pressure", _units(("mm[Hg]", "mmHg", "50", "300"))),
+    "diastolic": _Measure("diastolic pressure", _units(("mm[Hg]", "mmHg", "20", "200"))),
+    "heart_rate": _Measure("heart rate", _units(("/min", "beats/min", "20", "300"))),
     "glucose": _Measure(
-        "glucose", {"mg/dL": (Decimal(10), Decimal(1500)), "mmol/L": (Decimal("0.5"), Decimal(85))}
+        "glucose", _units(("mg/dL", "mg/dL", "10", "1500"), ("mmol/L", "mmol/L", "0.5", "85"))
     ),
     "weight": _Measure(
-        "weight", {"kg": (Decimal("0.5"), Decimal(500)), "[lb_av]": (Decimal(1), Decimal(1100))}
+        "weight", _units(("kg", "kg", "0.5", "500"), ("[lb_av]", "lb", "1", "1100"))
     ),
-    "height": _Measure(
-        "height", {"cm": (Decimal(30), Decimal(272)), "[in_i]": (Decimal(12), Decimal(107))}
-    ),
+    "height": _Measure("height", _units(("cm", "cm", "30", "272"), ("[in_i]", "in", "12", "107"))),
 }
 _MAX_RELATIVES = 20
 
@@ -180,20 +213,20 @@ def _quantity(form: Mapping[str, str], name: str, errors: dict[str, str]) -> Qua
     raw = _field(form, name)
     if not raw:
         return None
-    measure = _MEASURES[name]
-    unit = _field(form, f"{name}_unit") or next(iter(measure.units))
-    if unit not in measure.units:
-        errors[f"{name}_unit"] = f"must be one of {', '.join(measure.units)}"
+    measure = FORM_MEASURES[name]
+    unit = measure.unit(_field(form, f"{name}_unit") or measure.units[0].code)
+    if unit is None:
+        # Shown beside the number: the unit's own select may not be on the form.
+        errors[name] = f"the unit must be one of {', '.join(u.label for u in measure.units)}"
         return None
     if not _NUMBER.fullmatch(raw):
         errors[name] = f"{measure.label} must be a number such as 120 or 72.5"
         return None
     value = Decimal(raw)
-    low, high = measure.units[unit]
-    if not low <= value <= high:
-        errors[name] = f"{measure.label} must be between {low} and {high} {unit}"
+    if not unit.low <= value <= unit.high:
+        errors[name] = f"{measure.label} must be between {unit.low} and {unit.high} {unit.label}"
         return None
-    return Quantity(value, unit)
+    return Quantity(value, unit.code)
 
 
 def _integer(

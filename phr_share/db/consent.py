@@ -54,6 +54,8 @@ class User(Base):
     )
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The IANA zone every time is shown in; None until the browser tells it.
+    time_zone: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
 class ApiToken(Base):

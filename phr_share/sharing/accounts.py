@@ -12,11 +12,13 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
 from phr_share.audit import Action, Outcome
+from phr_share.choices import time_zone
 from phr_share.consent import (
     CLINICIANS,
     Principal,
@@ -26,9 +28,16 @@ from phr_share.consent import (
     mint_token,
     token_digest,
 )
-from phr_share.db import ApiToken, PendingSignIn, User, WebSession
+from phr_share.db import ApiToken, Patient, PendingSignIn, User, WebSession
 from phr_share.db.auth import enrolled_users
-from phr_share.errors import AccessDenied, InvalidInput, InvalidState, NotFound, Unauthenticated
+from phr_share.errors import (
+    AccessDenied,
+    AccountClosed,
+    InvalidInput,
+    InvalidState,
+    NotFound,
+    Unauthenticated,
+)
 from phr_share.models import ACCOUNT_ROLES, Reason, user_id_text
 from phr_share.sharing import throttle
 from phr_share.sharing.audit import record as audit
@@ -54,6 +63,7 @@ __all__ = [
     "reset_password",
     "revoke_token",
     "session_account",
+    "set_time_zone",
     "sign_up",
     "staff_accounts",
     "start_session",
@@ -61,6 +71,9 @@ __all__ = [
 ]
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._@-]{2,63}")
+# The same rule as an HTML ``pattern`` (compiled by browsers with the ``v`` flag, where a
+# dash in a class must be escaped).
+USERNAME_PATTERN = r"[a-z0-9][a-z0-9._@\-]{2,63}"
 TOKEN_TTL = timedelta(days=90)
 MAX_TOKEN_TTL = timedelta(days=366)
 SESSION_TTL = timedelta(hours=8)
@@ -81,6 +94,13 @@ class Account:
     # A confirmed second factor; and whether the account's role must have one.
     mfa: bool = False
     mfa_required: bool = False
+    # The IANA zone the account's times are shown in (None: not known yet, so UTC).
+    time_zone: str | None = None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The zone of every time this account is shown."""
+        return ZoneInfo(self.time_zone or "UTC")
 
     @property
     def principal(self) -> Principal:
@@ -127,6 +147,7 @@ def _accounts(svc: Services, session: Session, rows: list[User]) -> list[Account
             row.active,
             mfa=row.id in enrolled,
             mfa_required=Role(row.role) in required,
+            time_zone=row.time_zone,
         )
         for row in rows
     ]
@@ -290,6 +311,17 @@ def change_password(
     return _set_password(svc, user_id, new, principal.id, keep)
 
 
+def set_time_zone(svc: Services, principal: Principal, zone: str) -> None:
+    """Show one's own times in ``zone`` (an IANA name); InvalidInput for another name,
+    Unauthenticated for a principal that is no account."""
+    name = time_zone(zone).key
+    with svc.db.session() as session:
+        row = session.get(User, user_id_of(principal))
+        if row is None:
+            raise Unauthenticated()
+        row.time_zone = name
+
+
 def reset_password(svc: Services, steward: Principal, username: str, new: str) -> int:
     """An admin or the operator sets an account's password (it was forgotten); every web
     session of the account is signed out. How many were. Raises AccessDenied, NotFound,
@@ -360,12 +392,22 @@ def authenticate(
         )
     if not ok or row is None:
         throttle.failed(svc, username, address)
+        if row is not None and stored is not None and matched and _erased(svc, row):
+            raise AccountClosed()
         raise Unauthenticated()
     with svc.db.session() as session:
         account = _account(svc, session, row)
     if not account.mfa:
         throttle.signed_in(svc, username, address)
     return account
+
+
+def _erased(svc: Services, row: User) -> bool:
+    if row.patient_id is None:
+        return False
+    with svc.db.session() as session:
+        patient = session.get(Patient, row.patient_id)
+        return patient is not None and patient.erased_at is not None
 
 
 _DECOYS: dict[tuple[int, int, int], str] = {}

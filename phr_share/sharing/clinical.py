@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -199,13 +199,16 @@ def export_document(svc: Services, patient: Principal, document_id: int) -> byte
     return rebuild_document(map(as_segment, records, contents))
 
 
-def save_readings(svc: Services, patient: Principal, form: Mapping[str, str]) -> IngestResult:
-    """A patient's home readings (form fields, checked one by one) stored like an upload.
+def save_readings(
+    svc: Services, patient: Principal, form: Mapping[str, str], *, zone: tzinfo = UTC
+) -> IngestResult:
+    """A patient's home readings (form fields, checked one by one) stored like an upload;
+    a time written without an offset is one in ``zone`` (the patient's own).
 
     Raises InvalidReadings with a message per bad field; nothing is stored then.
     """
     patient_id = require_owner(patient)
-    readings = parse_readings(form, now=svc.clock())
+    readings = parse_readings(form, now=svc.clock().astimezone(zone))
     document = readings_document(readings, PatientHeader(patient_id), svc.new_uuid())
     return store_document(svc, document, patient_id, patient.id)
 

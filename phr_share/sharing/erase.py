@@ -1,7 +1,8 @@
 """Erasure by crypto-shredding: destroy the patient's keys, then delete their container.
 
 The keys go first (with the sealed series rows) and are committed before any object is
-touched: from that moment no
+touched, and with them the account closes: its care relationships and grants end and it
+signs in no more. From that moment no
 copy of the patient's private segments anywhere (replicas, backups of the object store)
 can be decrypted, even if deleting the container fails half-way. Running it again
 finishes the deletion.
@@ -11,16 +12,30 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
 
 from phr_share.audit import Action
-from phr_share.db import Erasure, Patient, PatientKey, ReleaseChoice, SeriesBucket, StoredSegment
+from phr_share.db import (
+    CareRelationship,
+    Erasure,
+    Patient,
+    PatientKey,
+    ReleaseChoice,
+    SeriesBucket,
+    StoredSegment,
+    User,
+)
 from phr_share.errors import NotFound
 from phr_share.models import Principal
+from phr_share.sharing.accounts import drop_account_sessions
 from phr_share.sharing.audit import record
+from phr_share.sharing.grants import revoke_grants_of
 from phr_share.sharing.guard import require_owner_or_operator
 from phr_share.sharing.ingest import container_for
+from phr_share.sharing.parties import ENDED
 from phr_share.sharing.services import Services
 
 __all__ = ["ErasureReport", "erase_patient"]
@@ -60,6 +75,7 @@ def erase_patient(svc: Services, principal: Principal, patient_id: uuid.UUID) ->
         ):
             choice.withdrawn_at = now
         patient.erased_at = now
+        _close_account(svc, session, principal, patient_id, now)
         # The key is gone, so the series could not be opened again; its rows go too.
         session.execute(delete(SeriesBucket).where(SeriesBucket.patient_id == patient_id))
         segments = session.scalar(
@@ -88,3 +104,20 @@ def erase_patient(svc: Services, principal: Principal, patient_id: uuid.UUID) ->
             )
         )
     return ErasureReport(patient_id, len(keys), segments or 0, deleted)
+
+
+def _close_account(
+    svc: Services, session: Session, principal: Principal, patient_id: uuid.UUID, now: datetime
+) -> None:
+    """Nothing is left to share or sign in to: every care relationship ends (its grants
+    revoked, so the patient leaves the clinicians' lists), the account is closed and its
+    sessions end."""
+    open_care = select(CareRelationship).where(
+        CareRelationship.patient_id == patient_id, CareRelationship.status != ENDED
+    )
+    for care in session.scalars(open_care).all():
+        care.status, care.ended_at = ENDED, now
+        revoke_grants_of(svc, session, principal, patient_id, care.clinician_id)
+    for user in session.scalars(select(User).where(User.patient_id == patient_id)).all():
+        user.active = False
+        drop_account_sessions(session, user.id, None)

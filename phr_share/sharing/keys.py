@@ -26,7 +26,14 @@ from phr_share.sharing.audit import record
 from phr_share.sharing.guard import require_steward
 from phr_share.sharing.services import Services
 
-__all__ = ["RotationReport", "current_patient_key", "patient_key", "retire_master", "rotate_master"]
+__all__ = [
+    "RotationReport",
+    "current_patient_key",
+    "patient_key",
+    "refuse_erased",
+    "retire_master",
+    "rotate_master",
+]
 
 
 def current_patient_key(
@@ -57,6 +64,13 @@ def current_patient_key(
     with svc.key_lock:
         svc.key_cache[(patient_id, key_id)] = key
     return key_id, key
+
+
+def refuse_erased(session: Session, patient_id: uuid.UUID) -> None:
+    """Raises KeyErased when the patient erased their data: nothing of it opens again."""
+    patient = session.get(Patient, patient_id)
+    if patient is not None and patient.erased_at is not None:
+        raise KeyErased("this patient erased their data; none of it can be read")
 
 
 def patient_key(svc: Services, session: Session, patient_id: uuid.UUID, key_id: str) -> bytes:

@@ -38,7 +38,7 @@ from phr_share.series.sealed import BucketAddress, open_bucket, seal_columns
 from phr_share.sharing.access import authorize
 from phr_share.sharing.audit import record as audit
 from phr_share.sharing.guard import require_owner_or_operator
-from phr_share.sharing.keys import current_patient_key, patient_key
+from phr_share.sharing.keys import current_patient_key, patient_key, refuse_erased
 from phr_share.sharing.read import current_records, read_permitted
 from phr_share.sharing.services import Services
 
@@ -253,6 +253,7 @@ def read_series(
     not open (audited as a failed read), KeyErased after erasure."""
     wanted = set(kinds) & SERIES_KINDS
     with svc.db.session() as session:
+        refuse_erased(session, patient_id)
         decisions = authorize(session, principal, patient_id, wanted, purpose, svc.clock())
         allowed = sorted(k for k in wanted if decisions[k].permit)
         query = select(SeriesBucket).where(

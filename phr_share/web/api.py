@@ -15,7 +15,7 @@ from flask import Blueprint, Response, jsonify, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from phr_share import sharing
-from phr_share.choices import parse_choice
+from phr_share.choices import parse_choice, time_zone
 from phr_share.consent import CLINICIANS, Facts, Principal, Purpose, Role, Sensitivity
 from phr_share.errors import InvalidInput, NotFound
 from phr_share.models import MAX_ID, SegmentKind
@@ -43,7 +43,6 @@ from phr_share.web.views import (
     kinds_from,
     released_from,
     staff_role,
-    time_zone,
     whole_number,
 )
 

@@ -3,6 +3,7 @@ has one), sign out, and each account's password and API tokens."""
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import timedelta
 
 from flask import (
@@ -18,7 +19,14 @@ from flask import (
 from werkzeug.wrappers import Response as BaseResponse
 
 from phr_share import sharing
-from phr_share.errors import InvalidInput, InvalidState, TooManyAttempts, Unauthenticated
+from phr_share.choices import zone_names
+from phr_share.errors import (
+    AccountClosed,
+    InvalidInput,
+    InvalidState,
+    TooManyAttempts,
+    Unauthenticated,
+)
 from phr_share.sharing import (
     Account,
     authenticate,
@@ -27,7 +35,7 @@ from phr_share.sharing import (
     pending_sign_in,
     sign_up,
 )
-from phr_share.sharing.accounts import MAX_TOKEN_TTL
+from phr_share.sharing.accounts import MAX_TOKEN_TTL, USERNAME_PATTERN
 from phr_share.web.security import (
     await_code,
     client_address,
@@ -71,8 +79,15 @@ def login_post() -> BaseResponse | tuple[str, int]:
         account = authenticate(services(), username, password, address=client_address())
     except TooManyAttempts as error:
         return _held_back(render_template("login.html", error=error.message, next=target), error)
+    except AccountClosed:
+        closed = (
+            "This account was closed when its data was erased. "
+            "You can create a new account at any time."
+        )
+        return render_template("login.html", error=closed, next=target), 401
     except Unauthenticated:
         return render_template("login.html", error="Wrong username or password.", next=target), 401
+    _learn_zone(account)
     if account.mfa:
         await_code(account)
         return redirect(url_for("auth.code", next=target))
@@ -107,6 +122,14 @@ def code_post() -> BaseResponse | tuple[str, int]:
     return _signed_in(account, target)
 
 
+def _learn_zone(account: Account) -> None:
+    """An account without a time zone takes the browser's (a bad one is ignored: the
+    Account page sets it by hand)."""
+    if account.time_zone is None and request.form.get("time_zone"):
+        with suppress(InvalidInput):
+            sharing.set_time_zone(services(), account.principal, request.form["time_zone"])
+
+
 def _signed_in(account: Account, target: str | None) -> BaseResponse:
     log_in(account)
     if account.needs_mfa_setup:
@@ -127,10 +150,14 @@ def logout() -> BaseResponse:
     return redirect(url_for("auth.login"))
 
 
+def _signup_page(**extra: object) -> str:
+    return render_template("signup.html", username_pattern=USERNAME_PATTERN, **extra)
+
+
 @bp.get("/signup")
 def signup() -> str:
     """The patient sign-up form (clinicians and researchers are created by an admin)."""
-    return render_template("signup.html")
+    return _signup_page()
 
 
 @bp.post("/signup")
@@ -138,7 +165,7 @@ def signup_post() -> BaseResponse | tuple[str, int]:
     """Create a patient account and sign in."""
     form = request.form
     if form.get("password", "") != form.get("confirm", ""):
-        return render_template("signup.html", error="The passwords differ.", form=form), 422
+        return _signup_page(error="The passwords differ.", form=form), 422
     try:
         account = sign_up(
             services(),
@@ -147,7 +174,8 @@ def signup_post() -> BaseResponse | tuple[str, int]:
             display_name=form.get("display_name", "").strip()[:128],
         )
     except (InvalidInput, InvalidState) as error:
-        return render_template("signup.html", error=error.message, form=form), 422
+        return _signup_page(error=error.message, form=form), 422
+    _learn_zone(account)
     log_in(account)
     flash("Welcome. Upload a record or enter today's readings to begin.", "ok")
     return redirect(url_for("patient.dashboard"))
@@ -162,6 +190,7 @@ def _account_page(**extra: object) -> str:
         tokens=sharing.tokens_of(svc, account.principal),
         mfa=sharing.mfa_status(svc, account.principal),
         other_sessions=sharing.other_sessions(svc, current_session_id()),
+        zones=sorted(zone_names()),
         **extra,
     )
 
@@ -199,6 +228,20 @@ def change_password() -> BaseResponse | tuple[str, int]:
         return _account_page(refused=error.message), 422
     others = f" {ended} other browser{'s' if ended != 1 else ''} signed out." if ended else ""
     flash(f"Password changed.{others}", "ok")
+    return redirect(url_for("auth.tokens"))
+
+
+@bp.post("/account/time-zone")
+@requires()
+def time_zone() -> BaseResponse | tuple[str, int]:
+    """Show my times in another zone."""
+    account = current_account()
+    assert account is not None
+    try:
+        sharing.set_time_zone(services(), account.principal, request.form.get("time_zone", ""))
+    except InvalidInput as error:
+        return _account_page(zone_error=error.message), 422
+    flash("Time zone saved: times are now shown in it.", "ok")
     return redirect(url_for("auth.tokens"))
 
 

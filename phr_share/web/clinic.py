@@ -12,6 +12,7 @@ from phr_share.consent import CLINICIANS, Principal, Purpose, Role
 from phr_share.errors import AccessDenied, InvalidInput, InvalidReadings, NotFound
 from phr_share.models import SegmentKind
 from phr_share.series.words import summary_card
+from phr_share.web.local_time import local
 from phr_share.web.security import current_account, requires, services
 from phr_share.web.views import (
     CHART_PERIODS,
@@ -159,7 +160,7 @@ def emergency(patient_id: uuid.UUID) -> BaseResponse:
         services(), _me(), patient_id, request.form.get("reason", "")
     )
     flash(
-        f"Emergency access until {access.until.strftime('%H:%M')} UTC. Every read is flagged, "
+        f"Emergency access until {local(access.until):%H:%M}. Every read is flagged, "
         "the patient is told, and an administrator reviews it.",
         "warning",
     )

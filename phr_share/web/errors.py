@@ -7,15 +7,18 @@ reaches a page or a log through an error.
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from flask import (
     Flask,
     Response,
+    flash,
     jsonify,
     make_response,
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from werkzeug.exceptions import HTTPException
@@ -23,12 +26,17 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from phr_share.errors import (
     AccessDenied,
+    InvalidInput,
     InvalidReadings,
+    InvalidState,
+    KAnonymityNotReached,
+    NotFound,
     PhrShareError,
     TooManyAttempts,
     Unauthenticated,
 )
 from phr_share.models import Reason
+from phr_share.web.security import safe_next
 
 __all__ = ["install", "wants_json"]
 
@@ -52,7 +60,42 @@ def _answer(
     return render_template("error.html", status=status, code=code, message=message), status
 
 
+# A mistake on a form goes back to the form's page, said there, with what was typed.
+_SAID_ON_THE_FORM = (InvalidInput, InvalidState, NotFound, AccessDenied, KAnonymityNotReached)
+# Never carried back in the cookie: secrets, and long free text.
+_NOT_REFILLED = ("password", "confirm", "current", "new", "csrf_token", "code", "token")
+_REFILL_CHARS = 1500
+
+
+def _back_to_form(error: PhrShareError) -> BaseResponse | None:
+    """For a form posted from one of our pages: back to that page with the error beside
+    the form and its fields as they were typed; None when there is no such page."""
+    if request.method != "POST" or wants_json() or not isinstance(error, _SAID_ON_THE_FORM):
+        return None
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc != request.host:
+        return None
+    page = safe_next(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
+    if page is None:
+        return None
+    typed = {
+        name: value
+        for name, value in request.form.items()
+        if name not in _NOT_REFILLED and len(value) <= 200
+    }
+    if sum(len(k) + len(v) for k, v in typed.items()) > _REFILL_CHARS:
+        typed = {}
+    session["refill"] = {"action": request.path, "fields": typed}
+    message = error.message[:1].upper() + error.message[1:]
+    flash(message if message.endswith(".") else f"{message}.", "error")
+    log.info("%s %s -> back to the form %s", request.method, request.path, error.code)
+    return redirect(page)
+
+
 def _domain(error: PhrShareError) -> BaseResponse | tuple[str, int]:
+    back = _back_to_form(error)
+    if back is not None:
+        return back
     if isinstance(error, Unauthenticated) and not wants_json():
         return redirect(url_for("auth.login", next=request.path))
     needs_mfa = isinstance(error, AccessDenied) and error.reason is Reason.MFA_REQUIRED

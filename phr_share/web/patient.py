@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime, time, timedelta
+from collections.abc import Mapping
+from datetime import datetime, time, timedelta
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from phr_share import sharing
+from phr_share.ccda.readings import FORM_MEASURES, MOOD_LABELS
 from phr_share.choices import parse_choice
 from phr_share.consent import Facts, Principal, Role, Sensitivity
 from phr_share.errors import InvalidDocument, InvalidInput, InvalidReadings, NotFound
 from phr_share.models import SegmentKind, parse_user_id
 from phr_share.series.words import summary_card
-from phr_share.web.security import current_account, requires, services
+from phr_share.web.local_time import zone
+from phr_share.web.security import current_account, log_out, requires, services
 from phr_share.web.views import (
     CHART_PERIODS,
     CLINICAL_PURPOSES,
@@ -23,11 +26,13 @@ from phr_share.web.views import (
     chart_json,
     chart_period,
     kinds_from,
+    ordered_record,
     page_of,
     readings_csv,
     released_from,
     sharing_state,
     sittings_table,
+    stored_overview,
     summary_days,
     visits,
     whole_number,
@@ -64,7 +69,6 @@ def dashboard() -> str:
     documents = sharing.stored_documents(svc, me, _patient_id())
     # The notes are read as segments; charts, summary and the readings table come from
     # the series, and only the table's page of sittings is read for what was written.
-    shown = sharing.read_sections(svc, me, _patient_id(), kinds={SegmentKind.DOCTOR_NOTES})
     # Shown here, and so seen, but for emergencies: those stay new until the patient
     # opens the access history, where what was read under them is listed.
     notices = sharing.notifications(svc, me, mark_seen=True, topics=_SEEN_ON_ARRIVAL)
@@ -85,16 +89,23 @@ def dashboard() -> str:
     # Earlier versions of a document (an updated summary sent again) are listed on request.
     with_earlier = request.args.get("versions") == "all"
     listed = documents if with_earlier else [d for d in documents if d.current]
+    records, home = stored_overview(listed)
+    # My own record: what the clinics' documents say (problems, medicines, allergies,
+    # results...), read like any reader's, but for the home readings, shown above.
+    mine = sharing.read_sections(svc, me, _patient_id(), tabled=page.documents)
     return render_template(
         "patient/dashboard.html",
-        documents=listed if request.args.get("documents") == "all" else listed[:LISTED],
-        documents_total=len(listed),
+        documents=records if request.args.get("documents") == "all" else records[:LISTED],
+        documents_total=len(records),
+        home=home,
+        vital_kind=SegmentKind.PHYSICAL_SIGNS,
         current_total=sum(d.current for d in documents),
         earlier_total=sum(not d.current for d in documents),
         with_earlier=with_earlier,
         segments_total=sum(len(d.segments) for d in documents),
         bytes_total=sum(d.size for d in documents),
-        notes=[s for s in shown if s.record.kind is SegmentKind.DOCTOR_NOTES],
+        record=ordered_record(s for s in mine if s.record.kind is not SegmentKind.DOCTOR_NOTES),
+        notes=[s for s in mine if s.record.kind is SegmentKind.DOCTOR_NOTES],
         unseen=unseen,
         series=chart_json(dashboard.chart),
         readings=readings,
@@ -154,7 +165,7 @@ def upload_post() -> str | tuple[str, int]:
 @requires(Role.PATIENT)
 def readings() -> str:
     """The home readings form."""
-    return render_template("patient/readings.html", form={}, errors={})
+    return _readings_form({}, {})
 
 
 @bp.post("/readings")
@@ -163,10 +174,20 @@ def readings_post() -> str | tuple[str, int]:
     """Check each field, build the readings document and ingest it like an upload."""
     form = {k: v for k, v in request.form.items() if k != "csrf_token"}
     try:
-        result = sharing.save_readings(services(), _me(), form)
+        result = sharing.save_readings(services(), _me(), form, zone=zone())
     except InvalidReadings as error:
-        return render_template("patient/readings.html", form=form, errors=error.fields), 422
+        return _readings_form(form, error.fields), 422
     return render_template("patient/stored.html", result=result, what="readings")
+
+
+def _readings_form(form: Mapping[str, str], errors: Mapping[str, str]) -> str:
+    return render_template(
+        "patient/readings.html",
+        form=form,
+        errors=errors,
+        measures=FORM_MEASURES,
+        moods=MOOD_LABELS,
+    )
 
 
 @bp.get("/sharing", endpoint="sharing")
@@ -220,7 +241,8 @@ def _until(field: str) -> datetime | None:
         day = datetime.strptime(value, "%Y-%m-%d").date()
     except ValueError:
         raise InvalidInput("dates are YYYY-MM-DD") from None
-    return datetime.combine(day, time(23, 59, 59), UTC)
+    # The end of that day where the patient lives.
+    return datetime.combine(day, time(23, 59, 59), zone())
 
 
 @bp.post("/grants")
@@ -415,4 +437,7 @@ def erase_post() -> str | tuple[str, int]:
     if request.form.get("confirm", "").strip() != "ERASE":
         return render_template("patient/erase.html", error="Type ERASE to confirm."), 422
     report = sharing.erase_patient(services(), _me(), _patient_id())
+    # The account closed with the data: this page is the last one it sees.
+    log_out()
+    g.account = None
     return render_template("patient/erased.html", report=report)

@@ -6,12 +6,11 @@ import csv
 import io
 import re
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from phr_share import sharing
 from phr_share.audit import Outcome
@@ -34,6 +33,7 @@ __all__ = [
     "MAX_LINK_HOURS",
     "MAX_PER_PAGE",
     "STAFF_ROLES",
+    "HomeDocuments",
     "ReadVisit",
     "ReadingsTable",
     "document_type",
@@ -41,6 +41,7 @@ __all__ = [
     "home_readings",
     "kind_label",
     "kinds_from",
+    "ordered_record",
     "page_of",
     "readings_csv",
     "reason_words",
@@ -48,8 +49,8 @@ __all__ = [
     "sharing_state",
     "sittings_table",
     "staff_role",
+    "stored_overview",
     "summary_days",
-    "time_zone",
     "visits",
     "whole_number",
 ]
@@ -128,20 +129,6 @@ def chart_period(sent: Mapping[str, str]) -> str:
     if asked not in CHART_PERIODS:
         raise InvalidInput("the charts show 2w, 3m, 1y or all")
     return asked
-
-
-def time_zone(name: str) -> ZoneInfo:
-    """An IANA time zone ("Europe/London"); InvalidInput for any other name."""
-    name = name.strip()
-    if name not in _zone_names():
-        raise InvalidInput("time_zone is an IANA time zone name, such as Europe/London")
-    return ZoneInfo(name)
-
-
-@cache
-def _zone_names() -> frozenset[str]:
-    # Only names the zone database lists: a path-like name never reaches the file system.
-    return frozenset(available_timezones())
 
 
 def whole_number(value: int | str, field: str, low: int, high: int) -> int:
@@ -527,6 +514,54 @@ def visits(events: Sequence[AccessEvent]) -> list[ReadVisit]:
         visit.segments.setdefault(event.kind, set()).add(event.segment)
         visit.reads += 1
     return found
+
+
+# What a patient looks for first in their own record, by the words of a section's title.
+_RECORD_ORDER = ("problem", "medication", "allerg", "result", "immuni", "procedure", "vital")
+
+
+def ordered_record(sections: Iterable[SectionRecord]) -> list[SectionRecord]:
+    """A patient's own sections, problems, medications, allergies and results first, the
+    rest after them in the order they were stored."""
+
+    def rank(item: SectionRecord) -> int:
+        title = (item.view.title or "").lower()
+        return next(
+            (i for i, word in enumerate(_RECORD_ORDER) if word in title), len(_RECORD_ORDER)
+        )
+
+    return sorted(sections, key=rank)
+
+
+@dataclass(frozen=True, slots=True)
+class HomeDocuments:
+    """The home readings documents, told as one row of "What is stored": one document per
+    sitting, so listed one by one they would be thousands of identical rows."""
+
+    count: int
+    first: datetime
+    last: datetime
+    size: int
+    segments: int
+
+
+def stored_overview(
+    documents: Sequence[sharing.DocumentRecord],
+) -> tuple[list[sharing.DocumentRecord], HomeDocuments | None]:
+    """The documents other than home readings (records from clinics, notes), and the home
+    readings documents summed up; None when there are none."""
+    home = [d for d in documents if d.type_code == HOME_READINGS.code]
+    others = [d for d in documents if d.type_code != HOME_READINGS.code]
+    if not home:
+        return others, None
+    times = [d.stored_at for d in home]
+    return others, HomeDocuments(
+        len(home),
+        min(times),
+        max(times),
+        sum(d.size for d in home),
+        sum(len(d.segments) for d in home),
+    )
 
 
 # What the templates use beside Jinja's own filters.

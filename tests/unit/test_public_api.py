@@ -269,6 +269,7 @@ PUBLIC = {
         "summary_of",
         "session_account",
         "set_sensitivity",
+        "set_time_zone",
         "sign_up",
         "sign_tree_head",
         "staff_accounts",

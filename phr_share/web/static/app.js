@@ -184,8 +184,63 @@ function sendWithProgress(form) {
   });
 }
 
+// A number's plausible range follows its unit (1-1100 lb, 0.5-500 kg): the same table
+// the server checks with, carried on the unit's select.
+function followUnits() {
+  for (const select of document.querySelectorAll("select[data-ranges]")) {
+    const input = select.form.querySelector(`input[name="${select.name.replace(/_unit$/, "")}"]`);
+    const ranges = Object.fromEntries(
+      select.dataset.ranges.split(";").map((row) => {
+        const [code, range] = row.split("=");
+        return [code, range.split(":")];
+      }),
+    );
+    const apply = () => {
+      const [low, high] = ranges[select.value];
+      input.min = low;
+      input.max = high;
+    };
+    select.addEventListener("change", apply);
+    apply();
+  }
+}
+
+// Sign-in and sign-up tell the server the browser's time zone: an account that has none
+// yet shows its times in it from then on (changeable on the Account page).
+function tellTimeZone() {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+  for (const field of document.querySelectorAll("input[data-time-zone]")) field.value = zone;
+}
+
+// A form refused by the server comes back as it was typed, the error beside it.
+function refillForm() {
+  const main = document.querySelector("main[data-refill]");
+  if (!main) return;
+  const { action, fields } = JSON.parse(main.dataset.refill);
+  const form = [...document.forms].find((f) => new URL(f.action).pathname === action);
+  if (!form) return;
+  for (const [name, value] of Object.entries(fields)) {
+    const inputs = [...form.elements].filter((e) => e.name === name);
+    for (const input of inputs) {
+      if (input.type === "checkbox" || input.type === "radio") input.checked = input.value === value;
+      else if (input.type !== "hidden") input.value = value;
+    }
+  }
+  const error = main.querySelector(".flash.error");
+  if (error) {
+    form.prepend(error);
+    error.setAttribute("role", "alert");
+  }
+  form.scrollIntoView({ block: "center" });
+  const first = [...form.elements].find((e) => e.name && e.type !== "hidden");
+  if (first) first.focus();
+}
+
 function start() {
   fillLinkToken();
+  refillForm();
+  tellTimeZone();
+  followUnits();
   loadCharts();
   for (const form of document.querySelectorAll("form[data-progress]")) sendWithProgress(form);
 }

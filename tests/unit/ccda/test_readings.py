@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from phr_share.ccda import Mood, Quantity, parse_readings
-from phr_share.ccda.readings import FamilyCondition
+from phr_share.ccda.readings import FORM_MEASURES, FamilyCondition
 from phr_share.errors import InvalidReadings
 
 NOW = datetime(2026, 3, 1, 8, 30, tzinfo=UTC)
@@ -61,13 +61,15 @@ def test_measured_at_defaults_to_now() -> None:
 @pytest.mark.parametrize(
     ("form", "field", "says"),
     [
-        ({"systolic": "400", "diastolic": "80"}, "systolic", "between 50 and 300 mm[Hg]"),
+        ({"systolic": "400", "diastolic": "80"}, "systolic", "between 50 and 300 mmHg"),
         ({"systolic": "abc", "diastolic": "80"}, "systolic", "must be a number"),
         ({"systolic": "1e3", "diastolic": "80"}, "systolic", "must be a number"),
         ({"systolic": "120"}, "diastolic", "both systolic and diastolic"),
         ({"systolic": "80", "diastolic": "90"}, "diastolic", "lower than systolic"),
         ({"heart_rate": "-5"}, "heart_rate", "must be a number"),
-        ({"glucose": "5", "glucose_unit": "mg"}, "glucose_unit", "mg/dL, mmol/L"),
+        ({"glucose": "5", "glucose_unit": "mg"}, "glucose", "unit must be one of mg/dL, mmol/L"),
+        ({"weight": "5", "weight_unit": "stone"}, "weight", "unit must be one of kg, lb"),
+        ({"weight": "1200", "weight_unit": "lb"}, "weight", "between 1 and 1100 lb"),
         ({"glucose": "2000"}, "glucose", "between 10 and 1500 mg/dL"),
         ({"weight": "0.1"}, "weight", "between 0.5 and 500 kg"),
         ({"height": "300"}, "height", "between 30 and 272 cm"),
@@ -100,3 +102,45 @@ def test_messages_never_repeat_what_was_entered() -> None:
         parse_readings({"note": "Jane Roe 555-0100 \x01", "systolic": "98765"}, NOW)
     assert "Jane" not in caught.value.message
     assert "98765" not in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("field", "spelled", "ucum"),
+    [
+        ("weight", "lb", "[lb_av]"),
+        ("weight", "[lb_av]", "[lb_av]"),
+        ("height", "in", "[in_i]"),
+        ("height", "[in_i]", "[in_i]"),
+        ("weight", "kg", "kg"),
+    ],
+)
+def test_a_unit_is_taken_as_the_form_shows_it_or_as_its_ucum_code(
+    field: str, spelled: str, ucum: str
+) -> None:
+    readings = parse_readings({field: "70", f"{field}_unit": spelled}, now=NOW)
+    quantity = getattr(readings, field)
+    assert (quantity.value, quantity.unit) == (Decimal(70), ucum)
+
+
+def _problems(form: dict[str, str]) -> dict[str, str]:
+    try:
+        parse_readings(form, NOW)
+    except InvalidReadings as error:
+        return dict(error.fields)
+    return {}
+
+
+def test_the_forms_ranges_are_the_ones_the_server_checks() -> None:
+    # Each unit's own ends are taken, and a step past the top is refused.
+    pressure = {"systolic": "300", "diastolic": "20"}
+    for field, measure in FORM_MEASURES.items():
+        for unit in measure.units:
+            for value in (unit.low, unit.high):
+                form = {field: str(value), f"{field}_unit": unit.label}
+                if field in pressure:
+                    form = {**pressure, **form}
+                assert field not in _problems(form), (field, unit.label, value)
+            too_high = {field: str(unit.high + 1), f"{field}_unit": unit.code}
+            if field in pressure:
+                too_high = {**pressure, **too_high}
+            assert "between" in _problems(too_high)[field]

@@ -16,6 +16,7 @@ from phr_share.sharing import (
     choose_release,
     current_segments,
     declare_emergency,
+    erase_patient,
     ingest_document,
     released_kinds,
     sensitivity_of,
@@ -186,8 +187,11 @@ def test_erasure_needs_the_word_and_shreds_everything(
     assert report["objects_deleted"] > 0
     [some, *_] = current_segments(services, OPERATOR, PATIENT)
     assert api["patient"].get(f"/api/v1/segments/{some.tracking_id}").status_code >= 400
-    again = api["patient"].post("/api/v1/erase", json={"confirm": "ERASE"}).get_json()
-    assert again["keys_destroyed"] == 0  # idempotent: nothing left to shred
+    # The account closed with its data: its token opens nothing more.
+    again = api["patient"].post("/api/v1/erase", json={"confirm": "ERASE"})
+    assert _error(again) == "unauthenticated"
+    # Run again by the operator (a deletion that failed half-way), nothing is left to shred.
+    assert erase_patient(services, OPERATOR, PATIENT).keys_destroyed == 0
 
 
 def test_tokens_are_listed_issued_and_revoked(app: Flask, api: dict[str, Api]) -> None:

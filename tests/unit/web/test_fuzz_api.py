@@ -29,7 +29,9 @@ import schemathesis
 from flask import Flask
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import Status, events, from_schema
+from sqlalchemy import select
 
+from phr_share.db import Erasure
 from phr_share.models import SegmentKind
 from phr_share.sharing import (
     OPERATOR,
@@ -226,5 +228,8 @@ def test_revocation_erasure_and_what_the_patient_reads_after_them(
     _fuzz(app, token, ids, {"operation_id": "erase"})
     segment = ids["path.tracking_id"][0]
     read = Api(app.test_client(), token).get(f"/api/v1/segments/{segment}")
-    assert read.get_json()["error"]["code"] == "key-erased"  # it did erase
+    # It did erase, and the account closed with the data: its token opens nothing more.
+    assert read.get_json()["error"]["code"] == "unauthenticated"
+    with services.db.session() as session:
+        assert session.scalars(select(Erasure)).all()
     _fuzz(app, token, ids, {"tag": ["patient"], "method": "GET"})

@@ -20,6 +20,7 @@ from phr_share.sharing import (
     check_proof,
     current_segments,
     declare_emergency,
+    erase_patient,
     notifications,
     principal_of,
     segments_of,
@@ -289,17 +290,20 @@ def test_my_data_lists_stored_documents_newest_first(
     assert "Nothing yet" in text(browser.get("/me"))
     upload(browser, DEMO_CCD.read_bytes())
     browser.post("/me/readings", {"heart_rate": "71"})
+    browser.post("/me/readings", {"heart_rate": "72", "measured_at": "2026-01-05T08:00"})
     page = text(browser.get("/me"))
-    listed = re.findall(r"<td>(Summary of care \(CCD\)|Home readings)", page)
-    assert listed == ["Home readings", "Summary of care (CCD)"]
+    # The home readings are one row however many there are; the records are listed.
+    listed = re.findall(r"<td>(Summary of care \(CCD\)|Home readings[^<]*)", page)
+    assert listed == ["Home readings: 2 entries", "Summary of care (CCD)"]
     segments = segments_of(services, OPERATOR, PATIENT)
-    assert f"2 documents in {len(segments)} segments" in page
-    assert all(str(s.tracking_id) in page for s in segments)
+    assert "3 documents " in page
+    assert f"kept in {len(segments)} separately locked parts" in page
     assert "Show all" not in page
-    monkeypatch.setattr(patient_pages, "LISTED", 1)
+    monkeypatch.setattr(patient_pages, "LISTED", 0)
     page = text(browser.get("/me"))
-    assert re.findall(r"<td>(Summary of care \(CCD\)|Home readings)", page) == ["Home readings"]
-    assert "Show all 2 documents" in page
+    listed = re.findall(r"<td>(Summary of care \(CCD\)|Home readings[^<]*)", page)
+    assert listed == ["Home readings: 2 entries"]
+    assert "Show all 1 record<" in page
     everything = text(browser.get("/me?documents=all"))
     assert "Summary of care (CCD)" in everything
     assert "Show all" not in everything
@@ -329,7 +333,7 @@ def test_an_updated_document_replaces_its_earlier_version_in_the_list(
     assert updated.count(b"DEMO-CCD-0002") == 1
     upload(browser, updated)
     page = text(browser.get("/me"))
-    assert "1 document (and 1 earlier version of them, kept) in" in page
+    assert "1 document (and 1 earlier version of them, kept) (" in page
     assert page.count("<td>Summary of care (CCD)") == 1
     assert "(version 2)" in page
     assert "replaced by a newer one" not in page
@@ -393,8 +397,8 @@ def test_home_readings_reach_the_doctor_as_one_table_every_read_audited(
     assert "Home readings" in page
     # January's readings are long before the fixed clock's last 14 days: said, not zeros.
     assert "No blood pressure, blood sugar or weight readings in these 14 days." in page
-    rows = re.findall(r"<tr><td>(2026-01-\d\d) 08:00</td><td>(\d+/90 mmHg)</td>", page)
-    assert rows == [("2026-01-20", "139/90 mmHg"), ("2026-01-05", "151/90 mmHg")]
+    rows = re.findall(r"<tr><td>(\d+ Jan 2026), 08:00</td><td>(\d+/90 mmHg)</td>", page)
+    assert rows == [("20 Jan 2026", "139/90 mmHg"), ("5 Jan 2026", "151/90 mmHg")]
     sections = page.count('<article class="section')  # the uploaded record's vital signs
     assert (
         sections
@@ -730,20 +734,33 @@ def test_research_release_choice_preview_and_catalogue(
     assert "No release has been published" in text(researcher.get("/research"))
 
 
-def test_erasure_asks_first_then_shreds(
-    browser: Browser, people: People, services: Services
+def test_erasure_asks_first_then_shreds_and_closes_the_account(
+    browser: Browser, other_browser: Browser, people: People, services: Services
 ) -> None:
-    browser.login("jordan")
-    upload(browser, DEMO_CCD.read_bytes())
+    doctor = other_browser
+    record = _upload_and_share(browser, doctor, ["physical-signs"])
+    assert "Jordan" in text(doctor.get("/clinic"))
     assert browser.post("/me/erase", {"confirm": "yes"}).status_code == 422
     done = browser.post("/me/erase", {"confirm": "ERASE"})
     assert done.status_code == 200
     page = text(done)
-    assert "encryption key(s) destroyed" in page
-    assert "stored object(s) deleted" in page
-    again = browser.post("/me/erase", {"confirm": "ERASE"})  # idempotent: nothing left
-    assert again.status_code == 200
-    assert "0 encryption key(s) destroyed" in text(again)
+    assert "Your data is erased" in page
+    assert "stored cop" in page
+    assert "deleted" in page
+    assert "Sign out" not in page  # signed out: the last page the account sees
+    assert browser.get("/me").status_code == 302  # to sign in
+    # Signing in again says the account closed, in words; nothing else opens.
+    browser.get("/login")
+    closed = browser.post("/login", {"username": "jordan", "password": PASSWORD})
+    assert closed.status_code == 401
+    assert "closed when its data was erased" in text(closed)
+    # The doctor's list no longer holds the patient; an old link says what happened.
+    assert "Jordan" not in text(doctor.get("/clinic"))
+    gone = doctor.get(record)
+    assert gone.status_code in {403, 410}
+    assert "Something went wrong" not in text(gone)
+    # A deletion that failed half-way is finished by running it again.
+    assert erase_patient(services, OPERATOR, PATIENT).keys_destroyed == 0
 
 
 def test_the_password_is_changed_on_the_account_page(

@@ -1,0 +1,42 @@
+"""Times as a person reads them: in the signed-in account's time zone, never labelled
+UTC ("3 Dec 2026, 14:30"). Templates use them as filters: ``when``, ``day``, ``clock``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from phr_share.web.security import current_account
+
+__all__ = ["TIME_FILTERS", "local", "zone"]
+
+_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def zone() -> ZoneInfo:
+    """The zone of this request's account (UTC for no account, or one not yet told)."""
+    account = current_account()
+    return account.zone if account is not None else ZoneInfo("UTC")
+
+
+def local(moment: datetime) -> datetime:
+    """``moment`` in this request's zone (a naive one is taken as UTC)."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(zone())
+
+
+def _day(moment: datetime | date) -> str:
+    shown = local(moment) if isinstance(moment, datetime) else moment
+    return f"{shown.day} {_MONTHS[shown.month - 1]} {shown.year}"
+
+
+def _clock(moment: datetime) -> str:
+    return local(moment).strftime("%H:%M")
+
+
+def _when(moment: datetime) -> str:
+    return f"{_day(moment)}, {_clock(moment)}"
+
+
+TIME_FILTERS: dict[str, Callable[..., str]] = {"when": _when, "day": _day, "clock": _clock}

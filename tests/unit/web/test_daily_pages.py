@@ -1,0 +1,173 @@
+"""The pages a patient uses every day: their own record, local times, units as typed,
+small forms that keep what was typed when refused, and erasure that ends cleanly."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+from phr_share.sharing import find_account
+from phr_share.sharing.services import Services
+from tests.conftest import DEMO_CCD
+from tests.unit.web.conftest import PASSWORD, Browser, People
+from tests.unit.web.test_pages import text, upload
+
+
+def test_weight_in_pounds_and_height_in_inches_are_saved(browser: Browser, people: People) -> None:
+    browser.login("jordan")
+    form = text(browser.get("/me/readings"))
+    # The units a person reads, sent as the UCUM codes the validator takes.
+    assert '<option value="[lb_av]">lb</option>' in form
+    assert '<option value="[in_i]">in</option>' in form
+    saved = browser.post(
+        "/me/readings",
+        {"weight": "185", "weight_unit": "[lb_av]", "height": "68", "height_unit": "[in_i]"},
+    )
+    assert saved.status_code == 200
+    assert "Readings saved" in text(saved)
+    # Spelled as the form once sent them, they are taken too.
+    again = browser.post(
+        "/me/readings", {"weight": "186", "weight_unit": "lb", "measured_at": "2026-01-05T08:00"}
+    )
+    assert again.status_code == 200
+    page = text(browser.get("/me"))
+    table = page.split('class="readings"')[1].split("</table>")[0]
+    assert "185 lb" in table
+
+
+def test_a_refused_unit_is_marked_beside_its_number(browser: Browser, people: People) -> None:
+    browser.login("jordan")
+    refused = browser.post("/me/readings", {"weight": "80", "weight_unit": "stone"})
+    assert refused.status_code == 422
+    page = text(refused)
+    assert re.search(r'<span class="field-error" id="weight-error"[^>]*>the unit must be', page)
+    assert 'value="80"' in page  # what was typed stays
+
+
+def test_the_browser_and_the_server_check_the_same_ranges(browser: Browser, people: People) -> None:
+    browser.login("jordan")
+    page = text(browser.get("/me/readings"))
+    systolic = re.search(r'<input name="systolic"[^>]*min="(\d+)" max="(\d+)"', page)
+    assert systolic is not None
+    assert systolic.groups() == ("50", "300")
+    ranges = re.search(r'name="weight_unit" data-ranges="([^"]+)"', page)
+    assert ranges is not None
+    assert html.unescape(ranges.group(1)) == "kg=0.5:500;[lb_av]=1:1100"
+    assert browser.post("/me/readings", {"systolic": "45", "diastolic": "30"}).status_code == 422
+
+
+def test_mood_is_offered_in_words(browser: Browser, people: People) -> None:
+    browser.login("jordan")
+    page = text(browser.get("/me/readings"))
+    assert '<option value="very-low">Very low</option>' in page
+    assert ">very-low<" not in page
+
+
+def test_the_patient_reads_their_own_record(browser: Browser, people: People) -> None:
+    browser.login("jordan")
+    upload(browser, DEMO_CCD.read_bytes())
+    browser.post("/me/readings", {"heart_rate": "70", "note": "Felt dizzy after lunch"})
+    page = text(browser.get("/me"))
+    record = page.split('id="my-record"')[1].split("</section>")[0]
+    titles = re.findall(r"<summary>([^<]+)</summary>", record)
+    # What a patient looks for first comes first.
+    assert titles[:4] == ["Problems", "Medications", "Allergies", "Results"]
+    assert "Hives" in record  # the demo record's allergy reaction
+    # The note typed with a reading is the patient's to read too.
+    assert "Felt dizzy after lunch" in page
+
+
+def test_times_are_shown_in_the_accounts_zone(
+    browser: Browser, people: People, services: Services
+) -> None:
+    browser.login("jordan")
+    browser.post("/me/readings", {"heart_rate": "70", "measured_at": "2026-01-05T08:00"})
+    account = text(browser.get("/account/tokens"))
+    assert "none chosen yet" in account
+    saved = browser.post("/account/time-zone", {"time_zone": "Asia/Shanghai"})
+    assert saved.status_code == 302
+    assert find_account(services, people.patient.principal, username="jordan").time_zone == (
+        "Asia/Shanghai"
+    )
+    page = text(browser.get("/me"))
+    # Typed while in UTC, 08:00 there is 16:00 in Shanghai; no time says "UTC".
+    assert "5 Jan 2026, 16:00" in page
+    assert "UTC" not in page.split("<main")[1]
+    # Typed now, a time without an offset is Shanghai's.
+    browser.post("/me/readings", {"heart_rate": "71", "measured_at": "2026-01-06T07:30"})
+    assert "6 Jan 2026, 07:30" in text(browser.get("/me"))
+    bad = browser.post("/account/time-zone", {"time_zone": "../../etc/passwd"})
+    assert bad.status_code == 422
+    assert "IANA time zone" in text(bad)
+
+
+def test_signing_in_takes_the_browsers_zone_once(
+    browser: Browser, people: People, services: Services
+) -> None:
+    browser.get("/login")
+    browser.post(
+        "/login", {"username": "jordan", "password": PASSWORD, "time_zone": "Europe/Paris"}
+    )
+    assert find_account(services, people.patient.principal, username="jordan").time_zone == (
+        "Europe/Paris"
+    )
+    browser.post("/logout")
+    browser.get("/login")
+    # Chosen once, kept: another browser's zone does not move it.
+    browser.post(
+        "/login", {"username": "jordan", "password": PASSWORD, "time_zone": "America/Chicago"}
+    )
+    assert find_account(services, people.patient.principal, username="jordan").time_zone == (
+        "Europe/Paris"
+    )
+
+
+def test_a_mistake_on_a_small_form_is_said_on_its_page_with_what_was_typed(
+    browser: Browser, people: People
+) -> None:
+    browser.login("jordan")
+    browser.get("/me/sharing")
+    refused = browser.post(
+        "/me/care/invite",
+        {"username": "nobody-here"},
+        headers={"Referer": "http://localhost/me/sharing"},
+    )
+    assert refused.status_code == 302
+    assert refused.headers["Location"] == "/me/sharing"
+    page = text(browser.get("/me/sharing"))
+    assert '<p class="flash error"' in page
+    refill = re.search(r"data-refill='([^']+)'", page)
+    assert refill is not None
+    carried = json.loads(html.unescape(refill.group(1)))
+    assert carried == {"action": "/me/care/invite", "fields": {"username": "nobody-here"}}
+    # Said once: the next page is clean.
+    assert "data-refill" not in text(browser.get("/me/sharing"))
+
+
+def test_a_refused_form_never_carries_a_password_back(browser: Browser, people: People) -> None:
+    browser.login("jordan")
+    browser.get("/account/tokens")
+    browser.post(
+        "/account/tokens",
+        {"name": "x", "days": "9999", "password": "secret-words"},
+        headers={"Referer": "http://localhost/account/tokens"},
+    )
+    page = text(browser.get("/account/tokens"))
+    refill = re.search(r"data-refill='([^']+)'", page)
+    assert refill is not None
+    fields = json.loads(html.unescape(refill.group(1)))["fields"]
+    assert fields == {"name": "x", "days": "9999"}
+
+
+def test_a_form_from_another_site_gets_the_plain_error_page(
+    browser: Browser, people: People
+) -> None:
+    browser.login("jordan")
+    refused = browser.post(
+        "/me/care/invite",
+        {"username": "nobody-here"},
+        headers={"Referer": "https://elsewhere.example/me/sharing"},
+    )
+    assert refused.status_code == 422
+    assert "nobody-here" not in text(refused)
