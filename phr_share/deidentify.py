@@ -70,10 +70,12 @@ def deidentify_segments(
         facts = clinical_entries(root)
         scrub_tree(root, rules)
         anchors = anchors_of(root)
-        records = tuple(
+        # A statement with neither a code nor a value tells a study nothing it can count.
+        flat = (
             flat_record(segment.kind.value, fact.entry, narrative_of(fact.element, anchors), rules)
             for fact in facts
         )
+        records = tuple(record for record in flat if record.measured)
         released.append(
             DeidentifiedSegment(
                 segment.kind, segment.title, canonical(root), records, rules.take_counts()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
@@ -11,11 +12,30 @@ from phr_share.deid.policy import DateMode
 from phr_share.deid.safe_harbor import SafeHarbor
 from phr_share.models import LOINC, RXNORM, SNOMED, ClinicalEntry
 
-__all__ = ["QUASI_IDENTIFIERS", "FlatRecord", "age_band", "flat_record"]
+__all__ = ["QUASI_IDENTIFIERS", "RECORD_FIELDS", "FlatRecord", "age_band", "flat_record"]
 
 QUASI_IDENTIFIERS = ("age_band", "sex", "zip3", "year")
 AGE_UNITS = frozenset({"a", "yr", "year", "years"})
 _NARRATIVE_LIMIT = 500
+# What each field of a published record is: the data dictionary shown to researchers.
+RECORD_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("kind", "text", "the kind of record part it came from, e.g. physical-signs"),
+    ("pseudonym", "text", "the same for every record of one patient in one release; not an id"),
+    ("age_band", "text or null", "the patient's age at the time, in five years (40-44); 90+"),
+    ("sex", "text", "as the record states it (F, M, UN)"),
+    ("zip3", "text or null", "first three digits of the ZIP code; 000 for small areas"),
+    ("year", "text or null", "the year measured, or a period (2015-2019) when widened"),
+    ("date", "date", "only in a date-shift release: the day, moved by a per-patient offset"),
+    ("statement", "text", "what the statement is: observation, medication, problem..."),
+    ("codes", "list of text", "every code of the statement, as system|code"),
+    ("loinc", "text or null", "its LOINC code (measurements and results)"),
+    ("snomed", "text or null", "its SNOMED CT code (problems, findings)"),
+    ("rxnorm", "text or null", "its RxNorm code (medicines)"),
+    ("value", "number or null", "the value measured, as a number"),
+    ("value_text", "text or null", "a value that is no number, such as 90+ for an age"),
+    ("unit", "text or null", "the value's UCUM unit, e.g. mm[Hg], mg/dL"),
+    ("narrative", "text or null", "the statement's own words, de-identified, at most 500"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,10 +59,22 @@ class FlatRecord:
     narrative: str | None
 
     def as_json(self) -> dict[str, Any]:
-        """The record as a JSON object (codes as a list)."""
+        """The record as a JSON object, typed: codes as a list, ``value`` a number where
+        it is one (else null, and the text, such as "90+", in ``value_text``), ``date``
+        only in date-shift mode (the year is always there)."""
         row = asdict(self)
         row["codes"] = list(self.codes)
-        return row
+        number = _as_number(self.value)
+        row["value"] = number
+        row["value_text"] = self.value if number is None else None
+        if self.date is None:
+            del row["date"]
+        return {name: row[name] for name, _, _ in RECORD_FIELDS if name in row}
+
+    @property
+    def measured(self) -> bool:
+        """True when it says something a study can count: a code or a value."""
+        return bool(self.codes) or self.value is not None
 
     @property
     def quasi_identifiers(self) -> tuple[str | None, ...]:
@@ -76,6 +108,16 @@ def flat_record(
         unit=entry.unit,
         narrative=narrative[:_NARRATIVE_LIMIT] if narrative else None,
     )
+
+
+_NUMBER = re.compile(r"-?\d{1,12}(?:\.\d{1,12})?")
+
+
+def _as_number(value: str | None) -> int | float | None:
+    if value is None or not _NUMBER.fullmatch(value.strip()):
+        return None
+    number = float(value)
+    return int(number) if number.is_integer() and "." not in value else number
 
 
 def age_band(age: int, width: int = 5) -> str:

@@ -2,7 +2,7 @@
 
 The columns of a release record come first, in a fixed order and with fixed types, so
 every export has the same schema even when empty; ``date`` is a real date and
-``value_number`` is ``value`` read as a number where it is one. Any other key (the
+``value`` a number (text such as "90+" in ``value_text``). Any other key (the
 ``release`` a pull adds, for one) follows in name order, typed from its values.
 """
 
@@ -36,8 +36,8 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("loinc", "string"),
     ("snomed", "string"),
     ("rxnorm", "string"),
-    ("value", "string"),  # as published: may be "90+" or text
-    ("value_number", "float"),
+    ("value", "float"),  # the number measured, where it is one
+    ("value_text", "string"),  # else the value as written, such as "90+"
     ("unit", "string"),
     ("narrative", "string"),
 )
@@ -69,11 +69,11 @@ def records_to_parquet(records: Sequence[dict[str, Any]]) -> bytes:
 
 
 def _cell(record: dict[str, Any], name: str, kind: str) -> Any:
-    if name == "value_number":
-        return _number(record.get("value"))
     value = record.get(name)
     if value is None:
         return None
+    if kind == "float":  # a release published before values were numbers holds text
+        return _number(value)
     if kind == "date":
         try:
             return date.fromisoformat(str(value)[:10])

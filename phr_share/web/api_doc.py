@@ -18,7 +18,6 @@ from phr_share.audit.proof import PROOF_FORMAT
 from phr_share.ccda import Mood
 from phr_share.ccda.narrative import Block
 from phr_share.consent import LinkTerms, Purpose, Reason, Sensitivity
-from phr_share.deid import FlatRecord
 from phr_share.models import MAX_ID, SegmentKind
 from phr_share.research import ReleaseInfo
 from phr_share.series.summary import MAX_DAYS as MAX_SUMMARY_DAYS
@@ -147,6 +146,38 @@ SEGMENT = Component(
     "Segment", _fields(tracking_id=UUID, kind=KIND, version=ID, size={"type": "integer"})
 )
 BLOCKS = {"type": "array", "items": Block}
+_MAYBE_TEXT = {"type": ["string", "null"]}
+# A de-identified record as a release publishes it (FlatRecord.as_json): typed, and
+# ``date`` only in a date-shift release.
+RESEARCH_RECORD = Component(
+    "ResearchRecord",
+    _object(
+        tuple(
+            name
+            for name in (
+                *("kind", "pseudonym", "age_band", "sex", "zip3", "year", "statement"),
+                *("codes", "loinc", "snomed", "rxnorm", "value", "value_text", "unit"),
+                "narrative",
+            )
+        ),
+        kind=KIND,
+        pseudonym=TEXT,
+        age_band=_MAYBE_TEXT,
+        sex=TEXT,
+        zip3=_MAYBE_TEXT,
+        year=_MAYBE_TEXT,
+        date={"type": "string", "format": "date"},
+        statement=TEXT,
+        codes={"type": "array", "items": TEXT},
+        loinc=_MAYBE_TEXT,
+        snomed=_MAYBE_TEXT,
+        rxnorm=_MAYBE_TEXT,
+        value={"type": ["number", "null"]},
+        value_text=_MAYBE_TEXT,
+        unit=_MAYBE_TEXT,
+        narrative=_MAYBE_TEXT,
+    ),
+)
 SECTION = Component("Section", _fields(tracking_id=UUID, kind=KIND, title=TEXT, blocks=BLOCKS))
 VERSIONED_SECTION = Component(
     "VersionedSection",
@@ -433,7 +464,7 @@ OPERATIONS: dict[str, Operation] = {
             200: (
                 "The records: a page of them as JSON, or all of them as a file",
                 {
-                    JSON: _page(FlatRecord),
+                    JSON: _page(RESEARCH_RECORD),
                     "application/x-ndjson": TEXT,
                     "application/vnd.apache.parquet": {"type": "string", "format": "binary"},
                 },
@@ -491,7 +522,7 @@ OPERATIONS: dict[str, Operation] = {
         {200: _json(RELEASED, "The kinds released now")},
         body=(JSON, _object((), kinds=KIND_LIST)),
     ),
-    "api.research_preview": Operation({200: _json(_items(FlatRecord))}, errors=(410,)),
+    "api.research_preview": Operation({200: _json(_items(RESEARCH_RECORD))}, errors=(410,)),
     "api.erase": Operation(
         {200: _json(ErasureReport, "Erased")},
         body=(JSON, _object(("confirm",), confirm={"const": "ERASE"})),

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from phr_share.web.security import current_account
+from phr_share.web.views import ReadVisit, visit_sentence
 
 __all__ = ["TIME_FILTERS", "local", "zone"]
 
@@ -39,4 +40,13 @@ def _when(moment: datetime) -> str:
     return f"{_day(moment)}, {_clock(moment)}"
 
 
-TIME_FILTERS: dict[str, Callable[..., str]] = {"when": _when, "day": _day, "clock": _clock}
+def _visit(visit: ReadVisit, who: str) -> str:
+    return visit_sentence(visit, who, day=_day(visit.at), clock=_clock(visit.at))
+
+
+TIME_FILTERS: dict[str, Callable[..., str]] = {
+    "when": _when,
+    "day": _day,
+    "clock": _clock,
+    "visit_sentence": _visit,
+}

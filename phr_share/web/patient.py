@@ -34,6 +34,7 @@ from phr_share.web.views import (
     sittings_table,
     stored_overview,
     summary_days,
+    upload_refusal,
     visits,
     whole_number,
 )
@@ -154,10 +155,14 @@ def upload_post() -> str | tuple[str, int]:
     file = request.files.get("document")
     if file is None or not file.filename:
         return render_template("patient/upload.html", error="Choose a file first."), 422
+    data = file.read()
     try:
-        result = sharing.ingest_document(services(), _me(), file.read(), _patient_id())
+        result = sharing.ingest_document(services(), _me(), data, _patient_id())
     except InvalidDocument as error:
-        return render_template("patient/upload.html", error=error.message), 422
+        page = render_template(
+            "patient/upload.html", error=upload_refusal(data, error), detail=error.message
+        )
+        return page, 422
     return render_template("patient/stored.html", result=result, what="document")
 
 

@@ -6,6 +6,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from phr_share.consent import Role
+from phr_share.deid.records import RECORD_FIELDS
 from phr_share.errors import InvalidInput
 from phr_share.research import (
     RecordQuery,
@@ -36,7 +37,9 @@ def _releases() -> list[ReleaseInfo]:
 @requires(Role.RESEARCHER, Role.ADMIN)
 def catalogue() -> str:
     """Every published release: kinds, period, records, k, manifest hash; and a query form."""
-    return render_template("research/catalogue.html", releases=_releases(), asked={})
+    return render_template(
+        "research/catalogue.html", releases=_releases(), asked={}, fields=RECORD_FIELDS
+    )
 
 
 @bp.get("/query")
@@ -57,14 +60,22 @@ def query() -> Response | tuple[str, int]:
             raise InvalidInput("a query is counted or downloaded as JSON lines or Parquet")
     except InvalidInput as exc:
         page = render_template(
-            "research/catalogue.html", releases=releases, asked=asked, error=exc.message
+            "research/catalogue.html",
+            releases=releases,
+            asked=asked,
+            error=exc.message,
+            fields=RECORD_FIELDS,
         )
         return page, 400
     svc = services()
     rows = release_records(svc.public, svc.settings.s3_bucket, release.release_id, wanted)
     if action == "count":
         page = render_template(
-            "research/catalogue.html", releases=releases, asked=asked, matched=len(rows)
+            "research/catalogue.html",
+            releases=releases,
+            asked=asked,
+            matched=len(rows),
+            fields=RECORD_FIELDS,
         )
         return page, 200
     encode, mimetype = _FORMATS[action]

@@ -18,7 +18,7 @@ from phr_share.ccda.narrative import MOOD, MOOD_WORDS, NOTE, Measurement
 from phr_share.ccda.readings_cda import CLINICIAN_NOTE, DIET_NOTE, HOME_READINGS, readable_unit
 from phr_share.choices import parse_choice, parse_choices
 from phr_share.consent import Facts, GrantStatus, Principal, Purpose, Reason, Role, Sensitivity
-from phr_share.errors import InvalidInput
+from phr_share.errors import InvalidDocument, InvalidInput
 from phr_share.models import ACCOUNT_ROLES, MAX_ID, SegmentKind, parse_user_id, user_id_text
 from phr_share.series import WINDOWS, ChartView, Point
 from phr_share.series.view import ChartLine
@@ -51,6 +51,8 @@ __all__ = [
     "staff_role",
     "stored_overview",
     "summary_days",
+    "upload_refusal",
+    "visit_sentence",
     "visits",
     "whole_number",
 ]
@@ -494,6 +496,83 @@ class ReadVisit:
         return sum(len(ids) for ids in self.segments.values())
 
 
+# Files people pick by mistake, by their first bytes.
+_NOT_RECORDS = (
+    (b"%PDF", "a PDF"),
+    (b"\x89PNG", "a picture (PNG)"),
+    (b"\xff\xd8\xff", "a photo (JPEG)"),
+    (b"PK\x03\x04", "a Word, Excel or zip file"),
+    (b"{", "a JSON file"),
+)
+_READABLE_REFUSALS = frozenset(
+    {"malformed-xml", "not-clinical-document", "empty-document", "schema-violation"}
+)
+
+
+def upload_refusal(data: bytes, error: InvalidDocument) -> str:
+    """Why an upload was not stored, in words a patient reads: the file picked by mistake
+    named, the parser's own words only where they say something a person can act on."""
+    head = data[:8].lstrip()
+    kind = next((words for magic, words in _NOT_RECORDS if head.startswith(magic)), None)
+    if kind is not None:
+        return (
+            f"this is {kind}, not a health record PHR Share can read. It takes the C-CDA "
+            "or CCD files (.xml) that clinics and patient portals export."
+        )
+    if error.code in _READABLE_REFUSALS:
+        return (
+            "this file is not a health record PHR Share can read. It takes the C-CDA or "
+            "CCD files (.xml) that clinics and patient portals export."
+        )
+    return error.message
+
+
+# Who, when they are not a person: the system's own readers, in words.
+_SYSTEM_READERS = {
+    "system:router": "The research release",
+    "system:series": "PHR Share's chart upkeep",
+}
+# Why a read was allowed, as the end of a sentence.
+_UNDER = {
+    Reason.OWNER: "",
+    Reason.GRANT: ", under your sharing choice",
+    Reason.SHARE_LINK: ", with a one-visit link you made",
+    Reason.BREAK_GLASS: ", under emergency access",
+    Reason.RESEARCH_RELEASE: ", for the research you chose to help",
+    Reason.DEID_CONTEXT: ", only to remove your details for research",
+    Reason.SERIES_REBUILD: ", to redraw your charts (it stayed in your record)",
+}
+
+
+def visit_sentence(visit: ReadVisit, who: str, *, day: str, clock: str) -> str:
+    """A visit as a sentence the patient reads: "Dr Alex Kim read your vital signs 3 times
+    on 2 Dec 2026 at 14:30, under your sharing choice." ``who`` is the reader's name
+    (a system reader is named here), ``day`` and ``clock`` the time in the patient's zone."""
+    who = _SYSTEM_READERS.get(visit.actor, who)
+    labels = [SegmentKind(k).label.lower() for k, _ in visit.kinds.most_common() if _is_kind(k)]
+    what = _and(labels) if labels else "your record"
+    times = f" {visit.reads} times" if visit.reads > 1 else ""
+    when = f"on {day} at {clock}"
+    if visit.outcome is not Outcome.OK:
+        why = reason_words(visit.reason)
+        return f"{who} asked to read your {what}{times} {when} and was refused ({why})."
+    try:
+        under = _UNDER.get(Reason(visit.reason), f", {reason_words(visit.reason)}")
+    except ValueError:
+        under = f", {reason_words(visit.reason)}"
+    if visit.reason == Reason.OWNER:
+        return f"You read your {what}{times} {when}."
+    return f"{who} read your {what}{times} {when}{under}."
+
+
+def _is_kind(value: str) -> bool:
+    return value in SegmentKind._value2member_map_
+
+
+def _and(words: Sequence[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
 def visits(events: Sequence[AccessEvent]) -> list[ReadVisit]:
     """Reads grouped into visits, newest first; ``events`` are oldest first, as stored.
 
@@ -564,8 +643,16 @@ def stored_overview(
     )
 
 
+def measure_name(loinc: str) -> str:
+    """A LOINC code as a person reads it: its name where PHR Share charts it."""
+    name = CHARTED.get(loinc)
+    return f"{name} (LOINC {loinc})" if name else f"LOINC {loinc}"
+
+
 # What the templates use beside Jinja's own filters.
 FILTERS = {
+    "measure_name": measure_name,
+    "readable_unit": readable_unit,
     "kind_label": kind_label,
     "reason_words": reason_words,
     "filesize": filesize,

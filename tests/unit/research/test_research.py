@@ -177,7 +177,7 @@ def test_release_records_are_verified_and_filtered_by_kind(store: FlakyStore) ->
 def test_release_records_answer_a_query_by_date_and_age_range(store: FlakyStore) -> None:
     since = release_records(store, BUCKET, FIRST, RecordQuery(VITALS, date(2023, 6, 1)))
     # The September record, and the one with only its year; March is before.
-    assert [r["date"] for r in since] == ["2023-09-30", None]
+    assert [r.get("date") for r in since] == ["2023-09-30", None]
     third = str(uuid.UUID(int=3))
     bands = ["35-39", "40-44", "40-49", "60-64", "65-69", "90+", None]
     _publish(store, third, [_record(VITALS, p, "2024", band=b) for p, b in enumerate(bands)], "")
@@ -224,14 +224,15 @@ def test_parquet_round_trips_with_typed_columns_in_a_stable_order() -> None:
     assert table.column_names[-2:] == ["release", "weight"]
     assert table.schema.field("date").type == pa.date32()
     assert table.schema.field("codes").type == pa.list_(pa.string())
-    assert table.schema.field("value_number").type == pa.float64()
+    assert table.schema.field("value").type == pa.float64()
+    assert table.schema.field("value_text").type == pa.string()
     assert table.schema.field("weight").type == pa.float64()
     assert table.schema.field("year").type == pa.string()
     read = table.to_pylist()
     assert read[0]["date"] == date(2023, 3, 1)
     assert read[2]["date"] is None
-    assert [r["value_number"] for r in read] == [120.0, 131.5, 120.0]
-    assert read[1]["value"] == "131.5"
+    assert [r["value"] for r in read] == [120.0, 131.5, 120.0]
+    assert [r["value_text"] for r in read] == [None, None, None]
     assert read[0]["codes"] == ["2.16.840.1.113883.6.1|8480-6"]
     assert [r["release"] for r in read] == [FIRST, SECOND, None]
     assert read[2]["weight"] == 4.5
@@ -246,7 +247,10 @@ def test_parquet_refuses_a_malformed_date_and_types_integer_columns() -> None:
     table = pq.read_table(io.BytesIO(records_to_parquet([{"n": 1}, {"n": 2}, {"flag": True}])))
     assert table.schema.field("n").type == pa.int64()
     assert table.schema.field("flag").type == pa.bool_()
-    assert table.column("value_number").to_pylist() == [None, None, None]
+    assert table.column("value").to_pylist() == [None, None, None]
+    # A release published when values were text is read as numbers all the same.
+    old = pq.read_table(io.BytesIO(records_to_parquet([{"value": "131.5"}, {"value": "90+"}])))
+    assert old.column("value").to_pylist() == [131.5, None]
 
 
 def _files(out: Path) -> dict[str, bytes]:
@@ -271,7 +275,7 @@ def test_pull_writes_the_kind_since_a_date_mirroring_the_bucket(
     # 2023: the record dated March is before since; the September and year-only ones stay.
     assert report.records_written == 2 + 2 + 1 == report.parquet_records
     partial = (tmp_path / f"records/kind={VITALS}/year=2023/release={FIRST}.jsonl").read_text()
-    assert [json.loads(line)["date"] for line in partial.splitlines()] == ["2023-09-30", None]
+    assert [json.loads(line).get("date") for line in partial.splitlines()] == ["2023-09-30", None]
     whole = f"records/kind={VITALS}/year=2024/release={SECOND}.jsonl"
     assert (tmp_path / whole).read_bytes() == store.get(BUCKET, whole).data
     table = pq.read_table(tmp_path / f"{VITALS}.parquet")

@@ -174,7 +174,8 @@ def test_upload_stores_a_document_and_refuses_bad_ones(
     assert stored.status_code == 200
     page = text(stored)
     assert "Record stored" in page
-    assert "Swift private container (encrypted)" in page
+    assert "in your private store, locked with your own key" in page
+    assert "Swift" not in page
     assert 'data-kind="health-status"' in page
     assert "Health status" in page  # kinds as people read them
     count = len(segments_of(services, OPERATOR, PATIENT))
@@ -186,6 +187,8 @@ def test_upload_stores_a_document_and_refuses_bad_ones(
         assert refused.status_code == 422
         assert "This file was not stored" in text(refused)
     assert "root:" not in text(upload(browser, hostile))
+    pdf = text(upload(browser, b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "letter.pdf"))
+    assert "this is a PDF, not a health record PHR Share can read" in pdf
     assert len(segments_of(services, OPERATOR, PATIENT)) == count
     assert upload(browser, b"", "empty.xml").status_code == 422
 
@@ -520,8 +523,13 @@ def test_doctor_sees_exactly_what_was_shared_and_writes_back(
     assert "Note from a clinician" in dashboard  # listed among the stored documents
     history = text(patient.get("/me/history"))
     assert "Dr.Kim" in history
-    assert "Vital signs" in history
-    assert "a grant you gave" in history  # reason codes in words
+    # Each visit as a sentence: who, what, how often, when, and on what basis, in words.
+    assert re.search(
+        r"Dr\.Kim read your vital signs( \d+ times)? on \d+ \w+ 2026 at \d\d:\d\d,"
+        r" under your sharing choice\.",
+        history,
+    )
+    assert "grant:" not in history
     assert 'href="/me/history.fhir.json"' in history
     kept = patient.get("/me/history.fhir.json")
     assert kept.mimetype == "application/fhir+json"
