@@ -118,7 +118,7 @@ from phr_share.sharing.mfa import (
     start_enrolment,
     start_second_step,
 )
-from phr_share.sharing.notices import Notice, notifications
+from phr_share.sharing.notices import Notice, dismiss_notices, notifications
 from phr_share.sharing.read import (
     DocumentRecord,
     SegmentRecord,
@@ -210,6 +210,7 @@ __all__ = [
     "decisions_for",
     "declare_emergency",
     "disable_user",
+    "dismiss_notices",
     "document_types",
     "emergencies_of",
     "end_care",

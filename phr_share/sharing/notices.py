@@ -19,10 +19,11 @@ from sqlalchemy.orm import Session
 
 from phr_share.consent import Principal
 from phr_share.db import Notification, User
+from phr_share.errors import NotFound
 from phr_share.sharing.accounts import user_id_of
 from phr_share.sharing.services import Services
 
-__all__ = ["TOPICS", "Notice", "notifications", "notify", "notify_patient"]
+__all__ = ["TOPICS", "Notice", "dismiss_notices", "notifications", "notify", "notify_patient"]
 
 # What a notice can be about, in the order a patient would act on them.
 TOPICS = ("break-glass", "mfa-reset", "partner-request", "care-request", "note")
@@ -74,3 +75,22 @@ def notifications(
                 if row.topic in topics:
                     row.seen_at = row.seen_at or svc.clock()
         return notices
+
+
+def dismiss_notices(svc: Services, user: Principal, notice_id: int | None = None) -> int:
+    """Dismiss one of the user's notices (all of them, with no ``notice_id``): until then
+    it stays on their pages. How many were dismissed; NotFound for a notice that is not
+    the user's."""
+    with svc.db.session() as session:
+        query = select(Notification).where(
+            Notification.user_id == user_id_of(user), Notification.seen_at.is_(None)
+        )
+        if notice_id is not None:
+            row = session.get(Notification, notice_id)
+            if row is None or row.user_id != user_id_of(user):
+                raise NotFound("no such notice")
+            query = query.where(Notification.id == notice_id)
+        rows = session.scalars(query).all()
+        for row in rows:
+            row.seen_at = svc.clock()
+        return len(rows)

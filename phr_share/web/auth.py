@@ -36,6 +36,7 @@ from phr_share.sharing import (
     sign_up,
 )
 from phr_share.sharing.accounts import MAX_TOKEN_TTL, USERNAME_PATTERN
+from phr_share.web.local_time import local
 from phr_share.web.security import (
     await_code,
     client_address,
@@ -53,6 +54,12 @@ from phr_share.web.views import whole_number
 __all__ = ["bp"]
 
 bp = Blueprint("auth", __name__)
+
+
+def _wait_words(error: TooManyAttempts) -> str:
+    """How long to wait, and until when on the person's own clock."""
+    until = local(services().clock() + timedelta(seconds=error.retry_after))
+    return f"{error.message.removesuffix('.')} (at {until:%H:%M})."
 
 
 def _held_back(page: str, error: TooManyAttempts) -> BaseResponse:
@@ -78,7 +85,8 @@ def login_post() -> BaseResponse | tuple[str, int]:
     try:
         account = authenticate(services(), username, password, address=client_address())
     except TooManyAttempts as error:
-        return _held_back(render_template("login.html", error=error.message, next=target), error)
+        page = render_template("login.html", error=_wait_words(error), next=target)
+        return _held_back(page, error)
     except AccountClosed:
         closed = (
             "This account was closed when its data was erased. "
@@ -114,7 +122,7 @@ def code_post() -> BaseResponse | tuple[str, int]:
             services(), pending_id(), request.form.get("code", ""), address=client_address()
         )
     except TooManyAttempts as error:
-        page = render_template("login_code.html", error=error.message, next=target)
+        page = render_template("login_code.html", error=_wait_words(error), next=target)
         return _held_back(page, error)
     except Unauthenticated:
         return render_template("login_code.html", error="That code is not right.", next=target), 401
@@ -221,7 +229,7 @@ def change_password() -> BaseResponse | tuple[str, int]:
             address=client_address(),
         )
     except TooManyAttempts as error:
-        return _held_back(_account_page(refused=error.message), error)
+        return _held_back(_account_page(refused=_wait_words(error)), error)
     except Unauthenticated:
         return _account_page(refused="The current password is not right."), 403
     except InvalidInput as error:
@@ -243,6 +251,31 @@ def time_zone() -> BaseResponse | tuple[str, int]:
         return _account_page(zone_error=error.message), 422
     flash("Time zone saved: times are now shown in it.", "ok")
     return redirect(url_for("auth.tokens"))
+
+
+@bp.post("/notices/<id:notice_id>/dismiss")
+@requires()
+def dismiss(notice_id: int) -> BaseResponse:
+    """Dismiss one of my notices; back to the page it was on."""
+    account = current_account()
+    assert account is not None
+    sharing.dismiss_notices(services(), account.principal, notice_id)
+    return redirect(_same_page())
+
+
+@bp.post("/notices/dismiss")
+@requires()
+def dismiss_all() -> BaseResponse:
+    """Dismiss all my notices."""
+    account = current_account()
+    assert account is not None
+    sharing.dismiss_notices(services(), account.principal)
+    return redirect(_same_page())
+
+
+def _same_page() -> str:
+    back = safe_next(request.form.get("back"))
+    return back or url_for("home")
 
 
 @bp.post("/account/sessions/others/end")

@@ -51,6 +51,7 @@ def patients() -> str:
         cards=sharing.patients_of(svc, me),
         invitations=[c for c in care if c.status == "invited"],
         waiting=[c for c in care if c.status == "requested"],
+        unseen=[n for n in sharing.notifications(svc, me) if n.seen_at is None],
     )
 
 

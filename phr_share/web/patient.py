@@ -58,9 +58,6 @@ def _patient_id() -> uuid.UUID:
     return patient_id
 
 
-_SEEN_ON_ARRIVAL = ("note", "care-request", "partner-request")
-
-
 @bp.get("")
 @requires(Role.PATIENT)
 def dashboard() -> str:
@@ -70,10 +67,8 @@ def dashboard() -> str:
     documents = sharing.stored_documents(svc, me, _patient_id())
     # The notes are read as segments; charts, summary and the readings table come from
     # the series, and only the table's page of sittings is read for what was written.
-    # Shown here, and so seen, but for emergencies: those stay new until the patient
-    # opens the access history, where what was read under them is listed.
-    notices = sharing.notifications(svc, me, mark_seen=True, topics=_SEEN_ON_ARRIVAL)
-    unseen = [n for n in notices if n.seen_at is None]
+    # Notices stay until the patient dismisses them.
+    unseen = [n for n in sharing.notifications(svc, me) if n.seen_at is None]
     period = chart_period(request.args)
     dashboard = sharing.dashboard_of(
         svc,
@@ -388,7 +383,7 @@ def history() -> str:
         visits=visits(events),
         names=names,
         emergencies=sharing.emergencies_of(svc, me, _patient_id()),
-        notices=sharing.notifications(svc, me, mark_seen=True),
+        notices=sharing.notifications(svc, me),
         everything=everything,
     )
 

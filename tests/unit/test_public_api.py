@@ -223,6 +223,7 @@ PUBLIC = {
         "latest_entries",
         "links_of",
         "notifications",
+        "dismiss_notices",
         "object_name",
         "open_services",
         "open_share_link",

@@ -8,6 +8,7 @@ import json
 import re
 
 from phr_share.sharing import find_account
+from phr_share.sharing.accounts import USERNAME
 from phr_share.sharing.services import Services
 from tests.conftest import DEMO_CCD
 from tests.unit.web.conftest import PASSWORD, Browser, People
@@ -171,3 +172,16 @@ def test_a_form_from_another_site_gets_the_plain_error_page(
     )
     assert refused.status_code == 422
     assert "nobody-here" not in text(refused)
+
+
+def test_the_sign_up_pattern_is_the_servers_rule(browser: Browser) -> None:
+    page = text(browser.get("/signup"))
+    found = re.search(r'name="username"[^>]*pattern="([^"]+)"', page)
+    assert found is not None
+    browser_rule = re.compile(html.unescape(found.group(1)))
+    samples = ["jordan", "j.o-r@d", "ab", "Jordan", "-jordan", "a" * 64, "a" * 65, "jo_rdan"]
+    for sample in samples:
+        assert bool(browser_rule.fullmatch(sample)) == bool(USERNAME.fullmatch(sample)), sample
+    # A dash inside a class is escaped: browsers compile patterns with the v flag.
+    assert "\\-]" in found.group(1)
+    assert "underscore" not in page

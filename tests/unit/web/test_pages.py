@@ -471,15 +471,23 @@ def test_the_patient_is_told_of_notes_requests_and_emergencies_on_arrival(
     nurse.post("/clinic/care/request", {"patient_id": str(PATIENT)})
     declare_emergency(services, people.partner.principal, PATIENT, "found unconscious at home")
     arrival = text(patient.get("/me"))
-    assert "4 new notifications about your record" in arrival
+    assert "4 new notifications:" in arrival
     assert "A clinician wrote to you on" in arrival
     assert 'href="/me#from-clinicians"' in arrival
     assert "A clinician asked to join your care" in arrival
     assert "A clinician asked to bring a partner into your care" in arrival
     assert "Emergency access to your record on" in arrival
-    # Seen on arrival, but for the emergency: new until the access history is opened.
-    assert "1 new notification about your record" in text(patient.get("/me"))
-    assert "New since your last visit" in text(patient.get("/me/history"))
+    # Notices stay, however often the pages are opened, until dismissed.
+    assert "4 new notifications:" in text(patient.get("/me"))
+    assert "4 new notifications:" in text(patient.get("/me/history"))
+    ids = [int(i) for i in re.findall(r'action="/notices/(\d+)/dismiss"', arrival)]
+    assert len(ids) == 4
+    gone = patient.post(f"/notices/{ids[0]}/dismiss", {"back": "/me"})
+    assert gone.headers["Location"] == "/me"
+    assert "3 new notifications:" in text(patient.get("/me"))
+    # Another's notice is not mine to dismiss.
+    assert doctor.post(f"/notices/{ids[1]}/dismiss").status_code == 404
+    patient.post("/notices/dismiss", {"back": "https://elsewhere.example/"})
     assert "new notification" not in text(patient.get("/me"))
     topics = [n.topic for n in notifications(services, people.patient.principal)]
     assert sorted(topics) == ["break-glass", "care-request", "note", "partner-request"]
@@ -645,8 +653,8 @@ def test_emergency_access_is_flagged_notified_and_reviewed(
     history = text(patient.get("/me/history"))
     assert "EMERGENCY" in history
     assert "found unconscious in clinic" in history
-    assert "New since your last visit" in history
-    assert "New since your last visit" not in text(patient.get("/me/history"))
+    assert "Emergency access to your record on" in history
+    assert "1 new notification:" in text(patient.get("/me/history"))  # until dismissed
     admin = Browser(app.test_client())
     admin.login("admin")
     overview = text(admin.get("/admin"))

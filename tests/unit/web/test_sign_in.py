@@ -4,7 +4,7 @@ throttle per account and address, and the second factor."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -120,8 +120,11 @@ def test_one_person_cannot_lock_an_address_out(
     held = clinic.post("/login", {"username": "jordan", "password": PASSWORD})
     assert held.status_code == 429
     assert held.headers["Retry-After"] == "900"
-    assert "Too many wrong passwords for this account. Try again in 15 minutes." in (
-        held.get_data(as_text=True)
+    # How long, and until when on the clock (the account has no zone yet: UTC).
+    until = (services.clock() + timedelta(minutes=15)).astimezone(UTC)
+    assert (
+        f"Too many wrong passwords for this account. Try again in 15 minutes (at {until:%H:%M})."
+        in held.get_data(as_text=True)
     )
     colleague = _from(Browser(app.test_client()), "127.0.0.2")  # the same clinic address
     assert colleague.login("other").status_code == 302
@@ -130,7 +133,7 @@ def test_one_person_cannot_lock_an_address_out(
     later = services.clock() + timedelta(minutes=13)
     services.clock = lambda: later
     held = clinic.post("/login", {"username": "jordan", "password": PASSWORD})
-    assert "Try again in 2 minutes." in held.get_data(as_text=True)
+    assert "Try again in 2 minutes (at " in held.get_data(as_text=True)
 
 
 def test_a_password_change_is_not_held_back_by_someone_elses_guesses(
@@ -150,7 +153,7 @@ def test_a_password_change_is_not_held_back_by_someone_elses_guesses(
     held = jordan.post("/account/password", newer)
     assert held.status_code == 429
     assert int(held.headers["Retry-After"]) > 0
-    assert "Try again in 15 minutes." in held.get_data(as_text=True)
+    assert "Try again in 15 minutes (at " in held.get_data(as_text=True)
 
 
 @pytest.fixture
