@@ -18,7 +18,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from phr_share.series.points import GLUCOSE_CODES, GLUCOSE_MMOL, MG_PER_MMOL, Point
+from phr_share.series.points import GLUCOSE_CODES, GLUCOSE_MMOL, MG_PER_MMOL, WEIGHT, Point
+from phr_share.series.weight import KG_PER_LB
 
 __all__ = [
     "GLUCOSE_LINE",
@@ -171,6 +172,9 @@ def _charted(point: Point) -> tuple[str, str, float]:
     """The line (code, unit) a point is charted on and the factor its value takes there."""
     if point.unit == "mmol/L" and point.code in _GLUCOSE:
         return GLUCOSE_LINE, "mg/dL", MG_PER_MMOL
+    # A weight in pounds joins the weights in kg: one line, one axis.
+    if point.unit == "[lb_av]" and point.code == WEIGHT:
+        return WEIGHT, "kg", KG_PER_LB
     return point.code, point.unit, 1.0
 
 

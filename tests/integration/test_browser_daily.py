@@ -1,0 +1,252 @@
+"""What a patient does every day, in a real headless Chromium against the real local
+stack: units as typed, their own record, their own time zone, a mistake on a small form,
+notices that stay, a wrong file, erasure that ends cleanly; every page at 1280 and 390 px
+fits the screen and passes axe-core with no serious or critical violation. Screenshots go
+to ``test-artifacts/screenshots/``.
+"""
+
+# The fixtures come from the first browser module; pytest passes them by name.
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from phr_share.sharing import OPERATOR, declare_emergency, find_account
+from tests.conftest import DEMO_CCD
+from tests.integration.test_browser import (  # noqa: F401  (the fixtures)
+    CHROMIUM,
+    PASSWORD,
+    Site,
+    _login,
+    _shot,
+    browser,
+    site,
+)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="Debian's chromium is not installed (make test installs it)"
+)
+AXE = Path(__file__).resolve().parents[2] / "deploy/web/node_modules/axe-core/axe.min.js"
+PHONE = {"width": 390, "height": 844}
+DESK = {"width": 1280, "height": 900}
+# Every element's right edge within the screen, but for what scrolls inside a box made
+# for it (a wide table in its own scroller).
+OUTSIDE = """() => [...document.querySelectorAll('body *')]
+  .filter((e) => !e.closest('.scroll') && e.getClientRects().length)
+  .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+  .map((e) => e.tagName + '.' + e.className)"""
+
+
+def _sign_up(browser: object, site: Site, username: str, **context: object):  # type: ignore[no-untyped-def]
+    page = browser.new_context(**context).new_page()  # type: ignore[attr-defined]
+    page.goto(f"{site.url}/signup")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=display_name]", username.title())
+    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=confirm]", PASSWORD)
+    page.click("main button[type=submit]")
+    sync_api.expect(page.locator("h1")).to_have_text("My data")
+    return page
+
+
+def _fits(page: object) -> None:
+    outside = page.evaluate(OUTSIDE)  # type: ignore[attr-defined]
+    wide = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")  # type: ignore[attr-defined]
+    assert (wide, outside) == (0, []), f"{page.url} is {wide} px wider than the screen"  # type: ignore[attr-defined]
+
+
+def _menu_lines(page: object) -> int:
+    """How many lines the header's links take."""
+    tops = page.evaluate(  # type: ignore[attr-defined]
+        "() => [...document.querySelectorAll('header.top a, header.top button')]"
+        ".map((e) => Math.round(e.getBoundingClientRect().top))"
+    )
+    return len({t // 8 for t in tops})
+
+
+def test_a_patient_on_a_phone_enters_pounds_and_inches_and_reads_their_record(
+    site: Site, browser: object, tmp_path: Path
+) -> None:
+    expect = sync_api.expect
+    # The browser checks the username with the server's rule (a bad one is refused there).
+    page = browser.new_context(viewport=PHONE, timezone_id="Asia/Shanghai").new_page()  # type: ignore[attr-defined]
+    page.goto(f"{site.url}/signup")
+    page.fill("input[name=username]", "Bad Name!")
+    invalid = page.eval_on_selector("input[name=username]", "i => i.validity.patternMismatch")
+    assert invalid is True
+    page.fill("input[name=username]", "mei.lin")
+    assert page.eval_on_selector("input[name=username]", "i => i.validity.valid") is True
+    page.fill("input[name=display_name]", "Mei Lin")
+    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=confirm]", PASSWORD)
+    page.click("main button[type=submit]")
+    expect(page.locator("h1")).to_have_text("My data")
+    # The browser's zone became the account's.
+    account = find_account(site.svc, OPERATOR, username="mei.lin")
+    assert account.time_zone == "Asia/Shanghai"
+    assert _menu_lines(page) <= 2
+
+    page.get_by_role("navigation").get_by_role("link", name="Readings", exact=True).click()
+    page.fill("input[name=measured_at]", "2026-01-05T08:00")
+    page.fill("input[name=weight]", "185")
+    page.select_option("select[name=weight_unit]", label="lb")
+    # The number's range follows its unit.
+    assert page.eval_on_selector("input[name=weight]", "i => i.max") == "1100"
+    page.fill("input[name=height]", "68")
+    page.select_option("select[name=height_unit]", label="in")
+    page.fill("textarea[name=note]", "Scale at the pharmacy")
+    page.click("main button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Readings saved")
+    _shot(page, "d1-phone-readings-saved")
+    page.get_by_role("navigation").get_by_role("link", name="My data", exact=True).click()
+    page.locator("#readings summary").click()
+    table = page.locator("table.readings")
+    expect(table).to_contain_text("185 lb")
+    expect(table).to_contain_text("68 in")
+    expect(table).to_contain_text("Scale at the pharmacy")  # the patient's own note
+    # Typed as 08:00 where she lives, shown so: no UTC anywhere.
+    expect(table).to_contain_text("5 Jan 2026, 08:00")
+    assert "UTC" not in page.locator("main").inner_text()
+    expect(page.locator(".charts[data-ready=true] canvas").first).to_be_visible()
+    _fits(page)
+    _shot(page, "d1-phone-my-data")
+
+    # Her clinic's record: problems, medicines, allergies and results are hers to read.
+    page.get_by_role("navigation").get_by_role("link", name="Upload", exact=True).click()
+    record = tmp_path / "record.xml"
+    record.write_bytes(DEMO_CCD.read_bytes())
+    page.set_input_files("input[name=document]", str(record))
+    page.click("main button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Record stored")
+    expect(page.locator("main")).not_to_contain_text("Swift")
+    page.get_by_role("navigation").get_by_role("link", name="My data", exact=True).click()
+    mine = page.locator("#my-record")
+    expect(mine.locator("summary").first).to_have_text("Problems")
+    mine.locator("summary", has_text="Allergies").click()
+    expect(mine).to_contain_text("Hives")
+    # The home readings are one row of what is stored.
+    expect(page.locator("tr.home-documents")).to_contain_text("Home readings: 1 entry")
+    _fits(page)
+    _shot(page, "d1-phone-my-record")
+
+    # A PDF picked by mistake is named as one.
+    page.get_by_role("navigation").get_by_role("link", name="Upload", exact=True).click()
+    pdf = tmp_path / "letter.pdf"
+    pdf.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n")
+    page.set_input_files("input[name=document]", str(pdf))
+    page.click("main button[type=submit]")
+    expect(page.locator(".flash.error")).to_contain_text("this is a PDF, not a health record")
+    expect(page.locator(".flash.error > p").first).not_to_contain_text("root element")
+
+
+def test_a_mistake_on_a_small_form_stays_on_its_page_with_what_was_typed(
+    site: Site, browser: object
+) -> None:
+    expect = sync_api.expect
+    page = _sign_up(browser, site, "ruth", viewport=DESK)
+    page.get_by_role("navigation").get_by_role("link", name="Sharing", exact=True).click()
+    page.fill("input[name=username]", "dr.nobody")
+    page.get_by_role("button", name="Invite").click()
+    assert page.url.endswith("/me/sharing")
+    invite = page.locator("form", has=page.get_by_role("button", name="Invite"))
+    expect(invite.locator(".flash.error")).to_be_visible()
+    expect(invite.locator("input[name=username]")).to_have_value("dr.nobody")
+    expect(page.locator("h1")).not_to_have_text("Something went wrong")
+    _shot(page, "d2-invite-mistake")
+
+
+def test_notices_stay_until_dismissed_and_erasure_ends_on_a_clear_page(
+    site: Site, browser: object
+) -> None:
+    expect = sync_api.expect
+    page = _sign_up(browser, site, "sam", viewport=DESK)
+    account = find_account(site.svc, OPERATOR, username="sam")
+    assert account.patient_id is not None
+    doctor = find_account(site.svc, OPERATOR, username="dr.osei")
+    declare_emergency(site.svc, doctor.principal, account.patient_id, "found unconscious")
+    for _ in range(2):  # seen twice, still there
+        page.goto(f"{site.url}/me")
+        expect(page.locator(".notices")).to_contain_text("Emergency access to your record on")
+    page.goto(f"{site.url}/me/history")
+    expect(page.locator(".notices")).to_be_visible()
+    expect(page.locator("ul.history").first).to_be_visible()
+    page.get_by_role("button", name="Dismiss this notification").click()
+    expect(page.locator(".notices")).to_have_count(0)
+    page.goto(f"{site.url}/me")
+    expect(page.locator(".notices")).to_have_count(0)
+
+    page.goto(f"{site.url}/me/erase")
+    page.fill("input[name=confirm]", "ERASE")
+    page.locator("main button[type=submit]").click()
+    expect(page.locator("h1")).to_have_text("Your data is erased")
+    expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
+    _shot(page, "d3-erased")
+    page.get_by_role("link", name="Back to sign in").click()
+    page.fill("input[name=username]", "sam")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main button[type=submit]")
+    expect(page.locator(".flash.error")).to_contain_text("closed when its data was erased")
+
+
+@pytest.fixture
+def axe_source() -> str:
+    if not AXE.exists():
+        pytest.skip(f"axe-core is not installed at {AXE} (make test installs it)")
+    return AXE.read_text()
+
+
+PATIENT_PAGES = ["/me", "/me/readings", "/me/upload", "/me/sharing", "/me/history"]
+PATIENT_PAGES += ["/me/research-preview", "/me/erase", "/account/tokens"]
+PUBLIC_PAGES = ["/login", "/signup"]
+
+
+@pytest.mark.parametrize("viewport", [DESK, PHONE], ids=["1280", "390"])
+def test_every_patient_page_fits_and_passes_axe(
+    site: Site, browser: object, axe_source: str, viewport: dict[str, int], tmp_path: Path
+) -> None:
+    # The pages' own CSP refuses injected scripts: axe runs with it bypassed, in tests only.
+    page = _sign_up(browser, site, f"axe{viewport['width']}", viewport=viewport, bypass_csp=True)
+    page.get_by_role("navigation").get_by_role("link", name="Readings", exact=True).click()
+    page.fill("input[name=systolic]", "128")
+    page.fill("input[name=diastolic]", "82")
+    page.click("main button[type=submit]")
+    found: dict[str, list[str]] = {}
+    for path in PATIENT_PAGES:
+        page.goto(f"{site.url}{path}")
+        _fits(page)
+        found[path] = _axe(page, axe_source)
+    page.get_by_role("button", name="Sign out").click()
+    for path in PUBLIC_PAGES:
+        page.goto(f"{site.url}{path}")
+        _fits(page)
+        found[path] = _axe(page, axe_source)
+    assert {p: v for p, v in found.items() if v} == {}
+
+
+@pytest.mark.parametrize("viewport", [DESK, PHONE], ids=["1280", "390"])
+def test_the_doctors_pages_fit_and_pass_axe(
+    site: Site, browser: object, axe_source: str, viewport: dict[str, int]
+) -> None:
+    page = _login(browser, site, "dr.kim", viewport=viewport, bypass_csp=True)
+    found = {}
+    for path in ["/clinic", f"/clinic/patients/{site.cohort[0]}", "/account/tokens"]:
+        page.goto(f"{site.url}{path}")
+        _fits(page)
+        found[path] = _axe(page, axe_source)
+    assert {p: v for p, v in found.items() if v} == {}
+
+
+def _axe(page: object, source: str) -> list[str]:
+    """The serious and critical axe-core violations of the page, as rule and target."""
+    page.add_script_tag(content=source)  # type: ignore[attr-defined]
+    result = page.evaluate(  # type: ignore[attr-defined]
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".filter((v) => ['serious', 'critical'].includes(v.impact))"
+        ".map((v) => ({id: v.id, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' '))}))"
+    )
+    return [json.dumps(v) for v in result]
