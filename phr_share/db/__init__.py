@@ -4,6 +4,7 @@ from phr_share.db.auth import MfaFactor, PendingSignIn, RecoveryCode, SignInFail
 from phr_share.db.consent import (
     ApiToken,
     CareRelationship,
+    CareTarget,
     Emergency,
     Grant,
     GrantEvent,
@@ -38,6 +39,7 @@ __all__ = [
     "AuditTreeHead",
     "Base",
     "CareRelationship",
+    "CareTarget",
     "Database",
     "Document",
     "DocumentStatus",

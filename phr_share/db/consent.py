@@ -212,3 +212,19 @@ class Notification(Base):
     subject: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+
+
+class CareTarget(Base):
+    """The targets a clinician set for a patient's readings; the newest row holds. Rows
+    are kept, so the patient sees who set which targets when."""
+
+    __tablename__ = "care_targets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)
+    systolic: Mapped[int] = mapped_column(Integer)
+    diastolic: Mapped[int] = mapped_column(Integer)
+    glucose_low: Mapped[int] = mapped_column(Integer)  # mg/dL
+    glucose_high: Mapped[int] = mapped_column(Integer)
+    set_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    set_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -143,6 +143,13 @@ from phr_share.sharing.release import (
 )
 from phr_share.sharing.series import RebuildReport, SeriesRead, read_series, rebuild_series
 from phr_share.sharing.services import Services, open_services
+from phr_share.sharing.targets import (
+    DEFAULT_TARGETS,
+    TARGET_LIMITS,
+    Targets,
+    set_targets,
+    targets_of,
+)
 from phr_share.sharing.tree_heads import (
     HeadInfo,
     HeadSigner,
@@ -153,8 +160,10 @@ from phr_share.sharing.tree_heads import (
 
 __all__ = [
     "CHARTED_KINDS",
+    "DEFAULT_TARGETS",
     "OPERATOR",
     "ROUTER",
+    "TARGET_LIMITS",
     "VITAL_KINDS",
     "AccessEvent",
     "Account",
@@ -186,6 +195,7 @@ __all__ = [
     "SharedVisit",
     "SigningKeyInfo",
     "Sitting",
+    "Targets",
     "TokenInfo",
     "accept_care",
     "access_history",
@@ -274,6 +284,7 @@ __all__ = [
     "sensitivity_of",
     "session_account",
     "set_sensitivity",
+    "set_targets",
     "set_time_zone",
     "sign_tree_head",
     "sign_up",
@@ -284,6 +295,7 @@ __all__ = [
     "stored_documents",
     "summary_from",
     "summary_of",
+    "targets_of",
     "tokens_of",
     "try_policy",
     "verify_audit",

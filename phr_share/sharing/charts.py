@@ -64,17 +64,19 @@ def dashboard_of(
     purpose: Purpose = Purpose.TREATMENT,
     max_bins: int = 400,
     or_all: bool = False,
+    bp_target: tuple[int, int] = (130, 80),
 ) -> Dashboard:
     """The summary of the last ``days`` days and the chart of the last ``chart_days``
     (three months unless asked; every reading when None) in ``zone`` (UTC when not
     given), from the series of the kinds the principal may read; with ``or_all``, every
-    reading when none falls in that span. Raises ValueError for days outside 1..3650."""
+    reading when none falls in that span; the summary counts readings at or above
+    ``bp_target``. Raises ValueError for days outside 1..3650."""
     zone = zone or ZoneInfo("UTC")
     now = svc.clock()
     window = make_window(now, zone, days)
     read = read_series(svc, principal, patient_id, kinds=CHARTED_KINDS, purpose=purpose)
     table = concat(read.tables.values())
-    summary = _summary(table, window.start, now=now, zone=zone, days=days)
+    summary = _summary(table, window.start, now=now, zone=zone, days=days, bp_target=bp_target)
     start = _chart_start(table, now, chart_days)
     chart = chart_columns(table, start=start, end=now, zone=zone, max_bins=max_bins)
     if or_all and not chart.lines and chart_days is not None and table is not None:
@@ -106,10 +108,16 @@ def summary_of(
 
 
 def _summary(
-    table: pa.Table | None, start: datetime, *, now: datetime, zone: ZoneInfo, days: int
+    table: pa.Table | None,
+    start: datetime,
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    days: int,
+    bp_target: tuple[int, int] = (130, 80),
 ) -> Summary:
     points = [] if table is None else points_of(summary_rows(table, start), "")
-    return summarise(points, now=now, zone=zone, days=days)
+    return summarise(points, now=now, zone=zone, days=days, bp_target=bp_target)
 
 
 def _chart_start(table: pa.Table | None, now: datetime, chart_days: int | None) -> datetime:

@@ -12,7 +12,7 @@ from phr_share.consent import CLINICIANS, Principal, Purpose, Role
 from phr_share.errors import AccessDenied, InvalidInput, InvalidReadings, NotFound
 from phr_share.models import SegmentKind
 from phr_share.series.words import summary_card
-from phr_share.web.local_time import local
+from phr_share.web.local_time import local, zone
 from phr_share.web.security import current_account, requires, services
 from phr_share.web.views import (
     CHART_PERIODS,
@@ -23,6 +23,7 @@ from phr_share.web.views import (
     page_of,
     sittings_table,
     summary_days,
+    whole_number,
 )
 
 __all__ = ["bp"]
@@ -86,6 +87,12 @@ def record(patient_id: uuid.UUID) -> str:
     # Charts, summary and the home readings table from the series: a few bucket reads,
     # however long the record; the home readings documents are not read again as sections.
     period = chart_period(request.args)
+    # The targets, where the reader may see the vital signs they are about.
+    try:
+        targets: sharing.Targets | None = sharing.targets_of(svc, me, patient_id)
+    except AccessDenied:
+        targets = None
+    shown = targets or sharing.DEFAULT_TARGETS
     dashboard = sharing.dashboard_of(
         svc,
         me,
@@ -94,12 +101,14 @@ def record(patient_id: uuid.UUID) -> str:
         chart_days=CHART_PERIODS[period],
         or_all="chart" not in request.args,
         purpose=purpose,
+        zone=zone(),
+        bp_target=shown.pressure,
     )
     page = sharing.readings_page(
         svc, me, patient_id, page=page_of(request.args), purpose=purpose, read=dashboard.series
     )
     others = sharing.read_sections(svc, me, patient_id, purpose, tabled=page.documents)
-    readings = sittings_table(page)
+    readings = sittings_table(page, shown)
     care = next(iter(sharing.care_of(svc, me, patient_id)), None)
     return render_template(
         "clinic/record.html",
@@ -108,7 +117,9 @@ def record(patient_id: uuid.UUID) -> str:
         name=sharing.patient_name(svc, me, patient_id),
         sections=others,
         readings=readings,
-        series=chart_json(dashboard.chart),
+        series=chart_json(dashboard.chart, shown),
+        targets=targets,
+        limits=sharing.TARGET_LIMITS,
         measured=bool(dashboard.series.tables),
         summary=summary_card(dashboard.summary, own=False),
         days=days,
@@ -134,6 +145,24 @@ def note(patient_id: uuid.UUID) -> BaseResponse | tuple[str, int]:
         flash(error.fields.get("text", error.message), "error")
         return redirect(url_for("clinic.record", patient_id=patient_id))
     flash("Saved to the patient's record. They will see it on their page.", "ok")
+    return redirect(url_for("clinic.record", patient_id=patient_id))
+
+
+@bp.post("/patients/<uuid:patient_id>/targets")
+@requires(*CLINICIANS)
+def targets(patient_id: uuid.UUID) -> BaseResponse:
+    """Set the patient's blood-pressure target and glucose range; the patient is told."""
+    form = request.form
+    sharing.set_targets(
+        services(),
+        _me(),
+        patient_id,
+        systolic=whole_number(form.get("systolic", ""), "systolic target", 0, 999),
+        diastolic=whole_number(form.get("diastolic", ""), "diastolic target", 0, 999),
+        glucose_low=whole_number(form.get("glucose_low", ""), "glucose range low", 0, 999),
+        glucose_high=whole_number(form.get("glucose_high", ""), "glucose range high", 0, 999),
+    )
+    flash("Targets saved. The patient sees them, with your name, on their page.", "ok")
     return redirect(url_for("clinic.record", patient_id=patient_id))
 
 

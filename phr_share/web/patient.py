@@ -70,6 +70,7 @@ def dashboard() -> str:
     # Notices stay until the patient dismisses them.
     unseen = [n for n in sharing.notifications(svc, me) if n.seen_at is None]
     period = chart_period(request.args)
+    targets = sharing.targets_of(svc, me, _patient_id())
     dashboard = sharing.dashboard_of(
         svc,
         me,
@@ -77,11 +78,13 @@ def dashboard() -> str:
         days=days,
         chart_days=CHART_PERIODS[period],
         or_all="chart" not in request.args,
+        zone=zone(),
+        bp_target=targets.pressure,
     )
     page = sharing.readings_page(
         svc, me, _patient_id(), page=page_of(request.args), read=dashboard.series
     )
-    readings = sittings_table(page)
+    readings = sittings_table(page, targets)
     # Earlier versions of a document (an updated summary sent again) are listed on request.
     with_earlier = request.args.get("versions") == "all"
     listed = documents if with_earlier else [d for d in documents if d.current]
@@ -103,8 +106,9 @@ def dashboard() -> str:
         record=ordered_record(s for s in mine if s.record.kind is not SegmentKind.DOCTOR_NOTES),
         notes=[s for s in mine if s.record.kind is SegmentKind.DOCTOR_NOTES],
         unseen=unseen,
-        series=chart_json(dashboard.chart),
+        series=chart_json(dashboard.chart, targets),
         readings=readings,
+        targets=targets,
         summary=summary_card(dashboard.summary),
         days=days,
         period=period if dashboard.chart_days == CHART_PERIODS[period] else "all",

@@ -21,6 +21,7 @@ from phr_share.consent import Facts, GrantStatus, Principal, Purpose, Reason, Ro
 from phr_share.errors import InvalidDocument, InvalidInput
 from phr_share.models import ACCOUNT_ROLES, MAX_ID, SegmentKind, parse_user_id, user_id_text
 from phr_share.series import WINDOWS, ChartView, Point
+from phr_share.series.points import MG_PER_MMOL
 from phr_share.series.view import ChartLine
 from phr_share.sharing.audit import AREAS
 from phr_share.sharing.clinical import CHARTED, CHARTED_KINDS, VITAL_KINDS, SectionRecord
@@ -61,7 +62,7 @@ __all__ = [
 # axis where the measure has one (pain 0-10, mood 1-5 with its words).
 CHARTS: tuple[tuple[str, str, tuple[str, ...], dict[str, Any]], ...] = (
     ("Blood pressure", "mmHg", ("8480-6", "8462-4"), {}),
-    ("Heart rate", "/min", ("8867-4",), {}),
+    ("Heart rate", "beats/min", ("8867-4",), {}),
     ("Glucose", "mg/dL", ("2339-0", "2345-7", "99504-3", "14743-9", "41653-7"), {}),
     ("Weight", "kg", ("29463-7",), {}),
     ("Pain", "0-10", ("72514-3",), {"min": 0, "max": 10}),
@@ -144,10 +145,14 @@ def whole_number(value: int | str, field: str, low: int, high: int) -> int:
     return number
 
 
-def chart_json(view: ChartView) -> dict[str, Any]:
+def chart_json(
+    view: ChartView, targets: sharing.Targets = sharing.DEFAULT_TARGETS
+) -> dict[str, Any]:
     """The charts' data from a chart view: one chart per measure, each point an ISO time
     in the view's zone and a value; a binned line's point is its interval's mean, with
-    its least and greatest value and how many readings it holds."""
+    its least and greatest value and how many readings it holds. The blood pressure and
+    glucose charts carry the patient's targets (lines to stay under, a range to stay in),
+    and every chart its latest value, for the words above it."""
     zone = ZoneInfo(view.zone)
     by_code: dict[str, list[ChartLine]] = defaultdict(list)
     for line in view.lines:  # one code may come in two units (a weight in kg and in lb)
@@ -165,8 +170,24 @@ def chart_json(view: ChartView) -> dict[str, Any]:
             for line in by_code.get(code, ())
         ]
         if lines:
-            charts.append({"title": title, "unit": unit, "lines": lines, **scale})
+            chart = {"title": title, "unit": unit, "lines": lines, **scale}
+            chart.update(_target_marks(title, targets))
+            charts.append(chart)
     return {"charts": charts}
+
+
+def _target_marks(title: str, targets: sharing.Targets) -> dict[str, Any]:
+    if title == "Blood pressure":
+        return {
+            "targets": [
+                {"at": targets.systolic, "label": f"systolic target {targets.systolic}"},
+                {"at": targets.diastolic, "label": f"diastolic target {targets.diastolic}"},
+            ]
+        }
+    if title == "Glucose":
+        low, high = targets.glucose_low, targets.glucose_high
+        return {"band": {"low": low, "high": high, "label": f"target range {low}-{high}"}}
+    return {}
 
 
 def _line_label(code: str, unit: str, units: bool) -> str:
@@ -229,11 +250,14 @@ def page_of(args: Mapping[str, str]) -> int:
     return whole_number(given, "page", 1, MAX_ID) if given else 1
 
 
-def sittings_table(found: sharing.ReadingsPage) -> ReadingsTable | None:
+def sittings_table(
+    found: sharing.ReadingsPage, targets: sharing.Targets = sharing.DEFAULT_TARGETS
+) -> ReadingsTable | None:
     """One page of home sittings as the readings table; None when there are none.
 
     The columns are those any sitting of the patient's fills (of the written ones, diet
-    and notes, those this page fills), so paging does not move them."""
+    and notes, those this page fills), so paging does not move them. A blood pressure at
+    or above the target, or a glucose outside the target range, is flagged in words."""
     if not found.total:
         return None
     columns = [(t, codes) for t, codes in READING_COLUMNS if found.codes.intersection(codes)]
@@ -242,7 +266,7 @@ def sittings_table(found: sharing.ReadingsPage) -> ReadingsTable | None:
         (
             sitting.at,
             (
-                *(_cell(sitting.measured, codes) for _, codes in columns),
+                *(_flagged(sitting.measured, codes, targets) for _, codes in columns),
                 *("; ".join(sitting.said.get(code, ())) for _, code in written),
             ),
         )
@@ -343,6 +367,29 @@ def _home_sections(
         for s in sections
         if s.record.kind in CHARTED_KINDS and types.get(s.record.document_id) == HOME_READINGS.code
     ]
+
+
+def _flagged(values: Mapping[str, Point], codes: tuple[str, ...], targets: sharing.Targets) -> str:
+    cell = _cell(values, codes)
+    flag = _flag(values, codes, targets)
+    return f"{cell} {flag}" if cell and flag else cell
+
+
+def _flag(values: Mapping[str, Point], codes: tuple[str, ...], targets: sharing.Targets) -> str:
+    """Words for a reading outside the patient's targets ("" inside them)."""
+    if codes[0] == "8480-6":
+        high, low = values.get("8480-6"), values.get("8462-4")
+        above = (high is not None and high.value >= targets.systolic) or (
+            low is not None and low.value >= targets.diastolic
+        )
+        return "▲ at or above target" if above else ""
+    found = next((values[c] for c in codes if c in values), None)
+    if found is None or codes[0] != "2339-0":
+        return ""
+    mg = found.value * MG_PER_MMOL if found.unit == "mmol/L" else found.value
+    if mg < targets.glucose_low:
+        return "▼ below target"
+    return "▲ above target" if mg > targets.glucose_high else ""
 
 
 def _cell(values: Mapping[str, Measurement | Point], codes: tuple[str, ...]) -> str:

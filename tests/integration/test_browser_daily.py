@@ -15,7 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from phr_share.sharing import OPERATOR, declare_emergency, find_account
+from phr_share.models import SegmentKind
+from phr_share.sharing import (
+    OPERATOR,
+    accept_care,
+    declare_emergency,
+    find_account,
+    grant_access,
+    invite_clinician,
+)
 from tests.conftest import DEMO_CCD
 from tests.integration.test_browser import (  # noqa: F401  (the fixtures)
     CHROMIUM,
@@ -250,3 +258,49 @@ def _axe(page: object, source: str) -> list[str]:
         ".map((v) => ({id: v.id, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' '))}))"
     )
     return [json.dumps(v) for v in result]
+
+
+def test_the_doctor_sets_a_target_and_the_patients_chart_shows_it(
+    site: Site, browser: object
+) -> None:
+    expect = sync_api.expect
+    page = _sign_up(browser, site, "lee.ann", viewport=DESK)
+    account = find_account(site.svc, OPERATOR, username="lee.ann")
+    doctor_account = find_account(site.svc, OPERATOR, username="dr.kim")
+    care = invite_clinician(site.svc, account.principal, doctor_account.id)
+    accept_care(site.svc, doctor_account.principal, care)
+    grant_access(site.svc, account.principal, doctor_account.id, {SegmentKind.PHYSICAL_SIGNS})
+    # Two readings two months apart: no line is drawn across the months between.
+    for when, systolic in [("2026-09-01T08:00", "142"), ("2026-11-01T08:00", "138")]:
+        page.goto(f"{site.url}/me/readings")
+        page.fill("input[name=measured_at]", when)
+        page.fill("input[name=systolic]", systolic)
+        page.fill("input[name=diastolic]", "88")
+        page.click("main button[type=submit]")
+        expect(page.locator("h1")).to_have_text("Readings saved")
+
+    doctor = _login(browser, site, "dr.kim")
+    doctor.goto(f"{site.url}/clinic/patients/{account.patient_id}")
+    targets = doctor.locator("#targets form")
+    targets.locator("input[name=systolic]").fill("135")
+    targets.locator("input[name=diastolic]").fill("85")
+    targets.get_by_role("button", name="Save targets").click()
+    expect(doctor.locator(".flash.ok")).to_contain_text("Targets saved")
+
+    page.goto(f"{site.url}/me?chart=all")
+    expect(page.locator("p.targets")).to_contain_text("under 135/85 mmHg")
+    expect(page.locator("p.targets")).to_contain_text("Set by Dr.Kim")
+    canvas = page.locator(".charts[data-ready=true] canvas").first
+    expect(canvas).to_be_visible()
+    marks, values = canvas.evaluate(
+        "c => { const chart = Chart.getChart(c);"
+        " return [chart.options.plugins.targetMarks.targets.map((t) => t.at),"
+        " chart.data.datasets[0].data.map((p) => p.y)]; }"
+    )
+    assert marks == [135, 85]
+    assert values == [142, None, 138]
+    expect(page.locator(".chart-latest").first).to_contain_text("systolic target 135")
+    # The readings at or above it are flagged in the table.
+    page.locator("#readings summary").click()
+    expect(page.locator("table.readings")).to_contain_text("▲ at or above target")
+    _shot(page, "d4-targets-on-the-chart")

@@ -106,9 +106,10 @@ def test_ingest_get_rotate_erase(
     code, out = run("erase", "--patient", str(PATIENT), "--yes")
     assert code == 0
     assert f"{len(segments)} objects deleted" in out
+    # The account closed with its data: signing in as it says so (EX_NOPERM).
     code, _ = as_user(monkeypatch, "get", tracking, "--as", "jordan")
-    assert code == 65
-    assert "erased" in capsys.readouterr().err
+    assert code == 77
+    assert "closed when its data was erased" in capsys.readouterr().err
 
 
 def test_release_below_k_is_refused_and_says_why(

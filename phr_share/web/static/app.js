@@ -37,6 +37,12 @@ function dayTick(value, index, ticks) {
 // a scale with words (mood) shows the words on the axis and in the tooltip.
 function yAxis(chart) {
   const axis = { title: { display: true, text: chart.unit } };
+  // The axis always shows the targets, even when every reading is above them.
+  const marks = chart.band ? [chart.band.low, chart.band.high] : (chart.targets || []).map((t) => t.at);
+  if (marks.length) {
+    axis.suggestedMin = Math.min(...marks) - 10;
+    axis.suggestedMax = Math.max(...marks) + 10;
+  }
   if (chart.min !== undefined) axis.min = chart.min;
   if (chart.max !== undefined) axis.max = chart.max;
   if (chart.labels) {
@@ -53,6 +59,59 @@ function pointLabel(chart) {
   };
 }
 
+// A line is not drawn across a month without readings: nothing was measured there.
+const GAP_MS = 30 * DAY_MS;
+
+function withGaps(points) {
+  const out = [];
+  for (const p of points) {
+    const last = out[out.length - 1];
+    if (last && p.x - last.x > GAP_MS) out.push({ x: (p.x + last.x) / 2, y: null });
+    out.push(p);
+  }
+  return out;
+}
+
+// The patient's targets on the chart: a shaded range to stay in (glucose) or lines to
+// stay under (blood pressure), drawn under the readings.
+const targetMarks = {
+  id: "targetMarks",
+  beforeDatasetsDraw(chart, _args, options) {
+    const { ctx, chartArea: area, scales } = chart;
+    const y = scales.y;
+    ctx.save();
+    if (options.band) {
+      const top = y.getPixelForValue(options.band.high);
+      const bottom = y.getPixelForValue(options.band.low);
+      ctx.fillStyle = "rgba(26, 127, 55, 0.12)";
+      ctx.fillRect(area.left, top, area.right - area.left, bottom - top);
+    }
+    for (const mark of options.targets || []) {
+      const at = y.getPixelForValue(mark.at);
+      ctx.strokeStyle = "#1a7f37";
+      ctx.setLineDash([6, 4]);
+      ctx.beginPath();
+      ctx.moveTo(area.left, at);
+      ctx.lineTo(area.right, at);
+      ctx.stroke();
+    }
+    ctx.restore();
+  },
+};
+
+// The newest reading of each line, as the words above a chart say it: "128/82 on 3 Dec 2026".
+function latestWords(chart) {
+  const last = chart.lines.map((line) => line.points[line.points.length - 1]).filter(Boolean);
+  if (!last.length) return "";
+  const newest = Math.max(...last.map((p) => Date.parse(p.t)));
+  const values = last.filter((p) => Date.parse(p.t) === newest).map((p) => {
+    const v = Math.round(p.v * 10) / 10;
+    return chart.labels ? chart.labels[String(v)] ?? v : v;
+  });
+  const unit = chart.labels ? "" : chart.max !== undefined ? "of " + chart.max : chart.unit;
+  return values.join("/") + " " + unit + " on " + day(newest);
+}
+
 function drawCharts(host, data) {
   if (!data.charts.length) {
     const empty = host.querySelector(".charts-empty");
@@ -64,15 +123,21 @@ function drawCharts(host, data) {
     figure.className = "chart";
     const caption = document.createElement("figcaption");
     caption.textContent = chart.title + " (" + chart.unit + ")";
+    const latest = latestWords(chart);
+    const about = document.createElement("p");
+    about.className = "chart-latest";
+    const target = chart.band ? chart.band.label : (chart.targets || []).map((t) => t.label).join(", ");
+    about.textContent = (latest ? "Latest: " + latest : "") + (target ? (latest ? " · " : "") + target : "");
     const canvas = document.createElement("canvas");
     canvas.setAttribute("role", "img");
-    canvas.setAttribute("aria-label", chart.title + " over time");
-    figure.append(caption, canvas);
+    canvas.setAttribute("aria-label", chart.title + " over time. " + about.textContent);
+    figure.append(caption, about, canvas);
     host.append(figure);
     // Points sit at their real time: a month without readings shows as a gap in time.
     const datasets = chart.lines.map((line, i) => ({
       label: line.label,
-      data: line.points.map((p) => ({ x: Date.parse(p.t), y: p.v })),
+      data: withGaps(line.points.map((p) => ({ x: Date.parse(p.t), y: p.v }))),
+      spanGaps: false,
       borderColor: PALETTE[i % PALETTE.length],
       backgroundColor: PALETTE[i % PALETTE.length],
       pointRadius: line.points.length > 60 ? 1.5 : 3,
@@ -80,7 +145,7 @@ function drawCharts(host, data) {
       clip: false, // the first and last readings sit on the axis ends: draw them whole
     }));
     // The axis runs from the first reading to the last (one day's readings alone: a month).
-    const times = datasets.flatMap((d) => d.data.map((p) => p.x));
+    const times = datasets.flatMap((d) => d.data.filter((p) => p.y !== null).map((p) => p.x));
     const first = Math.min(...times);
     const last = Math.max(...times);
     const pad = last - first < DAY_MS ? 15 * DAY_MS : 0;
@@ -89,11 +154,13 @@ function drawCharts(host, data) {
     new Chart(canvas, {
       type: "line",
       data: { datasets },
+      plugins: [targetMarks],
       options: {
         animation: false,
         responsive: true,
         maintainAspectRatio: false,
         plugins: {
+          targetMarks: { band: chart.band, targets: chart.targets },
           legend: { position: "bottom" },
           tooltip: {
             callbacks: {

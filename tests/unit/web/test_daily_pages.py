@@ -12,7 +12,7 @@ from phr_share.sharing.accounts import USERNAME
 from phr_share.sharing.services import Services
 from tests.conftest import DEMO_CCD
 from tests.unit.web.conftest import PASSWORD, Browser, People
-from tests.unit.web.test_pages import text, upload
+from tests.unit.web.test_pages import _share, charts_in, text, upload
 
 
 def test_weight_in_pounds_and_height_in_inches_are_saved(browser: Browser, people: People) -> None:
@@ -185,3 +185,40 @@ def test_the_sign_up_pattern_is_the_servers_rule(browser: Browser) -> None:
     # A dash inside a class is escaped: browsers compile patterns with the v flag.
     assert "\\-]" in found.group(1)
     assert "underscore" not in page
+
+
+def test_the_doctor_sets_targets_and_the_patient_sees_them_charted_and_flagged(
+    browser: Browser, other_browser: Browser, people: People
+) -> None:
+    patient, doctor = browser, other_browser
+    patient.login("jordan")
+    patient.post("/me/readings", {"systolic": "138", "diastolic": "84", "glucose": "190"})
+    doctor.login("dr.kim")
+    record = _share(patient, doctor, ["physical-signs"])
+    page = text(doctor.get(record))
+    assert 'action="/clinic/patients/' in page
+    assert 'name="systolic"' in page
+    assert "The usual targets" in page
+    saved = doctor.post(
+        f"{record}/targets",
+        {"systolic": "135", "diastolic": "85", "glucose_low": "80", "glucose_high": "200"},
+    )
+    assert saved.status_code == 302
+    mine = text(patient.get("/me"))
+    assert "blood pressure under 135/85 mmHg" in mine
+    assert "Set by Dr.Kim on" in mine
+    assert "A clinician set your targets on" in mine  # a notice, until dismissed
+    charts = {c["title"]: c for c in charts_in(mine)}
+    assert [t["at"] for t in charts["Blood pressure"]["targets"]] == [135, 85]
+    assert charts["Glucose"]["band"]["low"] == 80
+    assert charts["Glucose"]["band"]["high"] == 200
+    table = mine.split('class="readings"')[1].split("</table>")[0]
+    # 138/84 is at or above 135/85 (the systolic); 190 mg/dL is inside 80-200.
+    assert "138/84 mmHg ▲ at or above target" in table
+    assert "190 mg/dL" in table
+    assert "190 mg/dL ▲" not in table
+    refused = doctor.post(
+        f"{record}/targets",
+        {"systolic": "1350", "diastolic": "85", "glucose_low": "80", "glucose_high": "200"},
+    )
+    assert refused.status_code == 422
