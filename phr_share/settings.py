@@ -66,6 +66,7 @@ class Settings:
     web_secure_cookies: bool = True
     web_port: int = 8080
     web_trusted_proxy: str | None = None
+    emergency_number: str = "911"
     audit_head_interval: int = 300
     audit_heads_public: bool = False
     audit_container: str = "phr-share-audit"
@@ -167,6 +168,7 @@ class Settings:
             not in {"0", "false", "no"},
             web_port=_int(env, "PHR_WEB_PORT", 8080),
             web_trusted_proxy=_raw(env, "PHR_WEB_TRUSTED_PROXY") or None,
+            emergency_number=_raw(env, "PHR_EMERGENCY_NUMBER") or "911",
             audit_head_interval=_int(env, "PHR_AUDIT_HEAD_INTERVAL", 300),
             audit_heads_public=_raw(env, "PHR_AUDIT_HEADS_PUBLIC").lower() in {"1", "true", "yes"},
             audit_container=_raw(env, "PHR_AUDIT_CONTAINER") or "phr-share-audit",

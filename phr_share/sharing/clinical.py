@@ -5,6 +5,7 @@ through :func:`read_segment`, so the decision point decides and the log records 
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from phr_share.errors import AccessDenied, NotFound
 from phr_share.models import Reason, SegmentKind
 from phr_share.series import Point, Summary, summarise
 from phr_share.sharing.access import terms_of_grant
+from phr_share.sharing.alerts import readings_danger, sound_alarms
 from phr_share.sharing.charts import CHARTED_KINDS
 from phr_share.sharing.guard import require_clinician, require_owner
 from phr_share.sharing.ingest import IngestResult, store_document
@@ -203,14 +205,21 @@ def save_readings(
     svc: Services, patient: Principal, form: Mapping[str, str], *, zone: tzinfo = UTC
 ) -> IngestResult:
     """A patient's home readings (form fields, checked one by one) stored like an upload;
-    a time written without an offset is one in ``zone`` (the patient's own).
+    a time written without an offset is one in ``zone`` (the patient's own). Readings in
+    the danger zone are named in the result, and the clinicians who may read the
+    patient's vital signs are notified.
 
     Raises InvalidReadings with a message per bad field; nothing is stored then.
     """
     patient_id = require_owner(patient)
     readings = parse_readings(form, now=svc.clock().astimezone(zone))
     document = readings_document(readings, PatientHeader(patient_id), svc.new_uuid())
-    return store_document(svc, document, patient_id, patient.id)
+    stored = store_document(svc, document, patient_id, patient.id)
+    # A reading in the danger zone: the clinicians who may see it are told at once.
+    signs = readings_danger(readings)
+    if stored.created:
+        sound_alarms(svc, patient_id, signs)
+    return dataclasses.replace(stored, danger=tuple(s.threshold.sign for s in signs))
 
 
 def write_note(

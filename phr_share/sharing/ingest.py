@@ -88,6 +88,8 @@ class IngestResult:
     version: int
     created: bool
     placements: tuple[Placement, ...]
+    # For home readings: the danger-zone signs they show ("very-high-pressure", ...).
+    danger: tuple[str, ...] = ()
 
 
 def ingest_document(

@@ -26,7 +26,15 @@ from phr_share.sharing.services import Services
 __all__ = ["TOPICS", "Notice", "dismiss_notices", "notifications", "notify", "notify_patient"]
 
 # What a notice can be about, in the order a patient would act on them.
-TOPICS = ("break-glass", "mfa-reset", "partner-request", "care-request", "note", "targets")
+TOPICS = (
+    "danger",
+    "break-glass",
+    "mfa-reset",
+    "partner-request",
+    "care-request",
+    "note",
+    "targets",
+)
 
 
 @dataclass(frozen=True, slots=True)

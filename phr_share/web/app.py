@@ -17,7 +17,7 @@ from phr_share.settings import Settings
 from phr_share.sharing import Services, open_services
 from phr_share.sharing.accounts import SESSION_TTL
 from phr_share.web import admin, api, auth, clinic, errors, mfa, patient
-from phr_share.web.local_time import TIME_FILTERS
+from phr_share.web.local_time import TIME_FILTERS, zone
 from phr_share.web.research import bp as research_bp
 from phr_share.web.security import current_account, install
 from phr_share.web.views import CHART_PERIOD_WORDS, FILTERS
@@ -81,6 +81,7 @@ def create_app(
     app.jinja_env.globals["max_document_bytes"] = settings.max_document_bytes
     app.jinja_env.filters.update(FILTERS)
     app.jinja_env.filters.update(TIME_FILTERS)
+    app.jinja_env.globals["local_zone"] = lambda: zone().key
     return app
 
 

@@ -16,6 +16,7 @@ from phr_share.choices import parse_choice
 from phr_share.consent import Facts, Principal, Role, Sensitivity
 from phr_share.errors import InvalidDocument, InvalidInput, InvalidReadings, NotFound
 from phr_share.models import SegmentKind, parse_user_id
+from phr_share.series.danger import DANGER_ZONE
 from phr_share.series.words import summary_card
 from phr_share.web.local_time import zone
 from phr_share.web.security import current_account, log_out, requires, services
@@ -178,9 +179,21 @@ def readings_post() -> str | tuple[str, int]:
     """Check each field, build the readings document and ingest it like an upload."""
     form = {k: v for k, v in request.form.items() if k != "csrf_token"}
     try:
-        result = sharing.save_readings(services(), _me(), form, zone=zone())
+        svc = services()
+        result = sharing.save_readings(svc, _me(), form, zone=zone())
     except InvalidReadings as error:
         return _readings_form(form, error.fields), 422
+    if result.danger:
+        # At once, in plain words: what the reading means and what to do now.
+        signs = [t for t in DANGER_ZONE if t.sign in result.danger]
+        shown = list({(t.words, t.todo): t for t in signs}.values())
+        return render_template(
+            "patient/danger.html",
+            signs=shown,
+            kinds={t.sign for t in shown},
+            number=svc.settings.emergency_number,
+            result=result,
+        )
     return render_template("patient/stored.html", result=result, what="readings")
 
 

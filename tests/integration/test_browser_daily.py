@@ -260,16 +260,25 @@ def _axe(page: object, source: str) -> list[str]:
     return [json.dumps(v) for v in result]
 
 
+def _sharing_vitals_with_dr_kim(
+    browser: object, site: Site, username: str, viewport: dict[str, int]
+):  # type: ignore[no-untyped-def]
+    """A new patient, signed in, in Dr Kim's care with a grant of vital signs."""
+    page = _sign_up(browser, site, username, viewport=viewport)
+    account = find_account(site.svc, OPERATOR, username=username)
+    doctor = find_account(site.svc, OPERATOR, username="dr.kim")
+    accept_care(
+        site.svc, doctor.principal, invite_clinician(site.svc, account.principal, doctor.id)
+    )
+    grant_access(site.svc, account.principal, doctor.id, {SegmentKind.PHYSICAL_SIGNS})
+    return page, account
+
+
 def test_the_doctor_sets_a_target_and_the_patients_chart_shows_it(
     site: Site, browser: object
 ) -> None:
     expect = sync_api.expect
-    page = _sign_up(browser, site, "lee.ann", viewport=DESK)
-    account = find_account(site.svc, OPERATOR, username="lee.ann")
-    doctor_account = find_account(site.svc, OPERATOR, username="dr.kim")
-    care = invite_clinician(site.svc, account.principal, doctor_account.id)
-    accept_care(site.svc, doctor_account.principal, care)
-    grant_access(site.svc, account.principal, doctor_account.id, {SegmentKind.PHYSICAL_SIGNS})
+    page, account = _sharing_vitals_with_dr_kim(browser, site, "lee.ann", DESK)
     # Two readings two months apart: no line is drawn across the months between.
     for when, systolic in [("2026-09-01T08:00", "142"), ("2026-11-01T08:00", "138")]:
         page.goto(f"{site.url}/me/readings")
@@ -304,3 +313,25 @@ def test_the_doctor_sets_a_target_and_the_patients_chart_shows_it(
     page.locator("#readings summary").click()
     expect(page.locator("table.readings")).to_contain_text("▲ at or above target")
     _shot(page, "d4-targets-on-the-chart")
+
+
+def test_a_reading_in_the_danger_zone_shows_what_to_do_and_the_doctor_is_told(
+    site: Site, browser: object
+) -> None:
+    expect = sync_api.expect
+    page, _ = _sharing_vitals_with_dr_kim(browser, site, "omar", PHONE)
+    page.get_by_role("navigation").get_by_role("link", name="Readings", exact=True).click()
+    page.fill("input[name=systolic]", "185")
+    page.fill("input[name=diastolic]", "125")
+    page.click("main button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Your reading needs attention now")
+    expect(page.locator(".call-now")).to_contain_text("call 911 now")
+    _fits(page)
+    _shot(page, "d5-danger-zone-phone")
+    doctor = _login(browser, site, "dr.kim")
+    notice = doctor.locator(".notices li", has_text="danger zone")
+    expect(notice).to_be_visible()
+    expect(notice).not_to_contain_text("185")
+    notice.get_by_role("link", name="open their record").click()
+    expect(doctor.locator("table.readings")).to_contain_text("185/125 mmHg")
+    _shot(doctor, "d5-doctor-told")

@@ -4,8 +4,18 @@
 const PALETTE = ["#1f6feb", "#d1495b", "#2a9d8f", "#e9a23b"];
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-const DAY = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "numeric" });
-const MONTH = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short" });
+// Dates as the pages write them ("3 Dec 2026"), in the account's time zone.
+function knownZone(name) {
+  try {
+    new Intl.DateTimeFormat("en-GB", { timeZone: name });
+    return name;
+  } catch {
+    return "UTC"; // a zone name the browser does not know: UTC rather than no charts
+  }
+}
+const ZONE = knownZone(document.body?.dataset.timeZone || "UTC");
+const DAY = new Intl.DateTimeFormat("en-GB", { year: "numeric", month: "short", day: "numeric", timeZone: ZONE });
+const MONTH = new Intl.DateTimeFormat("en-GB", { year: "numeric", month: "short", timeZone: ZONE });
 
 function day(millis) {
   return DAY.format(new Date(millis));

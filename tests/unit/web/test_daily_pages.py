@@ -7,7 +7,7 @@ import html
 import json
 import re
 
-from phr_share.sharing import find_account
+from phr_share.sharing import find_account, notifications
 from phr_share.sharing.accounts import USERNAME
 from phr_share.sharing.services import Services
 from tests.conftest import DEMO_CCD
@@ -222,3 +222,34 @@ def test_the_doctor_sets_targets_and_the_patient_sees_them_charted_and_flagged(
         {"systolic": "1350", "diastolic": "85", "glucose_low": "80", "glucose_high": "200"},
     )
     assert refused.status_code == 422
+
+
+def test_a_reading_in_the_danger_zone_says_what_to_do_and_tells_the_doctor(
+    browser: Browser, other_browser: Browser, people: People, services: Services
+) -> None:
+    patient, doctor = browser, other_browser
+    patient.login("jordan")
+    doctor.login("dr.kim")
+    record = _share(patient, doctor, ["physical-signs"])
+    # The nurse is in no care and has no grant: not told.
+    saved = patient.post("/me/readings", {"systolic": "185", "diastolic": "125"})
+    assert saved.status_code == 200
+    page = text(saved)
+    assert "Your reading needs attention now" in page
+    assert "Your top blood pressure number is 180 or more." in page
+    assert "call 911 now" in page
+    told = [n for n in notifications(services, people.doctor.principal) if n.topic == "danger"]
+    assert len(told) == 1
+    assert not [n for n in notifications(services, people.nurse.principal) if n.topic == "danger"]
+    clinic = text(doctor.get("/clinic"))
+    assert "home reading is in the danger zone" in clinic
+    assert f'href="{record}"' in clinic
+    # The notice holds no reading: the record page, through consent, does.
+    assert "185" not in clinic
+    # A reading outside the danger zone is saved as usual, and tells no one.
+    calm = text(patient.post("/me/readings", {"systolic": "128", "diastolic": "82"}))
+    assert "Readings saved" in calm
+    assert (
+        len([n for n in notifications(services, people.doctor.principal) if n.topic == "danger"])
+        == 1
+    )

@@ -1,0 +1,64 @@
+"""Alerts: a home reading in the danger zone tells the people who look after the patient.
+
+The patient is shown what to do at once (the web page that saved the readings); every
+clinician whose live grant lets them read the patient's vital signs (the decision point
+decides, as for a read) gets a notice that stays until dismissed. A notice names the
+patient by id only: what the reading was is read on the record page, through consent.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from phr_share.ccda import Readings
+from phr_share.consent import Principal, Purpose, Role
+from phr_share.db import Grant, User
+from phr_share.models import SegmentKind
+from phr_share.series.danger import DangerSign, danger_signs
+from phr_share.sharing.access import authorize
+from phr_share.sharing.notices import notify
+from phr_share.sharing.services import Services
+
+__all__ = ["readings_danger", "sound_alarms"]
+
+
+def readings_danger(readings: Readings) -> list[DangerSign]:
+    """The danger-zone signs of one sitting of home readings."""
+    measured = [
+        ("8480-6", readings.systolic),
+        ("8462-4", readings.diastolic),
+        (
+            "2339-0"
+            if readings.glucose is None or readings.glucose.unit != "mmol/L"
+            else "15074-8",
+            readings.glucose,
+        ),
+    ]
+    return danger_signs((code, float(q.value), q.unit) for code, q in measured if q is not None)
+
+
+def sound_alarms(svc: Services, patient_id: uuid.UUID, signs: Sequence[DangerSign]) -> int:
+    """Notify every clinician the decision point lets read the patient's vital signs
+    now; how many were told (none when there are no signs)."""
+    if not signs:
+        return 0
+    now = svc.clock()
+    kind = SegmentKind.PHYSICAL_SIGNS
+    with svc.db.session() as session:
+        grantees = session.scalars(
+            select(Grant.grantee_id).where(Grant.patient_id == patient_id).distinct()
+        ).all()
+        told = []
+        for user in session.scalars(select(User).where(User.id.in_(grantees))).all():
+            role = Role(user.role)
+            if role is Role.PATIENT:
+                continue
+            reader = Principal.of_user(user.id, role, None, user.active)
+            decision = authorize(session, reader, patient_id, [kind], Purpose.TREATMENT, now)
+            if decision[kind].permit:
+                told.append(user.id)
+        notify(session, told, "danger", str(patient_id), now)
+        return len(told)
