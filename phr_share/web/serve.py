@@ -112,7 +112,12 @@ class Server:
         if self._serving.is_set() and not self._stopped.is_set():
             # The trigger wakes the loop and runs the thunk there (the stubs type it as int).
             trigger: Any = self._server.trigger
-            trigger.pull_trigger(lambda: wasyncore.close_all(self._sockets))
+            try:
+                trigger.pull_trigger(lambda: wasyncore.close_all(self._sockets))
+            except OSError:
+                # The trigger's pipe is closed already (the loop is ending on its own):
+                # nothing can wake the loop, so its sockets are closed from here.
+                wasyncore.close_all(self._sockets)
             self._stopped.wait(timeout)
         else:
             wasyncore.close_all(self._sockets)
