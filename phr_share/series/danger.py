@@ -22,7 +22,7 @@ class Threshold:
     """A reading of ``codes`` beyond ``limit`` (in ``unit``; ``above``: at or above it
     for pressure, over it for glucose; else under it) is in the danger zone."""
 
-    sign: str  # a stable name: "very-high-pressure", "very-low-glucose", ...
+    sign: str  # a stable name, one per threshold: "very-high-systolic", "very-low-glucose"
     codes: frozenset[str]
     unit: str
     limit: float
@@ -44,7 +44,7 @@ _GLUCOSE = frozenset(GLUCOSE_CODES) | {"15074-8"}
 # The one table of the danger zone.
 DANGER_ZONE: tuple[Threshold, ...] = (
     Threshold(
-        "very-high-pressure",
+        "very-high-systolic",
         frozenset({SYSTOLIC}),
         "mm[Hg]",
         180,
@@ -54,7 +54,7 @@ DANGER_ZONE: tuple[Threshold, ...] = (
         todo="Sit quietly for 5 minutes and measure again.",
     ),
     Threshold(
-        "very-high-pressure",
+        "very-high-diastolic",
         frozenset({DIASTOLIC}),
         "mm[Hg]",
         120,

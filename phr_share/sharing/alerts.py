@@ -18,6 +18,7 @@ from phr_share.consent import Principal, Purpose, Role
 from phr_share.db import Grant, User
 from phr_share.models import SegmentKind
 from phr_share.series.danger import DangerSign, danger_signs
+from phr_share.series.points import DIASTOLIC, SYSTOLIC
 from phr_share.sharing.access import authorize
 from phr_share.sharing.notices import notify
 from phr_share.sharing.services import Services
@@ -28,8 +29,8 @@ __all__ = ["readings_danger", "sound_alarms"]
 def readings_danger(readings: Readings) -> list[DangerSign]:
     """The danger-zone signs of one sitting of home readings."""
     measured = [
-        ("8480-6", readings.systolic),
-        ("8462-4", readings.diastolic),
+        (SYSTOLIC, readings.systolic),
+        (DIASTOLIC, readings.diastolic),
         (
             "2339-0"
             if readings.glucose is None or readings.glucose.unit != "mmol/L"

@@ -88,7 +88,7 @@ class IngestResult:
     version: int
     created: bool
     placements: tuple[Placement, ...]
-    # For home readings: the danger-zone signs they show ("very-high-pressure", ...).
+    # For home readings: the danger-zone signs they show ("very-high-systolic", ...).
     danger: tuple[str, ...] = ()
 
 

@@ -185,12 +185,10 @@ def readings_post() -> str | tuple[str, int]:
         return _readings_form(form, error.fields), 422
     if result.danger:
         # At once, in plain words: what the reading means and what to do now.
-        signs = [t for t in DANGER_ZONE if t.sign in result.danger]
-        shown = list({(t.words, t.todo): t for t in signs}.values())
         return render_template(
             "patient/danger.html",
-            signs=shown,
-            kinds={t.sign for t in shown},
+            signs=[t for t in DANGER_ZONE if t.sign in result.danger],
+            kinds=set(result.danger),
             number=svc.settings.emergency_number,
             result=result,
         )

@@ -21,7 +21,7 @@ from phr_share.consent import Facts, GrantStatus, Principal, Purpose, Reason, Ro
 from phr_share.errors import InvalidDocument, InvalidInput
 from phr_share.models import ACCOUNT_ROLES, MAX_ID, SegmentKind, parse_user_id, user_id_text
 from phr_share.series import WINDOWS, ChartView, Point
-from phr_share.series.points import MG_PER_MMOL
+from phr_share.series.points import DIASTOLIC, MG_PER_MMOL, SYSTOLIC
 from phr_share.series.view import ChartLine
 from phr_share.sharing.audit import AREAS
 from phr_share.sharing.clinical import CHARTED, CHARTED_KINDS, VITAL_KINDS, SectionRecord
@@ -377,8 +377,8 @@ def _flagged(values: Mapping[str, Point], codes: tuple[str, ...], targets: shari
 
 def _flag(values: Mapping[str, Point], codes: tuple[str, ...], targets: sharing.Targets) -> str:
     """Words for a reading outside the patient's targets ("" inside them)."""
-    if codes[0] == "8480-6":
-        high, low = values.get("8480-6"), values.get("8462-4")
+    if codes[0] == SYSTOLIC:
+        high, low = values.get(SYSTOLIC), values.get(DIASTOLIC)
         above = (high is not None and high.value >= targets.systolic) or (
             low is not None and low.value >= targets.diastolic
         )
@@ -580,8 +580,7 @@ _SYSTEM_READERS = {
     "system:series": "PHR Share's chart upkeep",
 }
 # Why a read was allowed, as the end of a sentence.
-_UNDER = {
-    Reason.OWNER: "",
+_UNDER: dict[str, str] = {
     Reason.GRANT: ", under your sharing choice",
     Reason.SHARE_LINK: ", with a one-visit link you made",
     Reason.BREAK_GLASS: ", under emergency access",
@@ -596,24 +595,21 @@ def visit_sentence(visit: ReadVisit, who: str, *, day: str, clock: str) -> str:
     on 2 Dec 2026 at 14:30, under your sharing choice." ``who`` is the reader's name
     (a system reader is named here), ``day`` and ``clock`` the time in the patient's zone."""
     who = _SYSTEM_READERS.get(visit.actor, who)
-    labels = [SegmentKind(k).label.lower() for k, _ in visit.kinds.most_common() if _is_kind(k)]
+    labels = [_KINDS[k].label.lower() for k, _ in visit.kinds.most_common() if k in _KINDS]
     what = _and(labels) if labels else "your record"
     times = f" {visit.reads} times" if visit.reads > 1 else ""
     when = f"on {day} at {clock}"
     if visit.outcome is not Outcome.OK:
         why = reason_words(visit.reason)
         return f"{who} asked to read your {what}{times} {when} and was refused ({why})."
-    try:
-        under = _UNDER.get(Reason(visit.reason), f", {reason_words(visit.reason)}")
-    except ValueError:
-        under = f", {reason_words(visit.reason)}"
     if visit.reason == Reason.OWNER:
         return f"You read your {what}{times} {when}."
+    # Reasons are StrEnum members: their codes look them up as they are.
+    under = _UNDER.get(visit.reason, f", {reason_words(visit.reason)}")
     return f"{who} read your {what}{times} {when}{under}."
 
 
-def _is_kind(value: str) -> bool:
-    return value in SegmentKind._value2member_map_
+_KINDS = {kind.value: kind for kind in SegmentKind}
 
 
 def _and(words: Sequence[str]) -> str:

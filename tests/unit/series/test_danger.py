@@ -11,8 +11,8 @@ from phr_share.series.danger import DANGER_ZONE, danger_signs
     ("measurements", "signs"),
     [
         ([("8480-6", 179, "mm[Hg]"), ("8462-4", 119, "mm[Hg]")], []),
-        ([("8480-6", 180, "mm[Hg]")], ["very-high-pressure"]),
-        ([("8462-4", 120, "mm[Hg]")], ["very-high-pressure"]),
+        ([("8480-6", 180, "mm[Hg]")], ["very-high-systolic"]),
+        ([("8462-4", 120, "mm[Hg]")], ["very-high-diastolic"]),
         ([("2339-0", 54, "mg/dL")], []),
         ([("2339-0", 53, "mg/dL")], ["very-low-glucose"]),
         ([("2339-0", 300, "mg/dL")], []),
@@ -28,10 +28,14 @@ def test_each_edge_of_the_table(
     assert [s.threshold.sign for s in danger_signs(measurements)] == signs
 
 
-def test_both_pressures_high_are_two_signs_of_one_kind() -> None:
+def test_both_pressures_high_are_two_signs() -> None:
     found = danger_signs([("8480-6", 185, "mm[Hg]"), ("8462-4", 125, "mm[Hg]")])
     assert [s.value for s in found] == [185, 125]
-    assert {s.threshold.sign for s in found} == {"very-high-pressure"}
+    assert [s.threshold.sign for s in found] == ["very-high-systolic", "very-high-diastolic"]
+
+
+def test_each_threshold_has_its_own_sign() -> None:
+    assert len({t.sign for t in DANGER_ZONE}) == len(DANGER_ZONE)
 
 
 def test_every_threshold_says_what_it_is_and_what_to_do() -> None:

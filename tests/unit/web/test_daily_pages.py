@@ -237,6 +237,7 @@ def test_a_reading_in_the_danger_zone_says_what_to_do_and_tells_the_doctor(
     page = text(saved)
     assert "Your reading needs attention now" in page
     assert "Your top blood pressure number is 180 or more." in page
+    assert "Your bottom blood pressure number is 120 or more." in page
     assert "call 911 now" in page
     told = [n for n in notifications(services, people.doctor.principal) if n.topic == "danger"]
     assert len(told) == 1
@@ -246,10 +247,14 @@ def test_a_reading_in_the_danger_zone_says_what_to_do_and_tells_the_doctor(
     assert f'href="{record}"' in clinic
     # The notice holds no reading: the record page, through consent, does.
     assert "185" not in clinic
-    # A reading outside the danger zone is saved as usual, and tells no one.
+    # Only the top number high: only it is said.
+    top = text(patient.post("/me/readings", {"systolic": "182", "diastolic": "95"}))
+    assert "Your top blood pressure number is 180 or more." in top
+    assert "bottom blood pressure number" not in top
+    # A reading outside the danger zone is saved as usual, and tells no one more.
     calm = text(patient.post("/me/readings", {"systolic": "128", "diastolic": "82"}))
     assert "Readings saved" in calm
     assert (
         len([n for n in notifications(services, people.doctor.principal) if n.topic == "danger"])
-        == 1
+        == 2
     )
