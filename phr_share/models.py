@@ -12,6 +12,7 @@ __all__ = [
     "ACCOUNT_ROLES",
     "ACCOUNT_SYSTEM",
     "BOUNDARY_REASONS",
+    "CARERS",
     "CLINICIANS",
     "LOINC",
     "MAX_ID",
@@ -128,6 +129,9 @@ class Role(StrEnum):
     PATIENT = "patient"
     DOCTOR = "doctor"
     NURSE = "nurse"
+    # Family or a friend the patient asked in: reads what the patient grants them, never
+    # under an emergency or a one-visit link, and writes nothing into the record.
+    CAREGIVER = "caregiver"
     RESEARCHER = "researcher"
     ADMIN = "admin"
     SYSTEM = "system"
@@ -135,6 +139,8 @@ class Role(StrEnum):
 
 
 CLINICIANS = frozenset({Role.DOCTOR, Role.NURSE})
+# Who can be in a patient's care and read under the patient's grants.
+CARERS = CLINICIANS | {Role.CAREGIVER}
 # The roles an account can have (the system and the operator are not accounts).
 ACCOUNT_ROLES = frozenset(Role) - {Role.SYSTEM, Role.OPERATOR}
 

@@ -39,11 +39,13 @@ from phr_share.errors import InvalidState, PhrShareError
 from phr_share.models import SegmentKind
 from phr_share.settings import Settings
 from phr_share.sharing import (
+    CAREGIVER_KINDS,
     OPERATOR,
     Account,
     IngestResult,
     Services,
     accept_care,
+    caregivers_of,
     choose_release,
     confirm_enrolment,
     create_user,
@@ -51,6 +53,7 @@ from phr_share.sharing import (
     grant_access,
     grants_of,
     ingest_batch,
+    invite_caregiver,
     invite_clinician,
     open_services,
     run_release,
@@ -152,6 +155,7 @@ ACCOUNTS = [
     ("dr.kim", Role.DOCTOR, "Dr Alex Kim"),
     ("dr.osei", Role.DOCTOR, "Dr Ama Osei"),
     ("nurse.lee", Role.NURSE, "Nurse Sam Lee"),
+    ("robin", Role.CAREGIVER, "Robin Sample"),
     ("researcher", Role.RESEARCHER, "Research Institute"),
     ("admin", Role.ADMIN, "Operator"),
 ]
@@ -193,7 +197,8 @@ def set_up_demo_mfa(svc: Services, account: Account) -> Account:
 
 
 def demo_accounts(svc: Services) -> dict[str, Account]:
-    """Create the demo accounts once, and Jordan's grant to Dr Kim."""
+    """Create the demo accounts once, Jordan's grant to Dr Kim, and Robin (Jordan's
+    daughter) following Jordan's vital signs and body measures."""
     accounts = {}
     for username, role, name in ACCOUNTS:
         try:
@@ -214,6 +219,8 @@ def demo_accounts(svc: Services) -> dict[str, Account]:
     if not grants_of(svc, OPERATOR, JORDAN):
         accept_care(svc, kim.principal, invite_clinician(svc, jordan, kim.id))
         grant_access(svc, jordan, kim.id, None)
+    if not caregivers_of(svc, jordan):
+        invite_caregiver(svc, jordan, "robin", CAREGIVER_KINDS[:2])
     return accounts
 
 

@@ -61,6 +61,7 @@ class Action(StrEnum):
     CARE_REQUEST = "care:relationship:request"
     CARE_ACCEPT = "care:relationship:accept"
     CARE_END = "care:relationship:revoke"
+    CARE_ALERTS = "care:alerts:change"
     TARGETS_SET = "care:targets:set"
     GRANT_CREATE = "consent:grant:create"
     GRANT_CHANGE = "consent:grant:change"

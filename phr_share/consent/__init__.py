@@ -15,6 +15,7 @@ from phr_share.consent.credentials import (
 )
 from phr_share.consent.decide import decide
 from phr_share.consent.model import (
+    CARERS,
     CLINICIANS,
     DEFAULT_SENSITIVITY,
     BreakGlassTerms,
@@ -32,6 +33,7 @@ from phr_share.consent.model import (
 )
 
 __all__ = [
+    "CARERS",
     "CLINICIANS",
     "DEFAULT_COST",
     "DEFAULT_SENSITIVITY",

@@ -2,7 +2,8 @@
 
 ``decide`` is pure (no clock, no database): the caller passes the time and the facts.
 Default deny: a read is permitted only by the patient owning the data, a grant that
-covers it, a fresh one-visit link, a declared emergency, the patient's research
+covers it, a fresh one-visit link, a declared emergency (the last two for clinicians
+only: a caregiver reads by the patient's grants alone), the patient's research
 release (for the release router alone), or the kinds that carry measurements for the
 system recomputing the patient's own series.
 """
@@ -59,6 +60,8 @@ def decide(request: Request, facts: Facts) -> Decision:
         return Decision(False, Reason.NO_GRANT)
     if principal.role is Role.SYSTEM:
         return _system(request, facts)
+    if principal.role is Role.CAREGIVER:
+        return _caregiver(request, facts)
     if principal.role not in CLINICIANS:
         return Decision(False, Reason.ROLE_NOT_PERMITTED)
     if request.purpose in (Purpose.RESEARCH, Purpose.MAINTENANCE):
@@ -103,23 +106,39 @@ def _link(request: Request, link: LinkTerms) -> Decision:
     return Decision(True, Reason.SHARE_LINK, f"link:{link.id}")
 
 
+def _caregiver(request: Request, facts: Facts) -> Decision:
+    """Family reads for the patient's care by grant: no emergency, no link, no research."""
+    if request.link is not None or request.purpose is not Purpose.TREATMENT:
+        return Decision(False, Reason.ROLE_NOT_PERMITTED)
+    return _by_grant(request, facts, [Reason.NO_GRANT])
+
+
 def _clinician(request: Request, facts: Facts) -> Decision:
-    mine = [
-        g
-        for g in facts.grants
-        if g.grantee == request.principal.id and g.patient_id == request.patient_id
-    ]
     denials = [Reason.NO_GRANT]
-    for grant in sorted(mine, key=lambda g: g.id):
-        reason = _grant_denial(request, facts, grant)
-        if reason is None:
-            return Decision(True, Reason.GRANT, f"grant:{grant.id}")
-        denials.append(reason)
+    by_grant = _by_grant(request, facts, denials)
+    if by_grant.permit:
+        return by_grant
     if request.purpose is Purpose.EMERGENCY:
         emergency = _emergency(request, facts)
         if emergency.permit:
             return emergency
         denials.append(emergency.reason)
+    return Decision(False, _closest(denials))
+
+
+def _by_grant(request: Request, facts: Facts, denials: list[Reason]) -> Decision:
+    """The first of the principal's grants that permits the read; else a denial with
+    the closest reason, each grant's reason added to ``denials``."""
+    mine = [
+        g
+        for g in facts.grants
+        if g.grantee == request.principal.id and g.patient_id == request.patient_id
+    ]
+    for grant in sorted(mine, key=lambda g: g.id):
+        reason = _grant_denial(request, facts, grant)
+        if reason is None:
+            return Decision(True, Reason.GRANT, f"grant:{grant.id}")
+        denials.append(reason)
     return Decision(False, _closest(denials))
 
 

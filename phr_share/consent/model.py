@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from phr_share.models import CLINICIANS, Principal, Purpose, Reason, Role, SegmentKind
+from phr_share.models import CARERS, CLINICIANS, Principal, Purpose, Reason, Role, SegmentKind
 
 __all__ = [
+    "CARERS",
     "CLINICIANS",
     "DEFAULT_SENSITIVITY",
     "BreakGlassTerms",

@@ -11,7 +11,7 @@ import hashlib
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Uuid, text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Uuid, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from phr_share.db.tables import Base, UtcDateTime
@@ -89,7 +89,9 @@ class WebSession(Base):
 
 
 class CareRelationship(Base):
-    """A clinician caring for a patient: invited or requested, then active, then ended."""
+    """A clinician or a caregiver caring for a patient: invited or requested, then
+    active, then ended; ``danger_notices`` says whether they are told of a reading in
+    the danger zone (clinicians always are, a caregiver when the patient chose so)."""
 
     __tablename__ = "care_relationships"
     __table_args__ = (Index("ix_care_relationships_pair", "patient_id", "clinician_id"),)
@@ -102,6 +104,7 @@ class CareRelationship(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    danger_notices: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class Grant(Base):

@@ -43,6 +43,13 @@ from phr_share.sharing.care import (
     invite_clinician,
     request_care,
 )
+from phr_share.sharing.caregivers import (
+    CAREGIVER_KINDS,
+    Caregiver,
+    caregivers_of,
+    invite_caregiver,
+    set_danger_notices,
+)
 from phr_share.sharing.charts import Dashboard, dashboard_of, summary_of
 from phr_share.sharing.clinical import (
     CHARTED_KINDS,
@@ -159,6 +166,7 @@ from phr_share.sharing.tree_heads import (
 )
 
 __all__ = [
+    "CAREGIVER_KINDS",
     "CHARTED_KINDS",
     "DEFAULT_TARGETS",
     "OPERATOR",
@@ -169,6 +177,7 @@ __all__ = [
     "Account",
     "AuditReport",
     "CareView",
+    "Caregiver",
     "Dashboard",
     "DocumentRecord",
     "EmergencyAccess",
@@ -207,6 +216,7 @@ __all__ = [
     "authenticate",
     "authenticate_token",
     "care_of",
+    "caregivers_of",
     "change_grant",
     "change_password",
     "check_proof",
@@ -237,6 +247,7 @@ __all__ = [
     "home_points",
     "ingest_batch",
     "ingest_document",
+    "invite_caregiver",
     "invite_clinician",
     "issue_token",
     "latest_entries",
@@ -283,6 +294,7 @@ __all__ = [
     "segments_of",
     "sensitivity_of",
     "session_account",
+    "set_danger_notices",
     "set_sensitivity",
     "set_targets",
     "set_time_zone",

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from phr_share.audit import Action, Outcome
 from phr_share.choices import time_zone
 from phr_share.consent import (
-    CLINICIANS,
+    CARERS,
     Principal,
     Role,
     check_password,
@@ -186,10 +186,23 @@ def create_user(
     return _create(svc, creator.id, username, role, display_name, password, patient_id)
 
 
-def sign_up(svc: Services, username: str, password: str, *, display_name: str = "") -> Account:
-    """A patient's own new account, made from the sign-up page (no one signed in acts);
-    raises as :func:`create_user` does."""
-    return _create(svc, SIGNUP, username, Role.PATIENT, display_name, password, None)
+# Who may make their own account: the rest are made by an administrator.
+SELF_SIGN_UP = frozenset({Role.PATIENT, Role.CAREGIVER})
+
+
+def sign_up(
+    svc: Services,
+    username: str,
+    password: str,
+    *,
+    display_name: str = "",
+    role: Role = Role.PATIENT,
+) -> Account:
+    """A patient's (or a caregiver's) own new account, made from the sign-up page (no
+    one signed in acts); raises as :func:`create_user` does."""
+    if role not in SELF_SIGN_UP:
+        raise InvalidInput("only patients and caregivers sign themselves up")
+    return _create(svc, SIGNUP, username, role, display_name, password, None)
 
 
 def _create(
@@ -247,9 +260,9 @@ def find_account(
     user_id: uuid.UUID | None = None,
 ) -> Account:
     """The account with this username or id, as ``principal`` may know of it: an admin or
-    the operator any account, anyone else their own and clinicians' (whom patients invite
-    and clinicians ask in). Raises NotFound otherwise, so a patient cannot look another
-    patient up, AccessDenied for a disabled principal.
+    the operator any account, anyone else their own and clinicians' and caregivers'
+    (whom patients invite and clinicians ask in). Raises NotFound otherwise, so a
+    patient cannot look another patient up, AccessDenied for a disabled principal.
     """
     if username is None and user_id is None:
         raise ValueError("find_account needs a username or an id")
@@ -268,7 +281,7 @@ def find_account(
 
 
 def _may_know(principal: Principal, row: User) -> bool:
-    return principal.role in STEWARDS or principal.user_id == row.id or Role(row.role) in CLINICIANS
+    return principal.role in STEWARDS or principal.user_id == row.id or Role(row.role) in CARERS
 
 
 def principal_of(svc: Services, principal: Principal, user_id: uuid.UUID) -> Principal:
@@ -604,9 +617,10 @@ def disable_user(svc: Services, admin: Principal, user_id: uuid.UUID) -> None:
 
 
 def staff_accounts(svc: Services, admin: Principal) -> list[Account]:
-    """Every account but patients' (clinicians, researchers, admins), by username. Admins
-    only: raises AccessDenied for anyone else."""
+    """Every account but patients' and caregivers' (clinicians, researchers, admins), by
+    username. Admins only: raises AccessDenied for anyone else."""
     require_role(admin, Role.ADMIN)
-    query = select(User).where(User.role != Role.PATIENT.value).order_by(User.username)
+    people = [role.value for role in SELF_SIGN_UP]
+    query = select(User).where(User.role.not_in(people)).order_by(User.username)
     with svc.db.session() as session:
         return _accounts(svc, session, list(session.scalars(query)))

@@ -2,7 +2,8 @@
 
 The patient is shown what to do at once (the web page that saved the readings); every
 clinician whose live grant lets them read the patient's vital signs (the decision point
-decides, as for a read) gets a notice that stays until dismissed. A notice names the
+decides, as for a read), and every such caregiver the patient chose to tell, gets a
+notice that stays until dismissed. A notice names the
 patient by id only: what the reading was is read on the record page, through consent.
 """
 
@@ -15,12 +16,13 @@ from sqlalchemy import select
 
 from phr_share.ccda import Readings
 from phr_share.consent import Principal, Purpose, Role
-from phr_share.db import Grant, User
+from phr_share.db import CareRelationship, Grant, User
 from phr_share.models import SegmentKind
 from phr_share.series.danger import DangerSign, danger_signs
 from phr_share.series.points import DIASTOLIC, SYSTOLIC
 from phr_share.sharing.access import authorize
 from phr_share.sharing.notices import notify
+from phr_share.sharing.parties import ACTIVE
 from phr_share.sharing.services import Services
 
 __all__ = ["readings_danger", "sound_alarms"]
@@ -43,7 +45,8 @@ def readings_danger(readings: Readings) -> list[DangerSign]:
 
 def sound_alarms(svc: Services, patient_id: uuid.UUID, signs: Sequence[DangerSign]) -> int:
     """Notify every clinician the decision point lets read the patient's vital signs
-    now; how many were told (none when there are no signs)."""
+    now, and every such caregiver the patient chose to tell; how many were told (none
+    when there are no signs)."""
     if not signs:
         return 0
     now = svc.clock()
@@ -52,10 +55,19 @@ def sound_alarms(svc: Services, patient_id: uuid.UUID, signs: Sequence[DangerSig
         grantees = session.scalars(
             select(Grant.grantee_id).where(Grant.patient_id == patient_id).distinct()
         ).all()
+        quiet = set(
+            session.scalars(
+                select(CareRelationship.clinician_id).where(
+                    CareRelationship.patient_id == patient_id,
+                    CareRelationship.status == ACTIVE,
+                    CareRelationship.danger_notices.is_(False),
+                )
+            ).all()
+        )
         told = []
         for user in session.scalars(select(User).where(User.id.in_(grantees))).all():
             role = Role(user.role)
-            if role is Role.PATIENT:
+            if role is Role.PATIENT or user.id in quiet:
                 continue
             reader = Principal.of_user(user.id, role, None, user.active)
             decision = authorize(session, reader, patient_id, [kind], Purpose.TREATMENT, now)

@@ -18,7 +18,7 @@ from phr_share.errors import AccessDenied, InvalidState, NotFound
 from phr_share.models import Reason
 from phr_share.sharing.audit import record as audit
 from phr_share.sharing.grants import revoke_grants_of
-from phr_share.sharing.guard import require_clinician, require_owner
+from phr_share.sharing.guard import require_carer, require_clinician, require_owner
 from phr_share.sharing.notices import notify_patient
 from phr_share.sharing.parties import (
     ACTIVE,
@@ -157,10 +157,10 @@ class CareView:
 def care_of(
     svc: Services, principal: Principal, patient_id: uuid.UUID | None = None
 ) -> list[CareView]:
-    """The open care relationships of a patient or a clinician (a clinician's with one
-    patient, given ``patient_id``), newest first."""
+    """The open care relationships of a patient or a clinician or caregiver (theirs with
+    one patient, given ``patient_id``), newest first."""
     clinician = principal.role is not Role.PATIENT
-    me = require_clinician(principal) if clinician else require_owner(principal)
+    me = require_carer(principal) if clinician else require_owner(principal)
     with svc.db.session() as session:
         query = select(CareRelationship).where(CareRelationship.status != ENDED)
         if clinician:

@@ -24,7 +24,7 @@ from phr_share.ccda.narrative import (
     parse_section,
 )
 from phr_share.ccda.notes import ClinicianNote, note_document
-from phr_share.consent import CLINICIANS, GrantStatus, Principal, Purpose
+from phr_share.consent import CARERS, GrantStatus, Principal, Purpose
 from phr_share.db import Emergency, Grant, User
 from phr_share.deid.records import FlatRecord
 from phr_share.errors import AccessDenied, NotFound
@@ -33,7 +33,7 @@ from phr_share.series import Point, Summary, summarise
 from phr_share.sharing.access import terms_of_grant
 from phr_share.sharing.alerts import readings_danger, sound_alarms
 from phr_share.sharing.charts import CHARTED_KINDS
-from phr_share.sharing.guard import require_clinician, require_owner
+from phr_share.sharing.guard import require_carer, require_clinician, require_owner
 from phr_share.sharing.ingest import IngestResult, store_document
 from phr_share.sharing.links import open_share_link
 from phr_share.sharing.notices import notify_patient
@@ -249,9 +249,10 @@ def write_note(
 
 
 def patients_of(svc: Services, clinician: Principal) -> list[PatientCard]:
-    """Patients with a grant in force for the clinician, or a live emergency, by name.
-    Raises AccessDenied for anyone but an active clinician."""
-    me = require_clinician(clinician)
+    """Patients with a grant in force for the clinician (or caregiver), or a live
+    emergency, by name. Raises AccessDenied for anyone but an active clinician or
+    caregiver."""
+    me = require_carer(clinician)
     now = svc.clock()
     cards: dict[uuid.UUID, PatientCard] = {}
     with svc.db.session() as session:
@@ -297,9 +298,9 @@ def patient_name(svc: Services, viewer: Principal, patient_id: uuid.UUID) -> str
     """The display name of the patient's account ("a patient" when there is none), as
     ``viewer`` may see it.
 
-    The patient sees their own; a clinician the name only when the patient let them in:
-    an active care relationship or the patient's own invitation, a grant, or a live
-    emergency they declared. Anyone else, who has only the opaque id, gets the id's start.
+    The patient sees their own; a clinician or caregiver the name only when the patient
+    let them in: an active care relationship or the patient's own invitation, a grant,
+    or a live emergency they declared. Anyone else, who has only the opaque id, gets the id's start.
     """
     with svc.db.session() as session:
         if not _let_in(session, patient_id, viewer, svc.clock()):
@@ -313,7 +314,7 @@ def _let_in(session: Session, patient_id: uuid.UUID, viewer: Principal, now: dat
         return False
     if viewer.patient_id == patient_id:
         return True
-    if viewer.role not in CLINICIANS or viewer.user_id is None:
+    if viewer.role not in CARERS or viewer.user_id is None:
         return False
     me = viewer.user_id
     care = relationship(session, patient_id, me)

@@ -17,11 +17,13 @@ from sqlalchemy.orm import Session
 
 from phr_share.audit import Action
 from phr_share.consent import (
+    CARERS,
     GrantStatus,
     GrantTerms,
     Principal,
     Purpose,
     Request,
+    Role,
     Sensitivity,
     decide,
 )
@@ -39,6 +41,7 @@ from phr_share.sharing.services import Services
 __all__ = [
     "GrantEntry",
     "GrantHistory",
+    "add_grant",
     "answer_delegation",
     "ask_partner",
     "change_grant",
@@ -179,10 +182,12 @@ def grant_access(
     start = valid_from or svc.clock()
     _check_period(start, valid_until)
     with svc.db.session() as session:
-        clinician_row(session, grantee_id)
+        grantee = clinician_row(session, grantee_id, CARERS)
         care = relationship(session, patient_id, grantee_id)
         if care is None or care.status != ACTIVE:
             raise InvalidState("a grant needs an accepted care relationship first")
+        if Role(grantee.role) is Role.CAREGIVER and purpose is not Purpose.TREATMENT:
+            raise InvalidInput("a caregiver reads for your care only")
         grant = Grant(
             patient_id=patient_id,
             grantee_id=grantee_id,
@@ -194,15 +199,27 @@ def grant_access(
             status=GrantStatus.ACTIVE.value,
             created_at=svc.clock(),
         )
-        twin = _add_live(session, grant)
-        if twin is not None:
-            if valid_from is not None and twin.valid_from != valid_from:
-                raise InvalidState(
-                    "a live grant with these terms starts at another time: change or revoke it"
-                )
-            return twin.id
-        _record(svc, session, grant, patient.id, "created", Action.GRANT_CREATE)
-        return grant.id
+        return add_grant(svc, session, patient, grant, valid_from)
+
+
+def add_grant(
+    svc: Services,
+    session: Session,
+    patient: Principal,
+    grant: Grant,
+    valid_from: datetime | None = None,
+) -> int:
+    """Add the patient's new grant in the caller's transaction; the id of the live grant
+    with the same terms, when there is one (InvalidState if it starts at another time)."""
+    twin = _add_live(session, grant)
+    if twin is not None:
+        if valid_from is not None and twin.valid_from != valid_from:
+            raise InvalidState(
+                "a live grant with these terms starts at another time: change or revoke it"
+            )
+        return twin.id
+    _record(svc, session, grant, patient.id, "created", Action.GRANT_CREATE)
+    return grant.id
 
 
 def _grant_details(grant: Grant) -> dict[str, str | int]:

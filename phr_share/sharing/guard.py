@@ -11,12 +11,13 @@ from __future__ import annotations
 import uuid
 
 from phr_share.errors import AccessDenied
-from phr_share.models import CLINICIANS, Principal, Reason, Role
+from phr_share.models import CARERS, CLINICIANS, Principal, Reason, Role
 
 __all__ = [
     "OPERATOR",
     "ROUTER",
     "STEWARDS",
+    "require_carer",
     "require_clinician",
     "require_owner",
     "require_owner_or",
@@ -84,6 +85,16 @@ def require_owner_or_operator(principal: Principal, patient_id: uuid.UUID) -> uu
 def require_clinician(principal: Principal) -> uuid.UUID:
     """The account id of an active doctor or nurse; raises AccessDenied for anyone else."""
     require_role(principal, *CLINICIANS)
+    user_id = principal.user_id
+    if user_id is None:
+        raise AccessDenied(Reason.ROLE_NOT_PERMITTED)
+    return user_id
+
+
+def require_carer(principal: Principal) -> uuid.UUID:
+    """The account id of an active doctor, nurse or caregiver; raises AccessDenied for
+    anyone else."""
+    require_role(principal, *CARERS)
     user_id = principal.user_id
     if user_id is None:
         raise AccessDenied(Reason.ROLE_NOT_PERMITTED)

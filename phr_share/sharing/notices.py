@@ -1,7 +1,8 @@
 """Notifications: what a user must see at their next visit, because someone else did
 something about their record or account: an emergency access, a note written to them, a
 clinician asking to join their care or to bring a partner in, an administrator resetting
-their second factor.
+their second factor, a reading in the danger zone; for a caregiver, a patient asking
+them in.
 
 A notice holds a topic and the id of what it is about, never its content: the page
 that shows it looks the rest up under the reader's own rights.
@@ -32,6 +33,7 @@ TOPICS = (
     "mfa-reset",
     "partner-request",
     "care-request",
+    "caregiver",
     "note",
     "targets",
 )

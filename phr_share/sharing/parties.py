@@ -1,8 +1,9 @@
-"""Who may stand where in consent: the patient themself, clinicians, care relationships."""
+"""Who may stand where in consent: the patient, clinicians, caregivers, care relationships."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,12 +25,17 @@ __all__ = [
 INVITED, REQUESTED, ACTIVE, ENDED = "invited", "requested", "active", "ended"
 
 
-def clinician_row(session: Session, user_id: uuid.UUID) -> User:
-    """An active doctor's or nurse's account row; raises NotFound or InvalidInput."""
+def clinician_row(
+    session: Session, user_id: uuid.UUID, roles: Collection[Role] = CLINICIANS
+) -> User:
+    """An active account row of one of ``roles`` (a doctor's or nurse's by default);
+    raises NotFound or InvalidInput."""
     row = session.get(User, user_id)
     if row is None or not row.active:
         raise NotFound("no such account")
-    if Role(row.role) not in CLINICIANS:
+    if Role(row.role) not in roles:
+        if roles == {Role.CAREGIVER}:
+            raise InvalidInput("that account is not a caregiver's")
         raise InvalidInput("only a doctor or a nurse can be in a patient's care")
     return row
 

@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, Select, Subquery, and_, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from phr_share.audit import Action, Outcome
-from phr_share.consent import CLINICIANS, Decision, LinkTerms, Principal, Purpose, Role
+from phr_share.consent import CARERS, Decision, LinkTerms, Principal, Purpose, Role
 from phr_share.crypto import Binding, open_sealed, peek_header
 from phr_share.db import Document, DocumentStatus, StoredSegment
 from phr_share.errors import AccessDenied, IntegrityError, NotFound, PhrShareError
@@ -216,7 +216,7 @@ def find_segment(
     Raises NotFound (also for another patient's segment, which a patient may not know
     of), AccessDenied for a role that never reads private segments.
     """
-    require_role(principal, Role.PATIENT, *CLINICIANS, Role.OPERATOR, Role.SYSTEM)
+    require_role(principal, Role.PATIENT, *CARERS, Role.OPERATOR, Role.SYSTEM)
     query = (
         select(StoredSegment)
         .join(Document)

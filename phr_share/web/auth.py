@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from phr_share import sharing
 from phr_share.choices import zone_names
+from phr_share.consent import Role
 from phr_share.errors import (
     AccountClosed,
     InvalidInput,
@@ -164,27 +165,37 @@ def _signup_page(**extra: object) -> str:
 
 @bp.get("/signup")
 def signup() -> str:
-    """The patient sign-up form (clinicians and researchers are created by an admin)."""
+    """The sign-up form of patients and caregivers (clinicians and researchers are
+    created by an admin)."""
     return _signup_page()
 
 
 @bp.post("/signup")
 def signup_post() -> BaseResponse | tuple[str, int]:
-    """Create a patient account and sign in."""
+    """Create a patient's (or a caregiver's) account and sign in."""
     form = request.form
     if form.get("password", "") != form.get("confirm", ""):
         return _signup_page(error="The passwords differ.", form=form), 422
+    caregiver = form.get("account", "patient") == "caregiver"
     try:
         account = sign_up(
             services(),
             form.get("username", ""),
             form.get("password", ""),
             display_name=form.get("display_name", "").strip()[:128],
+            role=Role.CAREGIVER if caregiver else Role.PATIENT,
         )
     except (InvalidInput, InvalidState) as error:
         return _signup_page(error=error.message, form=form), 422
     _learn_zone(account)
     log_in(account)
+    if caregiver:
+        flash(
+            f"Welcome. Tell the person you look after your username, {account.username}: "
+            "they ask you in from their Sharing page.",
+            "ok",
+        )
+        return redirect(url_for("family.people"))
     flash("Welcome. Upload a record or enter today's readings to begin.", "ok")
     return redirect(url_for("patient.dashboard"))
 

@@ -11,18 +11,12 @@ from phr_share import sharing
 from phr_share.consent import CLINICIANS, Principal, Purpose, Role
 from phr_share.errors import AccessDenied, InvalidInput, InvalidReadings, NotFound
 from phr_share.models import SegmentKind
-from phr_share.series.words import summary_card
-from phr_share.web.local_time import local, zone
+from phr_share.web.local_time import local
+from phr_share.web.record_view import record_context
 from phr_share.web.security import current_account, requires, services
 from phr_share.web.views import (
-    CHART_PERIODS,
-    chart_json,
-    chart_period,
     home_readings,
     kinds_from,
-    page_of,
-    sittings_table,
-    summary_days,
     whole_number,
 )
 
@@ -83,49 +77,13 @@ def request_care() -> BaseResponse:
 def record(patient_id: uuid.UUID) -> str:
     """The segments the decision point lets me read, rendered; each read is audited."""
     svc, me, purpose = services(), _me(), _purpose()
-    days = summary_days(request.args)
-    # Charts, summary and the home readings table from the series: a few bucket reads,
-    # however long the record; the home readings documents are not read again as sections.
-    period = chart_period(request.args)
-    # The targets, where the reader may see the vital signs they are about.
-    try:
-        targets: sharing.Targets | None = sharing.targets_of(svc, me, patient_id)
-    except AccessDenied:
-        targets = None
-    shown = targets or sharing.DEFAULT_TARGETS
-    dashboard = sharing.dashboard_of(
-        svc,
-        me,
-        patient_id,
-        days=days,
-        chart_days=CHART_PERIODS[period],
-        or_all="chart" not in request.args,
-        purpose=purpose,
-        zone=zone(),
-        bp_target=shown.pressure,
-    )
-    page = sharing.readings_page(
-        svc, me, patient_id, page=page_of(request.args), purpose=purpose, read=dashboard.series
-    )
-    others = sharing.read_sections(svc, me, patient_id, purpose, tabled=page.documents)
-    readings = sittings_table(page, shown)
-    care = next(iter(sharing.care_of(svc, me, patient_id)), None)
     return render_template(
         "clinic/record.html",
-        care=care,
-        patient_id=patient_id,
-        name=sharing.patient_name(svc, me, patient_id),
-        sections=others,
-        readings=readings,
-        series=chart_json(dashboard.chart, shown),
-        targets=targets,
+        care=next(iter(sharing.care_of(svc, me, patient_id)), None),
         limits=sharing.TARGET_LIMITS,
-        measured=bool(dashboard.series.tables),
-        summary=summary_card(dashboard.summary, own=False),
-        days=days,
-        period=period if dashboard.chart_days == CHART_PERIODS[period] else "all",
         emergency=purpose is Purpose.EMERGENCY,
         kinds=[k for k in SegmentKind if k is not SegmentKind.PERSONAL],
+        **record_context(svc, me, patient_id, request.args, purpose),
     )
 
 

@@ -243,9 +243,36 @@ def accept(relationship: int) -> BaseResponse:
 @bp.post("/care/<id:relationship>/end")
 @requires(Role.PATIENT)
 def end(relationship: int) -> BaseResponse:
-    """End a care relationship; the clinician's grants are revoked."""
+    """End a care relationship (a clinician's or a caregiver's); their grants are revoked."""
     sharing.end_care(services(), _me(), relationship)
-    return _back("Care relationship ended; that clinician's grants are revoked.")
+    return _back("Done: they can no longer see your record, and their grants are revoked.")
+
+
+@bp.post("/caregivers")
+@requires(Role.PATIENT)
+def invite_caregiver() -> BaseResponse:
+    """Ask a caregiver in by their username, sharing the kinds ticked."""
+    sharing.invite_caregiver(
+        services(),
+        _me(),
+        request.form.get("username", ""),
+        kinds_from(request.form.getlist("kinds")),
+        danger_notices=request.form.get("danger") == "on",
+    )
+    return _back("Your caregiver can now follow what you ticked. You can remove them at any time.")
+
+
+@bp.post("/caregivers/<id:relationship>/danger")
+@requires(Role.PATIENT)
+def caregiver_danger(relationship: int) -> BaseResponse:
+    """Tell (or stop telling) a caregiver of readings in the danger zone."""
+    on = request.form.get("danger") == "on"
+    sharing.set_danger_notices(services(), _me(), relationship, on)
+    return _back(
+        "They will be told of a dangerous reading."
+        if on
+        else "They will no longer be told of dangerous readings."
+    )
 
 
 def _until(field: str) -> datetime | None:

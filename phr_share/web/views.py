@@ -23,6 +23,7 @@ from phr_share.models import ACCOUNT_ROLES, MAX_ID, SegmentKind, parse_user_id, 
 from phr_share.series import WINDOWS, ChartView, Point
 from phr_share.series.points import DIASTOLIC, MG_PER_MMOL, SYSTOLIC
 from phr_share.series.view import ChartLine
+from phr_share.sharing.accounts import SELF_SIGN_UP
 from phr_share.sharing.audit import AREAS
 from phr_share.sharing.clinical import CHARTED, CHARTED_KINDS, VITAL_KINDS, SectionRecord
 from phr_share.sharing.history import AccessEvent
@@ -81,9 +82,9 @@ def audit_filters(args: Mapping[str, str]) -> tuple[Outcome | None, str | None, 
     return outcome, area, None if before is None else whole_number(before, "before", 1, MAX_ID)
 
 
-# The roles of the accounts an admin creates (patients sign up; the system and the
-# operator are no accounts).
-STAFF_ROLES = tuple(r for r in Role if r in ACCOUNT_ROLES and r is not Role.PATIENT)
+# The roles of the accounts an admin creates (patients and caregivers sign themselves
+# up; the system and the operator are no accounts).
+STAFF_ROLES = tuple(r for r in Role if r in ACCOUNT_ROLES - SELF_SIGN_UP)
 # The purposes a clinician reads for and a patient grants (research is consented by
 # releasing kinds, never by a grant).
 CLINICAL_PURPOSES = (Purpose.TREATMENT, Purpose.EMERGENCY)
@@ -419,6 +420,7 @@ def sharing_state(svc: sharing.Services, patient: Principal) -> dict[str, Any]:
     facts = Facts(patient.patient_id, overrides=sharing.sensitivity_of(svc, patient))
     levels = {kind: facts.sensitivity(kind) for kind in SegmentKind}
     active = [c for c in care if c.status == "active"]
+    caregiver = Role.CAREGIVER.value
     # Who may read each kind, as the decision point says (nothing is read or audited).
     decisions = sharing.decisions_for(
         svc,
@@ -433,8 +435,10 @@ def sharing_state(svc: sharing.Services, patient: Principal) -> dict[str, Any]:
     return {
         "by_kind": by_kind,
         "patient_id": patient.patient_id,
-        "care": care,
-        "active_clinicians": active,
+        "care": [c for c in care if c.clinician_role != caregiver],
+        "active_clinicians": [c for c in active if c.clinician_role != caregiver],
+        "caregivers": sharing.caregivers_of(svc, patient),
+        "caregiver_kinds": sharing.CAREGIVER_KINDS,
         "names": names,
         "live_grants": live,
         "pending_grants": pending,

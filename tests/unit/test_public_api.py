@@ -86,6 +86,7 @@ PUBLIC = {
         "WebSession",
     },
     "phr_share.consent": {
+        "CARERS",
         "BreakGlassTerms",
         "CLINICIANS",
         "DEFAULT_COST",
@@ -156,6 +157,11 @@ PUBLIC = {
         "verify_inclusion",
     },
     "phr_share.sharing": {
+        "CAREGIVER_KINDS",
+        "Caregiver",
+        "caregivers_of",
+        "invite_caregiver",
+        "set_danger_notices",
         "AccessEvent",
         "Account",
         "AuditReport",

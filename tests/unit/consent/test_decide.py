@@ -41,6 +41,7 @@ PRINCIPALS = {
     "other-patient": Principal("user:q", Role.PATIENT, OTHER),
     "doctor": Principal("user:d", Role.DOCTOR),
     "nurse": Principal("user:n", Role.NURSE),
+    "caregiver": Principal("user:c", Role.CAREGIVER),
     "researcher": Principal("user:r", Role.RESEARCHER),
     "admin": Principal("user:a", Role.ADMIN),
     "router": Principal("system:router", Role.SYSTEM),
@@ -234,6 +235,10 @@ def expected(role: str, action: str, state: str) -> tuple[bool, Reason]:
         )
     if role == "router":
         return ROUTER_RELEASE[state] if action == "release" else (D, Reason.ROLE_NOT_PERMITTED)
+    if role == "caregiver":  # by the patient's grants alone: no emergency, no link
+        if action != "read" or state.startswith("link-"):
+            return D, Reason.ROLE_NOT_PERMITTED
+        return CLINICIAN_READ[state]
     if action in {"release", "rebuild"}:
         return D, Reason.PURPOSE_MISMATCH
     return (CLINICIAN_EMERGENCY if action == "emergency-read" else CLINICIAN_READ)[state]
