@@ -27,7 +27,7 @@ from phr_share.series.view import (
     Sample,
     bin_interval,
 )
-from phr_share.series.weight import CHANGES
+from phr_share.series.weight import CHANGES, KG_PER_LB
 
 __all__ = ["chart_columns", "concat", "summary_rows"]
 
@@ -96,7 +96,7 @@ def chart_columns(
 
 def _frame(table: pa.Table, base: datetime, span: timedelta, width: int, last_bin: int) -> pa.Table:
     """The rows of [base, base + span], each on its chart line (glucose in mmol/L as
-    mg/dL), with the bin it falls in."""
+    mg/dL, weight in lb as kg), with the bin it falls in."""
     offset = pc.subtract(pc.cast(table.column("at"), pa.float64()), base.timestamp())
     inside = pc.and_(pc.greater_equal(offset, 0.0), pc.less_equal(offset, span.total_seconds()))
     rows = table.filter(inside)
@@ -104,13 +104,19 @@ def _frame(table: pa.Table, base: datetime, span: timedelta, width: int, last_bi
     code = pc.cast(rows.column("code"), pa.utf8())
     unit = pc.cast(rows.column("unit"), pa.utf8())
     mmol = pc.and_(pc.is_in(code, pa.array(sorted(_GLUCOSE))), pc.equal(unit, "mmol/L"))
+    # A weight in pounds joins the weights in kg, as chart_view charts it.
+    pounds = pc.and_(pc.equal(code, WEIGHT), pc.equal(unit, "[lb_av]"))
     value = rows.column("value")
     index = pc.min_element_wise(pc.floor(pc.divide(offset, float(width))), float(last_bin))
     return pa.table(
         {
             "code": pc.if_else(mmol, GLUCOSE_LINE, code),
-            "unit": pc.if_else(mmol, "mg/dL", unit),
-            "value": pc.if_else(mmol, pc.multiply(value, MG_PER_MMOL), value),
+            "unit": pc.if_else(mmol, "mg/dL", pc.if_else(pounds, "kg", unit)),
+            "value": pc.if_else(
+                mmol,
+                pc.multiply(value, MG_PER_MMOL),
+                pc.if_else(pounds, pc.multiply(value, KG_PER_LB), value),
+            ),
             "at": rows.column("at"),
             "bin": pc.cast(index, pa.int64()),
         }

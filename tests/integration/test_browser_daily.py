@@ -123,6 +123,28 @@ def test_a_patient_on_a_phone_enters_pounds_and_inches_and_reads_their_record(
     expect(page.locator(".charts[data-ready=true] canvas").first).to_be_visible()
     _fits(page)
     _shot(page, "d1-phone-my-data")
+    # Today's weighing, in pounds again: the summary says it in kilograms, with the body
+    # mass index from the height typed in inches; the chart draws them on the kg axis.
+    page.get_by_role("navigation").get_by_role("link", name="Readings", exact=True).click()
+    page.fill("input[name=weight]", "180")
+    page.select_option("select[name=weight_unit]", label="lb")
+    page.click("main button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Readings saved")
+    page.get_by_role("navigation").get_by_role("link", name="My data", exact=True).click()
+    summary = page.locator(".summary")
+    expect(summary).to_contain_text("Latest: 81.6 kg")
+    expect(summary).to_contain_text("Body mass index")
+    page.goto(f"{site.url}/me?chart=all")
+    expect(page.locator(".charts[data-ready=true] canvas").first).to_be_visible()
+    weights = page.evaluate(
+        "() => Object.values(Chart.instances).flatMap((c) => c.data.datasets"
+        ".filter((d) => /weight/i.test(d.label)).map((d) => [d.label,"
+        " c.options.scales.y.title.text, d.data.filter((p) => p.y !== null).map((p) => p.y)]))"
+    )
+    assert [(label, axis, [round(v, 1) for v in values]) for label, axis, values in weights] == [
+        ("Body weight", "kg", [83.9, 81.6])
+    ]
+    _shot(page, "d1-phone-weight-charted")
 
     # Her clinic's record: problems, medicines, allergies and results are hers to read.
     page.get_by_role("navigation").get_by_role("link", name="Upload", exact=True).click()
@@ -138,7 +160,7 @@ def test_a_patient_on_a_phone_enters_pounds_and_inches_and_reads_their_record(
     mine.locator("summary", has_text="Allergies").click()
     expect(mine).to_contain_text("Hives")
     # The home readings are one row of what is stored.
-    expect(page.locator("tr.home-documents")).to_contain_text("Home readings: 1 entry")
+    expect(page.locator("tr.home-documents")).to_contain_text("Home readings: 2 entries")
     _fits(page)
     _shot(page, "d1-phone-my-record")
 

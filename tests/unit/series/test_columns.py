@@ -87,6 +87,18 @@ def test_glucose_in_mmol_joins_the_mg_line() -> None:
     assert [s.value for s in view.lines[0].samples] == [90, pytest.approx(90.08)]
 
 
+def test_a_weight_in_pounds_joins_the_kg_line_as_the_points_view_draws_it() -> None:
+    points = [
+        point("29463-7", 84.0, START, "kg"),
+        point("29463-7", 185.0, START + timedelta(days=1), "[lb_av]"),
+    ]
+    end = START + timedelta(days=2)
+    view = chart_columns(table_of(points), start=START, end=end, zone=ZONE)
+    assert [(line.code, line.unit) for line in view.lines] == [("29463-7", "kg")]
+    assert [s.value for s in view.lines[0].samples] == [84.0, pytest.approx(83.915, abs=1e-3)]
+    same(view, chart_view(points, start=START, end=end, zone=ZONE))
+
+
 def test_no_rows_draw_no_line_and_bad_bounds_are_refused() -> None:
     assert chart_columns(None, start=START, end=START, zone=ZONE).lines == ()
     with pytest.raises(ValueError, match="start"):
