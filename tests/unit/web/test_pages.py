@@ -44,6 +44,10 @@ PATIENT_PAGES = [
 CLINIC_PAGES = ["/clinic", "/clinic/link"]
 
 
+# The cell that names a stored document on My data.
+DOCUMENT_CELL = '<td data-label="Document">'
+
+
 def text(response) -> str:  # type: ignore[no-untyped-def]
     return response.get_data(as_text=True)
 
@@ -296,7 +300,7 @@ def test_my_data_lists_stored_documents_newest_first(
     browser.post("/me/readings", {"heart_rate": "72", "measured_at": "2026-01-05T08:00"})
     page = text(browser.get("/me"))
     # The home readings are one row however many there are; the records are listed.
-    listed = re.findall(r"<td>(Summary of care \(CCD\)|Home readings[^<]*)", page)
+    listed = re.findall(rf"{DOCUMENT_CELL}(Summary of care \(CCD\)|Home readings[^<]*)", page)
     assert listed == ["Home readings: 2 entries", "Summary of care (CCD)"]
     segments = segments_of(services, OPERATOR, PATIENT)
     assert "3 documents " in page
@@ -304,7 +308,7 @@ def test_my_data_lists_stored_documents_newest_first(
     assert "Show all" not in page
     monkeypatch.setattr(patient_pages, "LISTED", 0)
     page = text(browser.get("/me"))
-    listed = re.findall(r"<td>(Summary of care \(CCD\)|Home readings[^<]*)", page)
+    listed = re.findall(rf"{DOCUMENT_CELL}(Summary of care \(CCD\)|Home readings[^<]*)", page)
     assert listed == ["Home readings: 2 entries"]
     assert "Show all 1 record<" in page
     everything = text(browser.get("/me?documents=all"))
@@ -337,11 +341,11 @@ def test_an_updated_document_replaces_its_earlier_version_in_the_list(
     upload(browser, updated)
     page = text(browser.get("/me"))
     assert "1 document (and 1 earlier version of them, kept) (" in page
-    assert page.count("<td>Summary of care (CCD)") == 1
+    assert page.count(f"{DOCUMENT_CELL}Summary of care (CCD)") == 1
     assert "(version 2)" in page
     assert "replaced by a newer one" not in page
     everything = text(browser.get("/me?versions=all"))
-    assert everything.count("<td>Summary of care (CCD)") == 2
+    assert everything.count(f"{DOCUMENT_CELL}Summary of care (CCD)") == 2
     assert "(version 1, replaced by a newer one)" in everything
     assert "Show current versions only" in everything
 
