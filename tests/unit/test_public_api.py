@@ -157,6 +157,10 @@ PUBLIC = {
     },
     "phr_share.sharing": {
         "AccessEvent",
+        "REPORT_DAYS",
+        "REPORT_PERIODS",
+        "visit_report",
+        "visit_report_pdf",
         "Account",
         "AuditReport",
         "CHARTED_KINDS",
@@ -297,6 +301,15 @@ PUBLIC = {
         "reset_mfa",
         "start_enrolment",
         "start_second_step",
+    },
+    "phr_share.report": {
+        "ChartLine",
+        "ReportChart",
+        "ReportNote",
+        "ReportPart",
+        "ReportSection",
+        "VisitReport",
+        "render_pdf",
     },
     "phr_share.series": {
         "WINDOWS",
