@@ -291,7 +291,8 @@ def _points(line: ViewLine, start: datetime) -> tuple[tuple[float, float], ...]:
 
 def _chart_words(title: str, lines: Sequence[ViewLine], zone: ZoneInfo) -> str:
     """The chart in a sentence: how many readings, and the latest."""
-    count = sum(len(line.samples) or sum(b.count for b in line.bins) for line in lines)
+    # A blood pressure is one reading of two lines: the longer line counts the readings.
+    count = max(len(line.samples) or sum(b.count for b in line.bins) for line in lines)
     latest = [(_last(line), line) for line in lines]
     at, value = max((found for found, _ in latest if found is not None), default=(None, None))
     if at is None or value is None:
