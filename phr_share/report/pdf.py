@@ -124,32 +124,39 @@ def _story(report: VisitReport) -> Iterable[Flowable]:
 
 
 def _summaries(report: VisitReport) -> Iterable[Flowable]:
+    """One table per measure, a column per window (14 days, 30 days, the period)."""
     yield _p("Summary of home readings", _styles().h2)
-    shown = False
-    for heading, parts in report.summaries:
-        if parts:
-            shown = True
-            yield KeepTogether([_p(heading, _styles().h3), _parts_table(parts)])
-    if not shown:
+    windows = [heading for heading, _ in report.summaries]
+    titles = list(dict.fromkeys(p.title for _, parts in report.summaries for p in parts))
+    if not titles:
         yield _p(_none("home readings", "vital", report))
+    for title in titles:
+        by_window = [
+            next((p for p in parts if p.title == title), None) for _, parts in report.summaries
+        ]
+        yield KeepTogether([_p(title, _styles().h3), _summary_table(windows, by_window)])
 
 
-def _parts_table(parts: tuple[ReportPart, ...]) -> Table:
-    cells = [[_p(part.title), _p(part.basis, _styles().small)] for part in parts]
-    rows: list[list[Flowable | str]] = []
-    for part, (title, basis) in zip(parts, cells, strict=True):
-        rows.append([title, basis])
-        rows.extend(["", _p(line)] for line in part.lines)
-    table = Table(rows, colWidths=[_WIDTH * 0.34, _WIDTH * 0.66])
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("TOPPADDING", (0, 0), (-1, -1), 1),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
-            ]
-        )
-    )
+def _summary_table(windows: list[str], parts: list[ReportPart | None]) -> Table:
+    """Rows by figure ("Average", "Highest"...), a column per window; a blank where a
+    window has no such figure."""
+    values: list[dict[str, str]] = []
+    for part in parts:
+        found = {"Readings": part.basis} if part is not None else {}
+        for line in part.lines if part is not None else ():
+            label, _, value = line.rpartition(": ")
+            found[label or line] = value
+        values.append(found)
+    labels = list(dict.fromkeys(label for found in values for label in found))
+    small = _styles().small
+    head = [_p("", small), *(_p(w.removeprefix("The last "), small) for w in windows)]
+    rows = [
+        [_p(label, small), *(_p(found.get(label, "-")) for found in values)] for label in labels
+    ]
+    first = _WIDTH * 0.34
+    rest = (_WIDTH - first) / max(1, len(windows))
+    table = Table([head, *rows], colWidths=[first, *([rest] * len(windows))], repeatRows=1)
+    table.setStyle(_styles().rules)
     return table
 
 

@@ -70,6 +70,7 @@ _CHARTS = (
 _LINE_NAMES = {SYSTOLIC: "Systolic (top)", DIASTOLIC: "Diastolic (bottom)", WEIGHT: "Weight"}
 # The record's sections the report shows, by the words of their titles, in its order.
 _RECORD = (("medication", "Medications"), ("allerg", "Allergies"), ("problem", "Problems"))
+_RECORD_DOCUMENTS = 5  # the newest documents the record's sections are looked for in
 _CLINICIAN_NOTES = 5  # the newest notes from clinicians
 _OWN_NOTES = 20  # the newest notes the patient typed with readings in the period
 _MAX_BINS = 180
@@ -317,20 +318,19 @@ def _last(line: ViewLine) -> tuple[datetime, float] | None:
 def _record(
     svc: Services, principal: Principal, patient_id: uuid.UUID, purpose: Purpose
 ) -> tuple[ReportSection, ...]:
-    """The current medications, allergies and problems: each from the newest document that
-    has it, the documents read newest first until all three are found."""
+    """The current medications, allergies and problems: each from the newest of the last
+    few documents that has it, read at once (one decision, the objects in parallel)."""
     records = current_records(svc, patient_id, {SegmentKind.HEALTH_STATUS})
+    newest = sorted({r.document_id for r in records}, reverse=True)[:_RECORD_DOCUMENTS]
+    wanted = [r for r in records if r.document_id in newest]
+    read = read_permitted(svc, principal, wanted, purpose=purpose) if wanted else []
     found: dict[str, SectionRecord] = {}
-    for document in sorted({r.document_id for r in records}, reverse=True):
-        mine = [r for r in records if r.document_id == document]
-        for record, content in read_permitted(svc, principal, mine, purpose=purpose):
-            section = SectionRecord.of(record, content)
-            title = (section.view.title or "").lower()
-            for word, _ in _RECORD:
-                if word in title and word not in found:
-                    found[word] = section
-        if len(found) == len(_RECORD):
-            break
+    for record, content in sorted(read, key=lambda pair: -pair[0].document_id):
+        section = SectionRecord.of(record, content)
+        title = (section.view.title or "").lower()
+        for word, _ in _RECORD:
+            if word in title and word not in found:
+                found[word] = section
     return tuple(
         ReportSection(found[word].view.title or heading, found[word].view.blocks)
         for word, heading in _RECORD
@@ -389,10 +389,26 @@ def _born(
     purpose: Purpose,
     permitted: frozenset[SegmentKind],
 ) -> str | None:
-    """The date of birth from the header of the newest clinic document, where the reader
-    may read personal details (one segment read, audited); None otherwise."""
+    """The date of birth from the header of the newest of the last few clinic documents
+    that names one, where the reader may read personal details (those headers read, and
+    audited); None otherwise."""
     if SegmentKind.PERSONAL not in permitted:
         return None
+    types = type_codes(svc, patient_id)
+    clinic = sorted((d for d, code in types.items() if code != HOME_READINGS.code), reverse=True)
+    if not clinic:
+        return None
+    newest = clinic[:_RECORD_DOCUMENTS]
+    records = current_records(svc, patient_id, {SegmentKind.PERSONAL}, documents=newest)
+    read = read_permitted(svc, principal, records, purpose=purpose)
+    for _, content in sorted(read, key=lambda pair: -pair[0].document_id):
+        birth = patient_identity(content, patient_id).birth_time or ""
+        try:
+            born = date(int(birth[:4]), int(birth[4:6]), int(birth[6:8]))
+        except ValueError:  # none, or no date: an older header may name it
+            continue
+        return day_words(born, ZoneInfo("UTC"))
+    return None
     clinic = [d for d, code in type_codes(svc, patient_id).items() if code != HOME_READINGS.code]
     if not clinic:
         return None

@@ -82,8 +82,8 @@ def test_a_page_says_what_the_report_holds(tmp_path: Path) -> None:
         "Clinic-visit report",
         "Pat <Example> & Co · Date of birth: 12 Apr 1958",  # markup in a name is text
         "Period: the last 90 days, 12 Sep 2026 to 10 Dec 2026",
-        "The last 14 days",
-        "Blood pressure at home Average: 144/88 mmHg",
+        # A table per measure, a column per window: "The last 14 days" heads "14 days".
+        "Blood pressure at home 14 days Readings 10 readings Average 144/88 mmHg",
         "Blood pressure (mmHg)",
         "target 130 (top)",
         "Blood pressure: 10 readings; the latest 149/88 mmHg on 10 Dec 2026.",

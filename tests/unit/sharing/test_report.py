@@ -22,6 +22,7 @@ from phr_share.sharing import (
     save_readings,
     visit_report,
     visit_report_pdf,
+    write_note,
 )
 from tests.conftest import PATIENT
 from tests.unit.sharing.test_consent import START, World, care, world  # noqa: F401
@@ -47,11 +48,17 @@ def _text(report: VisitReport) -> str:
 
 def test_the_patient_gets_their_whole_report(world: World) -> None:
     _readings(world)
+    care(world, world.doctor)
+    grant_access(world.svc, world.patient.principal, world.doctor.id, None)
+    write_note(world.svc, world.doctor.principal, PATIENT, "Walk thirty minutes a day.")
     report = visit_report(world.svc, world.patient.principal, PATIENT, 30, zone=ZoneInfo("UTC"))
     assert report.own
     assert report.scope == ()
     assert not report.missing
     assert report.patient == world.patient.display_name
+    assert report.born == "12 Apr 1958"  # from the clinic's record, not the newer note
+    when, note = report.clinician_notes[0]
+    assert (when, note.blocks[0].text) == ("22 Nov 2026", "Walk thirty minutes a day.")
     assert [heading for heading, _ in report.summaries] == ["The last 14 days", "The last 30 days"]
     assert "Average: 137/84 mmHg" in _text(report)  # 14 mornings, 131..144 over 84
     assert {c.title for c in report.charts} == {"Blood pressure", "Blood sugar", "Weight"}
