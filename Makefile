@@ -16,6 +16,8 @@ PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 CHARTJS := phr_share/web/static/vendor/chart.umd.min.js
 # The browser the end-to-end tests drive (Debian's; Playwright never downloads one).
 CHROMIUM ?= /usr/bin/chromium
+# Reads the visit report back in its tests (Debian's poppler-utils: pdftotext, pdftoppm).
+PDFTOTEXT ?= /usr/bin/pdftotext
 # The local Swift proxy's cache (Debian's memcached; the stack runs without it if absent).
 MEMCACHED ?= /usr/bin/memcached
 
@@ -33,7 +35,7 @@ run: $(STAMP) $(CHARTJS) $(MEMCACHED)
 stop: $(STAMP)
 	@$(BIN)/phr-share stack down
 
-test: $(STAMP) $(KSTAMP) $(CHARTJS) $(CHROMIUM) $(MEMCACHED) lint typecheck unit postgres
+test: $(STAMP) $(KSTAMP) $(CHARTJS) $(CHROMIUM) $(MEMCACHED) $(PDFTOTEXT) lint typecheck unit postgres
 
 lint: $(STAMP)
 	$(BIN)/ruff check phr_share tests bench deploy
@@ -82,6 +84,13 @@ $(CHROMIUM):
 	echo "== installing Debian's chromium and chromium-driver for the browser tests"; \
 	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver \
 	|| { echo "Could not install chromium (needs root or sudo): the browser tests will be skipped."; }
+
+# Debian's poppler-utils for the visit report's tests: installed once, as root or sudo.
+$(PDFTOTEXT):
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO="sudo -n"; fi; \
+	echo "== installing Debian's poppler-utils (pdftotext) for the visit report's tests"; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq poppler-utils \
+	|| { echo "Could not install poppler-utils (needs root or sudo): the report's PDF tests will be skipped."; }
 
 # Debian's memcached for the local Swift proxy's cache: installed once, as root or sudo.
 $(MEMCACHED):

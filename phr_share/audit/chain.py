@@ -43,6 +43,7 @@ class Action(StrEnum):
     ERASE = "patient:data:erase"
     RECOVER = "store:journal:recover"
     SERIES_REBUILD = "store:series:rebuild"
+    REPORT_DOWNLOAD = "store:report:download"
     USER_CREATE = "auth:user:create"
     USER_DISABLE = "auth:user:disable"
     PASSWORD_CHANGE = "auth:user:password"  # noqa: S105 (an event tag, not a secret)

@@ -19,6 +19,7 @@ from phr_share import __version__
 from phr_share.cli.accounts import add_account_commands
 from phr_share.cli.common import FileError
 from phr_share.cli.documents import add_document_commands
+from phr_share.cli.report import add_report_commands
 from phr_share.cli.research import add_research_commands
 from phr_share.cli.series import add_series_commands
 from phr_share.cli.store import add_store_commands
@@ -66,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     add_account_commands(commands)
     add_research_commands(commands)
     add_summary_commands(commands)
+    add_report_commands(commands)
     add_series_commands(commands)
     add_web_commands(commands)
     return parser

@@ -148,6 +148,7 @@ from phr_share.sharing.release import (
     released_kinds,
     run_release,
 )
+from phr_share.sharing.report import REPORT_DAYS, REPORT_PERIODS, visit_report, visit_report_pdf
 from phr_share.sharing.series import RebuildReport, SeriesRead, read_series, rebuild_series
 from phr_share.sharing.services import Services, open_services
 from phr_share.sharing.targets import (
@@ -170,6 +171,8 @@ __all__ = [
     "CHARTED_KINDS",
     "DEFAULT_TARGETS",
     "OPERATOR",
+    "REPORT_DAYS",
+    "REPORT_PERIODS",
     "ROUTER",
     "TARGET_LIMITS",
     "VITAL_KINDS",
@@ -311,5 +314,7 @@ __all__ = [
     "tokens_of",
     "try_policy",
     "verify_audit",
+    "visit_report",
+    "visit_report_pdf",
     "write_note",
 ]

@@ -25,7 +25,7 @@ from phr_share.series.view import ChartView
 from phr_share.sharing.series import SeriesRead, read_series
 from phr_share.sharing.services import Services
 
-__all__ = ["CHARTED_KINDS", "Dashboard", "dashboard_of", "summary_of"]
+__all__ = ["CHARTED_KINDS", "Dashboard", "dashboard_of", "summary_of", "summary_of_read"]
 
 # The kinds whose measurements are charted and summarised: vital signs, and the patient's
 # own account (pain, mood) and lifestyle (activity). Results are kept in the series but
@@ -105,6 +105,21 @@ def summary_of(
     read = read_series(svc, principal, patient_id, kinds=CHARTED_KINDS, purpose=purpose)
     table = concat(read.tables.values())
     return _summary(table, window.start, now=now, zone=zone, days=days)
+
+
+def summary_of_read(
+    read: SeriesRead,
+    *,
+    now: datetime,
+    days: int,
+    zone: ZoneInfo,
+    bp_target: tuple[int, int] = (130, 80),
+) -> Summary:
+    """The summary of the last ``days`` days of series already read (a dashboard's):
+    nothing is read again. Raises ValueError for days outside 1..3650."""
+    window = make_window(now, zone, days)
+    table = concat(read.tables.values())
+    return _summary(table, window.start, now=now, zone=zone, days=days, bp_target=bp_target)
 
 
 def _summary(

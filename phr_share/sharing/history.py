@@ -38,7 +38,8 @@ __all__ = ["AccessEvent", "access_history", "audit_proof", "check_proof", "expor
 
 @dataclass(frozen=True, slots=True)
 class AccessEvent:
-    """One read of a patient's segment: who, which, when, allowed or not, and on what basis."""
+    """One read of a patient's segment (or a visit report of ``report_days`` days, asked
+    for): who, which, when, allowed or not, and on what basis."""
 
     seq: int
     at: datetime
@@ -50,20 +51,27 @@ class AccessEvent:
     basis: str | None
     purpose: str
     emergency: bool
+    report_days: int | None = None
+
+
+# What the access history tells besides the reads: the visit reports asked for.
+_TOLD = frozenset({Action.READ, Action.REPORT_DOWNLOAD})
 
 
 def access_history(svc: Services, principal: Principal, patient_id: uuid.UUID) -> list[AccessEvent]:
-    """Every read of the patient's segments, permitted or denied, oldest first.
+    """Every read of the patient's segments and every visit report asked for, permitted
+    or denied, oldest first.
 
     The patient themself, an admin or the operator; raises AccessDenied otherwise.
     """
     require_owner_or_steward(principal, patient_id)
     events = []
     for entry in entries_about(svc, patient_id):
-        if entry.action is not Action.READ:
+        if entry.action not in _TOLD:
             continue
         details = entry.details
         basis = details.get("basis")
+        report = entry.action is Action.REPORT_DOWNLOAD
         events.append(
             AccessEvent(
                 seq=entry.seq,
@@ -76,6 +84,7 @@ def access_history(svc: Services, principal: Principal, patient_id: uuid.UUID) -
                 basis=None if basis is None else str(basis),
                 purpose=str(details.get("purpose", "")),
                 emergency=bool(details.get("emergency")),
+                report_days=int(details.get("days", 0)) if report else None,
             )
         )
     return events

@@ -46,6 +46,7 @@ __all__ = [
     "segment_records",
     "segments_of",
     "stored_documents",
+    "stored_times",
     "try_policy",
     "type_codes",
 ]
@@ -174,6 +175,18 @@ def type_codes(svc: Services, patient_id: uuid.UUID) -> dict[int, str | None]:
     query = select(Document.id, Document.type_code).where(*_stored(patient_id))
     with svc.db.session() as session:
         return {row.id: row.type_code for row in session.execute(query)}
+
+
+def stored_times(
+    svc: Services, patient_id: uuid.UUID, documents: Collection[int]
+) -> dict[int, datetime]:
+    """When each of these documents of the patient was stored, by id: the index only,
+    for callers that have checked who asks."""
+    query = select(Document.id, Document.stored_at, Document.created_at).where(
+        *_stored(patient_id), Document.id.in_(list(documents))
+    )
+    with svc.db.session() as session:
+        return {row.id: row.stored_at or row.created_at for row in session.execute(query)}
 
 
 def _stored(patient_id: uuid.UUID) -> tuple[ColumnElement[bool], ...]:

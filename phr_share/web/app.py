@@ -16,7 +16,7 @@ from phr_share.models import MAX_ID
 from phr_share.settings import Settings
 from phr_share.sharing import Services, open_services
 from phr_share.sharing.accounts import SESSION_TTL
-from phr_share.web import admin, api, auth, clinic, errors, family, mfa, patient
+from phr_share.web import admin, api, auth, clinic, errors, family, mfa, patient, report
 from phr_share.web.local_time import TIME_FILTERS, zone
 from phr_share.web.research import bp as research_bp
 from phr_share.web.security import current_account, install
@@ -74,8 +74,17 @@ def create_app(
     app.extensions["phr_share"] = svc or open_services(settings)
     install(app)
     errors.install(app)
-    blueprints = (auth.bp, mfa.bp, patient.bp, clinic.bp, family.bp, research_bp, admin.bp, api.bp)
-    for blueprint in blueprints:
+    for blueprint in (
+        auth.bp,
+        mfa.bp,
+        patient.bp,
+        clinic.bp,
+        family.bp,
+        report.bp,
+        research_bp,
+        admin.bp,
+        api.bp,
+    ):
         app.register_blueprint(blueprint)
     app.add_url_rule("/", "home", _home)
     app.jinja_env.globals["chart_library"] = (VENDOR_DIR / "chart.umd.min.js").exists()

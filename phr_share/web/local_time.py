@@ -7,12 +7,11 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from phr_share.timewords import clock_words, day_words, when_words
 from phr_share.web.security import current_account
 from phr_share.web.views import ReadVisit, visit_sentence
 
 __all__ = ["TIME_FILTERS", "local", "zone"]
-
-_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
 def zone() -> ZoneInfo:
@@ -28,16 +27,15 @@ def local(moment: datetime) -> datetime:
 
 
 def _day(moment: datetime | date) -> str:
-    shown = local(moment) if isinstance(moment, datetime) else moment
-    return f"{shown.day} {_MONTHS[shown.month - 1]} {shown.year}"
+    return day_words(moment, zone())
 
 
 def _clock(moment: datetime) -> str:
-    return local(moment).strftime("%H:%M")
+    return clock_words(moment, zone())
 
 
 def _when(moment: datetime) -> str:
-    return f"{_day(moment)}, {_clock(moment)}"
+    return when_words(moment, zone())
 
 
 def _visit(visit: ReadVisit, who: str) -> str:

@@ -535,6 +535,7 @@ class ReadVisit:
     emergency: bool
     segments: dict[str, set[str]] = field(default_factory=dict)  # kind -> segments read
     reads: int = 0  # in all: a page reloaded reads its segments again
+    report_days: int | None = None  # a visit report of so many days, not a read
 
     @property
     def kinds(self) -> Counter[str]:
@@ -599,6 +600,8 @@ def visit_sentence(visit: ReadVisit, who: str, *, day: str, clock: str) -> str:
     on 2 Dec 2026 at 14:30, under your sharing choice." ``who`` is the reader's name
     (a system reader is named here), ``day`` and ``clock`` the time in the patient's zone."""
     who = _SYSTEM_READERS.get(visit.actor, who)
+    if visit.report_days is not None:
+        return _report_sentence(visit, who, f"on {day} at {clock}")
     labels = [_KINDS[k].label.lower() for k, _ in visit.kinds.most_common() if k in _KINDS]
     what = _and(labels) if labels else "your record"
     times = f" {visit.reads} times" if visit.reads > 1 else ""
@@ -611,6 +614,20 @@ def visit_sentence(visit: ReadVisit, who: str, *, day: str, clock: str) -> str:
     # Reasons are StrEnum members: their codes look them up as they are.
     under = _UNDER.get(visit.reason, f", {reason_words(visit.reason)}")
     return f"{who} read your {what}{times} {when}{under}."
+
+
+def _report_sentence(visit: ReadVisit, who: str, when: str) -> str:
+    """A visit report asked for, as a sentence: Dr Alex Kim downloaded a visit report of
+    the last 90 days on 2 Dec 2026 at 14:30, under your sharing choice."""
+    what = f"a visit report of the last {visit.report_days} days"
+    times = f" {visit.reads} times" if visit.reads > 1 else ""
+    if visit.outcome is not Outcome.OK:
+        why = reason_words(visit.reason)
+        return f"{who} asked for {what}{times} {when} and was refused ({why})."
+    if visit.reason == Reason.OWNER:
+        return f"You downloaded {what}{times} {when}."
+    under = _UNDER.get(visit.reason, f", {reason_words(visit.reason)}")
+    return f"{who} downloaded {what}{times} {when}{under}."
 
 
 _KINDS = {kind.value: kind for kind in SegmentKind}
@@ -629,11 +646,24 @@ def visits(events: Sequence[AccessEvent]) -> list[ReadVisit]:
     found: list[ReadVisit] = []
     latest: dict[tuple[object, ...], ReadVisit] = {}
     for event in reversed(events):
-        key = (event.actor, event.outcome, event.reason, event.basis, event.emergency)
+        key = (
+            event.actor,
+            event.outcome,
+            event.reason,
+            event.basis,
+            event.emergency,
+            event.report_days,
+        )
         visit = latest.get(key)
         if visit is None or visit.at - event.at > VISIT_WINDOW:
             visit = ReadVisit(
-                event.at, event.actor, event.outcome, event.reason, event.basis, event.emergency
+                event.at,
+                event.actor,
+                event.outcome,
+                event.reason,
+                event.basis,
+                event.emergency,
+                report_days=event.report_days,
             )
             latest[key] = visit
             found.append(visit)

@@ -11,10 +11,16 @@ to ``test-artifacts/screenshots/``.
 from __future__ import annotations
 
 import json
+import re
+import shutil
+import subprocess
+import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from phr_share.ccda import PatientHeader, parse_readings, readings_document
 from phr_share.models import SegmentKind
 from phr_share.sharing import (
     OPERATOR,
@@ -22,12 +28,14 @@ from phr_share.sharing import (
     declare_emergency,
     find_account,
     grant_access,
+    ingest_document,
     invite_clinician,
 )
 from tests.conftest import DEMO_CCD
 from tests.integration.test_browser import (  # noqa: F401  (the fixtures)
     CHROMIUM,
     PASSWORD,
+    SHOTS,
     Site,
     _login,
     _shot,
@@ -357,3 +365,99 @@ def test_a_reading_in_the_danger_zone_shows_what_to_do_and_the_doctor_is_told(
     notice.get_by_role("link", name="open their record").click()
     expect(doctor.locator("table.readings")).to_contain_text("185/125 mmHg")
     _shot(doctor, "d5-doctor-told")
+
+
+def _pdf_text(path: Path) -> str:
+    done = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True)
+    return done.stdout.decode()
+
+
+def _download_report(page: object, site: Site, patient: uuid.UUID, days: str, to: Path) -> str:
+    """The visit report downloaded from the record page, as pdftotext reads it."""
+    page.goto(f"{site.url}/clinic/patients/{patient}")  # type: ignore[attr-defined]
+    form = page.locator("form.report-form")  # type: ignore[attr-defined]
+    form.get_by_label("Visit report for the last").select_option(days)
+    with page.expect_download() as download:  # type: ignore[attr-defined]
+        form.get_by_role("button", name="Download visit report (PDF)").click()
+    assert download.value.suggested_filename.startswith("visit-report-")
+    download.value.save_as(str(to))
+    return _pdf_text(to)
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils (make test installs it)")
+def test_the_doctor_downloads_the_visit_report_from_the_record_page(
+    site: Site, browser: object, tmp_path: Path
+) -> None:
+    page = _sign_up(browser, site, "ruth", viewport=DESK)
+    page.close()
+    account = find_account(site.svc, OPERATOR, username="ruth")
+    patient = account.patient_id
+    assert patient is not None
+    ingest_document(site.svc, OPERATOR, DEMO_CCD.read_bytes(), patient)
+    now = site.svc.clock()
+    # A fortnight at 142/88, and older readings at 120/70 that the 14 days leave out.
+    sittings = [(now - timedelta(days=d, hours=1), "142", "88") for d in range(14)]
+    sittings += [(now - timedelta(days=d), "120", "70") for d in (40, 50, 60)]
+    for when, systolic, diastolic in sittings:
+        form = {"measured_at": when.isoformat(), "systolic": systolic, "diastolic": diastolic}
+        readings = parse_readings(form, now=now)
+        document = readings_document(readings, PatientHeader(patient), uuid.uuid4())
+        ingest_document(site.svc, OPERATOR, document, patient)
+    kim = find_account(site.svc, OPERATOR, username="dr.kim")
+    osei = find_account(site.svc, OPERATOR, username="dr.osei")
+    for doctor, kinds in [
+        (kim, {SegmentKind.PHYSICAL_SIGNS, SegmentKind.HEALTH_STATUS}),
+        (osei, {SegmentKind.PHYSICAL_SIGNS}),
+    ]:
+        accept_care(
+            site.svc, doctor.principal, invite_clinician(site.svc, account.principal, doctor.id)
+        )
+        grant_access(site.svc, account.principal, doctor.id, kinds)
+
+    doctor = _login(browser, site, "dr.kim")
+    doctor.goto(f"{site.url}/clinic/patients/{patient}")
+    sync_api.expect(doctor.locator(".summary")).to_contain_text("Average: 142/88 mmHg")
+    _shot(doctor, "d6-record-page-report-form")
+    report = _download_report(doctor, site, patient, "90", tmp_path / "kim.pdf")
+    # The blood pressure table: a column per window, 14 days first, then 30 and 90.
+    assert re.search(r"^\s*14 days\s+30 days\s+90 days$", report, re.M)
+    means = re.search(r"^\s*Average\s+(\S+) mmHg\s+(\S+) mmHg\s+(\S+) mmHg$", report, re.M)
+    assert means is not None
+    assert means.groups() == ("142/88", "142/88", "138/85")
+    assert "Medications" in report
+    assert "Lisinopril 10 mg tablet, once daily" in report
+    assert "Ruth" in report
+    assert "Not included:" in report
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "60",
+            "-f",
+            "1",
+            "-l",
+            "2",
+            str(tmp_path / "kim.pdf"),
+            str(SHOTS / "d6-visit-report"),
+        ],
+        check=True,
+    )
+
+    other = _login(browser, site, "dr.osei")
+    withheld = _download_report(other, site, patient, "30", tmp_path / "osei.pdf")
+    assert re.search(r"^\s*Average\s+142/88 mmHg\s+142/88 mmHg$", withheld, re.M)
+    assert "Lisinopril" not in withheld
+    assert "Metformin" not in withheld
+    assert "Not included: weight (body measures); medications, allergies and problems" in (
+        " ".join(withheld.split())
+    )
+    # Both downloads are in the patient's access history.
+    mine = _login(browser, site, "ruth")
+    mine.goto(f"{site.url}/me/history")
+    history = mine.locator("ul.history")
+    sync_api.expect(history).to_contain_text("Dr.Kim downloaded a visit report of the last 90 days")
+    sync_api.expect(history).to_contain_text(
+        "Dr.Osei downloaded a visit report of the last 30 days"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -18,6 +19,7 @@ from phr_share.web.views import (
     home_readings,
     readings_csv,
     reason_words,
+    visit_sentence,
     visits,
 )
 from tests.conftest import DEMO_CCD, PATIENT
@@ -210,3 +212,22 @@ def test_document_types_read_as_words() -> None:
     assert document_type("34133-9") == "Summary of care (CCD)"
     assert document_type("51855-5") == "Home readings"
     assert document_type("99999-9") == document_type(None) == "Clinical document"
+
+
+def test_a_visit_report_is_its_own_sentence_beside_the_reads_it_made() -> None:
+    asked = dataclasses.replace(_read(1, kind="", segment="report:visit"), report_days=90)
+    refused = dataclasses.replace(
+        _read(500, actor="user:2", kind="", segment="report:visit", outcome=Outcome.DENIED,
+              reason="no-grant"),
+        report_days=30,
+    )  # fmt: skip
+    found = visits([_read(0), asked, _read(2), refused])
+    said = [visit_sentence(v, "Dr Alex Kim", day="1 Mar 2026", clock="09:00") for v in found]
+    assert said == [
+        "Dr Alex Kim asked for a visit report of the last 30 days on 1 Mar 2026 at 09:00 "
+        "and was refused (no grant).",
+        "Dr Alex Kim read your vital signs 2 times on 1 Mar 2026 at 09:00, under your "
+        "sharing choice.",
+        "Dr Alex Kim downloaded a visit report of the last 90 days on 1 Mar 2026 at 09:00, "
+        "under your sharing choice.",
+    ]
