@@ -28,6 +28,7 @@ from phr_share.sharing.accounts import (
     reset_password,
     revoke_token,
     session_account,
+    set_email,
     set_time_zone,
     sign_up,
     staff_accounts,
@@ -134,6 +135,7 @@ from phr_share.sharing.read import (
     try_policy,
 )
 from phr_share.sharing.readings import ReadingsPage, Sitting, home_points, readings_page
+from phr_share.sharing.recovery import forgot_password, reset_link_works, use_reset_link
 from phr_share.sharing.release import (
     ReleaseReport,
     choose_release,
@@ -232,6 +234,7 @@ __all__ = [
     "find_account",
     "find_segment",
     "finish_second_step",
+    "forgot_password",
     "grant_access",
     "grants_of",
     "home_points",
@@ -269,6 +272,7 @@ __all__ = [
     "remove_mfa",
     "request_care",
     "research_preview",
+    "reset_link_works",
     "reset_mfa",
     "reset_password",
     "retire_master",
@@ -283,6 +287,7 @@ __all__ = [
     "segments_of",
     "sensitivity_of",
     "session_account",
+    "set_email",
     "set_sensitivity",
     "set_targets",
     "set_time_zone",
@@ -298,6 +303,7 @@ __all__ = [
     "targets_of",
     "tokens_of",
     "try_policy",
+    "use_reset_link",
     "verify_audit",
     "write_note",
 ]

@@ -54,6 +54,9 @@ PUBLIC = {
     },
     "phr_share.policy": {"Route", "RoutingPolicy", "load_routing_policy"},
     "phr_share.db": {
+        "OUTBOX",
+        "PasswordReset",
+        "ResetRequest",
         "ApiToken",
         "AuditEntry",
         "AuditHead",
@@ -156,6 +159,10 @@ PUBLIC = {
         "verify_inclusion",
     },
     "phr_share.sharing": {
+        "forgot_password",
+        "reset_link_works",
+        "set_email",
+        "use_reset_link",
         "AccessEvent",
         "Account",
         "AuditReport",
