@@ -368,6 +368,12 @@ def test_a_forgotten_password_is_set_again_through_a_link_by_e_mail(
     site: Site, browser: object, stack: StackInfo, axe_source: str
 ) -> None:
     expect = sync_api.expect
+    desk = browser.new_context(viewport=DESK).new_page()  # type: ignore[attr-defined]
+    desk.goto(f"{site.url}/login")
+    desk.get_by_role("link", name="Forgot your password?").click()
+    expect(desk.locator("h1")).to_have_text("Forgot your password?")
+    _fits(desk)
+    _shot(desk, "d7-forgot-password-desk")
     page = browser.new_context(viewport=PHONE, bypass_csp=True).new_page()  # type: ignore[attr-defined]
     page.goto(f"{site.url}/signup")
     expect(page.locator("form")).to_contain_text("for notices and to reset a forgotten password")
@@ -409,4 +415,5 @@ def test_a_forgotten_password_is_set_again_through_a_link_by_e_mail(
     _shot(page, "d7-reset-link-used-phone")
     page.goto(f"{site.url}/account/tokens")
     expect(page.locator("#email")).to_contain_text("rosa@example.org")
+    expect(page.locator("#email input[name=email]")).to_have_value("rosa@example.org")
     _shot(page, "d7-account-email-phone")
