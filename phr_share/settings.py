@@ -86,7 +86,7 @@ class Settings:
     @property
     def site_url(self) -> str:
         """The base of links in e-mails: PHR_PUBLIC_URL, else the local web server."""
-        return (self.public_url or f"http://127.0.0.1:{self.web_port}").rstrip("/")
+        return (self.public_url or f"http://localhost:{self.web_port}").rstrip("/")
 
     @property
     def master_key_dir(self) -> Path:

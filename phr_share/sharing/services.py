@@ -64,8 +64,10 @@ class Services:
     _mailer: Mailer | None = None
 
     def __post_init__(self) -> None:
-        # Notices mail their readers once the transaction that made them is committed.
-        self.db.committed = self._committed
+        # Notices mail their readers once the transaction that made them is committed;
+        # a copy made with dataclasses.replace leaves the mailing to the first.
+        if self.db.committed is None:
+            self.db.committed = self._committed
 
     def mailer(self) -> Mailer:
         """The mailer of notices and reset links (sends nothing without PHR_SMTP_URL)."""

@@ -63,6 +63,9 @@ def test_the_answer_is_the_same_and_the_link_sets_a_new_password_once(
     assert "This link was already used, or it is more than 30 minutes old." in text(gone)
     again = browser.post("/login/reset", {"token": token, "new": NEW, "confirm": NEW})
     assert again.status_code == 410
+    browser.post("/logout")
+    browser.login("admin")
+    assert "✔ 1 sent, 0 failed since start" in text(browser.get("/admin"))
 
 
 def test_sign_up_takes_an_optional_address_and_says_why(
