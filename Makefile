@@ -28,6 +28,7 @@ run: $(STAMP) $(CHARTJS) $(MEMCACHED)
 	@$(BIN)/python deploy/demo/seed.py
 	@echo
 	@echo "The local stack is running (state in $(VAR)/); stop it with: make stop"
+	@echo "Mails it sends (notices, forgotten-password links) land in $(VAR)/stack/maildir/new/"
 	@echo "Also try: $(BIN)/phr-share get TRACKING_ID --as dr.kim   (the password, then a code from dr.kim's secret; segments: $(BIN)/phr-share segments --patient 2f1f5c1e-8a7b-4c1e-9a51-6c0f2b7d9e10)"
 	@echo
 	@$(BIN)/phr-share web

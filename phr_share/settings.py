@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from phr_share.errors import ConfigurationError
 from phr_share.models import ACCOUNT_ROLES, Role
@@ -27,6 +28,7 @@ _DATE_MODES = ("year", "shift")
 _KEYSTORES = ("file", "kms")
 _SWIFT_AUTH_VERSIONS = ("1", "3")
 _CONTAINER = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_SMTP_SCHEMES = ("smtp", "smtp+starttls", "smtps")
 STACK_ENV_FILE = "stack.env"
 # Clinicians and admins read many patients' records: a password alone is not enough.
 _DEFAULT_MFA_ROLES = frozenset({Role.DOCTOR, Role.NURSE, Role.ADMIN})
@@ -72,11 +74,19 @@ class Settings:
     audit_container: str = "phr-share-audit"
     require_mfa_roles: frozenset[Role] = _DEFAULT_MFA_ROLES
     mfa_secret: bytes | None = None
+    smtp_url: str = ""
+    mail_from: str = "PHR Share <no-reply@localhost>"
+    public_url: str = ""
 
     @property
     def database(self) -> str:
         """The SQLAlchemy URL: PHR_DATABASE_URL, else a SQLite file in the state directory."""
         return self.database_url or f"sqlite:///{self.state_dir / 'phr-share.db'}"
+
+    @property
+    def site_url(self) -> str:
+        """The base of links in e-mails: PHR_PUBLIC_URL, else the local web server."""
+        return (self.public_url or f"http://localhost:{self.web_port}").rstrip("/")
 
     @property
     def master_key_dir(self) -> Path:
@@ -128,6 +138,12 @@ class Settings:
             raise ConfigurationError("PHR_REQUIRE_MFA_ROLES names roles accounts do not have")
         if self.mfa_secret is not None and len(self.mfa_secret) < 32:
             raise ConfigurationError("PHR_MFA_SECRET must be at least 32 bytes (64 hex digits)")
+        if self.smtp_url and urlsplit(self.smtp_url).scheme not in _SMTP_SCHEMES:
+            raise ConfigurationError(
+                "PHR_SMTP_URL must start with smtp://, smtp+starttls:// or smtps://"
+            )
+        if self.public_url and urlsplit(self.public_url).scheme not in {"http", "https"}:
+            raise ConfigurationError("PHR_PUBLIC_URL must be an http:// or https:// address")
         if not 3 <= len(self.s3_bucket) <= 63:
             raise ConfigurationError("PHR_S3_BUCKET must be a valid bucket name (3-63 characters)")
 
@@ -174,6 +190,9 @@ class Settings:
             audit_container=_raw(env, "PHR_AUDIT_CONTAINER") or "phr-share-audit",
             require_mfa_roles=_roles(env, "PHR_REQUIRE_MFA_ROLES", _DEFAULT_MFA_ROLES),
             mfa_secret=_hex(env, "PHR_MFA_SECRET"),
+            smtp_url=_raw(env, "PHR_SMTP_URL"),
+            mail_from=_raw(env, "PHR_MAIL_FROM") or "PHR Share <no-reply@localhost>",
+            public_url=_raw(env, "PHR_PUBLIC_URL"),
         )
 
 

@@ -57,6 +57,7 @@ from phr_share.sharing import (
     invite_clinician,
     open_services,
     run_release,
+    set_email,
     start_enrolment,
 )
 
@@ -166,6 +167,12 @@ def demo_password(username: str) -> str:
     return f"demo-{username}-password"
 
 
+def demo_email(username: str) -> str:
+    """The local demo's e-mail address of an account (a reserved domain: never delivered
+    anywhere but the local stack's SMTP server)."""
+    return f"{username.rsplit('.', 1)[-1]}@demo.phr.invalid"
+
+
 def demo_totp_secret(username: str) -> str:
     """The local demo's TOTP secret of an account (base32; printed, so never secret)."""
     seed = hashlib.sha256(f"phr-share-demo-totp:{username}".encode()).digest()[:20]
@@ -210,9 +217,13 @@ def demo_accounts(svc: Services) -> dict[str, Account]:
                 display_name=name,
                 password=demo_password(username),
                 patient_id=JORDAN if role is Role.PATIENT else None,
+                email=demo_email(username),
             )
         except InvalidState:  # made by an earlier run
             accounts[username] = find_account(svc, OPERATOR, username=username)
+            if accounts[username].email is None:  # made before accounts had addresses
+                found = accounts[username]
+                accounts[username] = set_email(svc, found.principal, demo_email(username))
         if role in svc.settings.require_mfa_roles:
             accounts[username] = set_up_demo_mfa(svc, accounts[username])
     jordan, kim = accounts["jordan"].principal, accounts["dr.kim"]
@@ -289,10 +300,11 @@ def main() -> int:
             f"to s3://{settings.s3_bucket}/"
         )
     accounts = demo_accounts(svc)
-    print("demo accounts (username / password / TOTP secret of the sign-in code):")
+    print("demo accounts (username / password / e-mail / TOTP secret of the sign-in code):")
     for username, role, _ in ACCOUNTS:
         secret = demo_totp_secret(username) if accounts[username].mfa else ""
-        print(f"  {role.value:<11} {username:<11} {demo_password(username):<26} {secret}")
+        line = f"{username:<11} {demo_password(username):<26} {demo_email(username):<28}"
+        print(f"  {role.value:<11} {line} {secret}")
     print("  a code: add the secret to an authenticator app, or run")
     print("  .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('SECRET').now())\"")
     print("what to try in the browser:")

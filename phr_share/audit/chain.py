@@ -47,6 +47,9 @@ class Action(StrEnum):
     USER_CREATE = "auth:user:create"
     USER_DISABLE = "auth:user:disable"
     PASSWORD_CHANGE = "auth:user:password"  # noqa: S105 (an event tag, not a secret)
+    PASSWORD_RESET_REQUEST = "auth:password:reset-request"  # noqa: S105 (an event tag)
+    PASSWORD_RESET = "auth:password:reset"  # noqa: S105 (an event tag, not a secret)
+    EMAIL_CHANGE = "auth:user:email"
     LOGIN = "auth:session:login"
     LOGOUT = "auth:session:logout"
     TOKEN_ISSUE = "auth:token:issue"  # noqa: S105 (an event tag, not a secret)

@@ -83,6 +83,9 @@ def add_account_commands(commands: Commands) -> None:
     )
     add.add_argument("--name", default="", help="display name")
     add.add_argument(
+        "--email", default="", help="where notices and forgotten-password links are mailed"
+    )
+    add.add_argument(
         "--patient", type=uuid.UUID, help="a patient account's global id (default: a new one)"
     )
     add.add_argument("--no-password", action="store_true", help="token access only, no login")
@@ -130,6 +133,7 @@ def _add(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
         display_name=args.name,
         password=password,
         patient_id=args.patient,
+        email=args.email,
     )
     print(f"account {account.username} ({account.role.value}) id {account.id}", file=out)
     if account.patient_id is not None:

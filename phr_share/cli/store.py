@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 def add_store_commands(commands: Commands) -> None:
     """Register the commands that talk to the database, Swift, S3 and the key store."""
-    up = commands.add_parser("stack", help="start, stop or show the local Swift + S3 stack")
+    up = commands.add_parser("stack", help="start, stop or show the local Swift + S3 + SMTP stack")
     up.add_argument("action", choices=["up", "down", "status"])
     up.add_argument("--keystone", action="store_true", help="Swift behind a real Keystone v3")
     up.set_defaults(handler=_stack)
@@ -113,6 +113,8 @@ def _stack(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
         for service in info.services:
             print(f"{service.name:<16} pid {service.pid:<8} 127.0.0.1:{service.port}", file=out)
         print(f"settings written to {settings.state_dir / 'stack.env'}", file=out)
+        mails = local_stack.maildir(settings.state_dir) / "new"
+        print(f"mails sent through the local SMTP server land in {mails}", file=out)
     elif args.action == "down":
         stopped = local_stack.down(settings.state_dir)
         print(f"stopped: {', '.join(stopped) or 'nothing was running'}", file=out)

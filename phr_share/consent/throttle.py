@@ -16,6 +16,11 @@ client address within a sliding window (15 minutes):
 * **second-factor codes**: 5 wrong codes for one account, from anywhere, and its codes
   are not checked for the rest of the window. Only someone who has the password reaches
   the code, so this stops a guesser with the password, never a password guesser.
+
+Forgotten-password requests are held back on their own (:class:`ResetPolicy`): past 3
+links mailed to one account within an hour no more are sent (the answer stays the
+same, so nobody learns the account exists), and past 10 requests from one address, for
+any names or addresses, that address is told to wait.
 """
 
 from __future__ import annotations
@@ -26,7 +31,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-__all__ = ["Failure", "Limit", "ThrottlePolicy", "Wait", "in_words", "wait_for"]
+__all__ = [
+    "Failure",
+    "Limit",
+    "ResetPolicy",
+    "ThrottlePolicy",
+    "Wait",
+    "in_words",
+    "reset_wait",
+    "wait_for",
+]
 
 
 class Limit(StrEnum):
@@ -35,6 +49,8 @@ class Limit(StrEnum):
     ACCOUNT_HERE = "account-here"
     ADDRESS = "address"
     CODES = "codes"
+    RESET_ACCOUNT = "reset-account"
+    RESET_ADDRESS = "reset-address"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +63,15 @@ class ThrottlePolicy:
     per_account_here_under_attack: int = 1
     per_address: int = 100
     codes_per_account: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class ResetPolicy:
+    """How many reset links one account gets, and requests one address makes, per window."""
+
+    window: timedelta = timedelta(hours=1)
+    per_account: int = 3
+    per_address: int = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +129,22 @@ def wait_for(
     if code:
         codes = sorted(f.at for f in account if f.code)
         waits.append((_clears(codes, policy.codes_per_account, now, window), Limit.CODES))
+    seconds, limit = max(waits, key=lambda w: w[0])
+    return Wait(max(1, math.ceil(seconds)), limit) if seconds > 0 else None
+
+
+def reset_wait(
+    policy: ResetPolicy, now: datetime, account: Sequence[datetime], address: Sequence[datetime]
+) -> Wait | None:
+    """The wait before another reset request is answered with a mail, or None for now.
+
+    ``account`` holds when links were made for the account in the window (empty for no
+    account), ``address`` when the asking address made requests in it.
+    """
+    waits = [
+        (_clears(sorted(address), policy.per_address, now, policy.window), Limit.RESET_ADDRESS),
+        (_clears(sorted(account), policy.per_account, now, policy.window), Limit.RESET_ACCOUNT),
+    ]
     seconds, limit = max(waits, key=lambda w: w[0])
     return Wait(max(1, math.ceil(seconds)), limit) if seconds > 0 else None
 

@@ -1,6 +1,13 @@
 """The index database: SQLAlchemy 2 models and Alembic migrations (SQLite or PostgreSQL)."""
 
-from phr_share.db.auth import MfaFactor, PendingSignIn, RecoveryCode, SignInFailure
+from phr_share.db.auth import (
+    MfaFactor,
+    PasswordReset,
+    PendingSignIn,
+    RecoveryCode,
+    ResetRequest,
+    SignInFailure,
+)
 from phr_share.db.consent import (
     ApiToken,
     CareRelationship,
@@ -14,7 +21,7 @@ from phr_share.db.consent import (
     User,
     WebSession,
 )
-from phr_share.db.database import Database
+from phr_share.db.database import OUTBOX, Database
 from phr_share.db.tables import (
     AuditEntry,
     AuditHead,
@@ -33,6 +40,7 @@ from phr_share.db.tables import (
 )
 
 __all__ = [
+    "OUTBOX",
     "ApiToken",
     "AuditEntry",
     "AuditHead",
@@ -49,6 +57,7 @@ __all__ = [
     "GrantEvent",
     "MfaFactor",
     "Notification",
+    "PasswordReset",
     "Patient",
     "PatientKey",
     "PendingSignIn",
@@ -56,6 +65,7 @@ __all__ = [
     "Release",
     "ReleaseChoice",
     "ReleaseItem",
+    "ResetRequest",
     "SensitivityOverride",
     "SeriesBucket",
     "ShareLink",

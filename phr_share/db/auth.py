@@ -31,8 +31,10 @@ from phr_share.db.tables import Base, UtcDateTime
 
 __all__ = [
     "MfaFactor",
+    "PasswordReset",
     "PendingSignIn",
     "RecoveryCode",
+    "ResetRequest",
     "SignInFailure",
     "account_failures",
     "add_failure",
@@ -93,6 +95,31 @@ class SignInFailure(Base):
     account: Mapped[str] = mapped_column(String(64))
     address: Mapped[str] = mapped_column(String(64))
     second_factor: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class PasswordReset(Base):
+    """A forgotten-password link: the SHA-256 of its token, for 30 minutes, used once."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+
+
+class ResetRequest(Base):
+    """One "forgot my password" request: when, from which address (a keyed digest),
+    kept for the throttle's window, whether or not an account matched."""
+
+    __tablename__ = "password_reset_requests"
+    __table_args__ = (Index("ix_password_reset_requests_address_at", "address", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    address: Mapped[str] = mapped_column(String(64))
 
 
 def enrolled_users(session: Session, user_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:

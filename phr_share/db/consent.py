@@ -56,6 +56,9 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # The IANA zone every time is shown in; None until the browser tells it.
     time_zone: Mapped[str | None] = mapped_column(String(64), default=None)
+    # Where notices and reset links are mailed; stored in lower case, so one address
+    # belongs to one account whatever its case. None: no mail.
+    email: Mapped[str | None] = mapped_column(String(254), unique=True, index=True, default=None)
 
 
 class ApiToken(Base):

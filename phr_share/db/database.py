@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -18,9 +18,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from phr_share.errors import ConfigurationError, StoreUnavailable
 from phr_share.keyfile import private_file
 
-__all__ = ["Database"]
+__all__ = ["OUTBOX", "Database"]
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+# The key of ``Session.info`` under which a transaction leaves what is to be done only
+# once it is committed (mails of notices): handed to ``Database.committed`` after it.
+OUTBOX = "outbox"
 
 
 class Database:
@@ -44,6 +47,8 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin_immediate)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Called with a committed transaction's outbox; never after a rollback.
+        self.committed: Callable[[list[object]], None] | None = None
 
     @property
     def backend(self) -> str:
@@ -74,6 +79,7 @@ class Database:
         try:
             yield session
             session.commit()
+            outbox = session.info.pop(OUTBOX, None)
         except exc.OperationalError as error:
             session.rollback()
             raise StoreUnavailable("the database cannot be reached") from error
@@ -82,6 +88,9 @@ class Database:
             raise
         finally:
             session.close()
+        # After the commit and outside the transaction: nothing done here can undo it.
+        if outbox and self.committed is not None:
+            self.committed(outbox)
 
     def check(self) -> None:
         """Health probe; raises StoreUnavailable."""

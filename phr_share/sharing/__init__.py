@@ -28,6 +28,7 @@ from phr_share.sharing.accounts import (
     reset_password,
     revoke_token,
     session_account,
+    set_email,
     set_time_zone,
     sign_up,
     staff_accounts,
@@ -141,6 +142,7 @@ from phr_share.sharing.read import (
     try_policy,
 )
 from phr_share.sharing.readings import ReadingsPage, Sitting, home_points, readings_page
+from phr_share.sharing.recovery import forgot_password, reset_link_works, use_reset_link
 from phr_share.sharing.release import (
     ReleaseReport,
     choose_release,
@@ -245,6 +247,7 @@ __all__ = [
     "find_account",
     "find_segment",
     "finish_second_step",
+    "forgot_password",
     "grant_access",
     "grants_of",
     "home_points",
@@ -283,6 +286,7 @@ __all__ = [
     "remove_mfa",
     "request_care",
     "research_preview",
+    "reset_link_works",
     "reset_mfa",
     "reset_password",
     "retire_master",
@@ -298,6 +302,7 @@ __all__ = [
     "sensitivity_of",
     "session_account",
     "set_danger_notices",
+    "set_email",
     "set_sensitivity",
     "set_targets",
     "set_time_zone",
@@ -313,6 +318,7 @@ __all__ = [
     "targets_of",
     "tokens_of",
     "try_policy",
+    "use_reset_link",
     "verify_audit",
     "visit_report",
     "visit_report_pdf",

@@ -63,6 +63,7 @@ __all__ = [
     "reset_password",
     "revoke_token",
     "session_account",
+    "set_email",
     "set_time_zone",
     "sign_up",
     "staff_accounts",
@@ -74,6 +75,8 @@ USERNAME = re.compile(r"[a-z0-9][a-z0-9._@-]{2,63}")
 # The same rule as an HTML ``pattern`` (compiled by browsers with the ``v`` flag, where a
 # dash in a class must be escaped).
 USERNAME_PATTERN = r"[a-z0-9][a-z0-9._@\-]{2,63}"
+# An address as people type it: something, @, a domain with a dot; at most 254 characters.
+EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s.]+")
 TOKEN_TTL = timedelta(days=90)
 MAX_TOKEN_TTL = timedelta(days=366)
 SESSION_TTL = timedelta(hours=8)
@@ -96,6 +99,8 @@ class Account:
     mfa_required: bool = False
     # The IANA zone the account's times are shown in (None: not known yet, so UTC).
     time_zone: str | None = None
+    # Where notices and reset links are mailed (None: nowhere).
+    email: str | None = None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -148,6 +153,7 @@ def _accounts(svc: Services, session: Session, rows: list[User]) -> list[Account
             mfa=row.id in enrolled,
             mfa_required=Role(row.role) in required,
             time_zone=row.time_zone,
+            email=row.email,
         )
         for row in rows
     ]
@@ -174,16 +180,18 @@ def create_user(
     display_name: str = "",
     password: str | None = None,
     patient_id: uuid.UUID | None = None,
+    email: str = "",
 ) -> Account:
     """A new account, made by an admin or the operator; a patient account gets its opaque
     patient id (given or random).
 
     Without a password the account can use API tokens but cannot log in. Raises
-    AccessDenied for anyone else, InvalidInput for a bad username or password,
-    InvalidState for a taken username.
+    AccessDenied for anyone else, InvalidInput for a bad username, password or e-mail
+    address, InvalidState for a taken username or address.
     """
     require_steward(creator)
-    return _create(svc, creator.id, username, role, display_name, password, patient_id)
+    made = _Made(username, role, display_name, password, patient_id, email)
+    return _create(svc, creator.id, made)
 
 
 # Who may make their own account: the rest are made by an administrator.
@@ -196,35 +204,62 @@ def sign_up(
     password: str,
     *,
     display_name: str = "",
+    email: str = "",
     role: Role = Role.PATIENT,
 ) -> Account:
     """A patient's (or a caregiver's) own new account, made from the sign-up page (no
     one signed in acts); raises as :func:`create_user` does."""
     if role not in SELF_SIGN_UP:
         raise InvalidInput("only patients and caregivers sign themselves up")
-    return _create(svc, SIGNUP, username, role, display_name, password, None)
+    return _create(svc, SIGNUP, _Made(username, role, display_name, password, None, email))
 
 
-def _create(
-    svc: Services,
-    actor: str,
-    username: str,
-    role: Role,
-    display_name: str,
-    password: str | None,
-    patient_id: uuid.UUID | None,
-) -> Account:
-    username = username.strip().lower()
+@dataclass(frozen=True, slots=True)
+class _Made:
+    """What a new account is made of."""
+
+    username: str
+    role: Role
+    display_name: str
+    password: str | None
+    patient_id: uuid.UUID | None
+    email: str
+
+
+def email_form(text: str) -> str | None:
+    """An e-mail address as stored (trimmed, lower case), None for none; InvalidInput
+    for something that is not an address."""
+    address = text.strip().lower()
+    if not address:
+        return None
+    if len(address) > 254 or not EMAIL.fullmatch(address):
+        raise InvalidInput("that is not an e-mail address (it looks like name@example.org)")
+    return address
+
+
+def _email_taken(session: Session, address: str | None, user_id: uuid.UUID | None) -> bool:
+    if address is None:
+        return False
+    owner = session.scalar(select(User.id).where(User.email == address))
+    return owner is not None and owner != user_id
+
+
+def _create(svc: Services, actor: str, made: _Made) -> Account:
+    username, role, patient_id = made.username.strip().lower(), made.role, made.patient_id
     if not USERNAME.fullmatch(username):
         raise InvalidInput("a username is 3-64 characters: a-z, 0-9, dot, @, dash, underscore")
     if role not in ACCOUNT_ROLES:
         raise InvalidInput("that role is not for accounts")
     if patient_id is not None and role is not Role.PATIENT:
         raise InvalidInput("only a patient account has a patient id")
+    email = email_form(made.email)
+    password = made.password
     hashed = None if password is None else hash_password(password, svc.randbytes, svc.password_cost)
     with svc.db.session() as session:
         if session.scalar(select(User.id).where(User.username == username)) is not None:
             raise InvalidState("that username is taken")
+        if _email_taken(session, email, None):
+            raise InvalidState("that e-mail address belongs to another account")
         if role is Role.PATIENT:
             patient_id = patient_id or svc.new_uuid()
             ensure_patient(svc, session, patient_id)
@@ -232,11 +267,12 @@ def _create(
             id=svc.new_uuid(),
             username=username,
             role=role.value,
-            display_name=display_name or username,
+            display_name=made.display_name or username,
             password_hash=hashed,
             patient_id=patient_id,
             active=True,
             created_at=svc.clock(),
+            email=email,
         )
         session.add(row)
         session.flush()
@@ -333,6 +369,30 @@ def set_time_zone(svc: Services, principal: Principal, zone: str) -> None:
         if row is None:
             raise Unauthenticated()
         row.time_zone = name
+
+
+def set_email(svc: Services, principal: Principal, address: str) -> Account:
+    """Set (or, with an empty ``address``, remove) one's own e-mail address; audited
+    without it. Raises InvalidInput for something that is not an address, InvalidState
+    for one another account has, Unauthenticated for a principal that is no account."""
+    email = email_form(address)
+    with svc.db.session() as session:
+        row = session.get(User, user_id_of(principal))
+        if row is None:
+            raise Unauthenticated()
+        if _email_taken(session, email, row.id):
+            raise InvalidState("that e-mail address belongs to another account")
+        row.email = email
+        details = {"email": "set" if email else "removed"}
+        audit(
+            svc,
+            session,
+            Action.EMAIL_CHANGE,
+            principal.id,
+            subject=user_id_text(row.id),
+            details=details,
+        )
+        return _account(svc, session, row)
 
 
 def reset_password(svc: Services, steward: Principal, username: str, new: str) -> int:

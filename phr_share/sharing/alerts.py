@@ -3,8 +3,9 @@
 The patient is shown what to do at once (the web page that saved the readings); every
 clinician whose live grant lets them read the patient's vital signs (the decision point
 decides, as for a read), and every such caregiver the patient chose to tell, gets a
-notice that stays until dismissed. A notice names the
-patient by id only: what the reading was is read on the record page, through consent.
+notice that stays until dismissed (and, with an e-mail address, a mail saying only
+that a notice waits). A notice names the patient by id only: what the reading was is
+read on the record page, through consent.
 """
 
 from __future__ import annotations

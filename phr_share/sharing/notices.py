@@ -5,7 +5,9 @@ their second factor, a reading in the danger zone; for a caregiver, a patient as
 them in.
 
 A notice holds a topic and the id of what it is about, never its content: the page
-that shows it looks the rest up under the reader's own rights.
+that shows it looks the rest up under the reader's own rights. A reader with an e-mail
+address is also mailed that a notice waits (:mod:`phr_share.mail`), after the commit, so
+a mail that fails never undoes the notice; the mail says nothing of what it is about.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from phr_share.consent import Principal
-from phr_share.db import Notification, User
+from phr_share.db import OUTBOX, Notification, User
 from phr_share.errors import NotFound
 from phr_share.sharing.accounts import user_id_of
 from phr_share.sharing.services import Services
@@ -53,11 +55,18 @@ class Notice:
 def notify(
     session: Session, users: Iterable[uuid.UUID], topic: str, subject: str, now: datetime
 ) -> None:
-    """Add one notice per user, in the caller's transaction."""
+    """Add one notice per user, in the caller's transaction; each active account with an
+    e-mail address is also mailed, once the transaction is committed."""
     if topic not in TOPICS:
         raise ValueError(f"unknown notice topic {topic!r}")
+    users = list(users)
     for user in users:
         session.add(Notification(user_id=user, topic=topic, subject=subject, created_at=now))
+    if users:
+        addresses = session.scalars(
+            select(User.email).where(User.id.in_(users), User.active, User.email.is_not(None))
+        )
+        session.info.setdefault(OUTBOX, []).extend(addresses)
 
 
 def notify_patient(

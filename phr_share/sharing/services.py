@@ -21,6 +21,7 @@ from phr_share.crypto import (
 from phr_share.db import Database
 from phr_share.deid.policy import DateMode, DeidPolicy
 from phr_share.keyfile import load_or_create_secret, private_dir
+from phr_share.mail import Mailer, notice_message, parse_smtp_url
 from phr_share.policy import RoutingPolicy, load_routing_policy
 from phr_share.settings import Settings
 from phr_share.storage import BlobStore, open_private_store, open_public_store
@@ -59,6 +60,29 @@ class Services:
     # Seals second-factor secrets, keys recovery-code and throttle digests: read on first
     # use (PHR_MFA_SECRET, else $PHR_STATE_DIR/mfa.secret, made then).
     _mfa_secret: bytes | None = None
+    # Sends mails in the background (PHR_SMTP_URL; none: no mail), made on first use.
+    _mailer: Mailer | None = None
+
+    def __post_init__(self) -> None:
+        # Notices mail their readers once the transaction that made them is committed;
+        # a copy made with dataclasses.replace leaves the mailing to the first.
+        if self.db.committed is None:
+            self.db.committed = self._committed
+
+    def mailer(self) -> Mailer:
+        """The mailer of notices and reset links (sends nothing without PHR_SMTP_URL)."""
+        with self.key_lock:
+            if self._mailer is None:
+                url = self.settings.smtp_url
+                self._mailer = Mailer(parse_smtp_url(url) if url else None)
+            return self._mailer
+
+    def _committed(self, outbox: list[object]) -> None:
+        """Mail each address a notice was left for (the notice says nothing itself)."""
+        mailer = self.mailer()
+        if mailer.enabled:
+            sender, site = self.settings.mail_from, self.settings.site_url
+            mailer.post(notice_message(sender, str(to), site) for to in dict.fromkeys(outbox))
 
     def readers(self) -> ThreadPoolExecutor:
         """The shared pool that fetches objects in parallel (made on first use)."""
@@ -98,8 +122,11 @@ class Services:
         """Stop the reader threads and close the database connections."""
         with self.key_lock:
             readers, self._readers = self._readers, None
+            mailer = self._mailer
         if readers is not None:
             readers.shutdown(wait=True)
+        if mailer is not None:
+            mailer.close()
         self.db.dispose()
 
     def forget_keys(self, patient_id: uuid.UUID) -> None:

@@ -1,10 +1,12 @@
-"""The local stack: a real OpenStack Swift all-in-one and an S3 endpoint (moto server),
+"""The local stack: a real OpenStack Swift all-in-one, an S3 endpoint (moto server) and
+an SMTP server that keeps what it is sent (:mod:`phr_share.stack.mail_sink`),
 optionally with Swift behind a real Keystone v3, on loopback only, started as plain
 processes whose PIDs are recorded and stopped by PID.
 
 State lives in ``<state_dir>/stack/``: configs, rings, the device directory, logs, the
-secrets (0600) and ``services.json``; the settings that reach the stack go to
-``<state_dir>/stack.env``, which :mod:`phr_share.settings` reads beneath the environment.
+delivered mails (``maildir/``), the secrets (0600) and ``services.json``; the settings
+that reach the stack go to ``<state_dir>/stack.env``, which :mod:`phr_share.settings`
+reads beneath the environment.
 """
 
 from __future__ import annotations
@@ -23,7 +25,16 @@ from phr_share.stack.layout import Layout, Secrets, write_private
 from phr_share.stack.processes import Service
 from phr_share.stack.swift_aio import memcached, storage_services, tempauth_proxy
 
-__all__ = ["ServiceStatus", "StackInfo", "down", "start_service", "status", "stop_service", "up"]
+__all__ = [
+    "ServiceStatus",
+    "StackInfo",
+    "down",
+    "maildir",
+    "start_service",
+    "status",
+    "stop_service",
+    "up",
+]
 
 _S3_KEYS = {"PHR_S3_ACCESS_KEY_ID": "phr-local", "PHR_S3_SECRET_ACCESS_KEY": "phr-local-secret"}
 
@@ -52,6 +63,11 @@ class StackInfo:
 def _layout(state_dir: Path) -> Layout:
     # Absolute: the Swift servers change directory to / as they start.
     return Layout(state_dir.resolve() / "stack")
+
+
+def maildir(state_dir: Path) -> Path:
+    """Where the stack's SMTP server keeps the mails delivered to it."""
+    return _layout(state_dir).maildir
 
 
 def _check_host(host: str) -> None:
@@ -116,13 +132,18 @@ def _moto(layout: Layout, host: str, port: int) -> Service:
     return Service("s3", argv, host, port, str(layout.logs / "moto.log"), "/moto-api/")
 
 
+def _smtp(layout: Layout, host: str, port: int) -> Service:
+    argv = [sys.executable, "-m", "phr_share.stack.mail_sink", host, str(port), str(layout.maildir)]
+    return Service("smtp", argv, host, port, str(layout.logs / "smtp.log"), "tcp")
+
+
 def _start(
     layout: Layout, keystone: bool, host: str, previous: dict[str, int]
 ) -> dict[str, object]:
     """Render, start and wait for every service; the record (with env) of the new stack."""
     layout.create()
     secrets = Secrets.load_or_create(layout.root / "secrets.json")
-    names = ["swift-account", "swift-container", "swift-object", "swift-proxy", "s3"]
+    names = ["swift-account", "swift-container", "swift-object", "swift-proxy", "s3", "smtp"]
     names += [] if keystone else ["memcached"]
     ports = _ports(host, [*names, "keystone"] if keystone else names, previous)
     identity = Keystone.create(layout, host, ports["keystone"], secrets) if keystone else None
@@ -131,6 +152,7 @@ def _start(
     try:
         _launch(layout, record, started, storage_services(layout, host, secrets, ports))
         _launch(layout, record, started, [_moto(layout, host, ports["s3"])])
+        _launch(layout, record, started, [_smtp(layout, host, ports["smtp"])])
         if identity is None:
             cache = memcached(layout, host, ports["memcached"])
             if cache is not None:
@@ -146,7 +168,8 @@ def _start(
         processes.stop_all(started)
         processes.save(layout.record, record, started)
         raise
-    record["env"] = {**swift_env, **_s3_env(host, ports["s3"])}
+    smtp_env = {"PHR_SMTP_URL": f"smtp://{host}:{ports['smtp']}"}
+    record["env"] = {**swift_env, **_s3_env(host, ports["s3"]), **smtp_env}
     processes.save(layout.record, record, started)
     return record
 

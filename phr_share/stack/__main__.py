@@ -20,7 +20,10 @@ _EX_UNAVAILABLE = 69
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="deploy/stack",
-        description="Start, stop or show the local Swift all-in-one and S3 endpoint (loopback).",
+        description=(
+            "Start, stop or show the local Swift all-in-one, S3 endpoint and SMTP server"
+            " (loopback)."
+        ),
     )
     parser.add_argument("action", choices=["up", "down", "status"])
     parser.add_argument("--keystone", action="store_true", help="Swift behind a real Keystone v3")
@@ -51,6 +54,8 @@ def run(argv: Sequence[str], out: TextIO) -> int:
         for s in info.services:
             print(f"{s.name:<16} pid {s.pid:<8} {args.host}:{s.port}", file=out)
         print(f"settings written to {state_dir / STACK_ENV_FILE}", file=out)
+        mails = stack.maildir(state_dir) / "new"
+        print(f"mails sent through the local SMTP server land in {mails}", file=out)
         return 0
     if args.action == "down":
         stopped = stack.down(state_dir)

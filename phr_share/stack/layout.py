@@ -45,6 +45,11 @@ class Layout:
         return self.root / "logs"
 
     @property
+    def maildir(self) -> Path:
+        """Where the local SMTP server keeps each message delivered to it."""
+        return self.root / "maildir"
+
+    @property
     def keystone(self) -> Path:
         """Keystone's config, SQLite database and key repositories."""
         return self.root / "keystone"
@@ -62,7 +67,8 @@ class Layout:
     def create(self) -> None:
         """Create the directories (the device directory with its device ``d1``), 0700."""
         # Private data, password hashes and keys live below: only the owner gets in.
-        for directory in (self.root, self.swift_dir, self.devices / "d1", self.recon, self.logs):
+        folders = (self.root, self.swift_dir, self.devices / "d1", self.recon, self.logs)
+        for directory in (*folders, self.maildir):
             private_dir(directory)
 
     def swift_values(self) -> dict[str, object]:

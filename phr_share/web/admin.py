@@ -34,7 +34,7 @@ class Check:
 
 
 def health(svc: sharing.Services) -> list[Check]:
-    """Probe the database, Swift, S3 and the key store."""
+    """Probe the database, Swift, S3 and the key store; and count the mails sent."""
     probes = (
         ("database", svc.db.check),
         ("Swift (private store)", svc.private.check),
@@ -49,7 +49,19 @@ def health(svc: sharing.Services) -> list[Check]:
             checks.append(Check(name, False, error.code))
         else:
             checks.append(Check(name, True, "ok"))
-    return checks
+    return [*checks, _mail_check(svc)]
+
+
+def _mail_check(svc: sharing.Services) -> Check:
+    """Mails sent and failed since this process started (each failure is in the log).
+
+    Counts, not a probe: a mail that failed an hour ago does not make the site unhealthy,
+    and a notice never depends on its mail.
+    """
+    mailer = svc.mailer()
+    if not mailer.enabled:
+        return Check("e-mail (SMTP)", True, "off: PHR_SMTP_URL is not set")
+    return Check("e-mail (SMTP)", True, f"{mailer.sent} sent, {mailer.failed} failed since start")
 
 
 def _me() -> Principal:

@@ -32,9 +32,12 @@ from phr_share.sharing import (
     Account,
     authenticate,
     finish_second_step,
+    forgot_password,
     notifications,
     pending_sign_in,
+    reset_link_works,
     sign_up,
+    use_reset_link,
 )
 from phr_share.sharing.accounts import MAX_TOKEN_TTL, USERNAME_PATTERN
 from phr_share.web.local_time import local
@@ -101,6 +104,63 @@ def login_post() -> BaseResponse | tuple[str, int]:
         await_code(account)
         return redirect(url_for("auth.code", next=target))
     return _signed_in(account, target)
+
+
+# The one answer to "forgot my password", whether or not an account matched.
+SENT = "If an account has this address, we sent a link. It works for 30 minutes."
+_GONE = "This link was already used, or it is more than 30 minutes old."
+
+
+@bp.get("/login/forgot")
+def forgot() -> str:
+    """Ask for a link to set a new password."""
+    return render_template("forgot.html")
+
+
+@bp.post("/login/forgot")
+def forgot_post() -> BaseResponse | str:
+    """Mail a link if an account matches; the same answer either way."""
+    typed = request.form.get("name", "")[:254]
+    try:
+        forgot_password(services(), typed, address=client_address())
+    except TooManyAttempts as error:
+        return _held_back(
+            render_template("forgot.html", error=_wait_words(error), typed=typed), error
+        )
+    return render_template("forgot.html", sent=SENT)
+
+
+def _reset_page(token: str, status: int = 200, **extra: object) -> BaseResponse:
+    works = reset_link_works(services(), token)
+    page = render_template("reset.html", token=token, works=works, gone=_GONE, **extra)
+    response = make_response(page, status if works else 410)
+    # The token is in this page's address: never sent on, even to our own assets.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/login/reset/<token>")
+def reset(token: str) -> BaseResponse:
+    """The page of a reset link: a new password, or plain words when the link is gone."""
+    return _reset_page(token[:128])
+
+
+@bp.post("/login/reset")
+def reset_post() -> BaseResponse:
+    """Set the new password with the link; then sign in with it (and its second factor)."""
+    token = request.form.get("token", "")[:128]
+    new = request.form.get("new", "")
+    if new != request.form.get("confirm", ""):
+        return _reset_page(token, 422, error="The two passwords differ.")
+    try:
+        use_reset_link(services(), token, new)
+    except InvalidInput as error:
+        return _reset_page(token, 422, error=error.message)
+    except InvalidState:
+        return _reset_page(token)
+    flash("Your new password is set. Sign in with it.", "ok")
+    return redirect(url_for("auth.login"))
 
 
 @bp.get("/login/code")
@@ -184,6 +244,7 @@ def signup_post() -> BaseResponse | tuple[str, int]:
             form.get("password", ""),
             display_name=form.get("display_name", "").strip()[:128],
             role=Role.CAREGIVER if caregiver else Role.PATIENT,
+            email=form.get("email", "")[:254],
         )
     except (InvalidInput, InvalidState) as error:
         return _signup_page(error=error.message, form=form), 422
@@ -261,6 +322,22 @@ def time_zone() -> BaseResponse | tuple[str, int]:
     except InvalidInput as error:
         return _account_page(zone_error=error.message), 422
     flash("Time zone saved: times are now shown in it.", "ok")
+    return redirect(url_for("auth.tokens"))
+
+
+@bp.post("/account/email")
+@requires()
+def email() -> BaseResponse | tuple[str, int]:
+    """Set, change or remove my e-mail address."""
+    account = current_account()
+    assert account is not None
+    typed = request.form.get("email", "")[:254]
+    try:
+        changed = sharing.set_email(services(), account.principal, typed)
+    except (InvalidInput, InvalidState) as error:
+        return _account_page(email_error=error.message, email_typed=typed), 422
+    said = "E-mail address saved." if changed.email else "E-mail address removed: no e-mails."
+    flash(said, "ok")
     return redirect(url_for("auth.tokens"))
 
 

@@ -14,13 +14,16 @@ import json
 import re
 import shutil
 import subprocess
+import time
 import uuid
 from datetime import timedelta
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 
 from phr_share.ccda import PatientHeader, parse_readings, readings_document
+from phr_share.mail import NOTICE_SUBJECT, RESET_SUBJECT
 from phr_share.models import SegmentKind
 from phr_share.sharing import (
     OPERATOR,
@@ -30,7 +33,10 @@ from phr_share.sharing import (
     grant_access,
     ingest_document,
     invite_clinician,
+    set_email,
 )
+from phr_share.stack import StackInfo, maildir
+from phr_share.stack.mail_sink import delivered
 from tests.conftest import DEMO_CCD
 from tests.integration.test_browser import (  # noqa: F401  (the fixtures)
     CHROMIUM,
@@ -68,6 +74,18 @@ def _sign_up(browser: object, site: Site, username: str, **context: object):  # 
     page.click("main button[type=submit]")
     sync_api.expect(page.locator("h1")).to_have_text("My data")
     return page
+
+
+def _mail_to(stack: StackInfo, address: str, subject: str) -> EmailMessage:
+    """The first mail the stack's SMTP server kept for this address (waiting up to 15 s:
+    mails are sent in the background)."""
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        for message in delivered(maildir(stack.state_dir)):
+            if message["To"] == address and message["Subject"] == subject:
+                return message
+        time.sleep(0.2)
+    raise AssertionError(f"no mail to {address} reached the local SMTP server")
 
 
 def _fits(page: object) -> None:
@@ -240,7 +258,7 @@ def axe_source() -> str:
 
 PATIENT_PAGES = ["/me", "/me/readings", "/me/upload", "/me/sharing", "/me/history"]
 PATIENT_PAGES += ["/me/research-preview", "/me/erase", "/account/tokens"]
-PUBLIC_PAGES = ["/login", "/signup"]
+PUBLIC_PAGES = ["/login", "/signup", "/login/forgot"]
 
 
 @pytest.mark.parametrize("viewport", [DESK, PHONE], ids=["1280", "390"])
@@ -346,10 +364,12 @@ def test_the_doctor_sets_a_target_and_the_patients_chart_shows_it(
 
 
 def test_a_reading_in_the_danger_zone_shows_what_to_do_and_the_doctor_is_told(
-    site: Site, browser: object
+    site: Site, browser: object, stack: StackInfo
 ) -> None:
     expect = sync_api.expect
-    page, _ = _sharing_vitals_with_dr_kim(browser, site, "omar", PHONE)
+    kim = find_account(site.svc, OPERATOR, username="dr.kim")
+    set_email(site.svc, kim.principal, "kim@demo.phr.invalid")
+    page, account = _sharing_vitals_with_dr_kim(browser, site, "omar", PHONE)
     page.get_by_role("navigation").get_by_role("link", name="Readings", exact=True).click()
     page.fill("input[name=systolic]", "185")
     page.fill("input[name=diastolic]", "125")
@@ -365,6 +385,67 @@ def test_a_reading_in_the_danger_zone_shows_what_to_do_and_the_doctor_is_told(
     notice.get_by_role("link", name="open their record").click()
     expect(doctor.locator("table.readings")).to_contain_text("185/125 mmHg")
     _shot(doctor, "d5-doctor-told")
+    # The doctor is also told by e-mail, through the stack's real SMTP server, with no PHI.
+    mail = _mail_to(stack, "kim@demo.phr.invalid", NOTICE_SUBJECT)
+    body = mail.get_content()
+    assert f"{site.svc.settings.site_url}/" in body
+    for secret in ("185", "125", "Omar", "omar", str(account.patient_id), "danger"):
+        assert secret not in body
+
+
+def test_a_forgotten_password_is_set_again_through_a_link_by_e_mail(
+    site: Site, browser: object, stack: StackInfo, axe_source: str
+) -> None:
+    expect = sync_api.expect
+    desk = browser.new_context(viewport=DESK).new_page()  # type: ignore[attr-defined]
+    desk.goto(f"{site.url}/login")
+    desk.get_by_role("link", name="Forgot your password?").click()
+    expect(desk.locator("h1")).to_have_text("Forgot your password?")
+    _fits(desk)
+    _shot(desk, "d7-forgot-password-desk")
+    page = browser.new_context(viewport=PHONE, bypass_csp=True).new_page()  # type: ignore[attr-defined]
+    page.goto(f"{site.url}/signup")
+    expect(page.locator("form")).to_contain_text("for notices and to reset a forgotten password")
+    page.fill("input[name=username]", "rosa")
+    page.fill("input[name=email]", "Rosa@Example.org")
+    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=confirm]", PASSWORD)
+    page.click("main button[type=submit]")
+    expect(page.locator("h1")).to_have_text("My data")
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("link", name="Forgot your password?").click()
+    page.fill("input[name=name]", "rosa@example.org")
+    page.get_by_role("button", name="Send me a link").click()
+    expect(page.locator(".flash.ok")).to_have_text(
+        "If an account has this address, we sent a link. It works for 30 minutes."
+    )
+    _fits(page)
+    _shot(page, "d7-forgot-password-sent-phone")
+    mail = _mail_to(stack, "rosa@example.org", RESET_SUBJECT)
+    link = re.search(r"(/login/reset/[A-Za-z0-9_-]{43})\s", mail.get_content())
+    assert link is not None
+    # PHR_PUBLIC_URL is the site's public address; here the test server's is used.
+    page.goto(f"{site.url}{link.group(1)}")
+    expect(page.locator("h1")).to_have_text("Set a new password")
+    _fits(page)
+    assert _axe(page, axe_source) == []
+    _shot(page, "d7-reset-form-phone")
+    page.fill("input[name=new]", "a new long passphrase")
+    page.fill("input[name=confirm]", "a new long passphrase")
+    page.get_by_role("button", name="Set password").click()
+    expect(page.locator(".flash.ok")).to_contain_text("Your new password is set")
+    page.fill("input[name=username]", "rosa")
+    page.fill("input[name=password]", "a new long passphrase")
+    page.click("main button[type=submit]")
+    expect(page.locator("h1")).to_have_text("My data")
+    # The link worked once: opened again, it says so plainly.
+    page.goto(f"{site.url}{link.group(1)}")
+    expect(page.locator(".flash.error")).to_contain_text("already used")
+    _shot(page, "d7-reset-link-used-phone")
+    page.goto(f"{site.url}/account/tokens")
+    expect(page.locator("#email")).to_contain_text("rosa@example.org")
+    expect(page.locator("#email input[name=email]")).to_have_value("rosa@example.org")
+    _shot(page, "d7-account-email-phone")
 
 
 def _pdf_text(path: Path) -> str:

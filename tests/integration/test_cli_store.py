@@ -188,7 +188,13 @@ def test_a_signed_head_catches_a_rewritten_head_and_a_proof_checks_offline(
 def test_reads_are_decided_for_the_account_and_visible_to_the_patient(
     env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert as_user(monkeypatch, "user", "add", "dr.kim", "--role", "doctor")[0] == 0
+    added = as_user(
+        monkeypatch, "user", "add", "dr.kim", "--role", "doctor", "--email", "Kim@Demo.PHR.invalid"
+    )
+    assert added[0] == 0
+    with sqlite3.connect(env / "phr-share.db") as connection:
+        row = connection.execute("SELECT email FROM users WHERE username = 'dr.kim'").fetchone()
+    assert row == ("kim@demo.phr.invalid",)
     code, out = run("ingest", str(DEMO_CCD), "--patient", str(PATIENT), "--json")
     assert code == 0
     tracking = json.loads(out)[0]["segments"][1]["tracking_id"]

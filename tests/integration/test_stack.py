@@ -18,7 +18,7 @@ from phr_share.stack import StackInfo
 from phr_share.stack.processes import Service
 from phr_share.storage import open_private_store, open_public_store
 
-SWIFT_AND_S3 = {"swift-account", "swift-container", "swift-object", "swift-proxy", "s3"}
+SWIFT_AND_S3 = {"swift-account", "swift-container", "swift-object", "swift-proxy", "s3", "smtp"}
 # The tempauth stack also runs the proxy's cache where memcached is installed.
 TEMPAUTH_SERVICES = SWIFT_AND_S3 | ({"memcached"} if shutil.which("memcached") else set())
 

@@ -80,3 +80,20 @@ def test_the_roles_that_sign_in_with_a_second_factor() -> None:
     with pytest.raises(ConfigurationError, match="PHR_MFA_SECRET"):
         Settings.from_env({"PHR_MFA_SECRET": "ab" * 16})
     assert Settings.from_env({"PHR_MFA_SECRET": "ab" * 32}).mfa_secret == b"\xab" * 32
+
+
+def test_the_mail_settings() -> None:
+    default = Settings.from_env({"PHR_WEB_PORT": "8123"})
+    assert (default.smtp_url, default.site_url) == ("", "http://localhost:8123")
+    chosen = Settings.from_env(
+        {
+            "PHR_SMTP_URL": "smtps://mailer:secret@mail.example.org:465",
+            "PHR_MAIL_FROM": "PHR <phr@example.org>",
+            "PHR_PUBLIC_URL": "https://phr.example.org/",
+        }
+    )
+    assert chosen.site_url == "https://phr.example.org"
+    assert chosen.mail_from == "PHR <phr@example.org>"
+    for name, bad in [("PHR_SMTP_URL", "http://mail.example.org"), ("PHR_PUBLIC_URL", "phr.org")]:
+        with pytest.raises(ConfigurationError, match=name):
+            Settings.from_env({name: bad})

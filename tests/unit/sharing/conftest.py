@@ -4,12 +4,17 @@ object store, and the local key store."""
 from __future__ import annotations
 
 import dataclasses
+import email
+import email.policy
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import Envelope
 
 from phr_share.consent import ScryptCost
 from phr_share.consent.totp import code_at, step_of
@@ -18,6 +23,7 @@ from phr_share.db import Database
 from phr_share.policy import load_routing_policy
 from phr_share.settings import Settings
 from phr_share.sharing import Account, Services, confirm_enrolment, start_enrolment
+from phr_share.stack.processes import free_port
 from phr_share.storage import MemoryStore
 
 SECRET = bytes(range(32))
@@ -68,6 +74,46 @@ def second_process(services: Services) -> Iterator[Services]:
         key_lock=threading.Lock(),
         _readers=None,
         _mfa_secret=None,
+        _mailer=None,
     )
     yield other
     other.db.dispose()
+
+
+class Sink:
+    """A real SMTP server (aiosmtpd) in this process, keeping what it is sent."""
+
+    def __init__(self, svc: Services) -> None:
+        self.svc = svc
+        self.received: list[EmailMessage] = []
+        self.recipients: list[list[str]] = []
+
+    async def handle_DATA(self, server: object, session: object, envelope: Envelope) -> str:  # noqa: N802 (aiosmtpd's hook name)
+        content = envelope.content if isinstance(envelope.content, bytes) else b""
+        parsed = email.message_from_bytes(content, policy=email.policy.default)
+        assert isinstance(parsed, EmailMessage)
+        self.received.append(parsed)
+        self.recipients.append(list(envelope.rcpt_tos))
+        return "250 OK"
+
+    def messages(self) -> list[EmailMessage]:
+        """What arrived, once every mail posted so far was sent."""
+        self.svc.mailer().drain()
+        return list(self.received)
+
+
+@pytest.fixture
+def sink(services: Services) -> Iterator[Sink]:
+    """The services mail through a real SMTP server on loopback, to ``Sink``."""
+    kept = Sink(services)
+    port = free_port("127.0.0.1")
+    controller = Controller(kept, hostname="127.0.0.1", port=port)
+    controller.start()
+    services.settings = dataclasses.replace(
+        services.settings, smtp_url=f"smtp://127.0.0.1:{port}", public_url="https://phr.example.org"
+    )
+    try:
+        yield kept
+    finally:
+        services.mailer().drain()
+        controller.stop()

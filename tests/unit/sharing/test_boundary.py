@@ -43,6 +43,11 @@ NO_PRINCIPAL = {
     "start_second_step",
     "pending_sign_in",
     "finish_second_step",
+    # A forgotten password: nobody is signed in; the answer is the same for any name, and
+    # the link's token, a secret only its mailbox holds, is the proof.
+    "forgot_password",
+    "reset_link_works",
+    "use_reset_link",
     # Names of things (a container, an object), computed from ids: no data.
     "container_for",
     "object_name",

@@ -247,7 +247,8 @@ def test_clinician_routes(api: dict[str, Api], services: Services, people: Peopl
     assert api["doctor"].get("/api/v1/admin/emergencies").status_code == 403
     health = api["admin"].get("/api/v1/admin/health").get_json()
     assert health["ok"] is True
-    assert len(health["checks"]) == 4
+    assert len(health["checks"]) == 5
+    assert health["checks"][-1]["detail"] == "off: PHR_SMTP_URL is not set"
 
 
 def test_releases_for_researchers(api: dict[str, Api], services: Services) -> None:

@@ -700,6 +700,7 @@ def test_admin_operations(browser: Browser, people: People, services: Services) 
     browser.login("admin")
     page = text(browser.get("/admin"))
     assert page.count("✔ up") == 4
+    assert "✔ off: PHR_SMTP_URL is not set" in page  # no server: no mail, and nothing wrong
     assert "Chain intact" in page
     rotated = browser.post("/admin/keys/rotate")
     assert rotated.status_code == 302
