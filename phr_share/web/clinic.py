@@ -11,6 +11,8 @@ from phr_share import sharing
 from phr_share.consent import CLINICIANS, Principal, Purpose, Role
 from phr_share.errors import AccessDenied, InvalidInput, InvalidReadings, NotFound
 from phr_share.models import SegmentKind
+from phr_share.series.agp import NEEDS as AGP_NEEDS
+from phr_share.series.agp import agp_json
 from phr_share.series.words import summary_card
 from phr_share.web.local_time import local, zone
 from phr_share.web.security import current_account, requires, services
@@ -122,6 +124,9 @@ def record(patient_id: uuid.UUID) -> str:
         limits=sharing.TARGET_LIMITS,
         measured=bool(dashboard.series.tables),
         summary=summary_card(dashboard.summary, own=False),
+        agp=agp_json(dashboard.summary.cgm),
+        cgm=dashboard.summary.cgm,
+        agp_needs=AGP_NEEDS,
         days=days,
         period=period if dashboard.chart_days == CHART_PERIODS[period] else "all",
         emergency=purpose is Purpose.EMERGENCY,
