@@ -95,6 +95,9 @@ def record(patient_id: uuid.UUID) -> str:
     except AccessDenied:
         targets = None
     shown = targets or sharing.DEFAULT_TARGETS
+    # The summary and the glucose profile follow the patient's clock: their mornings,
+    # evenings and times of day (the times shown stay in the reader's zone).
+    clock = sharing.patient_time_zone(svc, me, patient_id) or zone()
     dashboard = sharing.dashboard_of(
         svc,
         me,
@@ -103,7 +106,7 @@ def record(patient_id: uuid.UUID) -> str:
         chart_days=CHART_PERIODS[period],
         or_all="chart" not in request.args,
         purpose=purpose,
-        zone=zone(),
+        zone=clock,
         bp_target=shown.pressure,
     )
     page = sharing.readings_page(
@@ -127,6 +130,7 @@ def record(patient_id: uuid.UUID) -> str:
         agp=agp_json(dashboard.summary.cgm),
         cgm=dashboard.summary.cgm,
         agp_needs=AGP_NEEDS,
+        patient_clock=None if clock == zone() else clock.key,
         days=days,
         period=period if dashboard.chart_days == CHART_PERIODS[period] else "all",
         emergency=purpose is Purpose.EMERGENCY,

@@ -7,6 +7,7 @@ import html
 import json
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from phr_share.models import SegmentKind
 from phr_share.sharing import (
@@ -15,7 +16,9 @@ from phr_share.sharing import (
     grant_access,
     ingest_document,
     invite_clinician,
+    patient_time_zone,
     revoke_grant,
+    set_time_zone,
 )
 from tests.cgm import sensor_document
 from tests.conftest import PATIENT
@@ -73,3 +76,24 @@ def test_the_clinician_sees_them_only_under_a_grant_of_vital_signs(
     page = browser.get(record).get_data(as_text=True)
     assert profile_in(page) is not None
     assert "Time in range" in page
+
+
+def test_the_clinician_reads_the_profile_on_the_patients_clock(
+    browser: Browser, other_browser: Browser, people: People, services: Services
+) -> None:
+    wear_a_sensor(services, people, 15)
+    patient, doctor = people.patient.principal, people.doctor
+    set_time_zone(services, patient, "Asia/Tokyo")
+    accept_care(services, doctor.principal, invite_clinician(services, patient, doctor.id))
+    grant_access(services, patient, doctor.id, {SegmentKind.PHYSICAL_SIGNS})
+    browser.login("jordan")
+    own = browser.get("/me").get_data(as_text=True)
+    other_browser.login("dr.kim")  # an account in UTC
+    record = other_browser.get(f"/clinic/patients/{PATIENT}").get_data(as_text=True)
+    # The same slots of the same day: 00:00 is midnight in Tokyo for both.
+    assert profile_in(record) == profile_in(own) is not None
+    assert "Times of day are on the patient's clock (Asia/Tokyo)." in record
+    assert "patient's clock" not in own
+    # Only a reader let in learns the patient's zone.
+    assert patient_time_zone(services, doctor.principal, PATIENT) == ZoneInfo("Asia/Tokyo")
+    assert patient_time_zone(services, people.partner.principal, PATIENT) is None
