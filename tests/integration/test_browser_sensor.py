@@ -70,6 +70,17 @@ def test_a_sensor_wearer_sees_the_glucose_profile_and_time_in_range(
         "c => Chart.getChart(c).data.datasets.find((d) => d.label === 'Median').data.length"
     )
     assert medians == 96
+    # Hovering 08:00 tells each percentile there, highest first, in mg/dL.
+    canvas = page.locator("figure.agp canvas")
+    box = canvas.bounding_box()
+    assert box is not None
+    at_eight = canvas.evaluate(
+        "c => { const chart = Chart.getChart(c); return chart.scales.x.getPixelForValue(487.5); }"
+    )
+    canvas.hover(position={"x": at_eight, "y": box["height"] / 2})
+    told = canvas.evaluate("c => Chart.getChart(c).tooltip.body.map((b) => b.lines.join(' '))")
+    assert [line.split(":")[0] for line in told] == ["95%", "75%", "Median", "25%", "5%"]
+    assert all(line.endswith(" mg/dL") for line in told)
     # Its text alternative: a row an hour.
     sensor.locator("details.agp-table summary").click()
     expect(sensor.locator("details.agp-table tbody tr")).to_have_count(24)

@@ -219,11 +219,11 @@ function drawProfile(figure, agp) {
   const line = (key) => agp.profile.map((p) => ({ x: p.minute + half, y: p[key] }));
   const edge = { borderColor: "#1f6feb", borderWidth: 1, borderDash: [4, 3], pointRadius: 0 };
   const datasets = [
-    { label: "5%", data: line("p5"), ...edge, fill: false },
-    { label: "95% (5-95% band)", data: line("p95"), ...edge, fill: "-1", backgroundColor: "rgba(31, 111, 235, 0.16)" },
-    { label: "25%", data: line("p25"), borderColor: "#1f6feb", borderWidth: 1, pointRadius: 0, fill: false },
-    { label: "75% (25-75% band)", data: line("p75"), borderColor: "#1f6feb", borderWidth: 1, pointRadius: 0, fill: "-1", backgroundColor: "rgba(31, 111, 235, 0.42)" },
-    { label: "Median", data: line("p50"), borderColor: "#0b2f6b", borderWidth: 2.5, pointRadius: 0, fill: false },
+    { label: "5%", percentile: "5%", data: line("p5"), ...edge, fill: false },
+    { label: "5 to 95% of readings", percentile: "95%", data: line("p95"), ...edge, fill: "-1", backgroundColor: "rgba(31, 111, 235, 0.16)" },
+    { label: "25%", percentile: "25%", data: line("p25"), borderColor: "#1f6feb", borderWidth: 1, pointRadius: 0, fill: false },
+    { label: "25 to 75% of readings", percentile: "75%", data: line("p75"), borderColor: "#1f6feb", borderWidth: 1, pointRadius: 0, fill: "-1", backgroundColor: "rgba(31, 111, 235, 0.42)" },
+    { label: "Median", percentile: "Median", data: line("p50"), borderColor: "#0b2f6b", borderWidth: 2.5, pointRadius: 0, fill: false },
   ];
   // eslint-disable-next-line no-undef
   new Chart(canvas, {
@@ -237,11 +237,12 @@ function drawProfile(figure, agp) {
       interaction: { mode: "index", intersect: false },
       plugins: {
         targetMarks: { band: { low: 70, high: 180 }, targets: [{ at: 70 }, { at: 180 }] },
-        legend: { position: "bottom", labels: { filter: (item) => item.text.includes("band") || item.text === "Median" } },
+        legend: { position: "bottom", labels: { filter: (item) => item.text.includes("readings") || item.text === "Median" } },
         tooltip: {
+          itemSort: (a, b) => b.parsed.y - a.parsed.y, // 95% on top, as drawn
           callbacks: {
             title: (items) => (items.length ? "From " + clock(items[0].parsed.x - half) : ""),
-            label: (item) => item.dataset.label + ": " + Math.round(item.parsed.y) + " mg/dL",
+            label: (item) => item.dataset.percentile + ": " + Math.round(item.parsed.y) + " mg/dL",
           },
         },
       },
