@@ -4,6 +4,8 @@
 * eight demo patients enter a year of home readings, one sitting every 30 days (blood
   pressure, heart rate, glucose, weight), and release their physical signs for research;
 * one research release runs: de-identified, through the k-anonymity gate, to S3;
+* Jordan has worn a glucose sensor for the last two weeks (a reading every 5 minutes),
+  so My data draws her glucose profile by time of day and time in range;
 * Jordan also has three years of home readings, twice a day (her charts, and the scale
   of a record lived with for years): blood pressure and heart rate at every sitting,
   glucose in the evenings, weight on Monday mornings, and on the first Sunday evening of
@@ -21,6 +23,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import hashlib
+import math
 import multiprocessing
 import os
 import random
@@ -31,6 +34,8 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+
+from lxml import etree
 
 from phr_share.ccda import PatientHeader, parse_readings, readings_document
 from phr_share.consent import Role
@@ -149,6 +154,55 @@ def _sitting(
     readings = parse_readings(form, now=when)
     document_id = uuid.uuid5(patient, f"daily-{day.isoformat()}-{int(evening)}")
     return readings_document(readings, header, document_id)
+
+
+# Jordan has worn a glucose sensor for the last two weeks: a reading every five minutes,
+# one document a day, each made from its date alone (a later run adds the days since).
+SENSOR_DAYS = 14
+_V3 = "{urn:hl7-org:v3}"
+_XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
+LOINC = "2.16.840.1.113883.6.1"
+MEALS = ((7.5, 70), (12.5, 75), (19.0, 110))  # (hour, rise in mg/dL), in UTC
+
+
+def sensor_days(patient: uuid.UUID, today: date) -> list[bytes]:
+    """Jordan's sensor glucose for the SENSOR_DAYS days before ``today``: lowest at
+    night, a rise after each meal, higher after supper, some noise."""
+    header = PatientHeader(patient, birth_date=date(1961, 3, 10), sex="F")
+    return [
+        _sensor_day(patient, header, today - timedelta(days=back))
+        for back in range(SENSOR_DAYS, 0, -1)
+    ]
+
+
+def _sensor_day(patient: uuid.UUID, header: PatientHeader, day: date) -> bytes:
+    scatter = random.Random(f"{patient}-{day}-sensor")  # noqa: S311  -- demo scatter
+    midnight = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    sitting = parse_readings({"glucose": "100"}, now=midnight)
+    document_id = uuid.uuid5(patient, f"sensor-{day.isoformat()}")
+    root = etree.fromstring(readings_document(sitting, header, document_id))
+    section = root.find(f".//{_V3}section")
+    assert section is not None
+    for entry in section.findall(f"{_V3}entry"):
+        section.remove(entry)
+    for n in range(24 * 12):
+        at = midnight + timedelta(minutes=5 * n)
+        hour = at.hour + at.minute / 60
+        meals = sum(peak * math.exp(-(((hour - meal) / 1.3) ** 2)) for meal, peak in MEALS)
+        value = min(400.0, max(40.0, 108 + meals + scatter.gauss(0, 14)))
+        observation = etree.SubElement(
+            etree.SubElement(section, f"{_V3}entry", typeCode="DRIV"),
+            f"{_V3}observation",
+            classCode="OBS",
+            moodCode="EVN",
+        )
+        etree.SubElement(observation, f"{_V3}id", root=str(uuid.uuid5(document_id, str(n))))
+        etree.SubElement(observation, f"{_V3}code", code="99504-3", codeSystem=LOINC)
+        etree.SubElement(observation, f"{_V3}statusCode", code="completed")
+        etree.SubElement(observation, f"{_V3}effectiveTime", value=at.strftime("%Y%m%d%H%M%S+0000"))
+        quantity = {_XSI_TYPE: "PQ", "value": f"{value:.0f}", "unit": "mg/dL"}
+        etree.SubElement(observation, f"{_V3}value", quantity)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
 ACCOUNTS = [
@@ -279,7 +333,8 @@ def main() -> int:
         print(f"first failure: {failures[0]}", file=sys.stderr)
         return 1
     # Jordan's clinic record goes in last, so it heads "What is stored", newest first.
-    items = [(DEMO.read_bytes(), JORDAN)]
+    items = [(document, JORDAN) for document in sensor_days(JORDAN, today)]
+    items.append((DEMO.read_bytes(), JORDAN))
     for number, patient in enumerate(cohort(), start=1):
         choose_release(svc, OPERATOR, patient, {SegmentKind.PHYSICAL_SIGNS})
         items.extend((document, patient) for document in readings_for(patient, number))
@@ -308,7 +363,8 @@ def main() -> int:
     print("  a code: add the secret to an authenticator app, or run")
     print("  .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('SECRET').now())\"")
     print("what to try in the browser:")
-    print("  jordan      My data (three years of readings: charts, summary, the table), Sharing")
+    print("  jordan      My data (three years of readings: charts, summary, the table; two weeks")
+    print("              of sensor glucose: its profile by time of day, time in range), Sharing")
     print("  dr.kim      My patients > Jordan Sample: what Jordan shares; write a note back")
     print(f"  dr.osei     no grant: /clinic/patients/{JORDAN} shares nothing; emergency")
     print("              access there opens it, audited and shown to Jordan")

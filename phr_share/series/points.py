@@ -19,6 +19,7 @@ __all__ = [
     "HEIGHT",
     "MG_PER_MMOL",
     "MOOD",
+    "SENSOR_GLUCOSE",
     "SYSTOLIC",
     "WEIGHT",
     "Point",
@@ -31,8 +32,10 @@ WEIGHT = "29463-7"
 HEIGHT = "8302-2"
 BMI = "39156-5"
 MOOD = "mood"
+# Glucose in interstitial fluid, in mg/dL: only a continuous sensor measures it.
+SENSOR_GLUCOSE = "99504-3"
 # Glucose in mg/dL (blood, serum or plasma, and interstitial fluid from a sensor)...
-GLUCOSE_CODES = frozenset({"2339-0", "2345-7", "41653-7", "14743-9", "99504-3"})
+GLUCOSE_CODES = frozenset({"2339-0", "2345-7", "41653-7", "14743-9", SENSOR_GLUCOSE})
 # ...and in mmol/L; converted with MG_PER_MMOL before banding or charting.
 GLUCOSE_MMOL = frozenset({"15074-8", "14749-6", "14770-2"})
 # The conversion the international consensus on time in range uses.

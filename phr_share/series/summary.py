@@ -50,7 +50,9 @@ __all__ = [
     "Summary",
     "Window",
     "display",
+    "duration",
     "make_window",
+    "percent",
     "summarise",
     "summary_json",
 ]
@@ -272,11 +274,13 @@ def _fixed(value: float, places: int = 0) -> Decimal:
     return abs(rounded) if rounded == 0 else rounded
 
 
-def _percent(share: float) -> str:
+def percent(share: float) -> str:
+    """A share (0 to 1) as people read it, a whole percent rounded half up: "74%"."""
     return f"{_fixed(share * 100)}%"
 
 
-def _duration(minutes: float) -> str:
+def duration(minutes: float) -> str:
+    """Minutes as hours and minutes, rounded half up to the minute: "17 h 46 min"."""
     whole = int(_fixed(minutes))
     return f"{whole // 60} h {whole % 60:02d} min"
 
@@ -299,20 +303,20 @@ def _figures(summary: Summary) -> Iterable[tuple[str, float | None, Callable[[fl
     for name, means in (("bp", bp), ("bp.morning", bp.morning), ("bp.evening", bp.evening)):
         yield f"{name}.mean_systolic", means.mean_systolic, mmhg
         yield f"{name}.mean_diastolic", means.mean_diastolic, mmhg
-    yield "bp.share_at_or_above_target", bp.share_at_or_above_target, _percent
+    yield "bp.share_at_or_above_target", bp.share_at_or_above_target, percent
     for name, figures in (("glucose", glucose), ("cgm", cgm)):
         if figures is None:
             continue
         yield f"{name}.mean", figures.mean, mgdl
         yield f"{name}.sd", figures.sd, mgdl
-        yield f"{name}.cv", figures.cv, _percent
+        yield f"{name}.cv", figures.cv, percent
         yield f"{name}.gmi", figures.gmi, lambda v: f"{_fixed(v, 1)}%"
         for b in figures.bands:
-            yield f"{name}.bands.{b.band}", b.share, _percent
+            yield f"{name}.bands.{b.band}", b.share, percent
     if cgm is not None:
-        yield "cgm.captured_share", cgm.captured_share, _percent
+        yield "cgm.captured_share", cgm.captured_share, percent
         for b in cgm.bands:
-            yield f"cgm.bands.{b.band}.per_day", b.minutes_per_day, _duration
+            yield f"cgm.bands.{b.band}.per_day", b.minutes_per_day, duration
     yield "weight.latest", None if weight.latest is None else weight.latest.value, _kg
     yield "weight.change_30d", weight.change_30d_kg, _signed_kg
     yield "weight.change_90d", weight.change_90d_kg, _signed_kg

@@ -59,6 +59,7 @@ __all__ = [
     "export_document",
     "open_shared_sections",
     "patient_name",
+    "patient_time_zone",
     "patients_of",
     "read_section",
     "read_sections",
@@ -307,6 +308,17 @@ def patient_name(svc: Services, viewer: Principal, patient_id: uuid.UUID) -> str
             return anonymous_name(patient_id)
         name = session.scalar(select(User.display_name).where(User.patient_id == patient_id))
     return name or "a patient"
+
+
+def patient_time_zone(svc: Services, viewer: Principal, patient_id: uuid.UUID) -> ZoneInfo | None:
+    """The time zone of the patient's account, where ``viewer`` may see the patient's name
+    (see patient_name): a patient's mornings, evenings and days are their own clock's.
+    None when the viewer may not, or the patient has chosen none."""
+    with svc.db.session() as session:
+        if not _let_in(session, patient_id, viewer, svc.clock()):
+            return None
+        name = session.scalar(select(User.time_zone).where(User.patient_id == patient_id))
+    return ZoneInfo(name) if name else None
 
 
 def _let_in(session: Session, patient_id: uuid.UUID, viewer: Principal, now: datetime) -> bool:

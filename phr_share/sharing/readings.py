@@ -24,7 +24,7 @@ from phr_share.ccda.readings_cda import HOME_READINGS
 from phr_share.consent import Principal, Purpose
 from phr_share.models import SegmentKind
 from phr_share.series.bucket import points_of
-from phr_share.series.points import Point
+from phr_share.series.points import SENSOR_GLUCOSE, Point
 from phr_share.sharing.charts import CHARTED_KINDS
 from phr_share.sharing.clinical import SectionRecord
 from phr_share.sharing.read import current_records, current_sources, read_permitted
@@ -91,6 +91,8 @@ def readings_page(
         for s in pc.unique(table.column("source")).to_pylist()
     }
     wordy = set(sources.values()) - measured_in
+    # A sensor's readings every few minutes are no sittings: the glucose profile shows them.
+    rows = {kind: _not_sensor(table) for kind, table in rows.items()}
     said_alone, told = (
         _said(svc, principal, patient_id, dict.fromkeys(wordy), purpose) if wordy else ({}, set())
     )
@@ -131,6 +133,11 @@ def _home_rows(table: pa.Table, sources: Mapping[uuid.UUID, int]) -> pa.Table:
     """The rows of a kind's series that came from home readings documents."""
     home = pa.array([s.bytes for s in sources], pa.binary(16))
     return table.filter(pc.is_in(table.column("source"), home))
+
+
+def _not_sensor(table: pa.Table) -> pa.Table:
+    """The rows of a series that are not continuous glucose from a sensor."""
+    return table.filter(pc.not_equal(pc.cast(table.column("code"), pa.utf8()), SENSOR_GLUCOSE))
 
 
 def _said(

@@ -12,7 +12,7 @@ from phr_share import sharing
 from phr_share.audit import Outcome
 from phr_share.choices import parse_choice
 from phr_share.consent import Principal, Role
-from phr_share.errors import InvalidState, PhrShareError
+from phr_share.errors import InvalidInput, InvalidState, PhrShareError
 from phr_share.sharing.audit import AREAS
 from phr_share.sharing.emergency import REVIEW_OUTCOMES
 from phr_share.web.security import current_account, requires, services
@@ -91,15 +91,31 @@ def overview() -> str:
 
 @bp.get("/audit")
 @requires(Role.ADMIN)
-def audit_log() -> str:
-    """The newest audit entries, by outcome and area, fifty at a time (ids and codes only)."""
+def audit_log() -> str | tuple[str, int]:
+    """The newest audit entries, by outcome and area, fifty at a time (ids and codes only);
+    a filter that is no choice is answered on the page, over the unfiltered entries."""
     svc, me = services(), _me()
-    outcome, area, before = audit_filters(request.args)
+    try:
+        outcome, area, before = audit_filters(request.args)
+    except InvalidInput as exc:
+        return _audit_page(svc, me, None, None, None, error=exc.message), 422
+    return _audit_page(svc, me, outcome, area, before)
+
+
+def _audit_page(
+    svc: sharing.Services,
+    me: Principal,
+    outcome: Outcome | None,
+    area: str | None,
+    before: int | None,
+    error: str | None = None,
+) -> str:
     entries = sharing.latest_entries(svc, me, limit=PAGE, before=before, outcome=outcome, area=area)
     return render_template(
         "admin/audit.html",
+        error=error,
         entries=entries,
-        report=sharing.verify_audit(svc, _me(), latest_only=True),
+        report=sharing.verify_audit(svc, me, latest_only=True),
         outcome=outcome,
         area=area,
         areas=AREAS,

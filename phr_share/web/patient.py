@@ -16,6 +16,8 @@ from phr_share.choices import parse_choice
 from phr_share.consent import Facts, Principal, Role, Sensitivity
 from phr_share.errors import InvalidDocument, InvalidInput, InvalidReadings, NotFound
 from phr_share.models import SegmentKind, parse_user_id
+from phr_share.series.agp import NEEDS as AGP_NEEDS
+from phr_share.series.agp import agp_json
 from phr_share.series.danger import DANGER_ZONE
 from phr_share.series.words import summary_card
 from phr_share.web.local_time import zone
@@ -111,6 +113,9 @@ def dashboard() -> str:
         readings=readings,
         targets=targets,
         summary=summary_card(dashboard.summary),
+        agp=agp_json(dashboard.summary.cgm),
+        cgm=dashboard.summary.cgm,
+        agp_needs=AGP_NEEDS,
         days=days,
         period=period if dashboard.chart_days == CHART_PERIODS[period] else "all",
     )

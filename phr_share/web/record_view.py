@@ -11,6 +11,8 @@ from typing import Any
 from phr_share import sharing
 from phr_share.consent import Principal, Purpose
 from phr_share.errors import AccessDenied
+from phr_share.series.agp import NEEDS as AGP_NEEDS
+from phr_share.series.agp import agp_json
 from phr_share.series.words import summary_card
 from phr_share.web.local_time import zone
 from phr_share.web.views import (
@@ -43,6 +45,9 @@ def record_context(
     except AccessDenied:
         targets = None
     shown = targets or sharing.DEFAULT_TARGETS
+    # The summary and the glucose profile follow the patient's clock: their mornings,
+    # evenings and times of day (the times shown stay in the reader's zone).
+    clock = sharing.patient_time_zone(svc, reader, patient_id) or zone()
     dashboard = sharing.dashboard_of(
         svc,
         reader,
@@ -51,7 +56,7 @@ def record_context(
         chart_days=CHART_PERIODS[period],
         or_all="chart" not in args,
         purpose=purpose,
-        zone=zone(),
+        zone=clock,
         bp_target=shown.pressure,
     )
     page = sharing.readings_page(
@@ -67,6 +72,10 @@ def record_context(
         "targets": targets,
         "measured": bool(dashboard.series.tables),
         "summary": summary_card(dashboard.summary, own=False),
+        "agp": agp_json(dashboard.summary.cgm),
+        "cgm": dashboard.summary.cgm,
+        "agp_needs": AGP_NEEDS,
+        "patient_clock": None if clock == zone() else clock.key,
         "days": days,
         "period": period if dashboard.chart_days == CHART_PERIODS[period] else "all",
     }

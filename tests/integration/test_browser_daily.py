@@ -33,6 +33,7 @@ from phr_share.sharing import (
     grant_access,
     ingest_document,
     invite_clinician,
+    run_release,
     set_email,
 )
 from phr_share.stack import StackInfo, maildir
@@ -542,3 +543,46 @@ def test_the_doctor_downloads_the_visit_report_from_the_record_page(
     sync_api.expect(history).to_contain_text(
         "Dr.Osei downloaded a visit report of the last 30 days"
     )
+
+
+ADMIN_PAGES = ["/admin", "/admin/audit", "/admin/audit?outcome=denied", "/account/tokens"]
+RESEARCH_PAGES = ["/research", "/account/tokens"]
+
+
+@pytest.mark.parametrize("viewport", [DESK, PHONE], ids=["1280", "390"])
+def test_the_admin_and_research_pages_fit_and_pass_axe(
+    site: Site, browser: object, axe_source: str, viewport: dict[str, int]
+) -> None:
+    # A published release, so the catalogue lists one and its query form has a choice.
+    run_release(site.svc, OPERATOR)
+    found: dict[str, list[str]] = {}
+    admin = _login(browser, site, "admin", viewport=viewport, bypass_csp=True)
+    sync_api.expect(admin.locator("h1")).not_to_have_text("Sign-in code")
+    for number, path in enumerate(ADMIN_PAGES):
+        admin.goto(f"{site.url}{path}")
+        _fits(admin)
+        found[f"admin {path}"] = _axe(admin, axe_source)
+        _shot(admin, f"d6-admin-{number}-{viewport['width']}")
+    # A filter that is no choice is answered on the audit page, not an error page.
+    admin.goto(f"{site.url}/admin/audit?outcome=nope")
+    sync_api.expect(admin.locator("form .flash.error")).to_contain_text("outcome is one of")
+    sync_api.expect(admin.locator("table.audit")).to_be_visible()
+    _fits(admin)
+    found["admin mistake"] = _axe(admin, axe_source)
+    lab = _login(browser, site, "lab", viewport=viewport, bypass_csp=True)
+    for path in RESEARCH_PAGES:
+        lab.goto(f"{site.url}{path}")
+        _fits(lab)
+        found[f"lab {path}"] = _axe(lab, axe_source)
+    # The query answered on the page, and a mistake in it answered there too.
+    lab.goto(f"{site.url}/research")
+    lab.get_by_role("button", name="Count").click()
+    sync_api.expect(lab.locator("main")).to_contain_text("match")
+    _fits(lab)
+    found["lab counted"] = _axe(lab, axe_source)
+    lab.goto(f"{site.url}/research/query?release=nope&kind=vital-signs")
+    sync_api.expect(lab.locator(".flash.error")).to_be_visible()
+    _fits(lab)
+    found["lab mistake"] = _axe(lab, axe_source)
+    _shot(lab, f"d6-research-{viewport['width']}")
+    assert {p: v for p, v in found.items() if v} == {}

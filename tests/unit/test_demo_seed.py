@@ -7,11 +7,15 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
+from zoneinfo import ZoneInfo
 
 from phr_share.ccda import split_document
 from phr_share.ccda.narrative import MOOD, parse_section
 from phr_share.consent.totp import code_at, step_of
 from phr_share.models import SegmentKind
+from phr_share.series import Point, summarise
+from phr_share.series.agp import glucose_profile, range_bar
+from phr_share.series.points import SENSOR_GLUCOSE
 from phr_share.sharing import Services, authenticate, finish_second_step, start_second_step
 from tests.unit.sharing.conftest import services  # noqa: F401  (the fixture)
 
@@ -82,6 +86,31 @@ def test_jordan_has_three_years_twice_a_day_that_a_later_run_only_extends() -> N
     assert mean(systolic[late]) < mean(systolic[early]) - 10  # treatment shows
     assert mean(pain[-10:]) < mean(pain[:6])
     assert mean(mood[-10:]) > mean(mood[:6])
+
+
+def test_jordan_wore_a_sensor_for_two_weeks_enough_for_her_glucose_profile() -> None:
+    seed = _seed()
+    today = date(2026, 12, 3)
+    documents = seed.sensor_days(PATIENT, today)
+    assert len(documents) == seed.SENSOR_DAYS == 14
+    assert documents == seed.sensor_days(PATIENT, today)  # idempotent seeding
+    assert seed.sensor_days(PATIENT, today + timedelta(days=1))[:-1] == documents[1:]
+    points = [
+        Point(m.code, m.value, m.unit, m.at, segment.tracking_id, segment.kind.value)
+        for document in documents
+        for segment in split_document(document, PATIENT).segments
+        for m in parse_section(segment.content, entries=True).measurements
+    ]
+    assert len(points) == 14 * 288
+    assert {p.code for p in points} == {SENSOR_GLUCOSE}
+    now = datetime(2026, 12, 3, 0, 5, tzinfo=UTC)
+    summary = summarise(points, now=now, zone=ZoneInfo("UTC"), days=14)
+    bar = range_bar(summary.cgm)
+    assert glucose_profile(summary.cgm) is not None
+    assert bar is not None
+    in_range = bar.goals[0]
+    assert in_range.goal.name == "Time in range"
+    assert 0.6 < in_range.share < 0.9  # a believable wearer: mostly in range, not all
 
 
 def test_the_demo_staff_come_with_two_step_sign_in_from_their_printed_secrets(

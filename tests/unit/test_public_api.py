@@ -248,6 +248,7 @@ PUBLIC = {
         "open_shared_sections",
         "other_sessions",
         "patient_name",
+        "patient_time_zone",
         "patients_of",
         "preview_policy",
         "principal_of",

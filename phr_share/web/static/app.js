@@ -193,10 +193,75 @@ function drawCharts(host, data) {
   host.dataset.ready = "true";
 }
 
+// The ambulatory glucose profile: the day from 00:00 to 24:00 in the patient's clock
+// time, the 5-95% band lighter, the 25-75% band darker, the median as a line, the target
+// range 70-180 shaded green. The table beside it on the page says the same in numbers.
+function clock(minutes) {
+  const pad = (n) => String(n).padStart(2, "0");
+  return pad(Math.floor(minutes / 60)) + ":" + pad(Math.round(minutes % 60));
+}
+
+function drawProfile(figure, agp) {
+  const canvas = document.createElement("canvas");
+  canvas.setAttribute("role", "img");
+  canvas.setAttribute(
+    "aria-label",
+    "Blood sugar by time of day over " + agp.days + " days, as percentile bands; the table below gives the numbers.",
+  );
+  // Chart.js sizes a chart to its box: a box of a fixed height, whatever the words above.
+  const plot = document.createElement("div");
+  plot.className = "agp-plot";
+  plot.append(canvas);
+  figure.append(plot);
+  // Each slot drawn at its middle: a quarter hour starting at 08:00 is the point at 08:07.
+  const half = agp.slot_minutes / 2;
+  const narrow = figure.clientWidth < 520; // a phone: a label every 6 hours, not every 3
+  const line = (key) => agp.profile.map((p) => ({ x: p.minute + half, y: p[key] }));
+  const edge = { borderColor: "#1f6feb", borderWidth: 1, borderDash: [4, 3], pointRadius: 0 };
+  const datasets = [
+    { label: "5%", percentile: "5%", data: line("p5"), ...edge, fill: false },
+    { label: "5 to 95% of readings", percentile: "95%", data: line("p95"), ...edge, fill: "-1", backgroundColor: "rgba(31, 111, 235, 0.16)" },
+    { label: "25%", percentile: "25%", data: line("p25"), borderColor: "#1f6feb", borderWidth: 1, pointRadius: 0, fill: false },
+    { label: "25 to 75% of readings", percentile: "75%", data: line("p75"), borderColor: "#1f6feb", borderWidth: 1, pointRadius: 0, fill: "-1", backgroundColor: "rgba(31, 111, 235, 0.42)" },
+    { label: "Median", percentile: "Median", data: line("p50"), borderColor: "#0b2f6b", borderWidth: 2.5, pointRadius: 0, fill: false },
+  ];
+  // eslint-disable-next-line no-undef
+  new Chart(canvas, {
+    type: "line",
+    data: { datasets },
+    plugins: [targetMarks],
+    options: {
+      animation: false,
+      responsive: true,
+      maintainAspectRatio: false,
+      interaction: { mode: "index", intersect: false },
+      plugins: {
+        targetMarks: { band: { low: 70, high: 180 }, targets: [{ at: 70 }, { at: 180 }] },
+        legend: { position: "bottom", labels: { filter: (item) => item.text.includes("readings") || item.text === "Median" } },
+        tooltip: {
+          itemSort: (a, b) => b.parsed.y - a.parsed.y, // 95% on top, as drawn
+          callbacks: {
+            title: (items) => (items.length ? "From " + clock(items[0].parsed.x - half) : ""),
+            label: (item) => item.dataset.percentile + ": " + Math.round(item.parsed.y) + " mg/dL",
+          },
+        },
+      },
+      scales: {
+        x: { type: "linear", min: 0, max: 1440, ticks: { stepSize: narrow ? 360 : 180, callback: clock, maxRotation: 0 } },
+        y: { title: { display: true, text: "mg/dL" }, suggestedMin: 40, suggestedMax: 300 },
+      },
+    },
+  });
+  figure.dataset.ready = "true";
+}
+
 function loadCharts() {
   if (typeof Chart === "undefined") return;
   for (const host of document.querySelectorAll("[data-series]")) {
     drawCharts(host, JSON.parse(host.dataset.series));
+  }
+  for (const figure of document.querySelectorAll("[data-agp]")) {
+    drawProfile(figure, JSON.parse(figure.dataset.agp));
   }
 }
 
