@@ -12,6 +12,7 @@ from phr_share.report.content import (
     ReportNote,
     ReportPart,
     ReportSection,
+    SensorGlucose,
     VisitReport,
 )
 from phr_share.report.pdf import render_pdf
@@ -22,6 +23,7 @@ __all__ = [
     "ReportNote",
     "ReportPart",
     "ReportSection",
+    "SensorGlucose",
     "VisitReport",
     "render_pdf",
 ]

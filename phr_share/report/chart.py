@@ -1,17 +1,18 @@
 """A report chart drawn with reportlab.graphics: axes, a grey target range, dotted target
-lines, and black lines (one solid, one dashed) that read in black and white too."""
+lines, and black lines (one solid, one dashed) that read in black and white too; and the
+continuous glucose profile and time-in-range bar, in greys with words beside them."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
 
-from reportlab.graphics.shapes import Circle, Drawing, Line, PolyLine, Rect, String
+from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, PolyLine, Rect, String
 from reportlab.lib import colors
 
-from phr_share.report.content import ChartLine, ReportChart
+from phr_share.report.content import ChartLine, ReportChart, SensorGlucose
 
-__all__ = ["draw_chart"]
+__all__ = ["draw_chart", "draw_profile", "draw_range_bar"]
 
 _LEFT, _RIGHT, _BOTTOM, _TOP = 40.0, 12.0, 34.0, 10.0
 _FONT = "Helvetica"
@@ -166,3 +167,133 @@ def _step(spread: float) -> float:
     raw = spread / 5
     power = 10.0 ** math.floor(math.log10(raw))
     return next(float(s * power) for s in (1, 2, 2.5, 5, 10) if s * power >= raw)
+
+
+# The profile's bands, the outer (5-95 %) lighter than the inner (25-75 %).
+_OUTER = colors.Color(0.86, 0.86, 0.86)
+_INNER = colors.Color(0.62, 0.62, 0.62)
+# The time-in-range bar, top band first: greys that differ in print, the range white.
+_BAR = (
+    colors.Color(0.35, 0.35, 0.35),
+    colors.Color(0.7, 0.7, 0.7),
+    colors.white,
+    colors.Color(0.55, 0.55, 0.55),
+    colors.Color(0.1, 0.1, 0.1),
+)
+_DAY = 24 * 60
+
+
+def draw_profile(sensor: SensorGlucose, width: float, height: float) -> Drawing:
+    """The glucose profile by time of day: the 5-95 % band, the 25-75 % band and the
+    median over 00:00-24:00, the target range 70-180 mg/dL as dotted lines."""
+    drawing = Drawing(width, height)
+    plot_w, plot_h = width - _LEFT - _RIGHT, height - _BOTTOM - _TOP
+    top = max([300.0, *(p[5] for p in sensor.profile)])
+    low, high = 40.0, math.ceil(top / 50) * 50
+
+    def x(minute: float) -> float:
+        return _LEFT + plot_w * minute / _DAY
+
+    def y(value: float) -> float:
+        return _BOTTOM + plot_h * (min(max(value, low), high) - low) / (high - low)
+
+    for value in range(int(low) + 10, int(high) + 1, 50):
+        drawing.add(
+            Line(_LEFT, y(value), _LEFT + plot_w, y(value), strokeColor=_GRID, strokeWidth=0.4)
+        )
+        drawing.add(
+            String(
+                _LEFT - 4, y(value) - 3, f"{value}", fontName=_FONT, fontSize=7, textAnchor="end"
+            )
+        )
+    for hour in range(0, 25, 3):
+        drawing.add(Line(x(hour * 60), _BOTTOM, x(hour * 60), _BOTTOM - 3, strokeWidth=0.5))
+        drawing.add(
+            String(
+                x(hour * 60),
+                _BOTTOM - 11,
+                f"{hour:02d}:00",
+                fontName=_FONT,
+                fontSize=7,
+                textAnchor="middle",
+            )
+        )
+    # Each point stands for its slot: drawn at the slot's middle.
+    half = (sensor.profile[1][0] - sensor.profile[0][0]) / 2 if len(sensor.profile) > 1 else 7.5
+    for lower, upper, fill in ((1, 5, _OUTER), (2, 4, _INNER)):
+        outline = [(x(p[0] + half), y(p[upper])) for p in sensor.profile]
+        outline += [(x(p[0] + half), y(p[lower])) for p in reversed(sensor.profile)]
+        drawing.add(
+            Polygon([c for point in outline for c in point], fillColor=fill, strokeColor=None)
+        )
+    for target in (70, 180):
+        drawing.add(
+            Line(
+                _LEFT,
+                y(target),
+                _LEFT + plot_w,
+                y(target),
+                strokeColor=_TARGET,
+                strokeWidth=0.8,
+                strokeDashArray=[1, 2],
+            )
+        )
+    median = [c for p in sensor.profile for c in (x(p[0] + half), y(p[3]))]
+    drawing.add(PolyLine(median, strokeColor=colors.black, strokeWidth=1.4))
+    drawing.add(
+        Rect(
+            _LEFT,
+            _BOTTOM,
+            plot_w,
+            plot_h,
+            fillColor=None,
+            strokeColor=colors.black,
+            strokeWidth=0.6,
+        )
+    )
+    left = _LEFT
+    for words, fill in (("5-95%", _OUTER), ("25-75%", _INNER)):
+        drawing.add(Rect(left, 3, 14, 7, fillColor=fill, strokeColor=None))
+        drawing.add(String(left + 18, 3, words, fontName=_FONT, fontSize=7))
+        left += 60
+    drawing.add(Line(left, 6, left + 14, 6, strokeColor=colors.black, strokeWidth=1.4))
+    drawing.add(String(left + 18, 3, "median", fontName=_FONT, fontSize=7))
+    left += 60
+    drawing.add(Line(left, 6, left + 14, 6, strokeColor=_TARGET, strokeDashArray=[1, 2]))
+    drawing.add(String(left + 18, 3, "target range 70-180", fontName=_FONT, fontSize=7))
+    return drawing
+
+
+def draw_range_bar(sensor: SensorGlucose, width: float, height: float) -> Drawing:
+    """The stacked time-in-range bar, each band labelled with its share and name."""
+    drawing = Drawing(width, height)
+    bar_w, top = 26.0, height - 4
+    spread = height - 8
+    at = top
+    for (_, _, share, _), fill in zip(sensor.bar, _BAR, strict=True):
+        tall = spread * share
+        drawing.add(
+            Rect(
+                4, at - tall, bar_w, tall, fillColor=fill, strokeColor=colors.black, strokeWidth=0.5
+            )
+        )
+        at -= tall
+    step = spread / len(sensor.bar)
+    # Each band's words beside a swatch of its grey, so the bar reads in print too.
+    for n, ((name, limits, _, shown), fill) in enumerate(zip(sensor.bar, _BAR, strict=True)):
+        line = top - step * n - step / 2
+        drawing.add(
+            Rect(
+                bar_w + 12,
+                line - 3,
+                7,
+                7,
+                fillColor=fill,
+                strokeColor=colors.black,
+                strokeWidth=0.5,
+            )
+        )
+        drawing.add(
+            String(bar_w + 24, line - 2, f"{shown}  {name} ({limits})", fontName=_FONT, fontSize=8)
+        )
+    return drawing

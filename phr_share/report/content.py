@@ -86,6 +86,20 @@ class ReportNote:
 
 
 @dataclass(frozen=True, slots=True)
+class SensorGlucose:
+    """Continuous glucose as the consensus report draws it: the profile by time of day
+    (minutes after midnight, then the 5th, 25th, 50th, 75th and 95th percentiles in
+    mg/dL), the stacked time-in-range bar (name, limits, share, percent; top band
+    first), the goals as sentences, and what it rests on in words."""
+
+    title: str
+    profile: tuple[tuple[int, float, float, float, float, float], ...]
+    bar: tuple[tuple[str, str, float, str], ...]
+    goals: tuple[str, ...]
+    words: str
+
+
+@dataclass(frozen=True, slots=True)
 class VisitReport:
     """Everything a visit report shows, in the reader's words and time zone.
 
@@ -104,3 +118,4 @@ class VisitReport:
     own_notes: tuple[ReportNote, ...]
     missing: frozenset[str] = frozenset()
     own: bool = True
+    sensor: SensorGlucose | None = None

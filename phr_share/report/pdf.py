@@ -26,7 +26,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from phr_share.report.chart import draw_chart
+from phr_share.report.chart import draw_chart, draw_profile, draw_range_bar
 from phr_share.report.content import ReportPart, ReportSection, VisitReport
 
 __all__ = ["render_pdf"]
@@ -119,6 +119,7 @@ def _story(report: VisitReport) -> Iterable[Flowable]:
         yield Paragraph("<br/>".join(escape(line) for line in report.scope), _styles().box)
     yield from _summaries(report)
     yield from _charts(report)
+    yield from _sensor(report)
     yield from _record(report)
     yield from _notes(report)
 
@@ -172,6 +173,31 @@ def _charts(report: VisitReport) -> Iterable[Flowable]:
                 _p(chart.words, _styles().small),
             ]
         )
+
+
+def _sensor(report: VisitReport) -> Iterable[Flowable]:
+    """The continuous glucose profile, then the time-in-range bar beside the goals."""
+    sensor = report.sensor
+    if sensor is None:
+        return
+    bar = draw_range_bar(sensor, _WIDTH * 0.55, 40 * mm)
+    goals = ListFlowable(
+        [ListItem(_p(sentence, _styles().small)) for sentence in sensor.goals],
+        bulletType="bullet",
+        leftIndent=10,
+    )
+    side = Table([[bar, goals]], colWidths=[_WIDTH * 0.55, _WIDTH * 0.45])
+    side.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    yield KeepTogether(
+        [
+            _p(sensor.title, _styles().h2),
+            _p(sensor.words, _styles().small),
+            _p("Blood sugar by time of day (mg/dL)", _styles().h3),
+            draw_profile(sensor, _WIDTH, _CHART_HEIGHT),
+            _p("Time in ranges", _styles().h3),
+            side,
+        ]
+    )
 
 
 def _record(report: VisitReport) -> Iterable[Flowable]:

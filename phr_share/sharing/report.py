@@ -29,18 +29,21 @@ from phr_share.report import (
     ReportNote,
     ReportPart,
     ReportSection,
+    SensorGlucose,
     VisitReport,
     render_pdf,
 )
+from phr_share.series.agp import glucose_profile, range_bar
+from phr_share.series.glucose import SUFFICIENT_DAYS
 from phr_share.series.points import DIASTOLIC, SYSTOLIC, WEIGHT
-from phr_share.series.summary import MAX_DAYS
+from phr_share.series.summary import MAX_DAYS, percent
 from phr_share.series.view import ChartLine as ViewLine
 from phr_share.series.view import ChartView
 from phr_share.series.words import summary_card
 from phr_share.sharing.access import authorize
 from phr_share.sharing.audit import record as audit
 from phr_share.sharing.charts import Dashboard, dashboard_of, summary_of_read
-from phr_share.sharing.clinical import SectionRecord, patient_name
+from phr_share.sharing.clinical import SectionRecord, patient_name, patient_time_zone
 from phr_share.sharing.read import current_records, read_permitted, stored_times, type_codes
 from phr_share.sharing.readings import readings_page
 from phr_share.sharing.services import Services
@@ -146,6 +149,7 @@ def visit_report(
         else (),
         missing=frozenset(_missing(permitted)),
         own=own,
+        sensor=_sensor(board, now, patient_time_zone(svc, principal, patient_id) or zone),
     )
 
 
@@ -238,6 +242,26 @@ def _summaries(
         parts = tuple(ReportPart(p.title, p.basis, p.lines) for p in summary_card(summary, own=own))
         found.append((f"The last {window} days", parts))
     return tuple(found)
+
+
+def _sensor(board: Dashboard, now: datetime, clock: ZoneInfo) -> SensorGlucose | None:
+    """The continuous glucose of the last 14 days (the consensus window) on the patient's
+    clock, as the pages draw it; None without continuous sensor data in them."""
+    recent = summary_of_read(board.series, now=now, days=SUFFICIENT_DAYS, zone=clock)
+    profile, bar = glucose_profile(recent.cgm), range_bar(recent.cgm)
+    if profile is None or bar is None:
+        return None
+    captured = percent(profile.captured_share)
+    return SensorGlucose(
+        title=f"Sensor blood sugar: the last {profile.days} days",
+        profile=tuple((p.minute, p.p5, p.p25, p.p50, p.p75, p.p95) for p in profile.points),
+        bar=tuple((part.name, part.limits, part.share, part.percent) for part in bar.parts),
+        goals=tuple(goal.sentence for goal in bar.goals),
+        words=f"{profile.readings:,} sensor readings on {profile.days} days; the sensor "
+        f"recorded {captured} of the time. Times of day are on the patient's clock "
+        f"({clock.key}). The middle line is the usual (median) value at that time, the "
+        "darker band half of the readings, the lighter band 9 in 10.",
+    )
 
 
 def _charts(view: ChartView, targets: Targets, zone: ZoneInfo) -> tuple[ReportChart, ...]:

@@ -11,7 +11,10 @@ widths fit and pass axe-core. Screenshots go to ``test-artifacts/screenshots/``.
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -44,7 +47,7 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.mark.parametrize("viewport", [DESK, PHONE], ids=["1280", "390"])
 def test_a_sensor_wearer_sees_the_glucose_profile_and_time_in_range(
-    site: Site, browser: object, axe_source: str, viewport: dict[str, int]
+    site: Site, browser: object, axe_source: str, viewport: dict[str, int], tmp_path: Path
 ) -> None:
     expect = sync_api.expect
     width = viewport["width"]
@@ -100,6 +103,23 @@ def test_a_sensor_wearer_sees_the_glucose_profile_and_time_in_range(
     expect(doctor.locator("section.sensor ul.tir-goals")).to_contain_text("Time in range")
     _fits(doctor)
     _shot(doctor, f"d7-sensor-record-{width}")
+    if width == DESK["width"] and shutil.which("pdftotext"):
+        # The visit report the doctor downloads draws them too, with the same words.
+        form = doctor.locator("form.report-form")
+        with doctor.expect_download() as download:
+            form.get_by_role("button", name="Download visit report (PDF)").click()
+        pdf = tmp_path / "report.pdf"
+        download.value.save_as(str(pdf))
+        done = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, check=True)
+        text = " ".join(done.stdout.decode().split())
+        assert "Sensor blood sugar: the last 14 days" in text
+        assert "Blood sugar by time of day (mg/dL)" in text
+        assert re.search(r"\d+% In range \(70-180 mg/dL\)", text)
+        assert re.search(r"Time in range \d+% — goal: more than 70% \((met|not met)\)", text)
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "60", str(pdf), str(SHOTS / "d7-sensor-visit-report")],
+            check=True,
+        )
 
 
 def test_without_sensor_readings_there_is_no_profile(site: Site, browser: object) -> None:

@@ -322,6 +322,7 @@ PUBLIC = {
         "ReportNote",
         "ReportPart",
         "ReportSection",
+        "SensorGlucose",
         "VisitReport",
         "render_pdf",
     },

@@ -15,6 +15,7 @@ from phr_share.report import (
     ReportNote,
     ReportPart,
     ReportSection,
+    SensorGlucose,
     VisitReport,
     render_pdf,
 )
@@ -125,3 +126,38 @@ def test_grid_steps_are_round() -> None:
 def test_a_chart_without_points_still_draws() -> None:
     empty = ReportChart("Weight", "kg", 0.0, (), ())
     assert draw_chart(empty, 400, 160).width == 400
+
+
+def _sensor() -> SensorGlucose:
+    profile = tuple(
+        (m, 70.0 + m / 20, 90.0 + m / 20, 110.0 + m / 20, 130.0 + m / 20, 170.0 + m / 20)
+        for m in range(0, 24 * 60, 15)
+    )
+    bar = (
+        ("Very high", "over 250 mg/dL", 0.02, "2%"),
+        ("High", "181-250 mg/dL", 0.2, "20%"),
+        ("In range", "70-180 mg/dL", 0.74, "74%"),
+        ("Low", "54-69 mg/dL", 0.03, "3%"),
+        ("Very low", "under 54 mg/dL", 0.01, "1%"),
+    )
+    goals = ("Time in range 74% — goal: more than 70% (met)",)
+    return SensorGlucose(
+        "Sensor blood sugar: the last 14 days", profile, bar, goals, "4,032 sensor readings"
+    )
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils (make test installs it)")
+def test_the_sensor_profile_and_range_bar_are_drawn_with_their_words(tmp_path: Path) -> None:
+    text = _text(render_pdf(_report(sensor=_sensor())), tmp_path)
+    for words in [
+        "Sensor blood sugar: the last 14 days 4,032 sensor readings",
+        "Blood sugar by time of day (mg/dL)",
+        "00:00",
+        "24:00",
+        "target range 70-180",
+        "74% In range (70-180 mg/dL)",
+        "1% Very low (under 54 mg/dL)",
+        "Time in range 74% — goal: more than 70% (met)",
+    ]:
+        assert words in text
+    assert "Sensor blood sugar" not in _text(render_pdf(_report()), tmp_path)

@@ -16,14 +16,17 @@ from phr_share.errors import AccessDenied, InvalidInput
 from phr_share.models import SegmentKind as K
 from phr_share.report import VisitReport
 from phr_share.sharing import (
+    OPERATOR,
     access_history,
     audit_entries,
     grant_access,
+    ingest_document,
     save_readings,
     visit_report,
     visit_report_pdf,
     write_note,
 )
+from tests.cgm import sensor_document
 from tests.conftest import PATIENT
 from tests.unit.sharing.test_consent import START, World, care, world  # noqa: F401
 
@@ -132,3 +135,33 @@ def test_every_download_is_audited_and_in_the_access_history(world: World) -> No
 def test_a_period_out_of_range_is_refused(world: World, days: int) -> None:
     with pytest.raises(InvalidInput, match="1 to 3650 days"):
         visit_report(world.svc, world.patient.principal, PATIENT, days)
+
+
+def test_continuous_glucose_is_drawn_as_a_profile_and_a_range_bar(world: World) -> None:
+    # Fifteen days of five-minute sensor readings: the last 14 are continuous.
+    start = START - timedelta(days=15)
+    ingest_document(world.svc, OPERATOR, sensor_document(PATIENT, start, 15), PATIENT)
+    report = visit_report(world.svc, world.patient.principal, PATIENT, zone=ZoneInfo("UTC"))
+    sensor = report.sensor
+    assert sensor is not None
+    assert sensor.title == "Sensor blood sugar: the last 14 days"
+    assert len(sensor.profile) == 96  # a point per quarter hour of the day
+    minute, p5, p25, p50, p75, p95 = sensor.profile[8 * 4 + 2]  # 08:30, after breakfast
+    assert minute == 510
+    assert p5 <= p25 <= p50 <= p75 <= p95
+    assert p50 > sensor.profile[3 * 4][3]  # breakfast's rise over the night's median
+    assert [name for name, *_ in sensor.bar] == ["Very high", "High", "In range", "Low", "Very low"]
+    assert sum(share for _, _, share, _ in sensor.bar) == pytest.approx(1.0)
+    assert sensor.goals[0].startswith("Time in range ")
+    assert "on the patient's clock (UTC)" in sensor.words
+    pdf = visit_report_pdf(world.svc, world.patient.principal, PATIENT)
+    assert b"%PDF-" in pdf[:5]
+    # A clinician without the vital signs gets neither.
+    care(world, world.doctor)
+    grant_access(world.svc, world.patient.principal, world.doctor.id, {K.HEALTH_STATUS})
+    assert visit_report(world.svc, world.doctor.principal, PATIENT).sensor is None
+
+
+def test_finger_sticks_alone_draw_no_profile(world: World) -> None:
+    _readings(world)
+    assert visit_report(world.svc, world.patient.principal, PATIENT).sensor is None
