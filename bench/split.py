@@ -42,7 +42,7 @@ from phr_share.db import Database
 from phr_share.errors import InvalidDocument
 from phr_share.policy import load_routing_policy
 from phr_share.settings import Settings
-from phr_share.sharing import Services, ingest_document
+from phr_share.sharing import OPERATOR, Services, ingest_document
 from phr_share.storage import MemoryStore
 
 GOAL = 0.50
@@ -124,7 +124,8 @@ def per_section(rounds: int) -> dict[str, dict[str, float]]:
             )
             # A new patient each round, so every round stores the document anew.
             ingest = statistics.median(
-                clocked(partial(ingest_document, svc, data, uuid.uuid4())) for _ in range(rounds)
+                clocked(partial(ingest_document, svc, OPERATOR, data, uuid.uuid4()))
+                for _ in range(rounds)
             )
             costs[str(count)] = {
                 "split_us": round(split / count * 1e6, 1),
