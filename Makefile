@@ -12,6 +12,8 @@ KSTAMP := $(KVENV)/.installed-$(shell cksum deploy/keystone/requirements.txt | c
 VAR    ?= var
 # `make test` runs the database tests a second time on this PostgreSQL, when reachable.
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+# The corpus tests walk HL7's shipped examples, and this larger corpus when it is there.
+PHR_CORPUS_DIR ?= $(wildcard ../shared/corpus)
 # The chart library the pages serve from their own origin (npm, pinned by package-lock).
 CHARTJS := phr_share/web/static/vendor/chart.umd.min.js
 # The browser the end-to-end tests drive (Debian's; Playwright never downloads one).
@@ -46,7 +48,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 unit: $(STAMP)
-	$(BIN)/pytest -q
+	PHR_CORPUS_DIR='$(PHR_CORPUS_DIR)' $(BIN)/pytest -q
 
 postgres: $(STAMP)
 	@if $(BIN)/python -c 'import sys, sqlalchemy; sqlalchemy.create_engine(sys.argv[1], connect_args={"connect_timeout": 3}).connect().close()' '$(PG_URL)' 2>/dev/null; then \

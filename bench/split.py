@@ -13,6 +13,9 @@ sections of six kinds), with PHR_MAX_SECTIONS raised to let the largest in: spli
 alone, and a whole ingest (split, seal, index) into in-memory object stores and a
 SQLite index in a scratch directory. Nothing there may grow with the number of
 sections: the cost per section at 5,000 should be no higher than at 500.
+
+Then the time to refuse hostile input (an entity bomb, 10,000 levels of nesting, a
+document over the byte limit): goal under a second each, however busy the machine.
 The last line is every figure as one JSON object.
 
     python bench/split.py [--corpus DIR] [--rounds N] [--section-rounds N]
@@ -36,15 +39,18 @@ from lxml import etree
 from phr_share.ccda import split_document
 from phr_share.crypto import LocalKeyStore
 from phr_share.db import Database
+from phr_share.errors import InvalidDocument
 from phr_share.policy import load_routing_policy
 from phr_share.settings import Settings
-from phr_share.sharing import Services, ingest_document
+from phr_share.sharing import OPERATOR, Services, ingest_document
 from phr_share.storage import MemoryStore
 
 GOAL = 0.50
+REFUSAL_GOAL_S = 1.0
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
 DEMO = ROOT / "deploy" / "demo" / "demo-ccd.xml"
+BOMB = ROOT / "tests" / "data" / "hostile" / "billion-laughs.xml"
 PATIENT = uuid.UUID("2f1f5c1e-8a7b-4c1e-9a51-6c0f2b7d9e10")
 SECTION_COUNTS = (50, 500, 5000)
 # Section templates and LOINC codes of six kinds, taken in turn.
@@ -118,7 +124,8 @@ def per_section(rounds: int) -> dict[str, dict[str, float]]:
             )
             # A new patient each round, so every round stores the document anew.
             ingest = statistics.median(
-                clocked(partial(ingest_document, svc, data, uuid.uuid4())) for _ in range(rounds)
+                clocked(partial(ingest_document, svc, OPERATOR, data, uuid.uuid4()))
+                for _ in range(rounds)
             )
             costs[str(count)] = {
                 "split_us": round(split / count * 1e6, 1),
@@ -126,6 +133,38 @@ def per_section(rounds: int) -> dict[str, dict[str, float]]:
                 "seal_index_us": round((ingest - split) / count * 1e6, 1),
             }
         svc.close()
+    return costs
+
+
+def hostile_inputs() -> dict[str, bytes]:
+    deep = 10_000
+    return {
+        "entity bomb": BOMB.read_bytes(),
+        "10,000 levels": (
+            '<ClinicalDocument xmlns="urn:hl7-org:v3"><id root="1.2"/><component>'
+            + "<section>" * deep
+            + "</section>" * deep
+            + "</component></ClinicalDocument>"
+        ).encode(),
+        "over the limit": b" " * (Settings().max_document_bytes + 1),
+    }
+
+
+def refusals(rounds: int) -> dict[str, float]:
+    """Milliseconds (the slowest of ``rounds``) to refuse each hostile input."""
+    costs: dict[str, float] = {}
+    for name, data in hostile_inputs().items():
+        slowest = 0.0
+        for _ in range(rounds):
+            start = time.perf_counter()
+            try:
+                split_document(data, PATIENT)
+            except InvalidDocument:
+                pass
+            else:
+                sys.exit(f"hostile input accepted: {name}")
+            slowest = max(slowest, time.perf_counter() - start)
+        costs[name] = round(slowest * 1e3, 2)
     return costs
 
 
@@ -174,7 +213,13 @@ def main() -> None:
         f"  per-section cost at 5,000 over 500: split {growth['split_us']:.2f}, "
         f"ingest {growth['ingest_us']:.2f} (1.00 is linear)"
     )
+    refused = refusals(args.rounds)
+    print(f"refusing hostile input ({args.rounds} rounds, slowest):")
+    for name, ms in refused.items():
+        verdict = "meets" if ms / 1e3 < REFUSAL_GOAL_S else "MISSES"
+        print(f"  {name:15s} {ms:8.2f} ms  ({verdict} the goal of {REFUSAL_GOAL_S:.0f} s)")
     figures = {
+        "refusal_ms": refused,
         "documents": len(docs),
         "raw_docs_per_s": round(len(docs) / raw, 1),
         "split_docs_per_s": round(len(docs) / split, 1),

@@ -1,7 +1,8 @@
 """De-identifying segments for research: the C-CDA walker driven by Safe Harbor rules.
 
-Pure (no I/O): the routing engine runs it on every segment a patient releases, the
-``deidentify`` command on a whole document.
+Pure (no I/O): a research release runs it on the segments a patient releases when it
+reads them back from the private store (``sharing.release``), the patient's research
+preview on what a release would take, the ``deidentify`` command on a whole document.
 """
 
 from __future__ import annotations

@@ -21,7 +21,8 @@ patient data can reach a log line or an error page through an exception::
     ├── Unauthenticated               401 / 77 (EX_NOPERM)  unknown account, wrong password or token
     │   └── AccountClosed             the right password of an account closed by its erasure
     ├── TooManyAttempts               429 / 75 (EX_TEMPFAIL)  sign-in throttled; has retry_after
-    ├── AccessDenied                  403 / 77  the decision point or boundary refused; has a Reason
+    ├── AccessDenied                  403 / 77  refused by the decision point, a use case's own
+    │                                           check or a sign-in guard; has a Reason
     ├── InvalidState                  409 / 65  e.g. approving a delegation that was already refused
     ├── NotFound                      404 / 66 (EX_NOINPUT)
     │   └── ObjectNotFound            a stored object is missing
@@ -229,7 +230,9 @@ class TooManyAttempts(PhrShareError):
 
 
 class AccessDenied(PhrShareError):
-    """The decision point or the use-case boundary refused; ``reason`` is its stable code."""
+    """Refused: by the decision point, by a use case's own check (owner, party, care, a
+    disabled account, a second factor not set up) or by the role and second-factor guards
+    of the web and the CLI; ``reason`` is its stable code."""
 
     http_status = 403
     exit_code = 77

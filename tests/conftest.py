@@ -1,4 +1,11 @@
-"""Fixtures shared by every test: project paths, the demo document, the C-CDA corpus."""
+"""Fixtures shared by every test: project paths, the demo document, the C-CDA corpus.
+
+The corpus tests walk HL7's own C-CDA examples, shipped in ``tests/data/ccda/hl7/`` (see
+its PROVENANCE.md), in every clone; set ``PHR_CORPUS_DIR`` to a directory of more C-CDA
+documents (``make test`` passes ``../shared/corpus`` when there is one) and they walk
+those too. Like ``PHR_TEST_DATABASE_URL`` below, it is a setting of the tests, not of
+the app, so deploy/phr-share.env.sample does not list it.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from phr_share.consent import Principal, Role
+from phr_share.errors import InvalidDocument, MalformedXML, NotClinicalDocument
 from phr_share.sharing import SegmentRecord
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,18 +27,62 @@ PATIENT = uuid.UUID("2f1f5c1e-8a7b-4c1e-9a51-6c0f2b7d9e10")
 # The operator, as the command line acts: an admin who reads the log, never a segment.
 
 
-def corpus_dir() -> Path:
-    """The shared corpus: $PHR_CORPUS_DIR, else ../shared/corpus beside the project."""
-    configured = os.environ.get("PHR_CORPUS_DIR")
-    return Path(configured) if configured else ROOT.parent / "shared" / "corpus"
+HL7_EXAMPLES = DATA / "ccda" / "hl7"
+# What each shipped HL7 example does: None, it splits (a whole document); otherwise the
+# error it is refused with (the repository also holds stubs and fragments that show
+# where entries go, and the parser must refuse them cleanly).
+HL7_EXPECTED: dict[str, type[InvalidDocument] | None] = {
+    "care-plan.xml": None,
+    "ccd-1.xml": None,
+    "ccd-2.xml": None,
+    "ccd-replacing-a-parent.xml": None,
+    "diagnostic-imaging-report.xml": None,
+    "direct-addresses.xml": None,
+    "discharge-summary.xml": None,
+    "operative-note.xml": None,
+    "procedure-note.xml": None,
+    "progress-note.xml": None,
+    "referral-fragment.xml": MalformedXML,  # sections with no document around them
+    "referral-stub.xml": NotClinicalDocument,  # a ClinicalDocument in no namespace
+    "unstructured-embedded-pdf.xml": None,
+    "unstructured-plain-text.xml": None,
+    "unstructured-pdf-reference.xml": None,
+}
+
+
+def corpus_dir() -> Path | None:
+    """The larger corpus named by $PHR_CORPUS_DIR, or None when it is not set.
+
+    Raises pytest.UsageError when it names no directory (a mistyped path would
+    otherwise quietly test less)."""
+    configured = os.environ.get("PHR_CORPUS_DIR", "").strip()
+    if not configured:
+        return None
+    base = Path(configured)
+    if not base.is_dir():
+        raise pytest.UsageError(f"PHR_CORPUS_DIR is not a directory: {base}")
+    return base
 
 
 def corpus_files() -> list[Path]:
-    """Every XML document of the corpus, sorted; empty when the corpus is absent."""
+    """The documents every corpus test walks: every XML document under $PHR_CORPUS_DIR
+    (sorted) when it is set, then the shipped HL7 examples that split."""
+    shipped = [HL7_EXAMPLES / name for name, error in sorted(HL7_EXPECTED.items()) if not error]
     base = corpus_dir()
-    if not base.is_dir():
-        return []
-    return sorted(p for p in base.rglob("*") if p.is_file() and p.suffix.lower() == ".xml")
+    if base is None:
+        return shipped
+    more = sorted(p for p in base.rglob("*") if p.is_file() and p.suffix.lower() == ".xml")
+    return more + shipped
+
+
+def corpus_name(path: Path) -> str:
+    """A corpus document's name in test ids and seeds: ``hl7/NAME`` for a shipped
+    example, its path within $PHR_CORPUS_DIR otherwise."""
+    if path.parent == HL7_EXAMPLES:
+        return f"hl7/{path.name}"
+    base = corpus_dir()
+    assert base is not None, path
+    return str(path.relative_to(base))
 
 
 # A small section that still maps to a kind (vital signs) and carries a narrative.

@@ -18,6 +18,8 @@ from phr_share.ccda.xml import HL7, hl7, parse_xml
 from phr_share.models import Identifiers, PatientIdentity, PhiKind
 
 __all__ = [
+    "ORGANISATION_NAME_HOLDERS",
+    "PERSON_NAME_HOLDERS",
     "collect_identifiers",
     "id_kind",
     "instance_identifiers",
@@ -32,8 +34,9 @@ __all__ = [
 SSN_ROOT = "2.16.840.1.113883.4.1"
 NPI_ROOT = "2.16.840.1.113883.4.6"
 
-# Elements whose <name> names a person, or an organisation that places the patient.
-_PERSON_HOLDERS = frozenset(
+# Elements whose <name> names a person, or an organisation that places the patient: the
+# one list, read by the identifier collector here and by hide_fields in ccda/ops.py.
+PERSON_NAME_HOLDERS = frozenset(
     {
         "patient",
         "guardianPerson",
@@ -46,7 +49,7 @@ _PERSON_HOLDERS = frozenset(
         "intendedRecipient",
     }
 )
-_ORGANISATION_HOLDERS = frozenset(
+ORGANISATION_NAME_HOLDERS = frozenset(
     {
         "representedOrganization",
         "representedCustodianOrganization",
@@ -162,7 +165,7 @@ def names_someone(name: etree._Element) -> bool:
     if parent is None:
         return False
     holder = local_name(parent)
-    if holder in _PERSON_HOLDERS or holder in _ORGANISATION_HOLDERS:
+    if holder in PERSON_NAME_HOLDERS or holder in ORGANISATION_NAME_HOLDERS:
         return True
     return holder == "playingEntity" and is_located_entity(parent)
 

@@ -1,6 +1,9 @@
-"""The study's segment functions: hide fields, select segments, concatenate segments.
+"""Library functions over split segments: hide fields, select segments, concatenate them.
 
-(Rebuilding a document from segments is in :mod:`phr_share.ccda.rebuild`.)
+The ``rebuild`` command selects with :func:`select_segments`; :func:`hide_fields` and
+:func:`concatenate_segments` serve library callers, not the app's read paths (a reader
+gets whole segments the decision point permits, and a rebuilt document masks its own
+header). Rebuilding a document from segments is in :mod:`phr_share.ccda.rebuild`.
 """
 
 from __future__ import annotations
@@ -13,45 +16,24 @@ from dataclasses import replace
 from lxml import etree
 
 from phr_share.ccda.envelope import segments_to_xml
+from phr_share.ccda.identity import ORGANISATION_NAME_HOLDERS, PERSON_NAME_HOLDERS
 from phr_share.ccda.xml import HL7, canonical, hl7, parse_xml
 from phr_share.errors import InvalidSegment
 from phr_share.models import Segment, SegmentKind
 
 __all__ = ["HIDEABLE_FIELDS", "concatenate_segments", "hide_fields", "select_segments"]
 
-_PEOPLE = (
-    "patient",
-    "guardianPerson",
-    "assignedPerson",
-    "relatedPerson",
-    "associatedPerson",
-    "informationRecipient",
-    "subject",
-    "maintainingPerson",
-)
-_ORGANISATIONS = (
-    "representedOrganization",
-    "representedCustodianOrganization",
-    "serviceProviderOrganization",
-    "providerOrganization",
-    "receivedOrganization",
-    "scopingOrganization",
-    "wholeOrganization",
-    "healthCareFacility",
-    "location",
-)
 
-
-def _under(parents: tuple[str, ...], child: str) -> str:
-    return " | ".join(f".//h:{parent}/h:{child}" for parent in parents)
+def _under(parents: Collection[str], child: str) -> str:
+    return " | ".join(f".//h:{parent}/h:{child}" for parent in sorted(parents))
 
 
 # Field name -> the elements it covers. Masking keeps each element (the CDA stays
 # structurally valid) but empties it and marks it nullFlavor="MSK".
 HIDEABLE_FIELDS: dict[str, str] = {
     "ids": ".//h:id",
-    "person-names": _under(_PEOPLE, "name"),
-    "organisation-names": _under(_ORGANISATIONS, "name"),
+    "person-names": _under(PERSON_NAME_HOLDERS, "name"),
+    "organisation-names": _under(ORGANISATION_NAME_HOLDERS, "name"),
     "addresses": ".//h:addr",
     "telecoms": ".//h:telecom",
     "birth-times": ".//h:birthTime",

@@ -225,7 +225,9 @@ class Release(Base):
 
 
 class ReleaseItem(Base):
-    """What a release did with one segment: ``published`` or ``suppressed`` by the gate."""
+    """What a release did with one segment: ``published`` (``object_name`` says where),
+    ``suppressed`` by the k-anonymity gate (a later release tries it again) or ``no-data``
+    (no coded statement to release, so later releases skip it)."""
 
     __tablename__ = "release_items"
 

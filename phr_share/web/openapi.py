@@ -3,8 +3,11 @@
 Each operation's summary is its view's docstring, its path parameters come from the
 route's converters, its roles (as tags) from ``requires``, and what it takes and answers
 from :data:`phr_share.web.api_doc.OPERATIONS`. An answer made from one of the use
-cases' dataclasses is described from that dataclass's fields, so the document cannot
-drift from what the API sends; the error shape and the bearer scheme are declared once.
+cases' dataclasses is described from that dataclass's fields; the error shape and the
+bearer scheme are declared once. The bodies, queries and other answers in ``OPERATIONS``
+are written by hand: tests hold them to the API (tests/unit/web/test_api.py fails on a
+route without an entry, and tests/unit/web/test_fuzz_api.py checks the answers it draws
+against their schemas).
 """
 
 from __future__ import annotations

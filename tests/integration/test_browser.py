@@ -83,7 +83,7 @@ def _code(secret: str) -> str:
 
 
 def _document() -> bytes:
-    """A corpus C-CDA with vital signs (the demo document when the corpus is absent)."""
+    """A corpus C-CDA with vital signs (the demo document should none have them)."""
     for path in corpus_files():
         data = path.read_bytes()
         if len(data) > 400_000:

@@ -1,4 +1,5 @@
-"""Every document of the shared C-CDA corpus splits with no section lost and rebuilds."""
+"""Every corpus document splits with no section lost and rebuilds: HL7's shipped examples
+in every clone, and the documents under $PHR_CORPUS_DIR when it is set."""
 
 from __future__ import annotations
 
@@ -10,15 +11,19 @@ from lxml import etree
 from phr_share.ccda import rebuild_document, segment_from_xml, segment_to_xml, split_document
 from phr_share.ccda.header import check_clinical_document
 from phr_share.ccda.xml import HL7, parse_xml
-from tests.conftest import PATIENT, corpus_dir, corpus_files
+from tests.conftest import (
+    HL7_EXAMPLES,
+    HL7_EXPECTED,
+    PATIENT,
+    corpus_dir,
+    corpus_files,
+    corpus_name,
+)
 
 H = f"{{{HL7}}}"
 FILES = corpus_files()
 
-pytestmark = [
-    pytest.mark.corpus,
-    pytest.mark.skipif(not FILES, reason=f"no C-CDA corpus at {corpus_dir()} (set PHR_CORPUS_DIR)"),
-]
+pytestmark = pytest.mark.corpus
 
 
 def section_outline(root: etree._Element) -> list[tuple[str | None, str]]:
@@ -31,11 +36,28 @@ def section_outline(root: etree._Element) -> list[tuple[str | None, str]]:
     return outline
 
 
-def test_the_corpus_is_the_one_we_expect() -> None:
-    assert len(FILES) >= 130
+def test_every_shipped_example_is_expected_and_named_in_the_provenance() -> None:
+    shipped = sorted(p.name for p in HL7_EXAMPLES.glob("*.xml"))
+    assert shipped == sorted(HL7_EXPECTED)
+    assert len([n for n, error in HL7_EXPECTED.items() if error is None]) >= 13
+    provenance = (HL7_EXAMPLES / "PROVENANCE.md").read_text("utf-8")
+    assert all(f"`{name}`" in provenance for name in shipped)
+    larger = corpus_dir()
+    if larger is not None:  # a corpus named on purpose holds documents
+        assert len(FILES) > len(shipped)
 
 
-@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(corpus_dir())))
+@pytest.mark.parametrize(
+    "name", sorted(n for n, e in HL7_EXPECTED.items() if e), ids=lambda n: f"hl7/{n}"
+)
+def test_a_shipped_stub_or_fragment_is_refused_with_its_error(name: str) -> None:
+    expected = HL7_EXPECTED[name]
+    assert expected is not None
+    with pytest.raises(expected):
+        split_document((HL7_EXAMPLES / name).read_bytes(), PATIENT)
+
+
+@pytest.mark.parametrize("path", FILES, ids=corpus_name)
 def test_no_section_is_lost_and_all_segments_rebuild_it(path: Path) -> None:
     data = path.read_bytes()
     source = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))

@@ -1,8 +1,9 @@
-"""Hide fields, select and concatenate: the study's segment functions."""
+"""Hide fields, select and concatenate: the library functions over split segments."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 
 import pytest
 
@@ -45,6 +46,35 @@ def test_hiding_ids_and_names_masks_them_and_keeps_the_rest(demo_ccd: bytes) -> 
     assert hidden.masked == ("addresses", "birth-times", "ids", "person-names", "telecoms")
     assert (hidden.tracking_id, hidden.path) == (header.tracking_id, header.path)
     assert hidden.sha256 != header.sha256
+
+
+# A name under each holder a drifted copy once missed: hiding names must reach them all.
+_NAMES_EVERYWHERE = f"""<ClinicalDocument xmlns="{HL7}">
+  <informationRecipient><intendedRecipient>
+    <informationRecipient><name><given>Quill</given></name></informationRecipient>
+    <name>Quentin Intended</name>
+  </intendedRecipient></informationRecipient>
+  <guardian><guardianOrganization><name>Guardian Trust of Ashby</name></guardianOrganization>
+  </guardian>
+  <birthplace><place><name>Ashby Cottage Hospital</name></place></birthplace>
+  <representedOrganization><asOrganizationPartOf>
+    <name>Ashby Health Partners</name>
+  </asOrganizationPartOf></representedOrganization>
+</ClinicalDocument>""".encode()
+
+
+def test_hiding_names_reaches_every_element_that_holds_one(demo_ccd: bytes) -> None:
+    segment = replace(header_of(demo_ccd), content=_NAMES_EVERYWHERE)
+    people = hide_fields(segment, {"person-names"})
+    assert b"Quentin Intended" not in people.content
+    assert b"Quill" not in people.content
+    assert b"Guardian Trust of Ashby" in people.content  # an organisation, not a person
+    everyone = hide_fields(segment, {"person-names", "organisation-names"})
+    for name in (b"Quentin", b"Quill", b"Guardian Trust", b"Ashby Cottage", b"Ashby Health"):
+        assert name in segment.content
+        assert name not in everyone.content
+    root = parse_xml(everyone.content)
+    assert {e.get("nullFlavor") for e in root.iter(f"{H}name")} == {"MSK"}
 
 
 def test_hiding_the_narrative_empties_the_section_text(demo_ccd: bytes) -> None:

@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
 from flask import Flask, request
@@ -15,7 +16,22 @@ from phr_share.errors import ConfigurationError
 from phr_share.web.serve import Server
 
 
-def _echo(finished: list[str] | None = None) -> Flask:
+class _Slow:
+    """A request that holds its worker thread until the server has begun to close."""
+
+    def __init__(self) -> None:
+        self.entered = threading.Event()
+        self.closing = threading.Event()
+        self.finished: list[str] = []
+
+    def handle(self) -> str:
+        self.entered.set()
+        if self.closing.wait(10):  # bounded: a close that never comes fails the test
+            self.finished.append("slow")
+        return "done"
+
+
+def _echo(slow: _Slow | None = None) -> Flask:
     app = Flask(__name__)
 
     @app.get("/")
@@ -23,11 +39,9 @@ def _echo(finished: list[str] | None = None) -> Flask:
         return f"{request.remote_addr} {request.scheme}"
 
     @app.get("/slow")
-    def slow() -> str:
-        time.sleep(0.5)
-        assert finished is not None
-        finished.append("slow")
-        return "done"
+    def held() -> str:
+        assert slow is not None
+        return slow.handle()
 
     return app
 
@@ -65,23 +79,32 @@ def test_the_named_proxy_passes_on_the_client_address_and_https() -> None:
         assert _get(server)[0] == "203.0.113.9 https"
 
 
-def test_close_lets_a_request_being_handled_finish_and_ends_run_cleanly() -> None:
-    finished: list[str] = []
+def test_close_lets_a_request_being_handled_finish_and_ends_run_cleanly(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    slow = _Slow()
     crashes: list[threading.ExceptHookArgs] = []
     previous, threading.excepthook = threading.excepthook, crashes.append
     try:
-        server = Server(_echo(finished))
+        server = Server(_echo(slow))
+        dispatcher = server._server.task_dispatcher
+        shutdown = dispatcher.shutdown
+
+        def shutting_down(*args: Any, **kwargs: Any) -> Any:
+            slow.closing.set()  # close has begun; the request is still being handled
+            return shutdown(*args, **kwargs)
+
+        monkeypatch.setattr(dispatcher, "shutdown", shutting_down)
         loop = threading.Thread(target=server.run, daemon=True)
         loop.start()
         connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
-        client = threading.Thread(target=lambda: connection.request("GET", "/slow"))
-        client.start()
-        client.join()
-        time.sleep(0.1)  # the request is in a worker thread now
+        connection.request("GET", "/slow")
+        assert slow.entered.wait(10)  # the request is in a worker thread now
         server.close()
         loop.join(5)
         assert not loop.is_alive()
-        assert finished == ["slow"]  # the handler ran to its end before the sockets closed
+        # The handler ran to its end after close began and before the sockets closed.
+        assert slow.finished == ["slow"]
         assert crashes == []
         connection.close()
     finally:
