@@ -16,6 +16,8 @@ PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PHR_CORPUS_DIR ?= $(wildcard ../shared/corpus)
 # The chart library the pages serve from their own origin (npm, pinned by package-lock).
 CHARTJS := phr_share/web/static/vendor/chart.umd.min.js
+# The manual's search from pages opened as files (npm, pinned by the same package-lock).
+SEARCH_SHIM := docs/assets/iframe-worker-shim.js
 # The browser the end-to-end tests drive (Debian's; Playwright never downloads one).
 CHROMIUM ?= /usr/bin/chromium
 # Reads the visit report back in its tests (Debian's poppler-utils: pdftotext, pdftoppm).
@@ -23,7 +25,7 @@ PDFTOTEXT ?= /usr/bin/pdftotext
 # The local Swift proxy's cache (Debian's memcached; the stack runs without it if absent).
 MEMCACHED ?= /usr/bin/memcached
 
-.PHONY: run stop test lint typecheck unit postgres keystone bench clean web-assets
+.PHONY: run stop test lint typecheck unit postgres docs keystone bench clean web-assets
 
 run: $(STAMP) $(CHARTJS) $(MEMCACHED)
 	@$(BIN)/phr-share stack up
@@ -38,14 +40,20 @@ run: $(STAMP) $(CHARTJS) $(MEMCACHED)
 stop: $(STAMP)
 	@$(BIN)/phr-share stack down
 
-test: $(STAMP) $(KSTAMP) $(CHARTJS) $(CHROMIUM) $(MEMCACHED) $(PDFTOTEXT) lint typecheck unit postgres
+test: $(STAMP) $(KSTAMP) $(CHARTJS) $(CHROMIUM) $(MEMCACHED) $(PDFTOTEXT) lint typecheck docs unit postgres
 
 lint: $(STAMP)
-	$(BIN)/ruff check phr_share tests bench deploy
-	$(BIN)/ruff format --check phr_share tests bench deploy
+	$(BIN)/ruff check phr_share tests bench deploy docs
+	$(BIN)/ruff format --check phr_share tests bench deploy docs
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+# The manual in docs/: the API's OpenAPI document written from the app, then the site
+# built strictly (a broken link or anchor, or a page left out of nav, fails it).
+docs: $(STAMP) $(SEARCH_SHIM)
+	$(BIN)/python docs/export_openapi.py
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 unit: $(STAMP)
 	PHR_CORPUS_DIR='$(PHR_CORPUS_DIR)' $(BIN)/pytest -q
@@ -72,7 +80,7 @@ $(STAMP):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "PHR Share needs Python 3.11 or newer")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,docs]'
 	rm -f $(VENV)/.installed-*
 	touch $@
 
@@ -80,6 +88,11 @@ $(CHARTJS): deploy/web/package-lock.json
 	cd deploy/web && npm ci --no-audit --no-fund --loglevel=error
 	mkdir -p $(dir $@)
 	cp deploy/web/node_modules/chart.js/dist/chart.umd.min.js $@
+
+$(SEARCH_SHIM): deploy/web/package-lock.json
+	cd deploy/web && npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(dir $@)
+	cp deploy/web/node_modules/iframe-worker/shim/index.js $@
 
 # Debian's Chromium for the browser tests: installed once, as root or through sudo.
 $(CHROMIUM):
@@ -114,4 +127,5 @@ $(KSTAMP): $(STAMP)
 web-assets: $(CHARTJS)
 
 clean:
-	rm -rf $(VENV) $(KVENV) $(VAR) .mypy_cache .ruff_cache .pytest_cache deploy/web/node_modules phr_share/web/static/vendor
+	rm -rf $(VENV) $(KVENV) $(VAR) .mypy_cache .ruff_cache .pytest_cache deploy/web/node_modules phr_share/web/static/vendor \
+		build/docs $(SEARCH_SHIM) docs/api/openapi.json
