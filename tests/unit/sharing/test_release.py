@@ -125,6 +125,9 @@ def test_a_fixed_release_publishes_exactly_these_names_and_manifest_bytes(
     ]
     assert len(listed) == 25
     assert listed[-1].startswith("segments/kind=physical-signs/year=2026/")
+    for name, kind in [(manifest_name, "json"), (listed[0], "json"), (listed[5], "xml")]:
+        metadata = services.public.get("research", name).metadata
+        assert metadata["type"] == f"application/{kind}"
     with services.db.session() as session:
         row = session.get_one(Release, report.release_id)
         assert (row.kinds, row.manifest_name) == ("health-status,physical-signs", manifest_name)
