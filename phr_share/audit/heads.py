@@ -6,7 +6,8 @@ time". The bytes signed (Ed25519) are fixed-width, so nothing about JSON can cha
     b"phr-share/tree-head/1" | 0x00 | u64 size | u64 timestamp (ms since 1970, UTC) | root (32)
 
 (integers unsigned big-endian). A head is kept as a JSON object of its own, named by its
-size and root, written once and never replaced::
+size and root (the name :class:`phr_share.public_layout.AuditHeadName` spells), written
+once and never replaced::
 
     audit-heads/000000000042-<root hex>.json
     {"format": "phr-share-tree-head/1", "size": 42, "root": "<64 hex>",
@@ -27,9 +28,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeGuard
 
+from phr_share.public_layout import AuditHeadName
+
 __all__ = [
     "HEAD_FORMAT",
-    "HEAD_PREFIX",
     "SignedTreeHead",
     "TreeHead",
     "decode_base64",
@@ -37,7 +39,6 @@ __all__ = [
 ]
 
 HEAD_FORMAT = "phr-share-tree-head/1"
-HEAD_PREFIX = "audit-heads/"
 _SIGNED_TAG = b"phr-share/tree-head/1\x00"
 _NUMBERS = struct.Struct(">QQ")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -83,7 +84,7 @@ class SignedTreeHead:
     @property
     def object_name(self) -> str:
         """Where the head is kept: named by size and root, so a name is written once."""
-        return f"{HEAD_PREFIX}{self.head.size:012d}-{self.head.root.hex()}.json"
+        return AuditHeadName(self.head.size, self.head.root).name
 
     def to_json(self) -> dict[str, Any]:
         """The head as the JSON object it is stored and handed out as."""

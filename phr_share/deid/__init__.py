@@ -2,7 +2,8 @@
 
 Safe Harbor rules (:mod:`safe_harbor`, :mod:`text`, :mod:`dates`, :mod:`geography`),
 keyed pseudonyms (:mod:`pseudonym`), flat analytics records (:mod:`records`), the
-k-anonymity gate and release layout (:mod:`kanon`) and the leak scanner (:mod:`scanner`).
+k-anonymity gate with a release's records by kind and period (:mod:`kanon`; the names
+and the manifest are :mod:`phr_share.public_layout`'s) and the leak scanner (:mod:`scanner`).
 The CDA side (where identifiers sit in a document) is :mod:`phr_share.ccda.scrub`.
 """
 

@@ -11,15 +11,14 @@ refused: :class:`KAnonymityNotReached`, and nothing is written.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 from phr_share.deid.records import QUASI_IDENTIFIERS, FlatRecord
 from phr_share.errors import KAnonymityNotReached
+from phr_share.public_layout import Gate, period
 
 __all__ = [
     "Release",
@@ -30,8 +29,6 @@ __all__ = [
     "lay_out_release",
     "smallest_group",
 ]
-
-MANIFEST_FORMAT = 1
 
 Generaliser = Callable[[FlatRecord], FlatRecord]
 
@@ -144,29 +141,20 @@ def _suppress_small(records: list[FlatRecord], k: int) -> tuple[list[FlatRecord]
 
 @dataclass(frozen=True, slots=True)
 class ReleaseObject:
-    """One object of a release: JSON Lines records of one kind and period."""
+    """One kind's records of one period, as JSON Lines: a records object of a release."""
 
-    name: str
+    kind: str
+    year: str  # a year, a period the gate widened it to, or "unknown"
     data: bytes
     records: int
-
-    @property
-    def sha256(self) -> str:
-        """Hex SHA-256 of the object's bytes."""
-        return hashlib.sha256(self.data).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
 class Release:
-    """What a research release writes: its objects and a manifest naming their hashes."""
+    """What the gate lets a release publish: its records by kind and period, and how it passed."""
 
     objects: tuple[ReleaseObject, ...]
-    manifest: dict[str, Any]
-
-    @property
-    def manifest_bytes(self) -> bytes:
-        """The manifest as canonical JSON (sorted keys, UTF-8)."""
-        return json.dumps(self.manifest, sort_keys=True, indent=2).encode() + b"\n"
+    gate: Gate
 
 
 def build_release(
@@ -180,28 +168,25 @@ def build_release(
 
 
 def lay_out_release(gated: KAnonymous) -> Release:
-    """Records that passed the gate as JSON Lines objects by kind and period, with a manifest."""
-    by_object: dict[str, list[FlatRecord]] = defaultdict(list)
+    """Records that passed the gate as JSON Lines objects by kind and period, with the
+    gate's facts for the manifest (:mod:`phr_share.public_layout` names and lists them)."""
+    by_object: dict[tuple[str, str], list[FlatRecord]] = defaultdict(list)
     for record in gated.records:
-        by_object[f"{record.kind}/{record.year or 'unknown'}/records.jsonl"].append(record)
+        by_object[(record.kind, period(record.year))].append(record)
     objects = tuple(
-        ReleaseObject(name, _jsonl(rows), len(rows)) for name, rows in sorted(by_object.items())
+        ReleaseObject(kind, year, _jsonl(rows), len(rows))
+        for (kind, year), rows in sorted(by_object.items())
     )
-    manifest = {
-        "format": MANIFEST_FORMAT,
-        "quasi_identifiers": list(QUASI_IDENTIFIERS),
-        "k_requested": gated.k_requested,
-        "k_achieved": gated.k_achieved,
-        "generalisation": list(gated.generalisation),
-        "records_in": gated.records_in,
-        "records_suppressed": gated.records_suppressed,
-        "records_out": len(gated.records),
-        "objects": [
-            {"name": o.name, "sha256": o.sha256, "records": o.records, "bytes": len(o.data)}
-            for o in objects
-        ],
-    }
-    return Release(objects, manifest)
+    gate = Gate(
+        quasi_identifiers=QUASI_IDENTIFIERS,
+        k_requested=gated.k_requested,
+        k_achieved=gated.k_achieved,
+        generalisation=gated.generalisation,
+        records_in=gated.records_in,
+        records_suppressed=gated.records_suppressed,
+        records_out=len(gated.records),
+    )
+    return Release(objects, gate)
 
 
 def _jsonl(records: Iterable[FlatRecord]) -> bytes:

@@ -3,8 +3,9 @@
 A release is visible once its manifest exists (the manifest is written last), so the
 catalogue lists manifests and trusts nothing else: every record object is named, with
 its SHA-256, by the manifest of its release, and is checked against it when read.
-Object names are matched against the published layout before they are used as local
-paths, so a manifest cannot name a file outside the researcher's directory.
+Object names are parsed by the published layout (:mod:`phr_share.public_layout`) before
+they are used as local paths, so a manifest cannot name a file outside the researcher's
+directory.
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from phr_share.errors import IntegrityError, NotFound, ObjectNotFound
+from phr_share.public_layout import MANIFESTS, ManifestName, PublishedManifest, read_manifest
 from phr_share.research.query import RecordQuery, last_year
 from phr_share.storage.base import BlobStore
 
@@ -32,15 +33,6 @@ __all__ = [
     "release_info",
     "release_records",
 ]
-
-MANIFESTS = "manifests/"
-_MANIFEST_NAME = re.compile(r"^manifests/release=(?P<release>[0-9a-f-]{36})\.json$")
-_RECORDS_NAME = re.compile(
-    r"^records/kind=(?P<kind>[a-z0-9][a-z0-9-]{0,63})"
-    r"/year=(?P<year>[0-9]{4}(?:-[0-9]{4})?|unknown)"
-    r"/release=(?P<release>[0-9a-f-]{36})\.jsonl$"
-)
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +71,7 @@ def catalogue(store: BlobStore, bucket: str) -> list[ReleaseInfo]:
     """Every published release, oldest first; raises IntegrityError for a bad manifest."""
     releases: list[ReleaseInfo] = []
     for name in store.list(bucket, MANIFESTS):
-        if _MANIFEST_NAME.match(name) is None:
+        if not _is_manifest(name):
             continue
         # A release being cleaned up may lose its manifest between list and get.
         with contextlib.suppress(ObjectNotFound):
@@ -90,11 +82,11 @@ def catalogue(store: BlobStore, bucket: str) -> list[ReleaseInfo]:
 def release_info(store: BlobStore, bucket: str, release_id: str) -> ReleaseInfo:
     """One release by id; raises NotFound (no such release) or IntegrityError."""
     try:
-        canonical = str(uuid.UUID(release_id))
+        name = ManifestName(uuid.UUID(release_id)).name
     except ValueError:
         raise NotFound("no such release") from None
     try:
-        return _read_manifest(store, bucket, f"{MANIFESTS}release={canonical}.json")
+        return _read_manifest(store, bucket, name)
     except ObjectNotFound:
         raise NotFound("no such release") from None
 
@@ -145,73 +137,48 @@ def parse_jsonl(data: bytes) -> list[dict[str, Any]]:
     return records
 
 
+def _is_manifest(name: str) -> bool:
+    try:
+        ManifestName.parse(name)
+    except ValueError:
+        return False
+    return True
+
+
 def _read_manifest(store: BlobStore, bucket: str, name: str) -> ReleaseInfo:
     blob = store.get(bucket, name)
     digest = hashlib.sha256(blob.data).hexdigest()
     if blob.metadata.get("sha256", digest) != digest:
         raise IntegrityError()
     try:
-        manifest = json.loads(blob.data)
+        manifest = read_manifest(name, blob.data)
     except ValueError:
         raise IntegrityError() from None
-    named = _MANIFEST_NAME.match(name)
-    if not isinstance(manifest, dict) or named is None:
-        raise IntegrityError()
-    release_id = str(manifest.get("release", named["release"]))
-    if release_id != named["release"]:
-        raise IntegrityError()
-    objects = tuple(_record_objects(release_id, manifest.get("objects")))
-    published = manifest.get("published")
+    release_id = str(manifest.release)
+    objects = tuple(_record_objects(release_id, manifest))
     return ReleaseInfo(
         release_id=release_id,
-        published=published if isinstance(published, str) else None,
+        published=manifest.published,
         kinds=tuple(sorted({o.kind for o in objects})),
         period=tuple(sorted({o.year for o in objects})),
-        records=_record_count(manifest),
-        k_achieved=_int(manifest.get("k_achieved", 0)),
+        records=manifest.records,
+        k_achieved=manifest.k_achieved,
         manifest_name=name,
         manifest_sha256=digest,
         objects=objects,
     )
 
 
-def _record_objects(release_id: str, listed: object) -> list[RecordObject]:
+def _record_objects(release_id: str, manifest: PublishedManifest) -> Iterator[RecordObject]:
     """The record objects a manifest lists (segment XML is not pulled)."""
-    if not isinstance(listed, list):
-        raise IntegrityError()
-    found: list[RecordObject] = []
-    for entry in listed:
-        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
-            raise IntegrityError()
-        name, sha256 = entry["name"], entry.get("sha256")
-        if not name.startswith("records/"):
-            continue
-        match = _RECORDS_NAME.match(name)
-        if match is None or match["release"] != release_id:
-            raise IntegrityError()
-        if not isinstance(sha256, str) or _SHA256.match(sha256) is None:
-            raise IntegrityError()
-        size = entry.get("bytes")
-        found.append(
-            RecordObject(
-                release_id=release_id,
-                name=name,
-                kind=match["kind"],
-                year=match["year"],
-                sha256=sha256,
-                size=size if isinstance(size, int) else None,
-            )
+    return (
+        RecordObject(
+            release_id=release_id,
+            name=listed.name,
+            kind=listed.parts.kind,
+            year=listed.parts.year,
+            sha256=listed.sha256,
+            size=listed.size,
         )
-    return found
-
-
-def _record_count(manifest: dict[str, Any]) -> int:
-    if "records_out" in manifest:
-        return _int(manifest["records_out"])
-    return _int(manifest.get("records_in", 0)) - _int(manifest.get("records_suppressed", 0))
-
-
-def _int(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise IntegrityError()
-    return value
+        for listed in manifest.record_objects
+    )

@@ -18,7 +18,6 @@ import contextlib
 import hashlib
 import json
 import os
-import re
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from phr_share.errors import InvalidInput
+from phr_share.public_layout import is_kind
 from phr_share.research.catalogue import RecordObject, catalogue, fetch_object, parse_jsonl
 from phr_share.research.parquet import records_to_parquet
 from phr_share.research.query import AgeRange, RecordQuery
@@ -36,7 +36,6 @@ __all__ = ["STATE_FILE", "PullReport", "pull", "wanted_objects"]
 
 STATE_FILE = ".pull-state.json"
 STATE_FORMAT = "phr-share-pull/1"
-_KIND = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 State = dict[str, dict[str, Any]]
 
@@ -145,7 +144,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 
 def _check_kind(kind: str) -> None:
-    if _KIND.match(kind) is None:
+    if not is_kind(kind):
         raise InvalidInput("a kind is lower-case letters, digits and hyphens")
 
 

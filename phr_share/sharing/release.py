@@ -11,13 +11,11 @@ nothing and leaves the segments waiting for the next run.
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -40,6 +38,14 @@ from phr_share.deid.records import FlatRecord
 from phr_share.deidentify import DeidentifiedSegment, deidentify_segments
 from phr_share.errors import NotFound, PhrShareError
 from phr_share.models import DocumentRef, InstanceId, Segment, SegmentKind
+from phr_share.public_layout import (
+    Manifest,
+    RecordsName,
+    SegmentName,
+    kind_of,
+    media_type,
+    period,
+)
 from phr_share.sharing.audit import record as audit
 from phr_share.sharing.guard import (
     ROUTER,
@@ -193,11 +199,9 @@ def run_release(
     objects, outcomes = _lay_out(svc, prepared, gated.generalisation, kept_groups)
     release = lay_out_release(gated)
     for obj in release.objects:
-        kind, year, _ = obj.name.split("/")
-        objects[f"records/kind={kind}/year={year}/release={release_id}.jsonl"] = obj.data
-    manifest = _manifest(release_id, release.manifest, objects, svc)
-    manifest_name = f"manifests/release={release_id}.json"
-    _publish(svc, release_id, manifest_name, manifest, objects, outcomes, release.manifest, actor)
+        objects[RecordsName(obj.kind, obj.year, release_id).name] = obj.data
+    manifest = Manifest.of(release_id, svc.clock().date(), release.gate, objects)
+    _publish(svc, manifest, objects, outcomes, actor)
     published = sum(1 for outcome, _ in outcomes.values() if outcome == PUBLISHED)
     no_data = sum(1 for outcome, _ in outcomes.values() if outcome == NO_DATA)
     return ReleaseReport(
@@ -209,7 +213,7 @@ def run_release(
         published,
         len(outcomes) - published - no_data,
         tuple(sorted(objects)),
-        manifest_name,
+        manifest.name,
     )
 
 
@@ -309,37 +313,19 @@ def _public_name(svc: Services, record: SegmentRecord, first: FlatRecord) -> str
     public_id = replacement_id(
         svc.deid_secret, record.patient_id, "segment", f"{record.tracking_id}:{record.version}"
     )
-    return f"segments/kind={record.kind}/year={first.year or 'unknown'}/{public_id}.xml"
-
-
-def _manifest(
-    release_id: uuid.UUID, gate: dict[str, Any], objects: dict[str, bytes], svc: Services
-) -> bytes:
-    manifest = {
-        "format": "phr-share-release/1",
-        "release": str(release_id),
-        "published": svc.clock().date().isoformat(),
-        **{key: value for key, value in gate.items() if key not in ("format", "objects")},
-        "objects": [
-            {"name": name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
-            for name, data in sorted(objects.items())
-        ],
-    }
-    return json.dumps(manifest, sort_keys=True, indent=2).encode() + b"\n"
+    return SegmentName(record.kind, period(first.year), public_id).name
 
 
 def _publish(
     svc: Services,
-    release_id: uuid.UUID,
-    manifest_name: str,
-    manifest: bytes,
+    manifest: Manifest,
     objects: dict[str, bytes],
     outcomes: dict[int, tuple[str, str | None]],
-    gate: dict[str, Any],
     actor: str,
 ) -> None:
     """Journal, write every object then the manifest, and only then mark it published."""
-    bucket = svc.settings.s3_bucket
+    bucket, release_id, gate = svc.settings.s3_bucket, manifest.release, manifest.gate
+    data = manifest.to_bytes()
     with svc.db.session() as session:
         session.add(
             Release(
@@ -347,17 +333,17 @@ def _publish(
                 status=PENDING,
                 created_at=svc.clock(),
                 bucket=bucket,
-                manifest_name=manifest_name,
-                object_names="\n".join([*sorted(objects), manifest_name]),
-                k_requested=gate["k_requested"],
-                kinds=",".join(sorted({name.split("/")[1][5:] for name in objects})),
+                manifest_name=manifest.name,
+                object_names="\n".join([*sorted(objects), manifest.name]),
+                k_requested=gate.k_requested,
+                kinds=",".join(sorted({kind_of(name) for name in objects})),
             )
         )
     try:
         svc.public.ensure_container(bucket)
         with ThreadPoolExecutor(svc.settings.store_concurrency, "phr-pub") as pool:
             list(pool.map(lambda item: _put_public(svc, bucket, *item), sorted(objects.items())))
-        _put_public(svc, bucket, manifest_name, manifest)
+        _put_public(svc, bucket, manifest.name, data)
     except PhrShareError:
         _abandon(svc, release_id)
         raise
@@ -365,11 +351,11 @@ def _publish(
         release = session.get_one(Release, release_id)
         release.status = PUBLISHED
         release.published_at = svc.clock()
-        release.manifest_sha256 = hashlib.sha256(manifest).hexdigest()
-        release.k_achieved = gate["k_achieved"]
-        release.records_in = gate["records_in"]
-        release.records_suppressed = gate["records_suppressed"]
-        release.records_out = gate["records_out"]
+        release.manifest_sha256 = hashlib.sha256(data).hexdigest()
+        release.k_achieved = gate.k_achieved
+        release.records_in = gate.records_in
+        release.records_suppressed = gate.records_suppressed
+        release.records_out = gate.records_out
         for segment_id, (outcome, name) in outcomes.items():
             session.add(
                 ReleaseItem(
@@ -383,8 +369,8 @@ def _publish(
             actor,
             subject=f"release:{release_id}",
             details={
-                "k": gate["k_achieved"],
-                "records": gate["records_out"],
+                "k": gate.k_achieved,
+                "records": gate.records_out,
                 "objects": len(objects),
                 "manifest": release.manifest_sha256 or "",
             },
@@ -392,9 +378,8 @@ def _publish(
 
 
 def _put_public(svc: Services, bucket: str, name: str, data: bytes) -> None:
-    content = "application/json" if name.endswith((".json", ".jsonl")) else "application/xml"
     svc.public.put(
-        bucket, name, data, {"sha256": hashlib.sha256(data).hexdigest(), "type": content}
+        bucket, name, data, {"sha256": hashlib.sha256(data).hexdigest(), "type": media_type(name)}
     )
 
 

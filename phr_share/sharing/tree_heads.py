@@ -21,11 +21,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import exc, select
 
 from phr_share.audit import SignedTreeHead, TreeHead, frontier_root, key_id
-from phr_share.audit.heads import HEAD_FORMAT, HEAD_PREFIX
+from phr_share.audit.heads import HEAD_FORMAT
 from phr_share.consent import Principal, Role
 from phr_share.crypto import verify_signature
 from phr_share.db import AuditHead, AuditTreeHead
 from phr_share.errors import IntegrityError, ObjectNotFound, PhrShareError
+from phr_share.public_layout import AUDIT_HEADS
 from phr_share.sharing.guard import STEWARDS, require_role, require_steward
 from phr_share.sharing.services import Services
 from phr_share.storage import BlobStore
@@ -198,7 +199,7 @@ def stored_heads(svc: Services) -> tuple[list[SignedTreeHead], list[str]]:
     heads: dict[tuple[int, bytes], SignedTreeHead] = {}
     faults: list[str] = []
     for where, store, container in _places(svc):
-        for name in store.list(container, HEAD_PREFIX):
+        for name in store.list(container, AUDIT_HEADS):
             try:
                 signed = _read_head(store, container, name, public)
             except ValueError as error:

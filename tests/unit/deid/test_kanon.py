@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 
@@ -11,6 +10,7 @@ import pytest
 from phr_share.deid.kanon import build_release, enforce_k_anonymity, smallest_group
 from phr_share.deid.records import FlatRecord
 from phr_share.errors import KAnonymityNotReached
+from phr_share.public_layout import Gate
 
 
 def record(
@@ -97,21 +97,26 @@ def test_a_release_that_cannot_reach_k_says_so_and_builds_nothing() -> None:
         enforce_k_anonymity(people("a", 40, "60-64") + people("b", 4, "20-24"), 5, 0.0)
 
 
-def test_the_manifest_names_every_object_and_its_hash() -> None:
+def test_a_release_lays_its_records_out_by_kind_and_period_with_the_gates_facts() -> None:
     batch = people("a", 6, "60-64") + people("b", 6, "60-64", year="2025", kind="health-status")
     release = build_release(batch, k=5)
-    names = [o.name for o in release.objects]
-    assert names == ["health-status/2025/records.jsonl", "physical-signs/2024/records.jsonl"]
-    manifest = json.loads(release.manifest_bytes)
-    assert manifest["k_requested"] == 5
-    assert manifest["k_achieved"] == 6
-    assert (manifest["records_in"], manifest["records_out"], manifest["records_suppressed"]) == (
-        24,
-        24,
-        0,
+    parts = [(o.kind, o.year) for o in release.objects]
+    assert parts == [("health-status", "2025"), ("physical-signs", "2024")]
+    assert release.gate == Gate(
+        quasi_identifiers=("age_band", "sex", "zip3", "year"),
+        k_requested=5,
+        k_achieved=6,
+        generalisation=(),
+        records_in=24,
+        records_suppressed=0,
+        records_out=24,
     )
-    for entry, obj in zip(manifest["objects"], release.objects, strict=True):
-        assert entry["sha256"] == hashlib.sha256(obj.data).hexdigest()
+    for obj in release.objects:
         lines = obj.data.decode().splitlines()
-        assert len(lines) == entry["records"] == 12
+        assert len(lines) == obj.records == 12
         assert json.loads(lines[0])["loinc"] == "8480-6"
+
+
+def test_records_without_a_year_are_laid_out_as_unknown() -> None:
+    batch = people("a", 5, "60-64", year="") + people("b", 5, "60-64")
+    assert [o.year for o in build_release(batch, k=5).objects] == ["2024", "unknown"]

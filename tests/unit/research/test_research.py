@@ -23,6 +23,7 @@ from phr_share.deid import FlatRecord, build_release
 from phr_share.errors import IntegrityError, InvalidInput, NotFound, StoreUnavailable
 from phr_share.models import SegmentKind
 from phr_share.policy import load_routing_policy
+from phr_share.public_layout import Manifest, RecordsName, SegmentName
 from phr_share.research import (
     AgeRange,
     RecordQuery,
@@ -93,31 +94,19 @@ def _record(
 
 
 def _publish(
-    store: MemoryStore, release_id: str, records: Sequence[FlatRecord], published: str
+    store: MemoryStore, release_id: str, records: Sequence[FlatRecord], published: date
 ) -> str:
     """Write a release the way phr_share.sharing.release does: objects, then the manifest."""
     gated = build_release(records, k=1)
-    objects = {f"segments/kind={VITALS}/year=2023/{release_id[-12:]}.xml": b"<section/>"}
+    release = uuid.UUID(release_id)
+    objects = {SegmentName(VITALS, "2023", release.hex[-12:]).name: b"<section/>"}
     for obj in gated.objects:
-        kind, year, _ = obj.name.split("/")
-        objects[f"records/kind={kind}/year={year}/release={release_id}.jsonl"] = obj.data
-    manifest = {
-        "format": "phr-share-release/1",
-        "release": release_id,
-        "published": published,
-        **{k: v for k, v in gated.manifest.items() if k not in ("format", "objects")},
-        "objects": [
-            {"name": name, "sha256": _sha(data), "bytes": len(data)}
-            for name, data in sorted(objects.items())
-        ],
-    }
+        objects[RecordsName(obj.kind, obj.year, release).name] = obj.data
+    manifest = Manifest.of(release, published, gated.gate, objects)
     store.ensure_container(BUCKET)
-    for name, data in objects.items():
+    for name, data in [*objects.items(), (manifest.name, manifest.to_bytes())]:
         store.put(BUCKET, name, data, {"sha256": _sha(data)})
-    data = json.dumps(manifest, sort_keys=True, indent=2).encode() + b"\n"
-    name = f"manifests/release={release_id}.json"
-    store.put(BUCKET, name, data, {"sha256": _sha(data)})
-    return name
+    return manifest.name
 
 
 FIRST_RECORDS = [
@@ -137,8 +126,8 @@ SECOND_RECORDS = [
 @pytest.fixture
 def store() -> FlakyStore:
     store = FlakyStore()
-    _publish(store, SECOND, SECOND_RECORDS, "2026-02-01")
-    _publish(store, FIRST, FIRST_RECORDS, "2026-01-15")
+    _publish(store, SECOND, SECOND_RECORDS, date(2026, 2, 1))
+    _publish(store, FIRST, FIRST_RECORDS, date(2026, 1, 15))
     return store
 
 
@@ -180,7 +169,12 @@ def test_release_records_answer_a_query_by_date_and_age_range(store: FlakyStore)
     assert [r.get("date") for r in since] == ["2023-09-30", None]
     third = str(uuid.UUID(int=3))
     bands = ["35-39", "40-44", "40-49", "60-64", "65-69", "90+", None]
-    _publish(store, third, [_record(VITALS, p, "2024", band=b) for p, b in enumerate(bands)], "")
+    _publish(
+        store,
+        third,
+        [_record(VITALS, p, "2024", band=b) for p, b in enumerate(bands)],
+        date(2026, 3, 1),
+    )
 
     def ages(text: str) -> list[str | None]:
         query = RecordQuery(ages=AgeRange.parse(text))
@@ -373,7 +367,12 @@ def test_pull_by_age_range_keeps_the_bands_inside_it_and_refetches_when_it_chang
 ) -> None:
     third = str(uuid.UUID(int=3))
     bands = ["35-39", "40-44", "45-49", "50-54", "90+"]
-    _publish(store, third, [_record(VITALS, p, "2025", band=b) for p, b in enumerate(bands)], "")
+    _publish(
+        store,
+        third,
+        [_record(VITALS, p, "2025", band=b) for p, b in enumerate(bands)],
+        date(2026, 3, 1),
+    )
     name = f"records/kind={VITALS}/year=2025/release={third}.jsonl"
     since = date(2025, 1, 1)
     report = pull(store, BUCKET, VITALS, since, tmp_path, ages=AgeRange(40, 49))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 
@@ -14,6 +15,7 @@ from phr_share.db import Release
 from phr_share.deid.scanner import scan
 from phr_share.errors import ConfigurationError, KAnonymityNotReached
 from phr_share.models import SegmentKind
+from phr_share.research import release_info
 from phr_share.sharing import OPERATOR, Services, choose_release, ingest_document, run_release
 from tests.conftest import PATIENT
 
@@ -93,3 +95,47 @@ def test_a_withdrawn_kind_is_not_released_by_the_next_run(
 def test_private_only_kinds_cannot_be_released(services: Services) -> None:
     with pytest.raises(ConfigurationError, match="personal"):
         choose_release(services, OPERATOR, PATIENT, {SegmentKind.PERSONAL})
+
+
+FIXED_RELEASE = "00010203-0405-4607-8809-0a0b0c0d0e0f"
+FIXED_MANIFEST_SHA256 = "8f6d8fb2863aba5e7593e6518bf0e0d7a07106db5699fdc20846de9456dbf878"
+
+
+def test_a_fixed_release_publishes_exactly_these_names_and_manifest_bytes(
+    services: Services, demo_ccd: bytes
+) -> None:
+    # Known answer for the public bucket's layout: published buckets hold these names and
+    # researchers check this manifest's SHA-256, so they must stay byte for byte the same.
+    _ingest_people(services, demo_ccd, VITALS)
+    services.randbytes = lambda n: bytes(range(n))  # the release id
+    report = run_release(services, OPERATOR)
+    manifest_name = f"manifests/release={FIXED_RELEASE}.json"
+    assert (str(report.release_id), report.manifest) == (FIXED_RELEASE, manifest_name)
+    manifest = services.public.get("research", manifest_name).data
+    assert hashlib.sha256(manifest).hexdigest() == FIXED_MANIFEST_SHA256
+    listed = [entry["name"] for entry in json.loads(manifest)["objects"]]
+    assert services.public.list("research") == [manifest_name, *listed]
+    assert [n for n in listed if n.startswith("records/")] == [
+        f"records/kind=health-status/year={year}/release={FIXED_RELEASE}.jsonl"
+        for year in ("2019", "2021", "2022", "2026")
+    ] + [f"records/kind=physical-signs/year=2026/release={FIXED_RELEASE}.jsonl"]
+    assert listed[5:7] == [
+        "segments/kind=health-status/year=2019/44df9909b19fec43035d2b77.xml",
+        "segments/kind=health-status/year=2019/ac43efcbe5a3bc56131b4dbb.xml",
+    ]
+    assert len(listed) == 25
+    assert listed[-1].startswith("segments/kind=physical-signs/year=2026/")
+    for name, kind in [(manifest_name, "json"), (listed[0], "json"), (listed[5], "xml")]:
+        metadata = services.public.get("research", name).metadata
+        assert metadata["type"] == f"application/{kind}"
+    with services.db.session() as session:
+        row = session.get_one(Release, report.release_id)
+        assert (row.kinds, row.manifest_name) == ("health-status,physical-signs", manifest_name)
+        assert row.object_names.split("\n") == [*listed, manifest_name]
+    info = release_info(services.public, "research", FIXED_RELEASE)
+    assert (info.kinds, info.period) == (
+        ("health-status", "physical-signs"),
+        ("2019", "2021", "2022", "2026"),
+    )
+    assert (info.manifest_sha256, info.k_achieved, info.records) == (FIXED_MANIFEST_SHA256, 4, 48)
+    assert [o.name for o in info.objects] == listed[:5]
