@@ -236,7 +236,14 @@ def document() -> dict[str, Any]:
         "security": [{"bearer": []}],
         "paths": dict(sorted(paths.items())),
         "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "phr_ API token",
+                    "description": "An API token from the Account page or `phr-share user token`.",
+                }
+            },
             "schemas": dict(sorted(parts.schemas.items())),
             "responses": _error_responses(),
         },
