@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from phr_share.errors import ConfigurationError
 from phr_share.models import ACCOUNT_ROLES, Role
 
-__all__ = ["STACK_ENV_FILE", "Settings", "parse_env_file"]
+__all__ = ["STACK_ENV_FILE", "Settings", "XmlLimits", "parse_env_file"]
 
 _DEFAULT_MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 _DEFAULT_MAX_XML_DEPTH = 256
@@ -32,6 +32,18 @@ _SMTP_SCHEMES = ("smtp", "smtp+starttls", "smtps")
 STACK_ENV_FILE = "stack.env"
 # Clinicians and admins read many patients' records: a password alone is not enough.
 _DEFAULT_MFA_ROLES = frozenset({Role.DOCTOR, Role.NURSE, Role.ADMIN})
+
+
+@dataclass(frozen=True, slots=True)
+class XmlLimits:
+    """All the C-CDA core reads of the configuration: how big an untrusted document may be.
+
+    :class:`Settings` checks the values; take them from :attr:`Settings.xml_limits`.
+    """
+
+    max_document_bytes: int = _DEFAULT_MAX_DOCUMENT_BYTES
+    max_xml_depth: int = _DEFAULT_MAX_XML_DEPTH
+    max_sections: int = _DEFAULT_MAX_SECTIONS
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +99,11 @@ class Settings:
     def site_url(self) -> str:
         """The base of links in e-mails: PHR_PUBLIC_URL, else the local web server."""
         return (self.public_url or f"http://localhost:{self.web_port}").rstrip("/")
+
+    @property
+    def xml_limits(self) -> XmlLimits:
+        """The document size, depth and section limits, for the C-CDA core."""
+        return XmlLimits(self.max_document_bytes, self.max_xml_depth, self.max_sections)
 
     @property
     def master_key_dir(self) -> Path:

@@ -24,7 +24,7 @@ from phr_share.models import (
     path_sort_key,
     tracking_id_for,
 )
-from phr_share.settings import Settings
+from phr_share.settings import XmlLimits
 
 __all__ = [
     "SEGMENT_NS",
@@ -67,18 +67,18 @@ def segments_to_xml(segments: Iterable[Segment]) -> bytes:
     return etree.tostring(bundle, xml_declaration=True, encoding="UTF-8")
 
 
-def segment_from_xml(data: bytes, settings: Settings | None = None) -> Segment:
+def segment_from_xml(data: bytes, limits: XmlLimits | None = None) -> Segment:
     """Read one envelope; raises InvalidDocument or InvalidSegment."""
-    root = parse_xml(data, settings)
+    root = parse_xml(data, limits)
     if root.tag != _tag("segment"):
         raise InvalidSegment("not a PHR Share segment file (expected a <segment> root)")
     validate(root, "segment.xsd", "segment file")
     return _read(root)
 
 
-def segments_from_xml(data: bytes, settings: Settings | None = None) -> tuple[Segment, ...]:
+def segments_from_xml(data: bytes, limits: XmlLimits | None = None) -> tuple[Segment, ...]:
     """Read a ``<segments>`` bundle or a single envelope; raises as segment_from_xml."""
-    root = parse_xml(data, settings)
+    root = parse_xml(data, limits)
     if root.tag == _tag("segment"):
         validate(root, "segment.xsd", "segment file")
         return (_read(root),)

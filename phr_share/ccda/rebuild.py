@@ -18,14 +18,14 @@ from phr_share.ccda.vocab import CONFIDENTIALITY, XSI, patient_instance_id
 from phr_share.ccda.xml import HL7, hl7, parse_xml
 from phr_share.errors import InvalidSegment
 from phr_share.models import DocumentRef, Segment, path_sort_key
-from phr_share.settings import Settings
+from phr_share.settings import XmlLimits
 
 __all__ = ["rebuild_document"]
 
 _US_REALM_HEADER = "2.16.840.1.113883.10.20.22.1.1"
 
 
-def rebuild_document(segments: Iterable[Segment], settings: Settings | None = None) -> bytes:
+def rebuild_document(segments: Iterable[Segment], limits: XmlLimits | None = None) -> bytes:
     """Reassemble segments of one document into CDA XML (UTF-8, with declaration).
 
     Raises InvalidSegment when the segments are empty, mix patients or documents, put two
@@ -34,11 +34,11 @@ def rebuild_document(segments: Iterable[Segment], settings: Settings | None = No
     by_path = _index(segments)
     header = by_path.get("header")
     if header is not None:
-        root = parse_xml(header.content, settings)
+        root = parse_xml(header.content, limits)
     else:
         sample = next(iter(by_path.values()))
         root = _minimal_header(sample.patient_id, sample.document, by_path)
-    used = _Assembler(by_path, settings).fill(root)
+    used = _Assembler(by_path, limits).fill(root)
     stray = sorted(set(by_path) - used - {"header"}, key=path_sort_key)
     if stray:
         raise InvalidSegment(f"segment at {stray[0]} has no place in the document header")
@@ -67,9 +67,9 @@ def _index(segments: Iterable[Segment]) -> dict[str, Segment]:
 
 
 class _Assembler:
-    def __init__(self, by_path: dict[str, Segment], settings: Settings | None) -> None:
+    def __init__(self, by_path: dict[str, Segment], limits: XmlLimits | None) -> None:
         self.by_path = by_path
-        self.settings = settings
+        self.limits = limits
         self.used: set[str] = set()
         # Every path with a present segment somewhere below it, to promote orphans.
         self.ancestors = {
@@ -105,7 +105,7 @@ class _Assembler:
         segment = self.by_path.get(path)
         if segment is not None:
             self.used.add(path)
-            element = parse_xml(segment.content, self.settings)
+            element = parse_xml(segment.content, self.limits)
             self.fill(element)
             return [element]
         if path not in self.ancestors:

@@ -40,7 +40,7 @@ from phr_share.models import (
     path_sort_key,
     tracking_ids,
 )
-from phr_share.settings import Settings
+from phr_share.settings import XmlLimits
 
 __all__ = ["SplitDocument", "split_document"]
 
@@ -138,14 +138,14 @@ class _Splitter:
 
 
 def split_document(
-    data: bytes, patient_id: uuid.UUID, settings: Settings | None = None
+    data: bytes, patient_id: uuid.UUID, limits: XmlLimits | None = None
 ) -> SplitDocument:
     """Parse, check and split a CDA document for the patient with this global id.
 
     Raises an InvalidDocument subclass for anything that is not a usable CDA document,
     TooManySections (before any splitting) past the configured number of sections.
     """
-    limits = settings or Settings()
+    limits = limits or XmlLimits()
     root = parse_xml(data, limits)
     check_clinical_document(root)
     _check_section_count(root, limits.max_sections)

@@ -21,7 +21,7 @@ from phr_share.errors import (
     InvalidDocument,
     MalformedXML,
 )
-from phr_share.settings import Settings
+from phr_share.settings import XmlLimits
 
 __all__ = ["HL7", "canonical", "first_child", "hl7", "parse_xml"]
 
@@ -64,12 +64,12 @@ def hl7(local: str) -> str:
     return f"{{{HL7}}}{local}"
 
 
-def parse_xml(data: bytes, settings: Settings | None = None) -> etree._Element:
+def parse_xml(data: bytes, limits: XmlLimits | None = None) -> etree._Element:
     """Parse untrusted bytes into an element tree.
 
     Raises EmptyDocument, DocumentTooLarge, DocumentTooDeep, MalformedXML or ForbiddenXML.
     """
-    limits = settings or Settings()
+    limits = limits or XmlLimits()
     if len(data) > limits.max_document_bytes:
         raise DocumentTooLarge(
             f"the document is {len(data)} bytes; the limit is {limits.max_document_bytes} bytes"

@@ -102,7 +102,7 @@ def add_document_commands(commands: argparse._SubParsersAction[argparse.Argument
 
 def _split(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     patient = args.patient or uuid.uuid4()
-    result = split_document(read(args.file, settings), patient, settings)
+    result = split_document(read(args.file, settings), patient, settings.xml_limits)
     if args.out is not None:
         _write_segments(result, args.out)
     if args.json:
@@ -117,9 +117,9 @@ def _rebuild(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     files = sorted(args.dir.glob("*.xml")) if args.dir.is_dir() else []
     if not files:
         raise FileError(f"no segment files (*.xml) in {args.dir}", EX_NOINPUT)
-    segments = [s for f in files for s in segments_from_xml(read(f, settings), settings)]
+    segments = [s for f in files for s in segments_from_xml(read(f, settings), settings.xml_limits)]
     chosen = select_segments(segments, kinds=args.kinds)
-    emit(rebuild_document(chosen, settings), args.out, out)
+    emit(rebuild_document(chosen, settings.xml_limits), args.out, out)
     return 0
 
 
@@ -138,7 +138,7 @@ def _readings(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 
 def _deidentify(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     patient = args.patient or uuid.uuid4()
-    document = split_document(read(args.file, settings), patient, settings)
+    document = split_document(read(args.file, settings), patient, settings.xml_limits)
     secret = settings.deid_secret or load_or_create_secret(settings.state_dir / "deid.secret")
     policy = DeidPolicy(
         secret, datetime.now(UTC).date(), DateMode(args.dates or settings.deid_dates)

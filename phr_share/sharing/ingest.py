@@ -218,7 +218,7 @@ def _prepare(
     """Parse and split (no I/O yet), then journal the document as pending, claimed by
     this attempt; StoreConflict while another attempt holds it. ``known``: the patient's
     row was seen earlier in this batch."""
-    split = split_document(data, patient_id, svc.settings)
+    split = split_document(data, patient_id, svc.settings.xml_limits)
     try:
         with svc.db.session() as session:
             job = _journal(svc, session, split, digest, svc.new_uuid().hex, known)

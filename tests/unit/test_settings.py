@@ -9,7 +9,7 @@ import pytest
 
 from phr_share.errors import ConfigurationError
 from phr_share.models import Role
-from phr_share.settings import Settings
+from phr_share.settings import Settings, XmlLimits
 from tests.conftest import ROOT
 
 
@@ -18,6 +18,7 @@ def test_defaults() -> None:
     assert settings.max_document_bytes == 20 * 1024 * 1024
     assert settings.max_xml_depth == 256
     assert settings.max_sections == 500
+    assert settings.xml_limits == XmlLimits()
 
 
 def test_values_are_read_from_the_environment() -> None:
@@ -26,6 +27,7 @@ def test_values_are_read_from_the_environment() -> None:
     )
     assert (settings.max_document_bytes, settings.max_xml_depth) == (1000, 64)
     assert settings.max_sections == 5000
+    assert settings.xml_limits == XmlLimits(1000, 64, 5000)
 
 
 def test_the_audit_heads_settings() -> None:

@@ -13,7 +13,7 @@ from phr_share.ccda.envelope import SEGMENT_NS
 from phr_share.ccda.xml import HL7, parse_xml
 from phr_share.errors import TooManySections
 from phr_share.models import SegmentKind, tracking_id_for
-from phr_share.settings import Settings
+from phr_share.settings import XmlLimits
 from tests.conftest import DATA, PATIENT, many_sections
 
 KAT = DATA / "ccda" / "kat-minimal.xml"
@@ -143,10 +143,10 @@ def test_an_unstructured_body_is_one_segment_of_kind_other() -> None:
 
 def test_more_sections_than_the_limit_are_refused_in_so_many_words(demo_ccd: bytes) -> None:
     with pytest.raises(TooManySections) as refused:
-        split_document(demo_ccd, PATIENT, Settings(max_sections=11))
+        split_document(demo_ccd, PATIENT, XmlLimits(max_sections=11))
     assert refused.value.message == "the document has 12 sections; at most 11 are accepted"
     assert refused.value.http_status == 422
-    assert len(split_document(demo_ccd, PATIENT, Settings(max_sections=12)).segments) == 13
+    assert len(split_document(demo_ccd, PATIENT, XmlLimits(max_sections=12)).segments) == 13
 
 
 def test_the_default_limit_is_500_sections() -> None:

@@ -29,7 +29,7 @@ from phr_share.errors import (
     NotClinicalDocument,
     SchemaViolation,
 )
-from phr_share.settings import Settings
+from phr_share.settings import XmlLimits
 from tests.conftest import DATA, PATIENT
 
 HOSTILE = DATA / "hostile"
@@ -68,9 +68,9 @@ def deep_document(levels: int) -> bytes:
     ).encode()
 
 
-def refuse(data: bytes, expected: type[InvalidDocument], settings: Settings | None = None) -> str:
+def refuse(data: bytes, expected: type[InvalidDocument], limits: XmlLimits | None = None) -> str:
     with pytest.raises(expected) as caught:
-        split_document(data, PATIENT, settings)
+        split_document(data, PATIENT, limits)
     return caught.value.message
 
 
@@ -138,7 +138,7 @@ def test_undeclared_entity_reference_is_refused() -> None:
 
 
 def test_document_over_the_size_limit_is_refused_before_parsing(parses: list[int]) -> None:
-    limit = Settings().max_document_bytes
+    limit = XmlLimits().max_document_bytes
     data = b'<ClinicalDocument xmlns="urn:hl7-org:v3">' + b" " * limit + b"</ClinicalDocument>"
     message = refuse(data, DocumentTooLarge)
     assert str(limit) in message
@@ -146,8 +146,8 @@ def test_document_over_the_size_limit_is_refused_before_parsing(parses: list[int
 
 
 def test_the_size_limit_is_configurable(demo_ccd: bytes) -> None:
-    refuse(demo_ccd, DocumentTooLarge, Settings(max_document_bytes=len(demo_ccd) - 1))
-    assert split_document(demo_ccd, PATIENT, Settings(max_document_bytes=len(demo_ccd)))
+    refuse(demo_ccd, DocumentTooLarge, XmlLimits(max_document_bytes=len(demo_ccd) - 1))
+    assert split_document(demo_ccd, PATIENT, XmlLimits(max_document_bytes=len(demo_ccd)))
 
 
 def test_ten_thousand_levels_of_nesting_are_refused() -> None:
@@ -155,9 +155,9 @@ def test_ten_thousand_levels_of_nesting_are_refused() -> None:
 
 
 def test_a_lower_depth_limit_is_enforced(demo_ccd: bytes) -> None:
-    refuse(deep_document(40), DocumentTooDeep, Settings(max_xml_depth=30))
+    refuse(deep_document(40), DocumentTooDeep, XmlLimits(max_xml_depth=30))
     # The demo document (about 14 levels) passes a limit of 30.
-    assert split_document(demo_ccd, PATIENT, Settings(max_xml_depth=30))
+    assert split_document(demo_ccd, PATIENT, XmlLimits(max_xml_depth=30))
 
 
 def test_xml_that_is_not_cda_is_refused() -> None:
