@@ -1,18 +1,7 @@
-"""Consent, pure: the decision point, its facts, credentials (passwords, tokens, recovery
-codes, one-time passwords), the sign-in throttle's rules and FHIR views (no I/O)."""
+"""Consent, pure: the decision point, its facts, one-time passwords, the sign-in
+throttle's rules and FHIR views (no I/O). Passwords, tokens and recovery codes are
+hashed in :mod:`phr_share.crypto.credentials`."""
 
-from phr_share.consent.credentials import (
-    DEFAULT_COST,
-    RECOVERY_CODES,
-    ScryptCost,
-    check_password,
-    hash_password,
-    keyed_digest,
-    mint_recovery_codes,
-    mint_token,
-    recovery_code_form,
-    token_digest,
-)
 from phr_share.consent.decide import decide
 from phr_share.consent.model import (
     CARERS,
@@ -35,9 +24,7 @@ from phr_share.consent.model import (
 __all__ = [
     "CARERS",
     "CLINICIANS",
-    "DEFAULT_COST",
     "DEFAULT_SENSITIVITY",
-    "RECOVERY_CODES",
     "BreakGlassTerms",
     "Decision",
     "Facts",
@@ -49,14 +36,6 @@ __all__ = [
     "Reason",
     "Request",
     "Role",
-    "ScryptCost",
     "Sensitivity",
-    "check_password",
     "decide",
-    "hash_password",
-    "keyed_digest",
-    "mint_recovery_codes",
-    "mint_token",
-    "recovery_code_form",
-    "token_digest",
 ]

@@ -8,8 +8,22 @@ wrong key or nonce sizes are ValueError, raised before anything is encrypted. Th
 layout of a sealed object is documented in :mod:`phr_share.crypto.envelope`; the audit
 log's signing key, wrapped like a patient key, in :mod:`phr_share.crypto.signing`; small
 secrets at rest (an account's second-factor seed) use :mod:`phr_share.crypto.secretbox`.
+Passwords, API tokens and recovery codes are hashed (standard library only, no
+``cryptography``) in :mod:`phr_share.crypto.credentials`.
 """
 
+from phr_share.crypto.credentials import (
+    DEFAULT_COST,
+    RECOVERY_CODES,
+    ScryptCost,
+    check_password,
+    hash_password,
+    keyed_digest,
+    mint_recovery_codes,
+    mint_token,
+    recovery_code_form,
+    token_digest,
+)
 from phr_share.crypto.envelope import (
     ALGORITHM,
     FORMAT_VERSION,
@@ -43,18 +57,26 @@ from phr_share.settings import Settings
 
 __all__ = [
     "ALGORITHM",
+    "DEFAULT_COST",
     "FORMAT_VERSION",
+    "RECOVERY_CODES",
     "SIGNING_KEY_FILE",
     "Binding",
     "KeyStore",
     "KmsKeyStore",
     "LocalKeyStore",
+    "ScryptCost",
     "SealedHeader",
     "SigningKey",
     "WrappedKey",
+    "check_password",
     "derive_key",
+    "hash_password",
+    "keyed_digest",
     "load_or_create_signing_key",
     "make_kms_client",
+    "mint_recovery_codes",
+    "mint_token",
     "new_key",
     "open_keystore",
     "open_sealed",
@@ -62,10 +84,12 @@ __all__ = [
     "parse_public_key",
     "peek_header",
     "peek_key_id",
+    "recovery_code_form",
     "rewrap_signing_key",
     "seal",
     "seal_secret",
     "signing_key_from_seed",
+    "token_digest",
     "unwrap_patient_key",
     "verify_signature",
     "wrap_patient_key",

@@ -19,15 +19,8 @@ from sqlalchemy.orm import Session
 
 from phr_share.audit import Action, Outcome
 from phr_share.choices import time_zone
-from phr_share.consent import (
-    CARERS,
-    Principal,
-    Role,
-    check_password,
-    hash_password,
-    mint_token,
-    token_digest,
-)
+from phr_share.consent import CARERS, Principal, Role
+from phr_share.crypto import check_password, hash_password, mint_token, token_digest
 from phr_share.db import ApiToken, Patient, PendingSignIn, User, WebSession
 from phr_share.db.auth import enrolled_users
 from phr_share.errors import (

@@ -16,18 +16,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from phr_share.audit import Action, Outcome
-from phr_share.consent import (
-    Facts,
-    LinkTerms,
-    Principal,
-    Purpose,
-    Reason,
-    Request,
-    Role,
-    decide,
-    mint_token,
-    token_digest,
-)
+from phr_share.consent import Facts, LinkTerms, Principal, Purpose, Reason, Request, Role, decide
+from phr_share.crypto import mint_token, token_digest
 from phr_share.db import ShareLink, User
 from phr_share.errors import AccessDenied, InvalidInput, NotFound
 from phr_share.models import SegmentKind, user_id_text

@@ -18,15 +18,17 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from phr_share.audit import Action, Outcome
-from phr_share.consent import (
-    Principal,
+from phr_share.consent import Principal
+from phr_share.consent.totp import matching_step, new_totp_secret, provisioning_uri
+from phr_share.crypto import (
+    derive_key,
     keyed_digest,
     mint_recovery_codes,
+    open_secret,
     recovery_code_form,
+    seal_secret,
     token_digest,
 )
-from phr_share.consent.totp import matching_step, new_totp_secret, provisioning_uri
-from phr_share.crypto import derive_key, open_secret, seal_secret
 from phr_share.db import MfaFactor, PendingSignIn, RecoveryCode, User
 from phr_share.db.auth import claim_recovery_code, claim_step
 from phr_share.errors import InvalidState, NotFound, Unauthenticated

@@ -23,9 +23,8 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from phr_share.audit import Action, Outcome
-from phr_share.consent import hash_password, keyed_digest, token_digest
 from phr_share.consent.throttle import Limit, ResetPolicy, in_words, reset_wait
-from phr_share.crypto import derive_key
+from phr_share.crypto import derive_key, hash_password, keyed_digest, token_digest
 from phr_share.db import PasswordReset, PendingSignIn, ResetRequest, User
 from phr_share.errors import InvalidState, TooManyAttempts
 from phr_share.mail import reset_message

@@ -10,10 +10,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from phr_share.consent import DEFAULT_COST, ScryptCost
 from phr_share.crypto import (
+    DEFAULT_COST,
     SIGNING_KEY_FILE,
     KeyStore,
+    ScryptCost,
     SigningKey,
     load_or_create_signing_key,
     open_keystore,

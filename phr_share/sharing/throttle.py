@@ -7,9 +7,8 @@ by the second-factor secret.
 
 from __future__ import annotations
 
-from phr_share.consent import keyed_digest
 from phr_share.consent.throttle import Failure, Limit, ThrottlePolicy, in_words, wait_for
-from phr_share.crypto import derive_key
+from phr_share.crypto import derive_key, keyed_digest
 from phr_share.db.auth import account_failures, add_failure, address_failures, drop_failures
 from phr_share.errors import TooManyAttempts
 from phr_share.sharing.services import Services

@@ -9,7 +9,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from phr_share.consent import keyed_digest, mint_recovery_codes, recovery_code_form
 from phr_share.consent.totp import (
     code_at,
     matching_step,
@@ -17,6 +16,7 @@ from phr_share.consent.totp import (
     provisioning_uri,
     step_of,
 )
+from phr_share.crypto import keyed_digest, mint_recovery_codes, recovery_code_form
 
 # RFC 6238, appendix B: the SHA-1 seed is the ASCII "12345678901234567890".
 RFC_SECRET = base64.b32encode(b"12345678901234567890").decode()

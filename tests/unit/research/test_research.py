@@ -16,8 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from phr_share.cli import research as research_cli
-from phr_share.consent import ScryptCost
-from phr_share.crypto import LocalKeyStore
+from phr_share.crypto import LocalKeyStore, ScryptCost
 from phr_share.db import Database
 from phr_share.deid import FlatRecord, build_release
 from phr_share.errors import IntegrityError, InvalidInput, NotFound, StoreUnavailable

@@ -16,9 +16,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope
 
-from phr_share.consent import ScryptCost
 from phr_share.consent.totp import code_at, step_of
-from phr_share.crypto import LocalKeyStore
+from phr_share.crypto import LocalKeyStore, ScryptCost
 from phr_share.db import Database
 from phr_share.policy import load_routing_policy
 from phr_share.settings import Settings

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from phr_share.consent import (
+from phr_share.crypto import (
     DEFAULT_COST,
     ScryptCost,
     check_password,
