@@ -64,6 +64,16 @@ class GrantStatus(StrEnum):
     REFUSED = "refused"
 
 
+class CareStatus(StrEnum):
+    """A care relationship's state: ``invited`` by the patient or ``requested`` by the
+    clinician until the other side accepts, ``active``, then ``ended`` for good."""
+
+    INVITED = "invited"
+    REQUESTED = "requested"
+    ACTIVE = "active"
+    ENDED = "ended"
+
+
 @dataclass(frozen=True, slots=True)
 class GrantTerms:
     """One grant as the decision point sees it; ``kinds`` None is a blanket grant."""

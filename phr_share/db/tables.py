@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
@@ -79,7 +80,7 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-class DocumentStatus:
+class DocumentStatus(StrEnum):
     """Lifecycle of a document and its segments: pending until every object is stored."""
 
     PENDING = "pending"

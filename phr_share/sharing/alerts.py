@@ -16,14 +16,13 @@ from collections.abc import Sequence
 from sqlalchemy import select
 
 from phr_share.ccda import Readings
-from phr_share.consent import Principal, Purpose, Role
+from phr_share.consent import CareStatus, Principal, Purpose, Role
 from phr_share.db import CareRelationship, Grant, User
 from phr_share.models import SegmentKind
 from phr_share.series.danger import DangerSign, danger_signs
 from phr_share.series.points import DIASTOLIC, SYSTOLIC
 from phr_share.sharing.access import authorize
 from phr_share.sharing.notices import notify
-from phr_share.sharing.parties import ACTIVE
 from phr_share.sharing.services import Services
 
 __all__ = ["readings_danger", "sound_alarms"]
@@ -60,7 +59,7 @@ def sound_alarms(svc: Services, patient_id: uuid.UUID, signs: Sequence[DangerSig
             session.scalars(
                 select(CareRelationship.clinician_id).where(
                     CareRelationship.patient_id == patient_id,
-                    CareRelationship.status == ACTIVE,
+                    CareRelationship.status == CareStatus.ACTIVE,
                     CareRelationship.danger_notices.is_(False),
                 )
             ).all()

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from phr_share.audit import Action
-from phr_share.consent import Principal, Role
+from phr_share.consent import CareStatus, Principal, Role
 from phr_share.db import CareRelationship, User
 from phr_share.errors import AccessDenied, InvalidState, NotFound
 from phr_share.models import Reason
@@ -20,15 +20,7 @@ from phr_share.sharing.audit import record as audit
 from phr_share.sharing.grants import revoke_grants_of
 from phr_share.sharing.guard import require_carer, require_clinician, require_owner
 from phr_share.sharing.notices import notify_patient
-from phr_share.sharing.parties import (
-    ACTIVE,
-    ENDED,
-    INVITED,
-    REQUESTED,
-    anonymous_name,
-    clinician_row,
-    relationship,
-)
+from phr_share.sharing.parties import anonymous_name, clinician_row, relationship
 from phr_share.sharing.services import Services
 
 __all__ = ["CareView", "accept_care", "care_of", "end_care", "invite_clinician", "request_care"]
@@ -38,14 +30,18 @@ def invite_clinician(svc: Services, patient: Principal, clinician_id: uuid.UUID)
     """The patient invites a clinician; accepts at once a request that clinician made.
     Raises AccessDenied for anyone but an active patient."""
     patient_id = require_owner(patient)
-    return _open_care(svc, patient, patient_id, clinician_id, INVITED, Action.CARE_INVITE)
+    return _open_care(
+        svc, patient, patient_id, clinician_id, CareStatus.INVITED, Action.CARE_INVITE
+    )
 
 
 def request_care(svc: Services, clinician: Principal, patient_id: uuid.UUID) -> int:
     """A clinician asks to care for a patient; the patient accepts or not. Raises
     AccessDenied for anyone but an active clinician, NotFound for an unknown patient."""
     clinician_id = require_clinician(clinician)
-    return _open_care(svc, clinician, patient_id, clinician_id, REQUESTED, Action.CARE_REQUEST)
+    return _open_care(
+        svc, clinician, patient_id, clinician_id, CareStatus.REQUESTED, Action.CARE_REQUEST
+    )
 
 
 def _open_care(
@@ -53,12 +49,12 @@ def _open_care(
     actor: Principal,
     patient_id: uuid.UUID,
     clinician_id: uuid.UUID,
-    status: str,
+    status: CareStatus,
     action: Action,
 ) -> int:
     """One side opens a relationship (``invited`` or ``requested``); if the other side
     already opened one, that is the acceptance and it becomes active."""
-    other_side = REQUESTED if status == INVITED else INVITED
+    other_side = CareStatus.REQUESTED if status == CareStatus.INVITED else CareStatus.INVITED
     with svc.db.session() as session:
         clinician_row(session, clinician_id)
         if session.scalar(select(User.id).where(User.patient_id == patient_id)) is None:
@@ -74,9 +70,9 @@ def _open_care(
             )
             session.add(row)
         elif row.status == other_side:
-            row.status, row.accepted_at = ACTIVE, svc.clock()
+            row.status, row.accepted_at = CareStatus.ACTIVE, svc.clock()
         session.flush()
-        if row.status == REQUESTED:  # the patient has something to answer
+        if row.status == CareStatus.REQUESTED:  # the patient has something to answer
             notify_patient(session, patient_id, "care-request", f"care:{row.id}", svc.clock())
         audit(
             svc,
@@ -96,15 +92,15 @@ def accept_care(svc: Services, principal: Principal, relationship_id: int) -> No
         row = session.get(CareRelationship, relationship_id)
         if row is None:
             raise NotFound("no such care relationship")
-        if row.status == INVITED:
+        if row.status == CareStatus.INVITED:
             allowed = principal.user_id == row.clinician_id
-        elif row.status == REQUESTED:
+        elif row.status == CareStatus.REQUESTED:
             allowed = principal.role is Role.PATIENT and principal.patient_id == row.patient_id
         else:
             raise InvalidState(f"the care relationship is {row.status}")
         if not allowed or not principal.active:
             raise AccessDenied(Reason.NOT_A_PARTY)
-        row.status, row.accepted_at = ACTIVE, svc.clock()
+        row.status, row.accepted_at = CareStatus.ACTIVE, svc.clock()
         audit(
             svc,
             session,
@@ -125,9 +121,9 @@ def end_care(svc: Services, principal: Principal, relationship_id: int) -> None:
         is_clinician = principal.user_id == row.clinician_id
         if not principal.active or not (is_patient or is_clinician):
             raise AccessDenied(Reason.NOT_A_PARTY)
-        if row.status == ENDED:
+        if row.status == CareStatus.ENDED:
             return
-        row.status, row.ended_at = ENDED, svc.clock()
+        row.status, row.ended_at = CareStatus.ENDED, svc.clock()
         audit(
             svc,
             session,
@@ -149,7 +145,7 @@ class CareView:
     clinician_id: uuid.UUID
     clinician_name: str
     clinician_role: str
-    status: str
+    status: CareStatus
     initiated_by: str
     created_at: datetime
 
@@ -162,7 +158,7 @@ def care_of(
     clinician = principal.role is not Role.PATIENT
     me = require_carer(principal) if clinician else require_owner(principal)
     with svc.db.session() as session:
-        query = select(CareRelationship).where(CareRelationship.status != ENDED)
+        query = select(CareRelationship).where(CareRelationship.status != CareStatus.ENDED)
         if clinician:
             query = query.where(CareRelationship.clinician_id == me)
             if patient_id is not None:
@@ -175,7 +171,7 @@ def care_of(
             doctor = session.get(User, row.clinician_id)
             patient = session.scalars(select(User).where(User.patient_id == row.patient_id)).first()
             # A clinician who only asked has not been let in: the id, not the name.
-            named = not clinician or row.status in {ACTIVE, INVITED}
+            named = not clinician or row.status in {CareStatus.ACTIVE, CareStatus.INVITED}
             views.append(
                 CareView(
                     row.id,
@@ -186,7 +182,7 @@ def care_of(
                     row.clinician_id,
                     doctor.display_name if doctor is not None else "-",
                     doctor.role if doctor is not None else "-",
-                    row.status,
+                    CareStatus(row.status),
                     row.initiated_by,
                     row.created_at,
                 )

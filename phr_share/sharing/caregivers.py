@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from phr_share.audit import Action
-from phr_share.consent import GrantStatus, Principal, Purpose, Role
+from phr_share.consent import CareStatus, GrantStatus, Principal, Purpose, Role
 from phr_share.db import CareRelationship, Grant, User
 from phr_share.errors import InvalidInput, InvalidState, NotFound
 from phr_share.models import SegmentKind
@@ -28,7 +28,7 @@ from phr_share.sharing.audit import record as audit
 from phr_share.sharing.grants import add_grant
 from phr_share.sharing.guard import require_owner
 from phr_share.sharing.notices import notify
-from phr_share.sharing.parties import ACTIVE, ENDED, clinician_row, relationship
+from phr_share.sharing.parties import clinician_row, relationship
 from phr_share.sharing.services import Services
 
 __all__ = [
@@ -92,7 +92,7 @@ def invite_caregiver(
         row = CareRelationship(
             patient_id=patient_id,
             clinician_id=user_id,
-            status=ACTIVE,
+            status=CareStatus.ACTIVE,
             initiated_by=Role.PATIENT.value,
             created_at=now,
             accepted_at=now,
@@ -130,7 +130,7 @@ def set_danger_notices(svc: Services, patient: Principal, relationship_id: int, 
     patient_id = require_owner(patient)
     with svc.db.session() as session:
         row = session.get(CareRelationship, relationship_id)
-        if row is None or row.patient_id != patient_id or row.status == ENDED:
+        if row is None or row.patient_id != patient_id or row.status == CareStatus.ENDED:
             raise NotFound("no such caregiver in your care")
         row.danger_notices = on
         audit(
@@ -155,7 +155,7 @@ def caregivers_of(svc: Services, patient: Principal) -> list[Caregiver]:
             .join(User, User.id == CareRelationship.clinician_id)
             .where(
                 CareRelationship.patient_id == patient_id,
-                CareRelationship.status == ACTIVE,
+                CareRelationship.status == CareStatus.ACTIVE,
                 User.role == Role.CAREGIVER.value,
             )
             .order_by(CareRelationship.id)

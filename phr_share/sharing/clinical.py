@@ -24,7 +24,7 @@ from phr_share.ccda.narrative import (
     parse_section,
 )
 from phr_share.ccda.notes import ClinicianNote, note_document
-from phr_share.consent import CARERS, GrantStatus, Principal, Purpose
+from phr_share.consent import CARERS, CareStatus, GrantStatus, Principal, Purpose
 from phr_share.db import Emergency, Grant, User
 from phr_share.deid.records import FlatRecord
 from phr_share.errors import AccessDenied, NotFound
@@ -37,7 +37,7 @@ from phr_share.sharing.guard import require_carer, require_clinician, require_ow
 from phr_share.sharing.ingest import IngestResult, store_document
 from phr_share.sharing.links import open_share_link
 from phr_share.sharing.notices import notify_patient
-from phr_share.sharing.parties import ACTIVE, INVITED, anonymous_name, relationship
+from phr_share.sharing.parties import anonymous_name, relationship
 from phr_share.sharing.read import (
     SegmentRecord,
     current_records,
@@ -236,7 +236,7 @@ def write_note(
     now = svc.clock()
     with svc.db.session() as session:
         care = relationship(session, patient_id, author)
-        in_care = care is not None and care.status == ACTIVE
+        in_care = care is not None and care.status == CareStatus.ACTIVE
         allowed = in_care or _live_emergency(session, patient_id, author, now)
     if not allowed:
         raise AccessDenied(Reason.NOT_IN_CARE)
@@ -330,7 +330,7 @@ def _let_in(session: Session, patient_id: uuid.UUID, viewer: Principal, now: dat
         return False
     me = viewer.user_id
     care = relationship(session, patient_id, me)
-    if care is not None and care.status in {ACTIVE, INVITED}:
+    if care is not None and care.status in {CareStatus.ACTIVE, CareStatus.INVITED}:
         return True
     granted = session.scalar(
         select(Grant.id)

@@ -18,6 +18,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from phr_share.audit import Action
+from phr_share.consent import CareStatus
 from phr_share.db import (
     CareRelationship,
     Erasure,
@@ -35,7 +36,6 @@ from phr_share.sharing.audit import record
 from phr_share.sharing.grants import revoke_grants_of
 from phr_share.sharing.guard import require_owner_or_operator
 from phr_share.sharing.ingest import container_for
-from phr_share.sharing.parties import ENDED
 from phr_share.sharing.services import Services
 
 __all__ = ["ErasureReport", "erase_patient"]
@@ -113,10 +113,10 @@ def _close_account(
     revoked, so the patient leaves the clinicians' lists), the account is closed and its
     sessions end."""
     open_care = select(CareRelationship).where(
-        CareRelationship.patient_id == patient_id, CareRelationship.status != ENDED
+        CareRelationship.patient_id == patient_id, CareRelationship.status != CareStatus.ENDED
     )
     for care in session.scalars(open_care).all():
-        care.status, care.ended_at = ENDED, now
+        care.status, care.ended_at = CareStatus.ENDED, now
         revoke_grants_of(svc, session, principal, patient_id, care.clinician_id)
     for user in session.scalars(select(User).where(User.patient_id == patient_id)).all():
         user.active = False

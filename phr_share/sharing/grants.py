@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from phr_share.audit import Action
 from phr_share.consent import (
     CARERS,
+    CareStatus,
     GrantStatus,
     GrantTerms,
     Principal,
@@ -35,7 +36,7 @@ from phr_share.sharing.access import load_facts, terms_of_grant
 from phr_share.sharing.audit import record as audit
 from phr_share.sharing.guard import require_clinician, require_owner, require_owner_or_steward
 from phr_share.sharing.notices import notify_patient
-from phr_share.sharing.parties import ACTIVE, clinician_row, relationship
+from phr_share.sharing.parties import clinician_row, relationship
 from phr_share.sharing.services import Services
 
 __all__ = [
@@ -184,7 +185,7 @@ def grant_access(
     with svc.db.session() as session:
         grantee = clinician_row(session, grantee_id, CARERS)
         care = relationship(session, patient_id, grantee_id)
-        if care is None or care.status != ACTIVE:
+        if care is None or care.status != CareStatus.ACTIVE:
             raise InvalidState("a grant needs an accepted care relationship first")
         if Role(grantee.role) is Role.CAREGIVER and purpose is not Purpose.TREATMENT:
             raise InvalidInput("a caregiver reads for your care only")
@@ -349,7 +350,7 @@ def answer_delegation(svc: Services, patient: Principal, grant_id: int, approve:
                 CareRelationship(
                     patient_id=grant.patient_id,
                     clinician_id=grant.grantee_id,
-                    status=ACTIVE,
+                    status=CareStatus.ACTIVE,
                     initiated_by="delegation",
                     created_at=svc.clock(),
                     accepted_at=svc.clock(),
@@ -357,8 +358,8 @@ def answer_delegation(svc: Services, patient: Principal, grant_id: int, approve:
             )
         else:
             care = relationship(session, grant.patient_id, grant.grantee_id)
-            if care is not None and care.status != ACTIVE:
-                care.status, care.accepted_at = ACTIVE, svc.clock()
+            if care is not None and care.status != CareStatus.ACTIVE:
+                care.status, care.accepted_at = CareStatus.ACTIVE, svc.clock()
         grant.status = GrantStatus.ACTIVE.value
         _flush_live(session)
         _set_status(svc, session, patient, grant, GrantStatus.ACTIVE, Action.DELEGATION_APPROVE)

@@ -8,21 +8,15 @@ from collections.abc import Collection
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from phr_share.consent import CLINICIANS, Role
+from phr_share.consent import CLINICIANS, CareStatus, Role
 from phr_share.db import CareRelationship, User
 from phr_share.errors import InvalidInput, NotFound
 
 __all__ = [
-    "ACTIVE",
-    "ENDED",
-    "INVITED",
-    "REQUESTED",
     "anonymous_name",
     "clinician_row",
     "relationship",
 ]
-
-INVITED, REQUESTED, ACTIVE, ENDED = "invited", "requested", "active", "ended"
 
 
 def clinician_row(
@@ -48,7 +42,7 @@ def relationship(
         select(CareRelationship).where(
             CareRelationship.patient_id == patient_id,
             CareRelationship.clinician_id == clinician_id,
-            CareRelationship.status != ENDED,
+            CareRelationship.status != CareStatus.ENDED,
         )
     ).first()
 

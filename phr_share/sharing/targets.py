@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from phr_share.audit import Action
-from phr_share.consent import Principal, Purpose, Role
+from phr_share.consent import CareStatus, Principal, Purpose, Role
 from phr_share.db import CareTarget, User
 from phr_share.errors import AccessDenied, InvalidInput
 from phr_share.models import Reason, SegmentKind
@@ -24,7 +24,7 @@ from phr_share.sharing.access import authorize
 from phr_share.sharing.audit import record as audit
 from phr_share.sharing.guard import require_clinician
 from phr_share.sharing.notices import notify_patient
-from phr_share.sharing.parties import ACTIVE, relationship
+from phr_share.sharing.parties import relationship
 from phr_share.sharing.services import Services
 
 __all__ = ["DEFAULT_TARGETS", "TARGET_LIMITS", "Targets", "set_targets", "targets_of"]
@@ -93,7 +93,7 @@ def set_targets(
     now = svc.clock()
     with svc.db.session() as session:
         care = relationship(session, patient_id, author)
-        if care is None or care.status != ACTIVE:
+        if care is None or care.status != CareStatus.ACTIVE:
             raise AccessDenied(Reason.NOT_A_PARTY)
         if not _permits_vitals(session, clinician, patient_id, now):
             raise AccessDenied(Reason.KIND_NOT_GRANTED)

@@ -125,6 +125,7 @@ PUBLIC = {
     "phr_share.consent": {
         "CARERS",
         "BreakGlassTerms",
+        "CareStatus",
         "CLINICIANS",
         "DEFAULT_SENSITIVITY",
         "Decision",
