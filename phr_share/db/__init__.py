@@ -1,5 +1,6 @@
 """The index database: SQLAlchemy 2 models and Alembic migrations (SQLite or PostgreSQL)."""
 
+from phr_share.db.accounts import ApiToken, User, WebSession
 from phr_share.db.auth import (
     MfaFactor,
     PasswordReset,
@@ -9,7 +10,6 @@ from phr_share.db.auth import (
     SignInFailure,
 )
 from phr_share.db.consent import (
-    ApiToken,
     CareRelationship,
     CareTarget,
     Emergency,
@@ -18,8 +18,6 @@ from phr_share.db.consent import (
     Notification,
     SensitivityOverride,
     ShareLink,
-    User,
-    WebSession,
 )
 from phr_share.db.database import OUTBOX, Database
 from phr_share.db.tables import (
