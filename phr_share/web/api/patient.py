@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from phr_share import sharing
 from phr_share.choices import parse_choice
-from phr_share.consent import Facts, Role, Sensitivity
+from phr_share.consent import Role, Sensitivity
 from phr_share.errors import InvalidInput
 from phr_share.models import SegmentKind
 from phr_share.web import fields
@@ -146,30 +146,19 @@ def revoke_link(link_id: int) -> BaseResponse:
 @requires(Role.PATIENT)
 def sensitivity() -> BaseResponse:
     """The patient's level for every kind (normal, restricted, very-restricted)."""
-    return answer({kind.value: level.value for kind, level in _levels().items()})
-
-
-def _levels() -> dict[SegmentKind, Sensitivity]:
-    """Every kind's level for the calling patient: their own, else the default."""
-    patient_id = caller_patient()
-    facts = Facts(patient_id, overrides=sharing.sensitivity_of(services(), caller()))
-    return {kind: facts.sensitivity(kind) for kind in _SHAREABLE}
+    levels = sharing.sensitivity_levels(services(), caller())
+    return answer({k.value: level.value for k, level in levels.items() if k in _SHAREABLE})
 
 
 @bp.put("/v1/sensitivity")
 @requires(Role.PATIENT)
 def set_sensitivity() -> BaseResponse:
     """Set levels: {"kind": "normal" | "restricted" | "very-restricted" | null (default)}."""
-    svc, me = services(), caller()
-    changes = {}
+    changes: dict[SegmentKind, Sensitivity | None] = {}
     for name, value in fields.body().items():
         kind = parse_choice(_SHAREABLE, name, "a key")
         changes[kind] = None if value is None else parse_choice(Sensitivity, value, name)
-    defaults = Facts(caller_patient())
-    for kind, level in changes.items():
-        # A level equal to the kind's default is no override: nothing to keep.
-        own = None if level == defaults.sensitivity(kind) else level
-        sharing.set_sensitivity(svc, me, kind, own)
+    sharing.choose_sensitivity(services(), caller(), changes)
     return sensitivity()
 
 
@@ -191,10 +180,9 @@ def research_choice() -> BaseResponse:
 def set_research_choice() -> BaseResponse:
     """Release exactly these kinds ({"kinds": [...]}); the rest are withdrawn from the
     next release on."""
-    svc, me, patient_id = services(), caller(), caller_patient()
+    svc = services()
     chosen = released_from(svc, fields.body().get("kinds", []), "kinds")
-    current = sharing.released_kinds(svc, me, patient_id)
-    sharing.choose_release(svc, me, patient_id, release=chosen - current, withdraw=current - chosen)
+    sharing.choose_released_kinds(svc, caller(), caller_patient(), chosen)
     return research_choice()
 
 
