@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -47,6 +48,7 @@ __all__ = [
     "change_password",
     "create_user",
     "disable_user",
+    "display_names",
     "end_other_sessions",
     "end_session",
     "find_account",
@@ -311,6 +313,26 @@ def find_account(
 
 def _may_know(principal: Principal, row: User) -> bool:
     return principal.role in STEWARDS or principal.user_id == row.id or Role(row.role) in CARERS
+
+
+def display_names(
+    svc: Services, principal: Principal, user_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """The display names of these accounts, looked up in one query and as
+    :func:`find_account` lets ``principal`` know of them (a patient: clinicians' and
+    caregivers'). Raises NotFound if any is not one it may know of, AccessDenied for a
+    disabled principal."""
+    if not principal.active:
+        raise AccessDenied(Reason.ACCOUNT_DISABLED)
+    wanted = set(user_ids)
+    if not wanted:
+        return {}
+    with svc.db.session() as session:
+        rows = session.scalars(select(User).where(User.id.in_(wanted))).all()
+        names = {row.id: row.display_name for row in rows if _may_know(principal, row)}
+    if set(names) != wanted:
+        raise NotFound("no such account")
+    return names
 
 
 def principal_of(svc: Services, principal: Principal, user_id: uuid.UUID) -> Principal:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +19,7 @@ from phr_share.audit import Action
 from phr_share.consent import (
     CARERS,
     CareStatus,
+    Facts,
     GrantStatus,
     GrantTerms,
     Principal,
@@ -46,10 +47,12 @@ __all__ = [
     "answer_delegation",
     "ask_partner",
     "change_grant",
+    "choose_sensitivity",
     "grant_access",
     "grants_of",
     "revoke_grant",
     "revoke_grants_of",
+    "sensitivity_levels",
     "sensitivity_of",
     "set_sensitivity",
 ]
@@ -448,3 +451,20 @@ def sensitivity_of(svc: Services, patient: Principal) -> dict[SegmentKind, Sensi
             select(SensitivityOverride).where(SensitivityOverride.patient_id == patient_id)
         )
         return {SegmentKind(r.kind): Sensitivity(r.level) for r in rows}
+
+
+def sensitivity_levels(svc: Services, patient: Principal) -> dict[SegmentKind, Sensitivity]:
+    """Every kind's level for the patient: their own, else the kind's default; the patient
+    themself only, raises AccessDenied otherwise."""
+    facts = Facts(require_owner(patient), overrides=sensitivity_of(svc, patient))
+    return {kind: facts.sensitivity(kind) for kind in SegmentKind}
+
+
+def choose_sensitivity(
+    svc: Services, patient: Principal, levels: Mapping[SegmentKind, Sensitivity | None]
+) -> None:
+    """Set the patient's levels kind by kind: None, or the kind's default level, keeps no
+    override (the kind follows its default). The patient themself only."""
+    defaults = Facts(require_owner(patient))
+    for kind, level in levels.items():
+        set_sensitivity(svc, patient, kind, None if level == defaults.sensitivity(kind) else level)

@@ -61,6 +61,7 @@ __all__ = [
     "ReleaseReport",
     "as_segment",
     "choose_release",
+    "choose_released_kinds",
     "deidentify_stored",
     "released_kinds",
     "run_release",
@@ -125,6 +126,19 @@ def choose_release(
             details={"release": ",".join(sorted(release)), "withdraw": ",".join(sorted(withdraw))},
         )
     return released_kinds(svc, principal, patient_id)
+
+
+def choose_released_kinds(
+    svc: Services, principal: Principal, patient_id: uuid.UUID, kinds: Collection[SegmentKind]
+) -> set[SegmentKind]:
+    """Release exactly ``kinds`` for research: those not yet released are released, the
+    others withdrawn from the next release on; as :func:`choose_release`, returns the
+    kinds now released."""
+    chosen = set(kinds)
+    current = released_kinds(svc, principal, patient_id)
+    return choose_release(
+        svc, principal, patient_id, release=chosen - current, withdraw=current - chosen
+    )
 
 
 def released_kinds(svc: Services, principal: Principal, patient_id: uuid.UUID) -> set[SegmentKind]:

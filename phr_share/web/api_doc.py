@@ -3,7 +3,7 @@ made from, keyed by endpoint (a test keeps it and the routes the same).
 
 A shape is a JSON schema in which a dataclass of the use cases stands for its own
 schema (``phr_share.web.openapi`` describes it from its fields). Request bodies are
-written out here: they say what the routes in ``api.py`` accept, no more and no less.
+written out here: they say what the routes in ``web/api/`` accept, no more and no less.
 """
 
 from __future__ import annotations
@@ -421,45 +421,51 @@ STORED = {
 
 OPERATIONS: dict[str, Operation] = {
     "api.openapi": Operation({200: _json({"type": "object"}, "This document")}),
-    "api.me": Operation({200: _json(Account, "The caller's account")}),
-    "api.segments": Operation({200: _json(_page(SEGMENT))}, query=(*PAGE, *READ_PURPOSE)),
-    "api.segment": Operation({200: _json(VERSIONED_SECTION)}, query=READ_PURPOSE, errors=(410,)),
-    "api.vitals": Operation(
+    "api.account.me": Operation({200: _json(Account, "The caller's account")}),
+    "api.records.segments": Operation({200: _json(_page(SEGMENT))}, query=(*PAGE, *READ_PURPOSE)),
+    "api.records.segment": Operation(
+        {200: _json(VERSIONED_SECTION)}, query=READ_PURPOSE, errors=(410,)
+    ),
+    "api.records.vitals": Operation(
         {200: _json(CHARTS)}, query=(*CHART_QUERY, *READ_PURPOSE), errors=(410,)
     ),
-    "api.summary": Operation(
+    "api.records.summary": Operation(
         {200: _json(SUMMARY)}, query=(*SUMMARY_QUERY, *READ_PURPOSE), errors=(410,)
     ),
-    "api.documents": Operation({200: _json(_page(DOCUMENT))}, query=PAGE),
-    "api.download": Operation(
+    "api.records.documents": Operation({200: _json(_page(DOCUMENT))}, query=PAGE),
+    "api.records.download": Operation(
         {200: ("The CDA document", {"application/xml": TEXT})}, errors=(410,)
     ),
-    "api.upload": Operation(
+    "api.records.upload": Operation(
         STORED,
         body=("application/xml", {"type": "string", "format": "binary", "description": "C-CDA"}),
     ),
-    "api.readings": Operation(STORED, body=(JSON, READINGS_BODY)),
-    "api.grants": Operation({200: _json(_items(GrantHistory))}),
-    "api.create_grant": Operation({201: _json(CREATED, "The new grant")}, body=(JSON, GRANT_BODY)),
-    "api.revoke_grant": Operation({200: _json(_done("revoked"))}),
-    "api.policy_preview": Operation({200: _json(_items(DECISION))}),
-    "api.access_history": Operation({200: _json(_items(AccessEvent))}),
-    "api.access_proof": Operation(
+    "api.records.readings": Operation(STORED, body=(JSON, READINGS_BODY)),
+    "api.patient.grants": Operation({200: _json(_items(GrantHistory))}),
+    "api.patient.create_grant": Operation(
+        {201: _json(CREATED, "The new grant")}, body=(JSON, GRANT_BODY)
+    ),
+    "api.patient.revoke_grant": Operation({200: _json(_done("revoked"))}),
+    "api.patient.policy_preview": Operation({200: _json(_items(DECISION))}),
+    "api.patient.access_history": Operation({200: _json(_items(AccessEvent))}),
+    "api.patient.access_proof": Operation(
         {200: _json(PROOF, "Entries with their proofs, under a signed head")}
     ),
-    "api.fhir": Operation({200: ("A FHIR R4 Bundle", {"application/fhir+json": FHIR_BUNDLE})}),
-    "api.notices": Operation({200: _json(_items(Notice))}),
-    "api.clinic_patients": Operation({200: _json(_items(PatientCard))}),
-    "api.note": Operation(
+    "api.patient.fhir": Operation(
+        {200: ("A FHIR R4 Bundle", {"application/fhir+json": FHIR_BUNDLE})}
+    ),
+    "api.account.notices": Operation({200: _json(_items(Notice))}),
+    "api.clinic.clinic_patients": Operation({200: _json(_items(PatientCard))}),
+    "api.clinic.note": Operation(
         STORED,
         body=(JSON, _object(("text",), text=TEXT, order={"type": "boolean", "default": False})),
     ),
-    "api.emergency": Operation(
+    "api.clinic.emergency": Operation(
         {201: _json(EmergencyAccess, "Declared")},
         body=(JSON, _object(("reason",), reason=TEXT)),
     ),
-    "api.releases": Operation({200: _json(_items(ReleaseInfo))}),
-    "api.records": Operation(
+    "api.research.releases": Operation({200: _json(_items(ReleaseInfo))}),
+    "api.research.records": Operation(
         {
             200: (
                 "The records: a page of them as JSON, or all of them as a file",
@@ -472,8 +478,8 @@ OPERATIONS: dict[str, Operation] = {
         },
         query=RECORD_QUERY,
     ),
-    "api.care": Operation({200: _json(_items(CareView))}),
-    "api.open_care": Operation(
+    "api.care.care": Operation({200: _json(_items(CareView))}),
+    "api.care.open_care": Operation(
         {201: _json(CREATED, "Asked: the other side accepts")},
         body=(
             JSON,
@@ -485,18 +491,18 @@ OPERATIONS: dict[str, Operation] = {
             ),
         ),
     ),
-    "api.accept_care": Operation({200: _json(_done("active"))}),
-    "api.end_care": Operation({200: _json(_done("ended"))}),
-    "api.ask_partner": Operation(
+    "api.care.accept_care": Operation({200: _json(_done("active"))}),
+    "api.care.end_care": Operation({200: _json(_done("ended"))}),
+    "api.care.ask_partner": Operation(
         {201: _json(_done("pending"), "Asked: the patient approves")},
         body=(JSON, _account("partner", kinds=KIND_LIST)),
     ),
-    "api.answer_delegation": Operation(
+    "api.care.answer_delegation": Operation(
         {200: _json(_fields(id=ID, approved={"type": "boolean"}))},
         body=(JSON, _object(("approve",), approve={"type": "boolean"})),
     ),
-    "api.links": Operation({200: _json(_items(LinkTerms))}),
-    "api.create_link": Operation(
+    "api.patient.links": Operation({200: _json(_items(LinkTerms))}),
+    "api.patient.create_link": Operation(
         {201: _json(NewLink, "The link: its token is shown only here")},
         body=(
             JSON,
@@ -507,33 +513,33 @@ OPERATIONS: dict[str, Operation] = {
             ),
         ),
     ),
-    "api.revoke_link": Operation({200: _json(_done("revoked"))}),
-    "api.open_link": Operation(
+    "api.patient.revoke_link": Operation({200: _json(_done("revoked"))}),
+    "api.clinic.open_link": Operation(
         {200: _json(_items(SECTION), "The sections it shares, read and audited")},
         body=(JSON, _object(("token",), token=TEXT)),
         errors=(410,),
     ),
-    "api.sensitivity": Operation({200: _json(LEVELS)}),
-    "api.set_sensitivity": Operation(
+    "api.patient.sensitivity": Operation({200: _json(LEVELS)}),
+    "api.patient.set_sensitivity": Operation(
         {200: _json(LEVELS, "Every kind's level now")}, body=(JSON, SENSITIVITY_BODY)
     ),
-    "api.research_choice": Operation({200: _json(RELEASED)}),
-    "api.set_research_choice": Operation(
+    "api.patient.research_choice": Operation({200: _json(RELEASED)}),
+    "api.patient.set_research_choice": Operation(
         {200: _json(RELEASED, "The kinds released now")},
         body=(JSON, _object((), kinds=KIND_LIST)),
     ),
-    "api.research_preview": Operation({200: _json(_items(RESEARCH_RECORD))}, errors=(410,)),
-    "api.erase": Operation(
+    "api.patient.research_preview": Operation({200: _json(_items(RESEARCH_RECORD))}, errors=(410,)),
+    "api.patient.erase": Operation(
         {200: _json(ErasureReport, "Erased")},
         body=(JSON, _object(("confirm",), confirm={"const": "ERASE"})),
     ),
-    "api.change_password": Operation(
+    "api.account.change_password": Operation(
         {200: _json(_fields(changed={"const": True}, sessions_ended=_whole(0)))},
         body=(JSON, _object(("current", "new"), current=TEXT, new=TEXT)),
         errors=(429,),
     ),
-    "api.tokens": Operation({200: _json(_items(TokenInfo))}),
-    "api.issue_token": Operation(
+    "api.account.tokens": Operation({200: _json(_items(TokenInfo))}),
+    "api.account.issue_token": Operation(
         {201: _json(IssuedToken, "The token: shown only here")},
         body=(
             JSON,
@@ -544,29 +550,29 @@ OPERATIONS: dict[str, Operation] = {
             ),
         ),
     ),
-    "api.revoke_token": Operation({200: _json(_done("revoked"))}),
-    "api.admin_health": Operation(
+    "api.account.revoke_token": Operation({200: _json(_done("revoked"))}),
+    "api.admin.admin_health": Operation(
         {200: _json(HEALTH, "Everything answers"), 503: _json(HEALTH, "Something does not")}
     ),
-    "api.admin_emergencies": Operation({200: _json(_items(EmergencyAccess))}),
-    "api.review_emergency": Operation(
+    "api.admin.admin_emergencies": Operation({200: _json(_items(EmergencyAccess))}),
+    "api.admin.review_emergency": Operation(
         {200: _json(_fields(id=ID, outcome=_enum(sorted(REVIEW_OUTCOMES))))},
         body=(JSON, _object(("outcome",), outcome=_enum(sorted(REVIEW_OUTCOMES)))),
     ),
-    "api.rotate_keys": Operation({200: _json(RotationReport)}),
-    "api.run_release": Operation(
+    "api.admin.rotate_keys": Operation({200: _json(RotationReport)}),
+    "api.admin.run_release": Operation(
         {
             200: _json(ReleaseReport, "Nothing new to release"),
             201: _json(ReleaseReport, "Published"),
         }
     ),
-    "api.verify_audit": Operation({200: _json(AUDIT_REPORT)}),
-    "api.sign_tree_head": Operation(
+    "api.admin.verify_audit": Operation({200: _json(AUDIT_REPORT)}),
+    "api.admin.sign_tree_head": Operation(
         {200: _json(_fields(head={"anyOf": [HeadInfo, {"type": "null"}]}))}
     ),
-    "api.audit_key": Operation({200: _json(SigningKeyInfo)}),
-    "api.audit_log": Operation({200: _json(ENTRIES)}, query=AUDIT_QUERY),
-    "api.staff": Operation({200: _json(_items(Account))}),
-    "api.create_staff": Operation({201: _json(Account, "Created")}, body=(JSON, STAFF_BODY)),
-    "api.disable_staff": Operation({200: _json(_fields(id=UUID, active={"const": False}))}),
+    "api.admin.audit_key": Operation({200: _json(SigningKeyInfo)}),
+    "api.admin.audit_log": Operation({200: _json(ENTRIES)}, query=AUDIT_QUERY),
+    "api.admin.staff": Operation({200: _json(_items(Account))}),
+    "api.admin.create_staff": Operation({201: _json(Account, "Created")}, body=(JSON, STAFF_BODY)),
+    "api.admin.disable_staff": Operation({200: _json(_fields(id=UUID, active={"const": False}))}),
 }

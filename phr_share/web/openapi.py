@@ -196,7 +196,7 @@ def _operation(rule: Rule, parts: _Components) -> dict[str, Any]:
     spec = OPERATIONS[rule.endpoint]
     lines = (view.__doc__ or "").strip().split("\n\n")[0].split()
     operation: dict[str, Any] = {
-        "operationId": rule.endpoint.removeprefix("api."),
+        "operationId": rule.endpoint.rsplit(".", 1)[-1],
         "summary": " ".join(lines) or rule.endpoint,
         "tags": _tags(view),
         "parameters": _parameters(rule, spec, parts),

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from phr_share import sharing
 from phr_share.ccda.readings import FORM_MEASURES, MOOD_LABELS
 from phr_share.choices import parse_choice
-from phr_share.consent import Facts, Principal, Role, Sensitivity
+from phr_share.consent import Principal, Role, Sensitivity
 from phr_share.errors import InvalidDocument, InvalidInput, InvalidReadings, NotFound
 from phr_share.models import SegmentKind, parse_user_id
 from phr_share.series.agp import NEEDS as AGP_NEEDS
@@ -363,7 +363,6 @@ def revoke_link(link_id: int) -> BaseResponse:
 @requires(Role.PATIENT)
 def sensitivity() -> BaseResponse:
     """Set the patient's own sensitivity level for each kind."""
-    defaults = Facts(_patient_id())
     # Every level is read before any is saved: one bad value changes nothing.
     chosen = {
         kind: parse_choice(
@@ -373,10 +372,10 @@ def sensitivity() -> BaseResponse:
         )
         for kind in KINDS
     }
-    for kind, level in chosen.items():
-        # The default is no override to keep, whether chosen by name or by its level.
-        own = None if level in {"default", defaults.sensitivity(kind)} else Sensitivity(level)
-        sharing.set_sensitivity(services(), _me(), kind, own)
+    levels: dict[SegmentKind, Sensitivity | None] = {
+        k: None if v == "default" else Sensitivity(v) for k, v in chosen.items()
+    }
+    sharing.choose_sensitivity(services(), _me(), levels)
     return _back("Sensitivity levels saved.")
 
 
@@ -386,10 +385,7 @@ def research() -> BaseResponse:
     """Release kinds for research, or withdraw them (honoured by the next release)."""
     svc, me = services(), _me()
     chosen = released_from(svc, request.form.getlist("release"), "release")
-    current = sharing.released_kinds(svc, me, _patient_id())
-    sharing.choose_release(
-        svc, me, _patient_id(), release=chosen - current, withdraw=current - chosen
-    )
+    sharing.choose_released_kinds(svc, me, _patient_id(), chosen)
     return _back("Research release saved. Withdrawals apply from the next release.")
 
 

@@ -17,7 +17,7 @@ from phr_share.audit import Outcome
 from phr_share.ccda.narrative import MOOD, MOOD_WORDS, NOTE, Measurement
 from phr_share.ccda.readings_cda import CLINICIAN_NOTE, DIET_NOTE, HOME_READINGS, readable_unit
 from phr_share.choices import parse_choice, parse_choices
-from phr_share.consent import Facts, GrantStatus, Principal, Purpose, Reason, Role, Sensitivity
+from phr_share.consent import GrantStatus, Principal, Purpose, Reason, Role, Sensitivity
 from phr_share.errors import InvalidDocument, InvalidInput
 from phr_share.models import ACCOUNT_ROLES, MAX_ID, SegmentKind, parse_user_id, user_id_text
 from phr_share.series import WINDOWS, ChartView, Point
@@ -412,13 +412,11 @@ def sharing_state(svc: sharing.Services, patient: Principal) -> dict[str, Any]:
     live = [g for g in grants if g.terms.status is GrantStatus.ACTIVE and not g.terms.ended(now)]
     pending = [g for g in grants if g.terms.status is GrantStatus.PENDING]
     past = [g for g in grants if g not in live and g not in pending]
-    for g in grants:
-        if g.terms.grantee not in names:
-            user = parse_user_id(g.terms.grantee)
-            assert user is not None  # grantees are accounts
-            names[g.terms.grantee] = sharing.find_account(svc, patient, user_id=user).display_name
-    facts = Facts(patient.patient_id, overrides=sharing.sensitivity_of(svc, patient))
-    levels = {kind: facts.sensitivity(kind) for kind in SegmentKind}
+    others = [parse_user_id(g.terms.grantee) for g in grants if g.terms.grantee not in names]
+    assert None not in others  # grantees are accounts
+    found = sharing.display_names(svc, patient, [u for u in others if u is not None])
+    names |= {user_id_text(user): name for user, name in found.items()}
+    levels = sharing.sensitivity_levels(svc, patient)
     active = [c for c in care if c.status == "active"]
     caregiver = Role.CAREGIVER.value
     # Who may read each kind, as the decision point says (nothing is read or audited).

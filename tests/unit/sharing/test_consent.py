@@ -31,10 +31,13 @@ from phr_share.sharing import (
     care_of,
     change_grant,
     choose_release,
+    choose_released_kinds,
+    choose_sensitivity,
     create_share_link,
     create_user,
     current_segments,
     declare_emergency,
+    display_names,
     end_care,
     grant_access,
     grants_of,
@@ -47,6 +50,8 @@ from phr_share.sharing import (
     request_care,
     revoke_grant,
     revoke_share_link,
+    sensitivity_levels,
+    sensitivity_of,
     set_sensitivity,
     try_policy,
     verify_audit,
@@ -349,6 +354,46 @@ def test_patient_overrides_of_sensitivity(world: World) -> None:
         read_segment(world.svc, doctor, world.segment(K.LIFESTYLE))  # type: ignore[arg-type]
     set_sensitivity(world.svc, patient, K.LIFESTYLE, None)
     assert read_segment(world.svc, doctor, world.segment(K.LIFESTYLE))  # type: ignore[arg-type]
+
+
+def test_levels_are_chosen_together_and_a_default_keeps_no_override(world: World) -> None:
+    patient = world.patient.principal
+    default = sensitivity_levels(world.svc, patient)
+    assert set(default) == set(K)
+    assert default[K.LIFESTYLE] is not Sensitivity.VERY_RESTRICTED
+    chosen = {K.LIFESTYLE: Sensitivity.VERY_RESTRICTED, K.FAMILY_HISTORY: default[K.FAMILY_HISTORY]}
+    choose_sensitivity(world.svc, patient, chosen)
+    assert sensitivity_of(world.svc, patient) == {K.LIFESTYLE: Sensitivity.VERY_RESTRICTED}
+    assert sensitivity_levels(world.svc, patient) == default | {
+        K.LIFESTYLE: Sensitivity.VERY_RESTRICTED
+    }
+    choose_sensitivity(world.svc, patient, {K.LIFESTYLE: None})
+    assert sensitivity_levels(world.svc, patient) == default
+    with pytest.raises(AccessDenied):
+        sensitivity_levels(world.svc, world.doctor.principal)
+    with pytest.raises(AccessDenied):
+        choose_sensitivity(world.svc, world.doctor.principal, {K.LIFESTYLE: None})
+
+
+def test_research_release_is_chosen_as_a_whole(world: World) -> None:
+    patient = world.patient.principal
+    first, second = sorted(world.svc.routing.releasable)[:2]
+    both = choose_released_kinds(world.svc, patient, PATIENT, {first, second})
+    assert both == {first, second}
+    assert choose_released_kinds(world.svc, patient, PATIENT, {second}) == {second}
+    assert choose_released_kinds(world.svc, patient, PATIENT, set()) == set()
+
+
+def test_a_patient_learns_carers_names_at_once_but_not_another_patients(world: World) -> None:
+    patient = world.patient.principal
+    carers = [world.doctor.id, world.nurse.id]
+    assert display_names(world.svc, patient, carers) == {
+        world.doctor.id: world.doctor.display_name,
+        world.nurse.id: world.nurse.display_name,
+    }
+    assert display_names(world.svc, patient, []) == {}
+    with pytest.raises(NotFound):
+        display_names(world.svc, patient, [world.doctor.id, world.other.id])
 
 
 def test_try_my_policy_matches_what_the_grantee_then_gets(world: World) -> None:

@@ -1,0 +1,61 @@
+"""The researcher's API: the published releases and their records."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, Response, request
+from werkzeug.wrappers import Response as BaseResponse
+
+from phr_share.choices import parse_choice
+from phr_share.consent import Role
+from phr_share.research import (
+    RecordQuery,
+    catalogue,
+    records_to_jsonl,
+    records_to_parquet,
+    release_records,
+)
+from phr_share.web.api.base import (
+    answer,
+    page_args,
+)
+from phr_share.web.security import requires, services
+
+__all__ = ["bp"]
+
+bp = Blueprint("research", __name__)
+
+
+@bp.get("/v1/releases")
+@requires(Role.RESEARCHER, Role.ADMIN)
+def releases() -> BaseResponse:
+    """The published research releases."""
+    svc = services()
+    return answer({"items": catalogue(svc.public, svc.settings.s3_bucket)})
+
+
+@bp.get("/v1/releases/<uuid:release_id>/records")
+@requires(Role.RESEARCHER, Role.ADMIN)
+def records(release_id: uuid.UUID) -> Response | BaseResponse:
+    """A release's records: ``format`` json (paginated), jsonl or parquet.
+
+    ``kind``, ``since`` (YYYY-MM-DD) and ``ages`` (40-64 or 65+) filter the records.
+    """
+    svc = services()
+    fmt = parse_choice(("json", "jsonl", "parquet"), request.args.get("format", "json"), "format")
+    query = RecordQuery.from_args(request.args)
+    page, per_page = page_args()
+    rows = release_records(svc.public, svc.settings.s3_bucket, str(release_id), query)
+    if fmt == "jsonl":
+        return Response(records_to_jsonl(rows), mimetype="application/x-ndjson")
+    if fmt == "parquet":
+        return Response(records_to_parquet(rows), mimetype="application/vnd.apache.parquet")
+    return answer(
+        {
+            "items": rows[(page - 1) * per_page : page * per_page],
+            "page": page,
+            "per_page": per_page,
+            "total": len(rows),
+        }
+    )
