@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -58,7 +59,9 @@ from phr_share.sharing.read import SegmentRecord, read_permitted, record_of
 from phr_share.sharing.services import Services
 
 __all__ = [
+    "ItemOutcome",
     "ReleaseReport",
+    "ReleaseStatus",
     "as_segment",
     "choose_release",
     "choose_released_kinds",
@@ -67,10 +70,23 @@ __all__ = [
     "run_release",
 ]
 
-PUBLISHED, SUPPRESSED, PENDING, FAILED = "published", "suppressed", "pending", "failed"
-# A segment with no coded statement yields no record to gate, so it is never published;
-# marking it keeps later runs from reading it again. Suppressed ones are retried.
-NO_DATA = "no-data"
+
+class ReleaseStatus(StrEnum):
+    """A release run's state in the index: pending while it runs, then published or failed."""
+
+    PENDING = "pending"
+    PUBLISHED = "published"
+    FAILED = "failed"
+
+
+class ItemOutcome(StrEnum):
+    """What became of one segment in a release. A segment with no coded statement yields
+    no record to gate, so it is never published: ``no-data`` keeps later runs from reading
+    it again. Suppressed ones are retried."""
+
+    PUBLISHED = "published"
+    SUPPRESSED = "suppressed"
+    NO_DATA = "no-data"
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +175,10 @@ def _candidates(session: Session, svc: Services) -> list[StoredSegment]:
     published = (
         select(ReleaseItem.segment_id)
         .join(Release)
-        .where(Release.status == PUBLISHED, ReleaseItem.outcome.in_([PUBLISHED, NO_DATA]))
+        .where(
+            Release.status == ReleaseStatus.PUBLISHED,
+            ReleaseItem.outcome.in_([ItemOutcome.PUBLISHED, ItemOutcome.NO_DATA]),
+        )
     )
     query = (
         select(StoredSegment)
@@ -216,8 +235,8 @@ def run_release(
         objects[RecordsName(obj.kind, obj.year, release_id).name] = obj.data
     manifest = Manifest.of(release_id, svc.clock().date(), release.gate, objects)
     _publish(svc, manifest, objects, outcomes, actor)
-    published = sum(1 for outcome, _ in outcomes.values() if outcome == PUBLISHED)
-    no_data = sum(1 for outcome, _ in outcomes.values() if outcome == NO_DATA)
+    published = sum(1 for outcome, _ in outcomes.values() if outcome == ItemOutcome.PUBLISHED)
+    no_data = sum(1 for outcome, _ in outcomes.values() if outcome == ItemOutcome.NO_DATA)
     return ReleaseReport(
         release_id,
         k,
@@ -310,15 +329,15 @@ def _lay_out(
     for item in prepared:
         generalised = [generalise(r, steps) for r in item.deidentified.records]
         if not generalised:
-            outcomes[item.record.id] = (NO_DATA, None)
+            outcomes[item.record.id] = (ItemOutcome.NO_DATA, None)
             continue
         passed = bool(generalised) and all(r.quasi_identifiers in kept_groups for r in generalised)
         if not passed:
-            outcomes[item.record.id] = (SUPPRESSED, None)
+            outcomes[item.record.id] = (ItemOutcome.SUPPRESSED, None)
             continue
         name = _public_name(svc, item.record, generalised[0])
         objects[name] = item.deidentified.xml
-        outcomes[item.record.id] = (PUBLISHED, name)
+        outcomes[item.record.id] = (ItemOutcome.PUBLISHED, name)
     return objects, outcomes
 
 
@@ -344,7 +363,7 @@ def _publish(
         session.add(
             Release(
                 id=release_id,
-                status=PENDING,
+                status=ReleaseStatus.PENDING,
                 created_at=svc.clock(),
                 bucket=bucket,
                 manifest_name=manifest.name,
@@ -363,7 +382,7 @@ def _publish(
         raise
     with svc.db.session() as session:
         release = session.get_one(Release, release_id)
-        release.status = PUBLISHED
+        release.status = ReleaseStatus.PUBLISHED
         release.published_at = svc.clock()
         release.manifest_sha256 = hashlib.sha256(data).hexdigest()
         release.k_achieved = gate.k_achieved
@@ -401,7 +420,7 @@ def _abandon(svc: Services, release_id: uuid.UUID) -> bool:
     """Remove what a failed release wrote; keep it pending (for recovery) if that fails too."""
     with svc.db.session() as session:
         release = session.get(Release, release_id)
-        if release is None or release.status != PENDING:
+        if release is None or release.status != ReleaseStatus.PENDING:
             return False
         bucket, names = release.bucket, release.object_names.split("\n")
     try:
@@ -410,7 +429,7 @@ def _abandon(svc: Services, release_id: uuid.UUID) -> bool:
     except PhrShareError:
         return False
     with svc.db.session() as session:
-        session.get_one(Release, release_id).status = FAILED
+        session.get_one(Release, release_id).status = ReleaseStatus.FAILED
     return True
 
 
@@ -419,5 +438,7 @@ def recover_releases(svc: Services, principal: Principal) -> int:
     the operator; raises AccessDenied otherwise."""
     require_steward(principal)
     with svc.db.session() as session:
-        pending = session.scalars(select(Release.id).where(Release.status == PENDING)).all()
+        pending = session.scalars(
+            select(Release.id).where(Release.status == ReleaseStatus.PENDING)
+        ).all()
     return sum(_abandon(svc, release_id) for release_id in pending)

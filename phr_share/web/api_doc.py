@@ -17,8 +17,8 @@ from phr_share.audit.heads import HEAD_FORMAT
 from phr_share.audit.proof import PROOF_FORMAT
 from phr_share.ccda import Mood
 from phr_share.ccda.narrative import Block
-from phr_share.consent import LinkTerms, Purpose, Reason, Sensitivity
-from phr_share.models import MAX_ID, SegmentKind
+from phr_share.consent import LinkTerms, Sensitivity
+from phr_share.models import MAX_ID, Purpose, Reason, SegmentKind
 from phr_share.research import ReleaseInfo
 from phr_share.series.summary import MAX_DAYS as MAX_SUMMARY_DAYS
 from phr_share.series.summary import SUMMARY_JSON_SCHEMA
@@ -44,7 +44,7 @@ from phr_share.sharing.audit import AREAS
 from phr_share.sharing.emergency import REVIEW_OUTCOMES
 from phr_share.sharing.tree_heads import HeadInfo
 from phr_share.web.admin import Check
-from phr_share.web.views import CLINICAL_PURPOSES, MAX_LINK_HOURS, MAX_PER_PAGE, STAFF_ROLES
+from phr_share.web.presentation import CLINICAL_PURPOSES, MAX_LINK_HOURS, MAX_PER_PAGE, STAFF_ROLES
 
 __all__ = ["ERROR", "OPERATIONS", "Component", "Operation"]
 

@@ -10,17 +10,16 @@ from flask import Flask, redirect, url_for
 from werkzeug.routing import IntegerConverter, Map
 from werkzeug.wrappers import Response as BaseResponse
 
-from phr_share.consent import Role
 from phr_share.keyfile import keep_private, load_or_create_secret
-from phr_share.models import MAX_ID
+from phr_share.models import MAX_ID, Role
 from phr_share.settings import Settings
 from phr_share.sharing import Services, open_services
 from phr_share.sharing.accounts import SESSION_TTL
 from phr_share.web import admin, api, auth, clinic, errors, family, mfa, patient, report
 from phr_share.web.local_time import TIME_FILTERS, zone
+from phr_share.web.presentation import CHART_PERIOD_WORDS, FILTERS
 from phr_share.web.research import bp as research_bp
 from phr_share.web.security import current_account, install
-from phr_share.web.views import CHART_PERIOD_WORDS, FILTERS
 
 __all__ = ["VENDOR_DIR", "IdConverter", "create_app"]
 

@@ -20,7 +20,6 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from phr_share import sharing
 from phr_share.choices import zone_names
-from phr_share.consent import Role
 from phr_share.errors import (
     AccountClosed,
     InvalidInput,
@@ -28,6 +27,7 @@ from phr_share.errors import (
     TooManyAttempts,
     Unauthenticated,
 )
+from phr_share.models import Role
 from phr_share.sharing import (
     Account,
     authenticate,
@@ -41,6 +41,7 @@ from phr_share.sharing import (
 )
 from phr_share.sharing.accounts import MAX_TOKEN_TTL, USERNAME_PATTERN
 from phr_share.web.local_time import local
+from phr_share.web.presentation import whole_number
 from phr_share.web.security import (
     await_code,
     client_address,
@@ -53,7 +54,6 @@ from phr_share.web.security import (
     safe_next,
     services,
 )
-from phr_share.web.views import whole_number
 
 __all__ = ["bp"]
 

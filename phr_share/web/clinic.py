@@ -8,17 +8,16 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from phr_share import sharing
-from phr_share.consent import CLINICIANS, Principal, Purpose, Role
 from phr_share.errors import AccessDenied, InvalidInput, InvalidReadings, NotFound
-from phr_share.models import SegmentKind
+from phr_share.models import CLINICIANS, Principal, Purpose, Role, SegmentKind
 from phr_share.web.local_time import local
-from phr_share.web.record_view import record_context
-from phr_share.web.security import current_account, requires, services
-from phr_share.web.views import (
+from phr_share.web.presentation import (
     home_readings,
     kinds_from,
     whole_number,
 )
+from phr_share.web.record_view import record_context
+from phr_share.web.security import current_account, requires, services
 
 __all__ = ["bp"]
 

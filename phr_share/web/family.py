@@ -7,7 +7,7 @@ import uuid
 from flask import Blueprint, render_template, request
 
 from phr_share import sharing
-from phr_share.consent import Principal, Role
+from phr_share.models import Principal, Role
 from phr_share.web.record_view import record_context
 from phr_share.web.security import current_account, requires, services
 

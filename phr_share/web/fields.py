@@ -12,7 +12,7 @@ from typing import Any
 from flask import request
 
 from phr_share.errors import InvalidInput
-from phr_share.web.views import whole_number
+from phr_share.web.presentation import whole_number
 
 __all__ = ["body", "flag", "number", "text", "time_of", "uuid_of"]
 

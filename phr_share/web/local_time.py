@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from phr_share.timewords import clock_words, day_words, when_words
+from phr_share.web.presentation import ReadVisit, visit_sentence
 from phr_share.web.security import current_account
-from phr_share.web.views import ReadVisit, visit_sentence
 
 __all__ = ["TIME_FILTERS", "local", "zone"]
 

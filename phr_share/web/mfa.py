@@ -11,8 +11,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from phr_share import sharing
-from phr_share.consent import Principal
 from phr_share.errors import TooManyAttempts, Unauthenticated
+from phr_share.models import Principal
 from phr_share.web.security import (
     client_address,
     current_account,

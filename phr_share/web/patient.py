@@ -13,16 +13,15 @@ from werkzeug.wrappers import Response as BaseResponse
 from phr_share import sharing
 from phr_share.ccda.readings import FORM_MEASURES, MOOD_LABELS
 from phr_share.choices import parse_choice
-from phr_share.consent import Principal, Role, Sensitivity
+from phr_share.consent import Sensitivity
 from phr_share.errors import InvalidDocument, InvalidInput, InvalidReadings, NotFound
-from phr_share.models import SegmentKind, parse_user_id
+from phr_share.models import Principal, Role, SegmentKind, parse_user_id
 from phr_share.series.agp import NEEDS as AGP_NEEDS
 from phr_share.series.agp import agp_json
 from phr_share.series.danger import DANGER_ZONE
 from phr_share.series.words import summary_card
 from phr_share.web.local_time import zone
-from phr_share.web.security import current_account, log_out, requires, services
-from phr_share.web.views import (
+from phr_share.web.presentation import (
     CHART_PERIODS,
     CLINICAL_PURPOSES,
     MAX_LINK_HOURS,
@@ -41,6 +40,7 @@ from phr_share.web.views import (
     visits,
     whole_number,
 )
+from phr_share.web.security import current_account, log_out, requires, services
 
 __all__ = ["bp"]
 

@@ -9,13 +9,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from phr_share import sharing
-from phr_share.consent import Principal, Purpose
 from phr_share.errors import AccessDenied
+from phr_share.models import Principal, Purpose
 from phr_share.series.agp import NEEDS as AGP_NEEDS
 from phr_share.series.agp import agp_json
 from phr_share.series.words import summary_card
 from phr_share.web.local_time import zone
-from phr_share.web.views import (
+from phr_share.web.presentation import (
     CHART_PERIODS,
     chart_json,
     chart_period,

@@ -10,8 +10,8 @@ from flask import Blueprint, Response, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from phr_share import sharing
-from phr_share.consent import CLINICIANS, Principal, Purpose, Role
 from phr_share.errors import InvalidInput
+from phr_share.models import CLINICIANS, Principal, Purpose, Role
 from phr_share.web.local_time import local, zone
 from phr_share.web.security import current_account, requires, services
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from phr_share.consent import Role
 from phr_share.deid.records import RECORD_FIELDS
 from phr_share.errors import InvalidInput
+from phr_share.models import Role
 from phr_share.research import (
     RecordQuery,
     ReleaseInfo,

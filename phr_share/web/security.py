@@ -20,8 +20,8 @@ from urllib.parse import unquote, urlsplit
 
 from flask import Flask, Response, abort, current_app, g, request, session
 
-from phr_share.consent import Reason, Role
 from phr_share.errors import AccessDenied, Unauthenticated
+from phr_share.models import Reason, Role
 from phr_share.sharing import (
     Account,
     Services,

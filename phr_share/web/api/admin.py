@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from phr_share import sharing
 from phr_share.choices import parse_choice
-from phr_share.consent import Role
+from phr_share.models import Role
 from phr_share.sharing.emergency import REVIEW_OUTCOMES
 from phr_share.web import fields
 from phr_share.web.admin import health
@@ -19,11 +19,11 @@ from phr_share.web.api.base import (
     page_args,
     plain,
 )
-from phr_share.web.security import requires, services
-from phr_share.web.views import (
+from phr_share.web.presentation import (
     audit_filters,
     staff_role,
 )
+from phr_share.web.security import requires, services
 
 __all__ = ["bp"]
 

@@ -13,16 +13,15 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from phr_share import sharing
 from phr_share.choices import parse_choice
-from phr_share.consent import Principal, Purpose
 from phr_share.errors import InvalidInput, NotFound
-from phr_share.models import MAX_ID
+from phr_share.models import MAX_ID, Principal, Purpose
 from phr_share.web import fields
-from phr_share.web.security import current_account, services
-from phr_share.web.views import (
+from phr_share.web.presentation import (
     CLINICAL_PURPOSES,
     MAX_PER_PAGE,
     whole_number,
 )
+from phr_share.web.security import current_account, services
 
 
 def caller() -> Principal:

@@ -8,17 +8,17 @@ from flask import Blueprint
 from werkzeug.wrappers import Response as BaseResponse
 
 from phr_share import sharing
-from phr_share.consent import CLINICIANS, Role
+from phr_share.models import CLINICIANS, Role
 from phr_share.web import fields
 from phr_share.web.api.base import (
     account_in,
     answer,
     caller,
 )
-from phr_share.web.security import requires, services
-from phr_share.web.views import (
+from phr_share.web.presentation import (
     kinds_from,
 )
+from phr_share.web.security import requires, services
 
 __all__ = ["bp"]
 

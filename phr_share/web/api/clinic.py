@@ -8,7 +8,7 @@ from flask import Blueprint
 from werkzeug.wrappers import Response as BaseResponse
 
 from phr_share import sharing
-from phr_share.consent import CLINICIANS
+from phr_share.models import CLINICIANS
 from phr_share.web import fields
 from phr_share.web.api.base import (
     answer,

@@ -10,9 +10,9 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from phr_share import sharing
 from phr_share.choices import parse_choice
-from phr_share.consent import Role, Sensitivity
+from phr_share.consent import Sensitivity
 from phr_share.errors import InvalidInput
-from phr_share.models import SegmentKind
+from phr_share.models import Role, SegmentKind
 from phr_share.web import fields
 from phr_share.web.api.base import (
     account_in,
@@ -20,13 +20,13 @@ from phr_share.web.api.base import (
     caller,
     caller_patient,
 )
-from phr_share.web.security import requires, services
-from phr_share.web.views import (
+from phr_share.web.presentation import (
     CLINICAL_PURPOSES,
     MAX_LINK_HOURS,
     kinds_from,
     released_from,
 )
+from phr_share.web.security import requires, services
 
 __all__ = ["bp"]
 

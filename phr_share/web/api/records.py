@@ -9,8 +9,8 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from phr_share import sharing
 from phr_share.choices import time_zone
-from phr_share.consent import Role
 from phr_share.errors import InvalidInput
+from phr_share.models import Role
 from phr_share.series.summary import MAX_DAYS as MAX_SUMMARY_DAYS
 from phr_share.series.summary import summary_json
 from phr_share.web import fields
@@ -22,11 +22,11 @@ from phr_share.web.api.base import (
     purpose_arg,
     stored_answer,
 )
-from phr_share.web.security import requires, services
-from phr_share.web.views import (
+from phr_share.web.presentation import (
     chart_json,
     whole_number,
 )
+from phr_share.web.security import requires, services
 
 __all__ = ["bp"]
 

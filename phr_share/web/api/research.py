@@ -8,7 +8,7 @@ from flask import Blueprint, Response, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from phr_share.choices import parse_choice
-from phr_share.consent import Role
+from phr_share.models import Role
 from phr_share.research import (
     RecordQuery,
     catalogue,

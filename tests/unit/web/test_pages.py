@@ -28,7 +28,7 @@ from phr_share.sharing import (
 )
 from phr_share.sharing.notices import notify
 from phr_share.web import patient as patient_pages
-from phr_share.web.views import filesize
+from phr_share.web.presentation import filesize
 from tests.conftest import DEMO_CCD, PATIENT, many_sections
 from tests.unit.web.conftest import PASSWORD, Browser, People
 

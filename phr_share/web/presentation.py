@@ -1,4 +1,5 @@
-"""Helpers the pages and the API share: parsing kinds, chart series, the sharing state."""
+"""Presentation the pages and the API share: parsing what people type and choose, chart
+series, tables, sentences and the sharing state in words."""
 
 from __future__ import annotations
 
@@ -17,9 +18,19 @@ from phr_share.audit import Outcome
 from phr_share.ccda.narrative import MOOD, MOOD_WORDS, NOTE, Measurement
 from phr_share.ccda.readings_cda import CLINICIAN_NOTE, DIET_NOTE, HOME_READINGS, readable_unit
 from phr_share.choices import parse_choice, parse_choices
-from phr_share.consent import GrantStatus, Principal, Purpose, Reason, Role, Sensitivity
+from phr_share.consent import GrantStatus, Sensitivity
 from phr_share.errors import InvalidDocument, InvalidInput
-from phr_share.models import ACCOUNT_ROLES, MAX_ID, SegmentKind, parse_user_id, user_id_text
+from phr_share.models import (
+    ACCOUNT_ROLES,
+    MAX_ID,
+    Principal,
+    Purpose,
+    Reason,
+    Role,
+    SegmentKind,
+    parse_user_id,
+    user_id_text,
+)
 from phr_share.series import WINDOWS, ChartView, Point
 from phr_share.series.points import DIASTOLIC, MG_PER_MMOL, SYSTOLIC
 from phr_share.series.view import ChartLine

@@ -13,7 +13,7 @@ from phr_share.series import Point
 from phr_share.sharing.clinical import SectionRecord
 from phr_share.sharing.history import AccessEvent
 from phr_share.sharing.read import SegmentRecord
-from phr_share.web.views import (
+from phr_share.web.presentation import (
     document_type,
     filesize,
     home_readings,
