@@ -609,34 +609,28 @@ def visit_sentence(visit: ReadVisit, who: str, *, day: str, clock: str) -> str:
     on 2 Dec 2026 at 14:30, under your sharing choice." ``who`` is the reader's name
     (a system reader is named here), ``day`` and ``clock`` the time in the patient's zone."""
     who = _SYSTEM_READERS.get(visit.actor, who)
+    when = f"on {day} at {clock}"
+    times = f" {visit.reads} times" if visit.reads > 1 else ""
     if visit.report_days is not None:
-        return _report_sentence(visit, who, f"on {day} at {clock}")
+        report = f"a visit report of the last {visit.report_days} days{times}"
+        return _sentence(visit, who, ("downloaded", "asked for"), f"{report} {when}")
     labels = [_KINDS[k].label.lower() for k, _ in visit.kinds.most_common() if k in _KINDS]
     what = _and(labels) if labels else "your record"
-    times = f" {visit.reads} times" if visit.reads > 1 else ""
-    when = f"on {day} at {clock}"
+    return _sentence(visit, who, ("read", "asked to read"), f"your {what}{times} {when}")
+
+
+def _sentence(visit: ReadVisit, who: str, verbs: tuple[str, str], what: str) -> str:
+    """``who`` did (or asked to do, and was refused) ``what``, and on what basis: "Dr Alex
+    Kim downloaded a visit report of the last 90 days on 2 Dec 2026 at 14:30, under your
+    sharing choice." ``verbs`` are the deed and the asking."""
+    done, asked = verbs
     if visit.outcome is not Outcome.OK:
-        why = reason_words(visit.reason)
-        return f"{who} asked to read your {what}{times} {when} and was refused ({why})."
+        return f"{who} {asked} {what} and was refused ({reason_words(visit.reason)})."
     if visit.reason == Reason.OWNER:
-        return f"You read your {what}{times} {when}."
+        return f"You {done} {what}."
     # Reasons are StrEnum members: their codes look them up as they are.
     under = _UNDER.get(visit.reason, f", {reason_words(visit.reason)}")
-    return f"{who} read your {what}{times} {when}{under}."
-
-
-def _report_sentence(visit: ReadVisit, who: str, when: str) -> str:
-    """A visit report asked for, as a sentence: Dr Alex Kim downloaded a visit report of
-    the last 90 days on 2 Dec 2026 at 14:30, under your sharing choice."""
-    what = f"a visit report of the last {visit.report_days} days"
-    times = f" {visit.reads} times" if visit.reads > 1 else ""
-    if visit.outcome is not Outcome.OK:
-        why = reason_words(visit.reason)
-        return f"{who} asked for {what}{times} {when} and was refused ({why})."
-    if visit.reason == Reason.OWNER:
-        return f"You downloaded {what}{times} {when}."
-    under = _UNDER.get(visit.reason, f", {reason_words(visit.reason)}")
-    return f"{who} downloaded {what}{times} {when}{under}."
+    return f"{who} {done} {what}{under}."
 
 
 _KINDS = {kind.value: kind for kind in SegmentKind}
