@@ -5,7 +5,7 @@ continuous glucose profile and time-in-range bar, in greys with words beside the
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, PolyLine, Rect, String
 from reportlab.lib import colors
@@ -42,8 +42,29 @@ def draw_chart(chart: ReportChart, width: float, height: float) -> Drawing:
         drawing.add(
             Rect(_LEFT, y(b_low), plot_w, y(b_high) - y(b_low), fillColor=_BAND, strokeColor=None)
         )
-    value = low
-    while value <= high + step / 2:
+    count = round((high - low) / step) + 1
+    _axes(drawing, [low + step * n for n in range(count)], chart.ticks, x, y, plot_w, plot_h)
+    for at, _ in chart.targets:
+        if low <= at <= high:
+            _dotted(drawing, y(at), plot_w)
+    for line in chart.lines:
+        _draw_line(drawing, line, chart.gap, x, y)
+    _legend(drawing, chart, width)
+    return drawing
+
+
+def _axes(
+    drawing: Drawing,
+    values: Iterable[float],
+    ticks: Iterable[tuple[float, str]],
+    x: Callable[[float], float],
+    y: Callable[[float], float],
+    plot_w: float,
+    plot_h: float,
+) -> None:
+    """A grey grid line and its label at each of ``values``, a tick and its words under
+    each of ``ticks``, and the plot's frame."""
+    for value in values:
         drawing.add(
             Line(_LEFT, y(value), _LEFT + plot_w, y(value), strokeColor=_GRID, strokeWidth=0.4)
         )
@@ -52,8 +73,7 @@ def draw_chart(chart: ReportChart, width: float, height: float) -> Drawing:
                 _LEFT - 4, y(value) - 3, f"{value:g}", fontName=_FONT, fontSize=7, textAnchor="end"
             )
         )
-        value += step
-    for at, words in chart.ticks:
+    for at, words in ticks:
         drawing.add(Line(x(at), _BOTTOM, x(at), _BOTTOM - 3, strokeWidth=0.5))
         drawing.add(
             String(x(at), _BOTTOM - 11, words, fontName=_FONT, fontSize=7, textAnchor="middle")
@@ -69,23 +89,21 @@ def draw_chart(chart: ReportChart, width: float, height: float) -> Drawing:
             strokeWidth=0.6,
         )
     )
-    for at, _ in chart.targets:
-        if low <= at <= high:
-            drawing.add(
-                Line(
-                    _LEFT,
-                    y(at),
-                    _LEFT + plot_w,
-                    y(at),
-                    strokeColor=_TARGET,
-                    strokeWidth=0.8,
-                    strokeDashArray=[1, 2],
-                )
-            )
-    for line in chart.lines:
-        _draw_line(drawing, line, chart.gap, x, y)
-    _legend(drawing, chart, width)
-    return drawing
+
+
+def _dotted(drawing: Drawing, at: float, plot_w: float) -> None:
+    """A dotted target line across the plot at height ``at``."""
+    drawing.add(
+        Line(
+            _LEFT,
+            at,
+            _LEFT + plot_w,
+            at,
+            strokeColor=_TARGET,
+            strokeWidth=0.8,
+            strokeDashArray=[1, 2],
+        )
+    )
 
 
 def _draw_line(
@@ -197,27 +215,8 @@ def draw_profile(sensor: SensorGlucose, width: float, height: float) -> Drawing:
     def y(value: float) -> float:
         return _BOTTOM + plot_h * (min(max(value, low), high) - low) / (high - low)
 
-    for value in range(int(low) + 10, int(high) + 1, 50):
-        drawing.add(
-            Line(_LEFT, y(value), _LEFT + plot_w, y(value), strokeColor=_GRID, strokeWidth=0.4)
-        )
-        drawing.add(
-            String(
-                _LEFT - 4, y(value) - 3, f"{value}", fontName=_FONT, fontSize=7, textAnchor="end"
-            )
-        )
-    for hour in range(0, 25, 3):
-        drawing.add(Line(x(hour * 60), _BOTTOM, x(hour * 60), _BOTTOM - 3, strokeWidth=0.5))
-        drawing.add(
-            String(
-                x(hour * 60),
-                _BOTTOM - 11,
-                f"{hour:02d}:00",
-                fontName=_FONT,
-                fontSize=7,
-                textAnchor="middle",
-            )
-        )
+    hours = [(hour * 60.0, f"{hour:02d}:00") for hour in range(0, 25, 3)]
+    grid = [float(v) for v in range(int(low) + 10, int(high) + 1, 50)]
     # Each point stands for its slot: drawn at the slot's middle.
     half = (sensor.profile[1][0] - sensor.profile[0][0]) / 2 if len(sensor.profile) > 1 else 7.5
     for lower, upper, fill in ((1, 5, _OUTER), (2, 4, _INNER)):
@@ -226,31 +225,12 @@ def draw_profile(sensor: SensorGlucose, width: float, height: float) -> Drawing:
         drawing.add(
             Polygon([c for point in outline for c in point], fillColor=fill, strokeColor=None)
         )
+    # The bands first, then the grid, frame and range over them, then the median on top.
+    _axes(drawing, grid, hours, x, y, plot_w, plot_h)
     for target in (70, 180):
-        drawing.add(
-            Line(
-                _LEFT,
-                y(target),
-                _LEFT + plot_w,
-                y(target),
-                strokeColor=_TARGET,
-                strokeWidth=0.8,
-                strokeDashArray=[1, 2],
-            )
-        )
+        _dotted(drawing, y(target), plot_w)
     median = [c for p in sensor.profile for c in (x(p[0] + half), y(p[3]))]
     drawing.add(PolyLine(median, strokeColor=colors.black, strokeWidth=1.4))
-    drawing.add(
-        Rect(
-            _LEFT,
-            _BOTTOM,
-            plot_w,
-            plot_h,
-            fillColor=None,
-            strokeColor=colors.black,
-            strokeWidth=0.6,
-        )
-    )
     left = _LEFT
     for words, fill in (("5-95%", _OUTER), ("25-75%", _INNER)):
         drawing.add(Rect(left, 3, 14, 7, fillColor=fill, strokeColor=None))
