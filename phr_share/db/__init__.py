@@ -1,4 +1,12 @@
-"""The index database: SQLAlchemy 2 models and Alembic migrations (SQLite or PostgreSQL)."""
+"""The index database: SQLAlchemy 2 models and Alembic migrations (SQLite or PostgreSQL).
+
+``Session`` is the unit of work a use case opens with :meth:`Database.session`; the
+queries it runs live in :mod:`phr_share.db.queries`. ``RowConflict`` is what a flush or
+commit raises when a row breaks a unique or foreign-key constraint (a lost race).
+"""
+
+from sqlalchemy.exc import IntegrityError as RowConflict
+from sqlalchemy.orm import Session
 
 from phr_share.db.accounts import ApiToken, User, WebSession
 from phr_share.db.auth import (
@@ -64,8 +72,10 @@ __all__ = [
     "ReleaseChoice",
     "ReleaseItem",
     "ResetRequest",
+    "RowConflict",
     "SensitivityOverride",
     "SeriesBucket",
+    "Session",
     "ShareLink",
     "SignInFailure",
     "StoredSegment",
