@@ -20,6 +20,7 @@ Goal: p95 of the doctor's read under 50 ms.
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import statistics
 import tempfile
@@ -202,10 +203,24 @@ def run(svc: Services, args: argparse.Namespace) -> None:
     )
     print(f"ratio p95 read / p95 raw GET: {p95 / percentile(raw, 0.95):.2f}")
     print(f"goal p95 < {GOAL_P95_MS:.0f} ms: {'met' if p95 < GOAL_P95_MS else 'MISSED'}")
+    print(
+        json.dumps(
+            {
+                "patients": args.patients,
+                "decisions_per_s_memory": round(pure),
+                "decisions_per_s_db": round(db_rate),
+                "raw_get_p95_ms": round(percentile(raw, 0.95), 2),
+                "read_p50_ms": round(statistics.median(full), 2),
+                "read_p95_ms": round(p95, 2),
+                "ratio_p95_read_raw": round(p95 / percentile(raw, 0.95), 2),
+                "read_p95_goal_met": p95 < GOAL_P95_MS,
+            }
+        )
+    )
 
 
 def _principal(user: uuid.UUID) -> Principal:
-    return Principal(f"user:{user}", Role.DOCTOR)
+    return Principal.of_user(user, Role.DOCTOR)
 
 
 if __name__ == "__main__":

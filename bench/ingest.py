@@ -16,6 +16,7 @@ Goals: end-to-end >= 70 % of the raw Swift PUT rate; no-I/O pipeline >= 35 % of 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -155,6 +156,23 @@ def main() -> None:
     print(
         f"ingest e2e:      {n / e2e:8.1f} objects/s; ratio to raw Swift {ratio:.2f} "
         f"(goal {GOAL_STORE})"
+    )
+    print(
+        json.dumps(
+            {
+                "documents": len(items),
+                "objects": n,
+                "raw_parse_docs_per_s": round(len(items) / best_parse, 1),
+                "pipeline_docs_per_s": round(len(items) / best_pipeline, 1),
+                "ratio_pipeline_parse": round(pipe_ratio, 3),
+                "ratio_pipeline_parse_goal_met": pipe_ratio >= GOAL_PIPELINE,
+                "raw_swift_objects_per_s": round(n / swift_raw, 1),
+                "raw_s3_objects_per_s": round(n / s3_raw, 1),
+                "ingest_objects_per_s": round(n / e2e, 1),
+                "ratio_ingest_swift": round(ratio, 3),
+                "ratio_ingest_swift_goal_met": ratio >= GOAL_STORE,
+            }
+        )
     )
 
 

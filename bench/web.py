@@ -14,6 +14,7 @@ run (the baseline: what the web layer adds).
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import re
 import statistics
@@ -161,6 +162,22 @@ def run(svc: Services, settings: Settings, args: argparse.Namespace) -> None:
     print(f"latency:      p50 {statistics.median(latencies):7.1f} ms   p95 {p95:7.1f} ms")
     print(f"library read: p50 {statistics.median(baseline):7.1f} ms (same page's reads, no web)")
     print(f"errors:       {errors}")
+    print(
+        json.dumps(
+            {
+                "doctors": args.doctors,
+                "requests": len(samples),
+                "requests_per_s": round(len(samples) / elapsed, 1),
+                "p50_ms": round(statistics.median(latencies), 1),
+                "p95_ms": round(p95, 1),
+                "library_p50_ms": round(statistics.median(baseline), 1),
+                "ratio_p50_web_library": round(
+                    statistics.median(latencies) / statistics.median(baseline), 2
+                ),
+                "errors": errors,
+            }
+        )
+    )
     if errors:
         sys.exit(1)
 
