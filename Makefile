@@ -45,6 +45,7 @@ test: $(STAMP) $(KSTAMP) $(CHARTJS) $(CHROMIUM) $(MEMCACHED) $(PDFTOTEXT) lint t
 lint: $(STAMP)
 	$(BIN)/ruff check phr_share tests bench deploy docs
 	$(BIN)/ruff format --check phr_share tests bench deploy docs
+	$(BIN)/lint-imports --no-cache --no-logo
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

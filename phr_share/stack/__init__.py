@@ -7,6 +7,15 @@ State lives in ``<state_dir>/stack/``: configs, rings, the device directory, log
 delivered mails (``maildir/``), the secrets (0600) and ``services.json``; the settings
 that reach the stack go to ``<state_dir>/stack.env``, which :mod:`phr_share.settings`
 reads beneath the environment.
+
+It lives in the package, not beside it under ``deploy/``, because the ``phr-share
+stack`` command (and ``make run`` through it) ships with the package and runs from an
+installed wheel, with the Swift and Keystone templates it fills in (the wheel carries
+them, :mod:`phr_share.resources` finds them). It is still no part of the runtime: the
+web app and the use cases never import it, only the CLI's ``stack`` command does
+(:mod:`phr_share.cli.store`), and Swift and aiosmtpd, from the ``stack`` extra, are
+imported nowhere else and only when a stack is built or its mail server starts. The
+import-linter contracts in ``pyproject.toml`` keep it so.
 """
 
 from __future__ import annotations
