@@ -1,4 +1,5 @@
-"""The use cases: accounts, consent, ingest, read, release, keys, erasure, audit.
+"""The use cases: accounts, consent, ingest, read, readouts, release, research, keys,
+erasure, audit.
 
 Each function takes :class:`Services` first and the acting :class:`Principal` second,
 and checks it before anything is done (the boundary is :mod:`phr_share.sharing.guard`;
