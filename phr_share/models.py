@@ -1,4 +1,5 @@
-"""Plain data shared by every layer: segment kinds, codes, documents and segments."""
+"""Plain data shared by every layer: segment kinds, roles and statuses, codes, documents,
+segments and measured values."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import hashlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 __all__ = [
@@ -21,19 +23,26 @@ __all__ = [
     "SERIES_KINDS",
     "SERIES_REBUILDER",
     "SNOMED",
+    "CareStatus",
     "ClinicalEntry",
     "Code",
     "DocumentRef",
+    "GrantStatus",
     "Identifiers",
     "InstanceId",
+    "Measurement",
+    "Mood",
+    "Outcome",
     "PatientIdentity",
     "PhiKind",
+    "Point",
     "Principal",
     "Purpose",
     "Reason",
     "Role",
     "Segment",
     "SegmentKind",
+    "Sensitivity",
     "parse_user_id",
     "path_sort_key",
     "tracking_id_for",
@@ -200,6 +209,55 @@ class Reason(StrEnum):
 BOUNDARY_REASONS = frozenset(
     {Reason.NOT_OWNER, Reason.NOT_IN_CARE, Reason.NOT_A_PARTY, Reason.MFA_REQUIRED}
 )
+
+
+class Sensitivity(StrEnum):
+    """How carefully a kind is guarded.
+
+    ``restricted`` kinds are opened only by a grant or link that names them; ``very
+    restricted`` ones, in addition, never by break-glass.
+    """
+
+    NORMAL = "normal"
+    RESTRICTED = "restricted"
+    VERY_RESTRICTED = "very-restricted"
+
+
+class GrantStatus(StrEnum):
+    """A grant's state; a delegated grant is ``pending`` until the patient answers."""
+
+    PENDING = "pending"
+    ACTIVE = "active"
+    REVOKED = "revoked"
+    REFUSED = "refused"
+
+
+class CareStatus(StrEnum):
+    """A care relationship's state: ``invited`` by the patient or ``requested`` by the
+    clinician until the other side accepts, ``active``, then ``ended`` for good."""
+
+    INVITED = "invited"
+    REQUESTED = "requested"
+    ACTIVE = "active"
+    ENDED = "ended"
+
+
+class Outcome(StrEnum):
+    """Whether an audited action went through."""
+
+    OK = "ok"
+    DENIED = "denied"
+    FAILED = "failed"
+
+
+class Mood(StrEnum):
+    """A five-point self-reported mood scale."""
+
+    VERY_LOW = "very-low"
+    LOW = "low"
+    NEUTRAL = "neutral"
+    GOOD = "good"
+    VERY_GOOD = "very-good"
 
 
 @dataclass(frozen=True, slots=True)
@@ -411,3 +469,28 @@ class ClinicalEntry:
     value: str | None = None
     unit: str | None = None
     time: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    """One measured value of a section, for the charts: its LOINC code (or ``MOOD``),
+    value, unit, time."""
+
+    code: str
+    value: float
+    unit: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    """One point of a patient's series: its LOINC code (or ``MOOD``), value, UCUM unit,
+    when it was measured (aware), and the segment it came from (tracking id) with that
+    segment's kind."""
+
+    code: str
+    value: float
+    unit: str
+    at: datetime
+    source: uuid.UUID
+    kind: str

@@ -16,6 +16,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from phr_share.models import Outcome
+
 __all__ = [
     "GENESIS",
     "Action",
@@ -82,14 +84,6 @@ class Action(StrEnum):
     POLICY_PREVIEW = "consent:policy:preview"
     EMERGENCY_DECLARE = "emergency:access:declare"
     EMERGENCY_REVIEW = "emergency:access:review"
-
-
-class Outcome(StrEnum):
-    """Whether the action went through."""
-
-    OK = "ok"
-    DENIED = "denied"
-    FAILED = "failed"
 
 
 @dataclass(frozen=True, slots=True)

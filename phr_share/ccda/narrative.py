@@ -14,11 +14,10 @@ from datetime import UTC, datetime, timedelta, timezone
 from lxml import etree
 
 from phr_share.ccda.entries import clinical_entries
-from phr_share.ccda.readings import Mood
-from phr_share.ccda.readings_cda import readable_unit
 from phr_share.ccda.vocab import LOCAL_CODES
 from phr_share.ccda.xml import first_child, hl7, parse_xml
-from phr_share.models import LOINC
+from phr_share.codes import MOOD, MOOD_WORDS, NOTE, readable_unit
+from phr_share.models import LOINC, Measurement, Mood
 
 __all__ = [
     "MOOD",
@@ -33,13 +32,10 @@ __all__ = [
     "parse_section",
 ]
 
-# The code a mood reading is measured under: the project's five-point scale, as a score
-# from 1 (very low) to 5 (very good), so it can be charted beside pain and activity.
-MOOD = "mood"
-MOOD_WORDS = {score: mood.value.replace("-", " ") for score, mood in enumerate(Mood, start=1)}
+# A mood reading is measured under MOOD: the project's five-point scale, as a score from
+# 1 (very low) to 5 (very good), so it can be charted beside pain and activity. A
+# section's free-text paragraphs are listed under NOTE by :func:`statements`.
 _MOOD_SCORES = {mood.value: float(score) for score, mood in enumerate(Mood, start=1)}
-# The code a section's free-text paragraphs are listed under by :func:`statements`.
-NOTE = "note"
 _XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
 
 
@@ -60,16 +56,6 @@ class SectionView:
 
     title: str
     blocks: tuple[Block, ...] = field(default_factory=tuple)
-
-
-@dataclass(frozen=True, slots=True)
-class Measurement:
-    """One measured value, for the charts: its LOINC code (or MOOD), value, unit, time."""
-
-    code: str
-    value: float
-    unit: str
-    at: datetime
 
 
 @dataclass(frozen=True, slots=True)

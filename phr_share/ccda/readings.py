@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from enum import StrEnum
 
 from phr_share.errors import InvalidReadings
+from phr_share.models import Mood
 
 __all__ = [
     "FORM_MEASURES",
@@ -34,16 +34,6 @@ _NUMBER = re.compile(r"\d{1,5}(?:\.\d{1,3})?")
 _WHOLE = re.compile(r"[0-9]{1,5}")
 # Characters XML 1.0 cannot hold: lxml refuses them in text.
 XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-class Mood(StrEnum):
-    """A five-point self-reported mood scale."""
-
-    VERY_LOW = "very-low"
-    LOW = "low"
-    NEUTRAL = "neutral"
-    GOOD = "good"
-    VERY_GOOD = "very-good"
 
 
 # What the form shows for each point of the scale.

@@ -37,6 +37,23 @@ from phr_share.ccda.vocab import (
     patient_instance_id,
 )
 from phr_share.ccda.xml import HL7, hl7
+from phr_share.codes import (
+    ACTIVITY,
+    BMI,
+    CLINICIAN_NOTE_TYPE,
+    DIASTOLIC,
+    DIET_NOTE,
+    GLUCOSE,
+    GLUCOSE_MMOL_BLOOD,
+    HEART_RATE,
+    HEIGHT,
+    HOME_READINGS_TYPE,
+    MOOD,
+    PAIN,
+    SYSTOLIC,
+    WEIGHT,
+    readable_unit,
+)
 
 __all__ = [
     "CLINICIAN_NOTE",
@@ -48,18 +65,10 @@ __all__ = [
     "readings_document",
 ]
 
-# The local code of a diet note (free text: no standard code fits it).
-DIET_NOTE = "diet-note"
 _VITALS_SECTION = "2.16.840.1.113883.10.20.22.2.4.1"
 _VITALS_ORGANIZER = "2.16.840.1.113883.10.20.22.4.26"
 _VITAL_OBSERVATION = "2.16.840.1.113883.10.20.22.4.27"
 _RESULT_OBSERVATION = "2.16.840.1.113883.10.20.22.4.2"
-_READABLE_UNITS = {"mm[Hg]": "mmHg", "[lb_av]": "lb", "[in_i]": "in", "{score}": "/ 10"}
-
-
-def readable_unit(ucum: str) -> str:
-    """A UCUM unit as people write it (mmHg, lb, in); most already read well as they are."""
-    return _READABLE_UNITS.get(ucum, ucum)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,13 +95,15 @@ class DocumentType:
 # A patient's own readings: a Patient Generated Document, LOINC "Patient Note".
 HOME_READINGS = DocumentType(
     (("2.16.840.1.113883.10.20.29.1", "2015-08-01"), (READINGS_TEMPLATE, None)),
-    "51855-5",
+    HOME_READINGS_TYPE,
     "Patient Note",
     "Home readings",
 )
 # A clinician writing back: a plain US Realm document, LOINC "Note" (no template that
 # would promise an encounter or service event this note does not describe).
-CLINICIAN_NOTE = DocumentType(((NOTE_TEMPLATE, None),), "34109-9", "Note", "Clinician's note")
+CLINICIAN_NOTE = DocumentType(
+    ((NOTE_TEMPLATE, None),), CLINICIAN_NOTE_TYPE, "Note", "Clinician's note"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +171,7 @@ def _sections(readings: Readings, builder: _Builder) -> Iterable[etree._Element]
             else Quantity(Decimal(readings.activity_minutes), "min")
         )
         activity = _Observation(
-            "activity", "55411-3", LOINC, "Exercise duration", minutes, text=readings.activity
+            "activity", ACTIVITY, LOINC, "Exercise duration", minutes, text=readings.activity
         )
         yield builder.plain_section(
             "2.16.840.1.113883.10.20.22.2.17", "29762-2", "Physical activity", [activity], None
@@ -171,9 +182,9 @@ def _sections(readings: Readings, builder: _Builder) -> Iterable[etree._Element]
 
 def _vital_observations(readings: Readings) -> list[_Observation]:
     candidates = [
-        ("systolic", "8480-6", "Systolic blood pressure", readings.systolic),
-        ("diastolic", "8462-4", "Diastolic blood pressure", readings.diastolic),
-        ("heart_rate", "8867-4", "Heart rate", readings.heart_rate),
+        ("systolic", SYSTOLIC, "Systolic blood pressure", readings.systolic),
+        ("diastolic", DIASTOLIC, "Diastolic blood pressure", readings.diastolic),
+        ("heart_rate", HEART_RATE, "Heart rate", readings.heart_rate),
     ]
     return [_Observation(n, c, LOINC, d, q) for n, c, d, q in candidates if q is not None]
 
@@ -182,14 +193,14 @@ def _body_measures(readings: Readings) -> list[_Observation]:
     measures = [
         _Observation(name, code, LOINC, display, quantity)
         for name, code, display, quantity in (
-            ("height", "8302-2", "Body height", readings.height),
-            ("weight", "29463-7", "Body weight", readings.weight),
+            ("height", HEIGHT, "Body height", readings.height),
+            ("weight", WEIGHT, "Body weight", readings.weight),
         )
         if quantity is not None
     ]
     bmi = _bmi(readings.weight, readings.height)
     if bmi is not None:
-        measures.append(_Observation("bmi", "39156-5", LOINC, "Body mass index (BMI) [Ratio]", bmi))
+        measures.append(_Observation("bmi", BMI, LOINC, "Body mass index (BMI) [Ratio]", bmi))
     return measures
 
 
@@ -207,7 +218,7 @@ def _subjective(readings: Readings) -> list[_Observation]:
         found.append(
             _Observation(
                 "pain",
-                "72514-3",
+                PAIN,
                 LOINC,
                 "Pain severity - 0-10 verbal numeric rating [Score] - Reported",
                 Quantity(Decimal(readings.pain), "{score}"),
@@ -218,7 +229,7 @@ def _subjective(readings: Readings) -> list[_Observation]:
         found.append(
             _Observation(
                 "mood",
-                "mood",
+                MOOD,
                 LOCAL_CODES,
                 "Self-reported mood (five-point scale)",
                 coded=(readings.mood.value, label),
@@ -454,8 +465,10 @@ def _glucose(glucose: Quantity | None) -> _Observation | None:
     if glucose is None:
         return None
     if glucose.unit == "mmol/L":
-        return _Observation("glucose", "15074-8", LOINC, "Glucose [Moles/volume] in Blood", glucose)
-    return _Observation("glucose", "2339-0", LOINC, "Glucose [Mass/volume] in Blood", glucose)
+        return _Observation(
+            "glucose", GLUCOSE_MMOL_BLOOD, LOINC, "Glucose [Moles/volume] in Blood", glucose
+        )
+    return _Observation("glucose", GLUCOSE, LOINC, "Glucose [Mass/volume] in Blood", glucose)
 
 
 def _table(section: etree._Element, observations: list[_Observation]) -> etree._Element:

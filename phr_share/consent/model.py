@@ -2,8 +2,9 @@
 
 Plain frozen dataclasses, no I/O: the use cases load them from the database, the
 decision point reads them, the tests build them by hand. Who asks (``Principal``,
-``Role``), why (``Purpose``) and the reason codes (``Reason``) are shared vocabulary
-and live in :mod:`phr_share.models`; they are named here too for the decision's readers.
+``Role``), why (``Purpose``), the reason codes (``Reason``), the sensitivity levels and
+the grant and care statuses are shared vocabulary and live in :mod:`phr_share.models`;
+they are named here too for the decision's readers.
 """
 
 from __future__ import annotations
@@ -12,15 +13,26 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 
-from phr_share.models import CARERS, CLINICIANS, Principal, Purpose, Reason, Role, SegmentKind
+from phr_share.models import (
+    CARERS,
+    CLINICIANS,
+    CareStatus,
+    GrantStatus,
+    Principal,
+    Purpose,
+    Reason,
+    Role,
+    SegmentKind,
+    Sensitivity,
+)
 
 __all__ = [
     "CARERS",
     "CLINICIANS",
     "DEFAULT_SENSITIVITY",
     "BreakGlassTerms",
+    "CareStatus",
     "Decision",
     "Facts",
     "GrantStatus",
@@ -35,43 +47,12 @@ __all__ = [
 ]
 
 
-class Sensitivity(StrEnum):
-    """How carefully a kind is guarded.
-
-    ``restricted`` kinds are opened only by a grant or link that names them; ``very
-    restricted`` ones, in addition, never by break-glass.
-    """
-
-    NORMAL = "normal"
-    RESTRICTED = "restricted"
-    VERY_RESTRICTED = "very-restricted"
-
-
 # The defaults a patient's own overrides start from.
 DEFAULT_SENSITIVITY: Mapping[SegmentKind, Sensitivity] = {
     SegmentKind.PERSONAL: Sensitivity.RESTRICTED,
     SegmentKind.FAMILY_HISTORY: Sensitivity.RESTRICTED,
     SegmentKind.PATIENT_NARRATIVE: Sensitivity.VERY_RESTRICTED,
 }
-
-
-class GrantStatus(StrEnum):
-    """A grant's state; a delegated grant is ``pending`` until the patient answers."""
-
-    PENDING = "pending"
-    ACTIVE = "active"
-    REVOKED = "revoked"
-    REFUSED = "refused"
-
-
-class CareStatus(StrEnum):
-    """A care relationship's state: ``invited`` by the patient or ``requested`` by the
-    clinician until the other side accepts, ``active``, then ``ended`` for good."""
-
-    INVITED = "invited"
-    REQUESTED = "requested"
-    ACTIVE = "active"
-    ENDED = "ended"
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from phr_share.series.points import DIASTOLIC, GLUCOSE_CODES, MG_PER_MMOL, SYSTOLIC
+from phr_share.codes import DIASTOLIC, GLUCOSE_CODES, GLUCOSE_MMOL_BLOOD, MG_PER_MMOL, SYSTOLIC
 
 __all__ = ["DANGER_ZONE", "DangerSign", "Threshold", "danger_signs"]
 
@@ -40,7 +40,7 @@ class DangerSign:
     value: float
 
 
-_GLUCOSE = frozenset(GLUCOSE_CODES) | {"15074-8"}
+_GLUCOSE = frozenset(GLUCOSE_CODES) | {GLUCOSE_MMOL_BLOOD}
 # The one table of the danger zone.
 DANGER_ZONE: tuple[Threshold, ...] = (
     Threshold(

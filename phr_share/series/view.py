@@ -18,7 +18,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from phr_share.series.points import GLUCOSE_CODES, GLUCOSE_MMOL, MG_PER_MMOL, WEIGHT, Point
+from phr_share.codes import GLUCOSE, GLUCOSE_CODES, GLUCOSE_MMOL, MG_PER_MMOL, WEIGHT
+from phr_share.models import Point
 from phr_share.series.weight import KG_PER_LB
 
 __all__ = [
@@ -32,7 +33,7 @@ __all__ = [
     "chart_view",
 ]
 
-GLUCOSE_LINE = "2339-0"
+GLUCOSE_LINE = GLUCOSE
 _HOUR, _DAY = 3600, 86400
 # 1, 5 and 15 minutes, 1 and 6 hours, 1 day, 1 and 4 weeks, 13 and 52 weeks, in seconds.
 INTERVALS = (60, 300, 900, _HOUR, 6 * _HOUR, _DAY, 7 * _DAY, 28 * _DAY, 91 * _DAY, 364 * _DAY)

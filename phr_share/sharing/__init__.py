@@ -1,4 +1,5 @@
-"""The use cases: accounts, consent, ingest, read, release, keys, erasure, audit.
+"""The use cases: accounts, consent, ingest, read, readouts, release, research, keys,
+erasure, audit.
 
 Each function takes :class:`Services` first and the acting :class:`Principal` second,
 and checks it before anything is done (the boundary is :mod:`phr_share.sharing.guard`;
@@ -9,6 +10,12 @@ or touch no one's data; ``tests/unit/sharing/test_boundary.py`` lists them. Noth
 here reads the environment.
 """
 
+from phr_share.audit import Break, Entry
+from phr_share.audit.heads import HEAD_FORMAT
+from phr_share.audit.proof import PROOF_FORMAT
+from phr_share.ccda.narrative import Block
+from phr_share.ccda.readings import FORM_MEASURES, MOOD_LABELS
+from phr_share.consent import LinkTerms
 from phr_share.sharing.access import decisions_for, preview_policy
 from phr_share.sharing.accounts import (
     Account,
@@ -131,6 +138,7 @@ from phr_share.sharing.mfa import (
     start_second_step,
 )
 from phr_share.sharing.notices import Notice, dismiss_notices, notifications
+from phr_share.sharing.overview import SharingOverview, sharing_overview
 from phr_share.sharing.read import (
     DocumentRecord,
     SegmentRecord,
@@ -146,6 +154,18 @@ from phr_share.sharing.read import (
     try_policy,
 )
 from phr_share.sharing.readings import ReadingsPage, Sitting, home_points, readings_page
+from phr_share.sharing.readouts import (
+    MAX_SUMMARY_DAYS,
+    SUMMARY_JSON_SCHEMA,
+    SUMMARY_WINDOWS,
+    ChartLine,
+    ChartView,
+    Readout,
+    Threshold,
+    danger_advice,
+    readout_of,
+    summary_answer,
+)
 from phr_share.sharing.recovery import forgot_password, reset_link_works, use_reset_link
 from phr_share.sharing.release import (
     ReleaseReport,
@@ -156,6 +176,14 @@ from phr_share.sharing.release import (
     run_release,
 )
 from phr_share.sharing.report import REPORT_DAYS, REPORT_PERIODS, visit_report, visit_report_pdf
+from phr_share.sharing.research import (
+    RECORD_FIELDS,
+    RecordQuery,
+    ReleaseInfo,
+    ReleaseRecords,
+    research_records,
+    research_releases,
+)
 from phr_share.sharing.series import RebuildReport, SeriesRead, read_series, rebuild_series
 from phr_share.sharing.services import Services, open_services
 from phr_share.sharing.targets import (
@@ -173,38 +201,61 @@ from phr_share.sharing.tree_heads import (
     sign_tree_head,
 )
 
+# Beside the use cases, what they answer with and the callers name: the audit entry and
+# break (``audit_entries``, ``verify_audit``), the formats of a tree head and of a proof,
+# a section's narrative block (``SectionRecord.view``), a one-visit link's terms
+# (``links_of``), and the readings form's table and mood words (``save_readings`` checks
+# what the form sends against the same table).
 __all__ = [
     "CAREGIVER_KINDS",
     "CHARTED_KINDS",
     "DEFAULT_TARGETS",
+    "FORM_MEASURES",
+    "HEAD_FORMAT",
+    "MAX_SUMMARY_DAYS",
+    "MOOD_LABELS",
     "OPERATOR",
+    "PROOF_FORMAT",
+    "RECORD_FIELDS",
     "REPORT_DAYS",
     "REPORT_PERIODS",
     "ROUTER",
+    "SUMMARY_JSON_SCHEMA",
+    "SUMMARY_WINDOWS",
     "TARGET_LIMITS",
     "VITAL_KINDS",
     "AccessEvent",
     "Account",
     "AuditReport",
+    "Block",
+    "Break",
     "CareView",
     "Caregiver",
+    "ChartLine",
+    "ChartView",
     "Dashboard",
     "DocumentRecord",
     "EmergencyAccess",
     "Enrolment",
+    "Entry",
     "ErasureReport",
     "GrantHistory",
     "HeadInfo",
     "HeadSigner",
     "IngestResult",
     "IssuedToken",
+    "LinkTerms",
     "MfaStatus",
     "NewLink",
     "Notice",
     "PatientCard",
     "Placement",
     "ReadingsPage",
+    "Readout",
     "RebuildReport",
+    "RecordQuery",
+    "ReleaseInfo",
+    "ReleaseRecords",
     "ReleaseReport",
     "RotationReport",
     "SectionRecord",
@@ -212,9 +263,11 @@ __all__ = [
     "SeriesRead",
     "Services",
     "SharedVisit",
+    "SharingOverview",
     "SigningKeyInfo",
     "Sitting",
     "Targets",
+    "Threshold",
     "TokenInfo",
     "accept_care",
     "access_history",
@@ -238,6 +291,7 @@ __all__ = [
     "create_share_link",
     "create_user",
     "current_segments",
+    "danger_advice",
     "dashboard_of",
     "decisions_for",
     "declare_emergency",
@@ -288,6 +342,7 @@ __all__ = [
     "read_series",
     "readable_segments",
     "readings_page",
+    "readout_of",
     "rebuild_series",
     "recover",
     "recover_releases",
@@ -295,6 +350,8 @@ __all__ = [
     "remove_mfa",
     "request_care",
     "research_preview",
+    "research_records",
+    "research_releases",
     "reset_link_works",
     "reset_mfa",
     "reset_password",
@@ -316,6 +373,7 @@ __all__ = [
     "set_sensitivity",
     "set_targets",
     "set_time_zone",
+    "sharing_overview",
     "sign_tree_head",
     "sign_up",
     "staff_accounts",
@@ -323,6 +381,7 @@ __all__ = [
     "start_second_step",
     "start_session",
     "stored_documents",
+    "summary_answer",
     "summary_from",
     "summary_of",
     "targets_of",

@@ -9,10 +9,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from phr_share import sharing
-from phr_share.audit import Outcome
 from phr_share.choices import parse_choice
 from phr_share.errors import InvalidInput, InvalidState, PhrShareError
-from phr_share.models import Principal, Role
+from phr_share.models import Outcome, Principal, Role
 from phr_share.sharing.audit import AREAS
 from phr_share.sharing.emergency import REVIEW_OUTCOMES
 from phr_share.web.presentation import STAFF_ROLES, audit_filters, staff_role

@@ -12,28 +12,28 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from phr_share.audit import Break, Entry, Outcome
-from phr_share.audit.heads import HEAD_FORMAT
-from phr_share.audit.proof import PROOF_FORMAT
-from phr_share.ccda import Mood
-from phr_share.ccda.narrative import Block
-from phr_share.consent import LinkTerms, Sensitivity
-from phr_share.models import MAX_ID, Purpose, Reason, SegmentKind
-from phr_share.research import ReleaseInfo
-from phr_share.series.summary import MAX_DAYS as MAX_SUMMARY_DAYS
-from phr_share.series.summary import SUMMARY_JSON_SCHEMA
+from phr_share.models import MAX_ID, Mood, Outcome, Purpose, Reason, SegmentKind, Sensitivity
 from phr_share.sharing import (
+    HEAD_FORMAT,
+    MAX_SUMMARY_DAYS,
+    PROOF_FORMAT,
+    SUMMARY_JSON_SCHEMA,
     AccessEvent,
     Account,
+    Block,
+    Break,
     CareView,
     EmergencyAccess,
+    Entry,
     ErasureReport,
     GrantHistory,
     IngestResult,
     IssuedToken,
+    LinkTerms,
     NewLink,
     Notice,
     PatientCard,
+    ReleaseInfo,
     ReleaseReport,
     RotationReport,
     SigningKeyInfo,

@@ -11,15 +11,9 @@ from flask import Blueprint, Response, flash, g, redirect, render_template, requ
 from werkzeug.wrappers import Response as BaseResponse
 
 from phr_share import sharing
-from phr_share.ccda.readings import FORM_MEASURES, MOOD_LABELS
 from phr_share.choices import parse_choice
-from phr_share.consent import Sensitivity
 from phr_share.errors import InvalidDocument, InvalidInput, InvalidReadings, NotFound
-from phr_share.models import Principal, Role, SegmentKind, parse_user_id
-from phr_share.series.agp import NEEDS as AGP_NEEDS
-from phr_share.series.agp import agp_json
-from phr_share.series.danger import DANGER_ZONE
-from phr_share.series.words import summary_card
+from phr_share.models import Principal, Role, SegmentKind, Sensitivity, parse_user_id
 from phr_share.web.local_time import zone
 from phr_share.web.presentation import (
     CHART_PERIODS,
@@ -88,6 +82,7 @@ def dashboard() -> str:
         svc, me, _patient_id(), page=page_of(request.args), read=dashboard.series
     )
     readings = sittings_table(page, targets)
+    readout = sharing.readout_of(dashboard)
     # Earlier versions of a document (an updated summary sent again) are listed on request.
     with_earlier = request.args.get("versions") == "all"
     listed = documents if with_earlier else [d for d in documents if d.current]
@@ -112,10 +107,10 @@ def dashboard() -> str:
         series=chart_json(dashboard.chart, targets),
         readings=readings,
         targets=targets,
-        summary=summary_card(dashboard.summary),
-        agp=agp_json(dashboard.summary.cgm),
-        cgm=dashboard.summary.cgm,
-        agp_needs=AGP_NEEDS,
+        summary=readout.summary,
+        agp=readout.agp,
+        cgm=readout.cgm,
+        agp_needs=readout.agp_needs,
         days=days,
         period=period if dashboard.chart_days == CHART_PERIODS[period] else "all",
     )
@@ -192,7 +187,7 @@ def readings_post() -> str | tuple[str, int]:
         # At once, in plain words: what the reading means and what to do now.
         return render_template(
             "patient/danger.html",
-            signs=[t for t in DANGER_ZONE if t.sign in result.danger],
+            signs=sharing.danger_advice(result.danger),
             kinds=set(result.danger),
             number=svc.settings.emergency_number,
             result=result,
@@ -205,8 +200,8 @@ def _readings_form(form: Mapping[str, str], errors: Mapping[str, str]) -> str:
         "patient/readings.html",
         form=form,
         errors=errors,
-        measures=FORM_MEASURES,
-        moods=MOOD_LABELS,
+        measures=sharing.FORM_MEASURES,
+        moods=sharing.MOOD_LABELS,
     )
 
 

@@ -14,29 +14,51 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from phr_share import sharing
-from phr_share.audit import Outcome
-from phr_share.ccda.narrative import MOOD, MOOD_WORDS, NOTE, Measurement
-from phr_share.ccda.readings_cda import CLINICIAN_NOTE, DIET_NOTE, HOME_READINGS, readable_unit
 from phr_share.choices import parse_choice, parse_choices
-from phr_share.consent import GrantStatus, Sensitivity
+from phr_share.codes import (
+    ACTIVITY,
+    BMI,
+    CHARTED,
+    DIASTOLIC,
+    DIET_NOTE,
+    DOCUMENT_TYPES,
+    GLUCOSE,
+    GLUCOSE_CAPILLARY,
+    GLUCOSE_METER,
+    GLUCOSE_MMOL_BLOOD,
+    GLUCOSE_SERUM,
+    HEART_RATE,
+    HEIGHT,
+    HOME_READINGS_TYPE,
+    MEASURE_NAMES,
+    MG_PER_MMOL,
+    MOOD,
+    MOOD_WORDS,
+    NOTE,
+    PAIN,
+    SENSOR_GLUCOSE,
+    SYSTOLIC,
+    WEIGHT,
+    readable_unit,
+)
 from phr_share.errors import InvalidDocument, InvalidInput
 from phr_share.models import (
     ACCOUNT_ROLES,
     MAX_ID,
+    Measurement,
+    Outcome,
+    Point,
     Principal,
     Purpose,
     Reason,
     Role,
     SegmentKind,
-    parse_user_id,
-    user_id_text,
+    Sensitivity,
 )
-from phr_share.series import WINDOWS, ChartView, Point
-from phr_share.series.points import DIASTOLIC, MG_PER_MMOL, SYSTOLIC
-from phr_share.series.view import ChartLine
+from phr_share.sharing import ChartLine, ChartView
 from phr_share.sharing.accounts import SELF_SIGN_UP
 from phr_share.sharing.audit import AREAS
-from phr_share.sharing.clinical import CHARTED, CHARTED_KINDS, VITAL_KINDS, SectionRecord
+from phr_share.sharing.clinical import CHARTED_KINDS, VITAL_KINDS, SectionRecord
 from phr_share.sharing.history import AccessEvent
 from phr_share.sharing.links import MAX_LINK_TTL
 
@@ -73,13 +95,18 @@ __all__ = [
 # Which series go on which chart, in the order a person reads them; a scale fixes the
 # axis where the measure has one (pain 0-10, mood 1-5 with its words).
 CHARTS: tuple[tuple[str, str, tuple[str, ...], dict[str, Any]], ...] = (
-    ("Blood pressure", "mmHg", ("8480-6", "8462-4"), {}),
-    ("Heart rate", "beats/min", ("8867-4",), {}),
-    ("Glucose", "mg/dL", ("2339-0", "2345-7", "99504-3", "14743-9", "41653-7"), {}),
-    ("Weight", "kg", ("29463-7",), {}),
-    ("Pain", "0-10", ("72514-3",), {"min": 0, "max": 10}),
+    ("Blood pressure", "mmHg", (SYSTOLIC, DIASTOLIC), {}),
+    ("Heart rate", "beats/min", (HEART_RATE,), {}),
+    (
+        "Glucose",
+        "mg/dL",
+        (GLUCOSE, GLUCOSE_SERUM, SENSOR_GLUCOSE, GLUCOSE_METER, GLUCOSE_CAPILLARY),
+        {},
+    ),
+    ("Weight", "kg", (WEIGHT,), {}),
+    ("Pain", "0-10", (PAIN,), {"min": 0, "max": 10}),
     ("Mood", "how I feel", (MOOD,), {"min": 1, "max": 5, "labels": MOOD_WORDS}),
-    ("Physical activity", "min", ("55411-3",), {"min": 0}),
+    ("Physical activity", "min", (ACTIVITY,), {"min": 0}),
 )
 
 
@@ -126,7 +153,7 @@ def summary_days(sent: Mapping[str, str]) -> int:
     """The summary window a page was asked for: 14 days unless 30 or 90; InvalidInput
     for anything else."""
     asked = sent.get("days", "14").strip()
-    if asked not in {str(days) for days in WINDOWS}:
+    if asked not in {str(days) for days in sharing.SUMMARY_WINDOWS}:
         raise InvalidInput("the summary covers 14, 30 or 90 days")
     return int(asked)
 
@@ -203,7 +230,7 @@ def _target_marks(title: str, targets: sharing.Targets) -> dict[str, Any]:
 
 
 def _line_label(code: str, unit: str, units: bool) -> str:
-    label = CHARTED.get(code) or ("Glucose (sensor)" if code == "99504-3" else "Glucose")
+    label = CHARTED.get(code) or ("Glucose (sensor)" if code == SENSOR_GLUCOSE else "Glucose")
     return f"{label} ({readable_unit(unit)})" if units else label
 
 
@@ -226,18 +253,18 @@ def _chart_points(line: ChartLine, zone: ZoneInfo) -> list[dict[str, Any]]:
 
 # The columns of the home readings table: a heading and the LOINC codes that fill it.
 READING_COLUMNS = (
-    ("Blood pressure", ("8480-6", "8462-4")),
-    ("Heart rate", ("8867-4",)),
-    ("Glucose", ("2339-0", "2345-7", "15074-8")),
-    ("Weight", ("29463-7",)),
-    ("Height", ("8302-2",)),
-    ("BMI", ("39156-5",)),
+    ("Blood pressure", (SYSTOLIC, DIASTOLIC)),
+    ("Heart rate", (HEART_RATE,)),
+    ("Glucose", (GLUCOSE, GLUCOSE_SERUM, GLUCOSE_MMOL_BLOOD)),
+    ("Weight", (WEIGHT,)),
+    ("Height", (HEIGHT,)),
+    ("BMI", (BMI,)),
 )
 # Then what the patient wrote or chose at the same sitting, as they read it.
 STATEMENT_COLUMNS = (
-    ("Pain", "72514-3"),
+    ("Pain", PAIN),
     ("Mood", MOOD),
-    ("Activity", "55411-3"),
+    ("Activity", ACTIVITY),
     ("Diet", DIET_NOTE),
     ("Note", NOTE),
 )
@@ -353,21 +380,13 @@ def readings_csv(measured: Sequence[Point]) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["measured_at_utc", "measurement", "loinc", "value", "unit"])
     for p in points:
-        name = _MEASURE_NAMES.get(p.code, p.code)
+        name = MEASURE_NAMES.get(p.code, p.code)
         if p.code == MOOD:  # a word on the project's five-point scale: no LOINC, no unit
             row = [name, "", MOOD_WORDS[round(p.value)], ""]
         else:
             row = [name, p.code, f"{p.value:g}", readable_unit(p.unit)]
         writer.writerow([p.at.astimezone(UTC).isoformat(), *row])
     return out.getvalue()
-
-
-_MEASURE_NAMES = {
-    **CHARTED,
-    "8302-2": "Body height",
-    "39156-5": "Body mass index",
-    "15074-8": "Glucose",
-}
 
 
 def _home_sections(
@@ -377,7 +396,7 @@ def _home_sections(
     return [
         s
         for s in sections
-        if s.record.kind in CHARTED_KINDS and types.get(s.record.document_id) == HOME_READINGS.code
+        if s.record.kind in CHARTED_KINDS and types.get(s.record.document_id) == HOME_READINGS_TYPE
     ]
 
 
@@ -396,7 +415,7 @@ def _flag(values: Mapping[str, Point], codes: tuple[str, ...], targets: sharing.
         )
         return "▲ at or above target" if above else ""
     found = next((values[c] for c in codes if c in values), None)
-    if found is None or codes[0] != "2339-0":
+    if found is None or codes[0] != GLUCOSE:
         return ""
     mg = found.value * MG_PER_MMOL if found.unit == "mmol/L" else found.value
     if mg < targets.glucose_low:
@@ -408,56 +427,31 @@ def _cell(values: Mapping[str, Measurement | Point], codes: tuple[str, ...]) -> 
     found = [values[code] for code in codes if code in values]
     if not found:
         return ""
-    if codes[0] == "8480-6" and len(found) == 2:  # systolic/diastolic, as people write it
+    if codes[0] == SYSTOLIC and len(found) == 2:  # systolic/diastolic, as people write it
         return f"{found[0].value:g}/{found[1].value:g} {readable_unit(found[0].unit)}"
     return f"{found[0].value:g} {readable_unit(found[0].unit)}"
 
 
 def sharing_state(svc: sharing.Services, patient: Principal) -> dict[str, Any]:
-    """Everything the sharing page shows for one patient."""
-    assert patient.patient_id is not None
-    care = sharing.care_of(svc, patient)
-    names = {user_id_text(c.clinician_id): c.clinician_name for c in care}
-    grants = sharing.grants_of(svc, patient, patient.patient_id)
-    now = svc.clock()
-    live = [g for g in grants if g.terms.status is GrantStatus.ACTIVE and not g.terms.ended(now)]
-    pending = [g for g in grants if g.terms.status is GrantStatus.PENDING]
-    past = [g for g in grants if g not in live and g not in pending]
-    others = [parse_user_id(g.terms.grantee) for g in grants if g.terms.grantee not in names]
-    assert None not in others  # grantees are accounts
-    found = sharing.display_names(svc, patient, [u for u in others if u is not None])
-    names |= {user_id_text(user): name for user, name in found.items()}
-    levels = sharing.sensitivity_levels(svc, patient)
-    active = [c for c in care if c.status == "active"]
-    caregiver = Role.CAREGIVER.value
-    # Who may read each kind, as the decision point says (nothing is read or audited).
-    decisions = sharing.decisions_for(
-        svc,
-        patient,
-        [Principal.of_user(c.clinician_id, Role(c.clinician_role)) for c in active],
-    )
-    by_kind = {
-        kind: sorted(names[who] for who, per_kind in decisions.items() if per_kind[kind].permit)
-        for kind in SegmentKind
-        if kind is not SegmentKind.PERSONAL
-    }
+    """Everything the sharing page shows for one patient, as the template's context."""
+    found = sharing.sharing_overview(svc, patient)
     return {
-        "by_kind": by_kind,
-        "patient_id": patient.patient_id,
-        "care": [c for c in care if c.clinician_role != caregiver],
-        "active_clinicians": [c for c in active if c.clinician_role != caregiver],
-        "caregivers": sharing.caregivers_of(svc, patient),
+        "by_kind": {kind: list(names) for kind, names in found.by_kind.items()},
+        "patient_id": found.patient_id,
+        "care": list(found.care),
+        "active_clinicians": list(found.active_clinicians),
+        "caregivers": list(found.caregivers),
         "caregiver_kinds": sharing.CAREGIVER_KINDS,
-        "names": names,
-        "live_grants": live,
-        "pending_grants": pending,
-        "past_grants": past,
-        "links": sharing.links_of(svc, patient),
-        "levels": levels,
+        "names": dict(found.names),
+        "live_grants": list(found.live),
+        "pending_grants": list(found.pending),
+        "past_grants": list(found.past),
+        "links": list(found.links),
+        "levels": found.levels,
         "levels_all": list(Sensitivity),
-        "released": sharing.released_kinds(svc, patient, patient.patient_id),
-        "releasable": sorted(svc.routing.releasable),
-        "now": now,
+        "released": set(found.released),
+        "releasable": list(found.releasable),
+        "now": found.now,
     }
 
 
@@ -476,25 +470,6 @@ _REASON_WORDS = {
     Reason.RESTRICTED_KIND: "restricted: not named in a grant",
     Reason.VERY_RESTRICTED_KIND: "very restricted",
 }
-# The document types (LOINC) people upload and PHR Share writes, in words.
-_DOCUMENT_TYPES = {
-    "34133-9": "Summary of care (CCD)",
-    "18842-5": "Discharge summary",
-    "11490-0": "Discharge summary",
-    "11488-4": "Consultation note",
-    "34847-4": "Consultation note",
-    "34117-2": "History and physical",
-    "11506-3": "Progress note",
-    "11504-8": "Operative note",
-    "28570-0": "Procedure note",
-    "18761-7": "Transfer summary",
-    "57133-1": "Referral note",
-    "18748-4": "Imaging report",
-    "52521-2": "Care plan",
-    "81334-5": "Advance care plan",
-    HOME_READINGS.code: HOME_READINGS.title,
-    CLINICIAN_NOTE.code: "Note from a clinician",
-}
 # Reads by one person, for one reason, this close together were one visit to the record.
 VISIT_WINDOW = timedelta(minutes=1)
 
@@ -509,7 +484,7 @@ def kind_label(kind: SegmentKind | str) -> str:
 
 def document_type(code: str | None) -> str:
     """A document's LOINC type code in words; a generic name for one not in the table."""
-    return _DOCUMENT_TYPES.get(code or "", "Clinical document")
+    return DOCUMENT_TYPES.get(code or "", "Clinical document")
 
 
 def filesize(size: int) -> str:
@@ -709,8 +684,8 @@ def stored_overview(
 ) -> tuple[list[sharing.DocumentRecord], HomeDocuments | None]:
     """The documents other than home readings (records from clinics, notes), and the home
     readings documents summed up; None when there are none."""
-    home = [d for d in documents if d.type_code == HOME_READINGS.code]
-    others = [d for d in documents if d.type_code != HOME_READINGS.code]
+    home = [d for d in documents if d.type_code == HOME_READINGS_TYPE]
+    others = [d for d in documents if d.type_code != HOME_READINGS_TYPE]
     if not home:
         return others, None
     times = [d.stored_at for d in home]

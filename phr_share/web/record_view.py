@@ -11,9 +11,6 @@ from typing import Any
 from phr_share import sharing
 from phr_share.errors import AccessDenied
 from phr_share.models import Principal, Purpose
-from phr_share.series.agp import NEEDS as AGP_NEEDS
-from phr_share.series.agp import agp_json
-from phr_share.series.words import summary_card
 from phr_share.web.local_time import zone
 from phr_share.web.presentation import (
     CHART_PERIODS,
@@ -63,6 +60,7 @@ def record_context(
         svc, reader, patient_id, page=page_of(args), purpose=purpose, read=dashboard.series
     )
     others = sharing.read_sections(svc, reader, patient_id, purpose, tabled=page.documents)
+    readout = sharing.readout_of(dashboard, own=False)
     return {
         "patient_id": patient_id,
         "name": sharing.patient_name(svc, reader, patient_id),
@@ -71,10 +69,10 @@ def record_context(
         "series": chart_json(dashboard.chart, shown),
         "targets": targets,
         "measured": bool(dashboard.series.tables),
-        "summary": summary_card(dashboard.summary, own=False),
-        "agp": agp_json(dashboard.summary.cgm),
-        "cgm": dashboard.summary.cgm,
-        "agp_needs": AGP_NEEDS,
+        "summary": readout.summary,
+        "agp": readout.agp,
+        "cgm": readout.cgm,
+        "agp_needs": readout.agp_needs,
         "patient_clock": None if clock == zone() else clock.key,
         "days": days,
         "period": period if dashboard.chart_days == CHART_PERIODS[period] else "all",

@@ -2,35 +2,32 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from phr_share.deid.records import RECORD_FIELDS
+from phr_share import sharing
 from phr_share.errors import InvalidInput
-from phr_share.models import Role
-from phr_share.research import (
-    RecordQuery,
-    ReleaseInfo,
-    records_to_jsonl,
-    records_to_parquet,
-    release_records,
-)
-from phr_share.research import catalogue as list_releases
-from phr_share.web.security import requires, services
+from phr_share.models import Principal, Role
+from phr_share.sharing import RECORD_FIELDS, RecordQuery, ReleaseInfo
+from phr_share.web.security import current_account, requires, services
 
 __all__ = ["bp"]
 
 bp = Blueprint("research", __name__, url_prefix="/research")
 
-_FORMATS = {
-    "jsonl": (records_to_jsonl, "application/x-ndjson"),
-    "parquet": (records_to_parquet, "application/vnd.apache.parquet"),
-}
+_FORMATS = ("jsonl", "parquet")
+
+
+def _me() -> Principal:
+    account = current_account()
+    assert account is not None  # guarded by @requires
+    return account.principal
 
 
 def _releases() -> list[ReleaseInfo]:
-    svc = services()
-    return list(reversed(list_releases(svc.public, svc.settings.s3_bucket)))
+    return list(reversed(sharing.research_releases(services(), _me())))
 
 
 @bp.get("")
@@ -67,19 +64,18 @@ def query() -> Response | tuple[str, int]:
             fields=RECORD_FIELDS,
         )
         return page, 400
-    svc = services()
-    rows = release_records(svc.public, svc.settings.s3_bucket, release.release_id, wanted)
+    found = sharing.research_records(services(), _me(), release.release_id, wanted)
     if action == "count":
         page = render_template(
             "research/catalogue.html",
             releases=releases,
             asked=asked,
-            matched=len(rows),
+            matched=len(found.rows),
             fields=RECORD_FIELDS,
         )
         return page, 200
-    encode, mimetype = _FORMATS[action]
-    return _attachment(encode(rows), mimetype, f"release-{release.release_id}.{action}")
+    data, mimetype = found.encoded("jsonl" if action == "jsonl" else "parquet")
+    return _attachment(data, mimetype, f"release-{release.release_id}.{action}")
 
 
 @bp.get("/releases/<uuid:release_id>.jsonl")
@@ -96,13 +92,10 @@ def parquet(release_id: object) -> Response:
     return _whole(str(release_id), "parquet")
 
 
-def _whole(release_id: str, fmt: str) -> Response:
-    svc = services()
-    rows = release_records(
-        svc.public, svc.settings.s3_bucket, release_id, RecordQuery.from_args(request.args)
-    )
-    encode, mimetype = _FORMATS[fmt]
-    return _attachment(encode(rows), mimetype, f"release-{release_id}.{fmt}")
+def _whole(release_id: str, fmt: Literal["jsonl", "parquet"]) -> Response:
+    query = RecordQuery.from_args(request.args)
+    data, mimetype = sharing.research_records(services(), _me(), release_id, query).encoded(fmt)
+    return _attachment(data, mimetype, f"release-{release_id}.{fmt}")
 
 
 def _attachment(data: bytes, mimetype: str, filename: str) -> Response:

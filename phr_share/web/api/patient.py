@@ -10,9 +10,8 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from phr_share import sharing
 from phr_share.choices import parse_choice
-from phr_share.consent import Sensitivity
 from phr_share.errors import InvalidInput
-from phr_share.models import Role, SegmentKind
+from phr_share.models import Role, SegmentKind, Sensitivity
 from phr_share.web import fields
 from phr_share.web.api.base import (
     account_in,

@@ -11,8 +11,6 @@ from phr_share import sharing
 from phr_share.choices import time_zone
 from phr_share.errors import InvalidInput
 from phr_share.models import Role
-from phr_share.series.summary import MAX_DAYS as MAX_SUMMARY_DAYS
-from phr_share.series.summary import summary_json
 from phr_share.web import fields
 from phr_share.web.api.base import (
     answer,
@@ -74,7 +72,7 @@ def vitals(patient_id: uuid.UUID) -> BaseResponse:
     long span comes binned, its points the intervals' means, and a short one (a day of
     sensor glucose) at full resolution."""
     given = request.args.get("days", "").strip()
-    days = whole_number(given, "days", 1, MAX_SUMMARY_DAYS) if given else None
+    days = whole_number(given, "days", 1, sharing.MAX_SUMMARY_DAYS) if given else None
     zone = time_zone(request.args.get("time_zone", "UTC"))
     found = sharing.dashboard_of(
         services(), caller(), patient_id, chart_days=days, zone=zone, purpose=purpose_arg()
@@ -87,12 +85,12 @@ def vitals(patient_id: uuid.UUID) -> BaseResponse:
 def summary(patient_id: uuid.UUID) -> BaseResponse:
     """The chronic-care summary of the last ``days`` days (14 by default), in ``time_zone``,
     from the kinds the caller may read."""
-    days = whole_number(request.args.get("days", "14"), "days", 1, MAX_SUMMARY_DAYS)
+    days = whole_number(request.args.get("days", "14"), "days", 1, sharing.MAX_SUMMARY_DAYS)
     zone = time_zone(request.args.get("time_zone", "UTC"))
     found = sharing.summary_of(
         services(), caller(), patient_id, days=days, zone=zone, purpose=purpose_arg()
     )
-    return answer(summary_json(found))
+    return answer(sharing.summary_answer(found))
 
 
 @bp.get("/v1/documents")

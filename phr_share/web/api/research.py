@@ -7,17 +7,13 @@ import uuid
 from flask import Blueprint, Response, request
 from werkzeug.wrappers import Response as BaseResponse
 
+from phr_share import sharing
 from phr_share.choices import parse_choice
 from phr_share.models import Role
-from phr_share.research import (
-    RecordQuery,
-    catalogue,
-    records_to_jsonl,
-    records_to_parquet,
-    release_records,
-)
+from phr_share.sharing import RecordQuery
 from phr_share.web.api.base import (
     answer,
+    caller,
     page_args,
 )
 from phr_share.web.security import requires, services
@@ -31,8 +27,7 @@ bp = Blueprint("research", __name__)
 @requires(Role.RESEARCHER, Role.ADMIN)
 def releases() -> BaseResponse:
     """The published research releases."""
-    svc = services()
-    return answer({"items": catalogue(svc.public, svc.settings.s3_bucket)})
+    return answer({"items": sharing.research_releases(services(), caller())})
 
 
 @bp.get("/v1/releases/<uuid:release_id>/records")
@@ -42,15 +37,14 @@ def records(release_id: uuid.UUID) -> Response | BaseResponse:
 
     ``kind``, ``since`` (YYYY-MM-DD) and ``ages`` (40-64 or 65+) filter the records.
     """
-    svc = services()
     fmt = parse_choice(("json", "jsonl", "parquet"), request.args.get("format", "json"), "format")
     query = RecordQuery.from_args(request.args)
     page, per_page = page_args()
-    rows = release_records(svc.public, svc.settings.s3_bucket, str(release_id), query)
-    if fmt == "jsonl":
-        return Response(records_to_jsonl(rows), mimetype="application/x-ndjson")
-    if fmt == "parquet":
-        return Response(records_to_parquet(rows), mimetype="application/vnd.apache.parquet")
+    found = sharing.research_records(services(), caller(), str(release_id), query)
+    rows = found.rows
+    if fmt != "json":
+        data, mimetype = found.encoded("jsonl" if fmt == "jsonl" else "parquet")
+        return Response(data, mimetype=mimetype)
     return answer(
         {
             "items": rows[(page - 1) * per_page : page * per_page],

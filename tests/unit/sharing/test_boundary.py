@@ -53,6 +53,11 @@ NO_PRINCIPAL = {
     "object_name",
     # Pure: charts or summarises sections the caller already read through read_segment.
     "summary_from",
+    # Pure: a dashboard, summary or saved reading the caller already has, in words and
+    # chart data; nothing is read.
+    "readout_of",
+    "summary_answer",
+    "danger_advice",
 }
 
 
