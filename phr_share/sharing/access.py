@@ -10,9 +10,6 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from phr_share.audit import Action
 from phr_share.consent import (
     BreakGlassTerms,
@@ -28,7 +25,9 @@ from phr_share.consent import (
     Sensitivity,
     decide,
 )
-from phr_share.db import Emergency, Grant, ReleaseChoice, SensitivityOverride, ShareLink
+from phr_share.db import Grant, Session, ShareLink
+from phr_share.db.queries import facts as fact_rows
+from phr_share.db.queries import releases as release_rows
 from phr_share.errors import AccessDenied
 from phr_share.models import SegmentKind, user_id_text
 from phr_share.sharing.audit import record as audit
@@ -86,34 +85,20 @@ def load_facts(session: Session, patient_id: uuid.UUID, principal: Principal) ->
     emergencies: tuple[BreakGlassTerms, ...] = ()
     if grantee is not None and principal.role is not Role.PATIENT:
         grants = tuple(
-            terms_of_grant(row)
-            for row in session.scalars(
-                select(Grant).where(Grant.patient_id == patient_id, Grant.grantee_id == grantee)
-            )
+            terms_of_grant(row) for row in fact_rows.grants_to(session, patient_id, grantee)
         )
         emergencies = tuple(
             BreakGlassTerms(e.id, principal.id, e.patient_id, e.started_at, e.until)
-            for e in session.scalars(
-                select(Emergency).where(
-                    Emergency.patient_id == patient_id, Emergency.clinician_id == grantee
-                )
-            )
+            for e in fact_rows.emergencies_by(session, patient_id, grantee)
         )
     overrides = {
         SegmentKind(row.kind): Sensitivity(row.level)
-        for row in session.scalars(
-            select(SensitivityOverride).where(SensitivityOverride.patient_id == patient_id)
-        )
+        for row in fact_rows.sensitivity_overrides(session, patient_id)
     }
     released: frozenset[SegmentKind] = frozenset()
     if principal.role is Role.SYSTEM:
         released = frozenset(
-            SegmentKind(kind)
-            for kind in session.scalars(
-                select(ReleaseChoice.kind).where(
-                    ReleaseChoice.patient_id == patient_id, ReleaseChoice.withdrawn_at.is_(None)
-                )
-            )
+            SegmentKind(kind) for kind in release_rows.released_kinds(session, patient_id)
         )
     return Facts(patient_id, grants, emergencies, overrides, released)
 

@@ -14,21 +14,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
-
 from phr_share.audit import Action
 from phr_share.consent import CareStatus
-from phr_share.db import (
-    CareRelationship,
-    Erasure,
-    Patient,
-    PatientKey,
-    ReleaseChoice,
-    SeriesBucket,
-    StoredSegment,
-    User,
-)
+from phr_share.db import Erasure, Patient, Session
+from phr_share.db.queries import documents as document_rows
+from phr_share.db.queries import keys as key_rows
+from phr_share.db.queries import releases as release_rows
 from phr_share.errors import NotFound
 from phr_share.models import Principal
 from phr_share.sharing.accounts import drop_account_sessions
@@ -61,28 +52,16 @@ def erase_patient(svc: Services, principal: Principal, patient_id: uuid.UUID) ->
         patient = session.get(Patient, patient_id)
         if patient is None:
             raise NotFound("no patient has that id")
-        keys = session.scalars(
-            select(PatientKey).where(
-                PatientKey.patient_id == patient_id, PatientKey.wrapped.is_not(None)
-            )
-        ).all()
+        keys = key_rows.live_keys(session, patient_id)
         for key in keys:
             key.wrapped, key.destroyed_at = None, now
-        for choice in session.scalars(
-            select(ReleaseChoice).where(
-                ReleaseChoice.patient_id == patient_id, ReleaseChoice.withdrawn_at.is_(None)
-            )
-        ):
+        for choice in release_rows.choices_in_force(session, patient_id):
             choice.withdrawn_at = now
         patient.erased_at = now
         _close_account(svc, session, principal, patient_id, now)
         # The key is gone, so the series could not be opened again; its rows go too.
-        session.execute(delete(SeriesBucket).where(SeriesBucket.patient_id == patient_id))
-        segments = session.scalar(
-            select(func.count())
-            .select_from(StoredSegment)
-            .where(StoredSegment.patient_id == patient_id)
-        )
+        key_rows.delete_series(session, patient_id)
+        segments = document_rows.segment_count(session, patient_id)
     svc.forget_keys(patient_id)
     deleted = svc.private.delete_container(container_for(patient_id))
     with svc.db.session() as session:
@@ -92,18 +71,18 @@ def erase_patient(svc: Services, principal: Principal, patient_id: uuid.UUID) ->
             Action.ERASE,
             actor,
             patient_id=patient_id,
-            details={"keys": len(keys), "segments": segments or 0, "objects": deleted},
+            details={"keys": len(keys), "segments": segments, "objects": deleted},
         )
         session.add(
             Erasure(
                 patient_id=patient_id,
                 erased_at=now,
                 keys_destroyed=len(keys),
-                segments=segments or 0,
+                segments=segments,
                 objects_deleted=deleted,
             )
         )
-    return ErasureReport(patient_id, len(keys), segments or 0, deleted)
+    return ErasureReport(patient_id, len(keys), segments, deleted)
 
 
 def _close_account(
@@ -112,12 +91,9 @@ def _close_account(
     """Nothing is left to share or sign in to: every care relationship ends (its grants
     revoked, so the patient leaves the clinicians' lists), the account is closed and its
     sessions end."""
-    open_care = select(CareRelationship).where(
-        CareRelationship.patient_id == patient_id, CareRelationship.status != CareStatus.ENDED
-    )
-    for care in session.scalars(open_care).all():
+    for care in key_rows.care_not_ended(session, patient_id, ended=CareStatus.ENDED):
         care.status, care.ended_at = CareStatus.ENDED, now
         revoke_grants_of(svc, session, principal, patient_id, care.clinician_id)
-    for user in session.scalars(select(User).where(User.patient_id == patient_id)).all():
+    for user in key_rows.users_of_patient(session, patient_id):
         user.active = False
         drop_account_sessions(session, user.id, None)

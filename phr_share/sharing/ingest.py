@@ -19,13 +19,12 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
-from sqlalchemy import bindparam, exc, select, update
-from sqlalchemy.orm import Session
-
 from phr_share.audit import Action, Outcome
 from phr_share.ccda.split import SplitDocument, split_document
 from phr_share.crypto import ALGORITHM, FORMAT_VERSION, Binding, seal
-from phr_share.db import Document, DocumentStatus, ReleaseChoice, StoredSegment
+from phr_share.db import DocumentStatus, RowConflict, Session
+from phr_share.db.queries import documents as document_rows
+from phr_share.db.queries import releases as release_rows
 from phr_share.errors import PhrShareError, StoreConflict
 from phr_share.models import Principal, Segment, SegmentKind
 from phr_share.series.points import Point
@@ -60,6 +59,9 @@ __all__ = [
     "recover",
     "store_document",
 ]
+
+# One written segment: its tracking id, version and ciphertext hash.
+_Sealed = tuple[uuid.UUID, int, str]
 
 # How many times a document's last transaction starts again after another document of
 # the same patient wrote one of its series buckets first.
@@ -222,7 +224,7 @@ def _prepare(
     try:
         with svc.db.session() as session:
             job = _journal(svc, session, split, digest, svc.new_uuid().hex, known)
-    except exc.IntegrityError as error:
+    except RowConflict as error:
         # The unique index on (patient, content hash) let the other attempt's row in.
         raise being_stored() from error
     if job.done is None:
@@ -236,11 +238,9 @@ def _journal(
     patient_id = split.patient_id
     if not known:
         ensure_patient(svc, session, patient_id)
-    released = _released_kinds(session, patient_id)
+    released = {SegmentKind(k) for k in release_rows.released_kinds(session, patient_id)}
     key_id, key = current_patient_key(svc, session, patient_id)
-    document = session.scalar(
-        select(Document).where(Document.patient_id == patient_id, Document.content_sha256 == digest)
-    )
+    document = document_rows.document_by_content(session, patient_id, digest)
     if document is None:
         document = new_document(svc, session, split, digest, key_id, attempt)
     elif document.status != DocumentStatus.STORED:
@@ -248,11 +248,7 @@ def _journal(
             raise being_stored()
         # A journal an interrupted attempt left: write everything again under the
         # current key; names are the same, so nothing is duplicated.
-        session.execute(
-            update(StoredSegment)
-            .where(StoredSegment.document_id == document.id)
-            .values(key_id=key_id)
-        )
+        document_rows.rekey_segments(session, document.id, key_id)
     # The same bytes split the same way: the placements follow from the split alone.
     placements = tuple(_placement(svc, s, document.version, released) for s in split.segments)
     job = _Job(
@@ -276,15 +272,6 @@ def _placement(
         object_name(segment.kind.value, segment.tracking_id, version),
         svc.routing.route(segment.kind, released).public,
     )
-
-
-def _released_kinds(session: Session, patient_id: uuid.UUID) -> set[SegmentKind]:
-    rows = session.scalars(
-        select(ReleaseChoice.kind).where(
-            ReleaseChoice.patient_id == patient_id, ReleaseChoice.withdrawn_at.is_(None)
-        )
-    )
-    return {SegmentKind(kind) for kind in rows}
 
 
 def _put(svc: Services, job: _Job, segment: Segment) -> str:
@@ -324,7 +311,7 @@ def _finish(svc: Services, job: _Job, actor: str) -> IngestResult | PhrShareErro
             return failure
         raise failure
     digests = [
-        {"b_tracking": s.tracking_id, "b_version": job.version, "b_digest": f.result()}
+        (s.tracking_id, job.version, f.result())
         for s, f in zip(job.to_write, job.futures, strict=True)
     ]
     try:
@@ -341,19 +328,19 @@ def _finish(svc: Services, job: _Job, actor: str) -> IngestResult | PhrShareErro
     return IngestResult(job.document_id, job.split.patient_id, job.version, True, job.placements)
 
 
-def _store_marked(svc: Services, job: _Job, actor: str, digests: list[dict[str, object]]) -> bool:
+def _store_marked(svc: Services, job: _Job, actor: str, digests: list[_Sealed]) -> bool:
     """:func:`_mark_stored`, started again (at most _SERIES_ATTEMPTS times) when another
     document of the patient wrote one of the same buckets first; StoreConflict after."""
     for _ in range(_SERIES_ATTEMPTS):
         try:
             return _mark_stored(svc, job, actor, digests)
-        except (BucketMoved, exc.IntegrityError):
+        except (BucketMoved, RowConflict):
             # The whole transaction rolled back: it starts again from the buckets as now.
             continue
     raise StoreConflict("the patient's readings were being written by another request; try again")
 
 
-def _mark_stored(svc: Services, job: _Job, actor: str, digests: list[dict[str, object]]) -> bool:
+def _mark_stored(svc: Services, job: _Job, actor: str, digests: list[_Sealed]) -> bool:
     """In one transaction: the document stored, its segments' digests, its points in the
     series, the audit entry; False when the journal is no longer this attempt's."""
     patient_id = job.split.patient_id
@@ -363,16 +350,7 @@ def _mark_stored(svc: Services, job: _Job, actor: str, digests: list[dict[str, o
         if not held:  # taken over as abandoned, or recovered, while it wrote
             _audit(svc, session, job, actor, Outcome.FAILED, {"error": StoreConflict.code})
             return False
-        # One statement for every row, each found by its unique (tracking id, version).
-        session.connection().execute(
-            update(StoredSegment)
-            .where(
-                StoredSegment.tracking_id == bindparam("b_tracking"),
-                StoredSegment.version == bindparam("b_version"),
-            )
-            .values(key_id=job.key_id, ciphertext_sha256=bindparam("b_digest")),
-            digests,
-        )
+        document_rows.record_ciphertexts(session, job.key_id, digests)
         removed: frozenset[uuid.UUID] = frozenset()
         if job.version > 1:
             removed = earlier_sources(session, patient_id, job.series, job.version)
@@ -417,9 +395,7 @@ def recover(svc: Services, principal: Principal) -> int:
     require_steward(principal)
     actor = principal.id
     with svc.db.session() as session:
-        pending = session.scalars(
-            select(Document.id).where(Document.status == DocumentStatus.PENDING)
-        ).all()
+        pending = document_rows.pending_document_ids(session)
     cleaned = 0
     for document_id in pending:
         attempt = svc.new_uuid().hex

@@ -15,12 +15,10 @@ import re
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import func, insert, or_, select, update
-from sqlalchemy.orm import Session
-
 from phr_share.ccda.split import SplitDocument
 from phr_share.crypto import ALGORITHM
-from phr_share.db import Document, DocumentStatus, StoredSegment
+from phr_share.db import Document, DocumentStatus, Session
+from phr_share.db.queries import documents as document_rows
 from phr_share.errors import PhrShareError, StoreConflict
 from phr_share.sharing.services import Services
 
@@ -61,16 +59,9 @@ def being_stored() -> StoreConflict:
 def claim(svc: Services, session: Session, document_id: int, attempt: str) -> bool:
     """Take over a pending journal no live attempt holds; False if one does (or got it first)."""
     now = svc.clock()
-    result = session.execute(
-        update(Document)
-        .where(
-            Document.id == document_id,
-            Document.status == DocumentStatus.PENDING,
-            or_(Document.attempt.is_(None), Document.attempted_at < now - ABANDONED_AFTER),
-        )
-        .values(attempt=attempt, attempted_at=now)
+    return document_rows.claim_journal(
+        session, document_id, attempt, now=now, stale_before=now - ABANDONED_AFTER
     )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def let_go(
@@ -78,19 +69,8 @@ def let_go(
 ) -> bool:
     """End this attempt's hold on its journal, the document stored or left for the next
     attempt; False when the attempt no longer held it."""
-    values: dict[str, object] = {"attempt": None, "attempted_at": None}
-    if stored:
-        values.update(status=DocumentStatus.STORED, stored_at=svc.clock())
-    result = session.execute(
-        update(Document)
-        .where(
-            Document.id == document_id,
-            Document.status == DocumentStatus.PENDING,
-            Document.attempt == attempt,
-        )
-        .values(**values)
-    )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    stored_at = svc.clock() if stored else None
+    return document_rows.end_hold(session, document_id, attempt, stored_at=stored_at)
 
 
 def new_document(
@@ -100,12 +80,7 @@ def new_document(
     many sections (the ORM would send one per row to get each row's id back)."""
     ref = split.document
     series = str(ref.set_id or ref.id)
-    latest = session.scalar(
-        select(func.max(Document.version)).where(
-            Document.patient_id == split.patient_id, Document.series == series
-        )
-    )
-    version = (latest or 0) + 1
+    version = (document_rows.latest_version(session, split.patient_id, series) or 0) + 1
     document = Document(
         patient_id=split.patient_id,
         document_key=str(ref.id),
@@ -139,7 +114,7 @@ def new_document(
         }
         for segment in split.segments
     ]
-    session.execute(insert(StoredSegment), rows)
+    document_rows.insert_segments(session, rows)
     return document
 
 

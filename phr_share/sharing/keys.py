@@ -7,9 +7,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from phr_share.audit import Action
 from phr_share.crypto import (
     SIGNING_KEY_FILE,
@@ -19,7 +16,8 @@ from phr_share.crypto import (
     unwrap_patient_key,
     wrap_patient_key,
 )
-from phr_share.db import Patient, PatientKey
+from phr_share.db import Patient, PatientKey, Session
+from phr_share.db.queries import keys as key_rows
 from phr_share.errors import ConfigurationError, IntegrityError, KeyErased
 from phr_share.models import Principal
 from phr_share.sharing.audit import record
@@ -41,7 +39,7 @@ def current_patient_key(
 ) -> tuple[str, bytes]:
     """The key new segments of this patient are sealed with, created on first use."""
     rows = sorted(
-        session.scalars(select(PatientKey).where(PatientKey.patient_id == patient_id)),
+        key_rows.keys_of(session, patient_id),
         key=lambda row: int(row.key_id.removeprefix("pk")),
     )
     live = [row for row in rows if row.wrapped is not None]
@@ -116,12 +114,7 @@ def rotate_master(svc: Services, principal: Principal) -> RotationReport:
     rewrap_signing_key(svc.keystore, svc.settings.master_key_dir / SIGNING_KEY_FILE)
     count = 0
     with svc.db.session() as session:
-        rows = session.scalars(
-            select(PatientKey).where(
-                PatientKey.wrapped.is_not(None), PatientKey.master_version != version
-            )
-        ).all()
-        for row in rows:
+        for row in key_rows.keys_to_rewrap(session, version):
             key = _unwrap(svc, row)
             wrapped = wrap_patient_key(svc.keystore, row.patient_id, row.key_id, key)
             row.master_version, row.wrapped = wrapped.master_version, wrapped.blob
@@ -143,12 +136,8 @@ def retire_master(svc: Services, principal: Principal, version: str) -> None:
     (ConfigurationError) while a patient key is still wrapped by it."""
     actor = require_steward(principal).id
     with svc.db.session() as session:
-        in_use = session.scalars(
-            select(PatientKey.key_id).where(
-                PatientKey.master_version == version, PatientKey.wrapped.is_not(None)
-            )
-        ).first()
-    if in_use is not None:
+        in_use = key_rows.wraps_live_key(session, version)
+    if in_use:
         raise ConfigurationError("patient keys are still wrapped by that master key: rotate first")
     # A signing key file left under an older version (a rotation cut off) moves first.
     rewrap_signing_key(svc.keystore, svc.settings.master_key_dir / SIGNING_KEY_FILE)

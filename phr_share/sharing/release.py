@@ -18,21 +18,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from phr_share.audit import Action
 from phr_share.ccda.identity import patient_identity
 from phr_share.consent import Principal, Purpose
-from phr_share.db import (
-    Document,
-    DocumentStatus,
-    Patient,
-    Release,
-    ReleaseChoice,
-    ReleaseItem,
-    StoredSegment,
-)
+from phr_share.db import Release, ReleaseChoice, ReleaseItem, Session, StoredSegment
+from phr_share.db.queries import documents as document_rows
+from phr_share.db.queries import releases as release_rows
 from phr_share.deid.kanon import enforce_k_anonymity, generalise, lay_out_release
 from phr_share.deid.pseudonym import replacement_id
 from phr_share.deid.records import FlatRecord
@@ -162,43 +153,19 @@ def released_kinds(svc: Services, principal: Principal, patient_id: uuid.UUID) -
     the operator; raises AccessDenied for anyone else."""
     require_owner_or_steward(principal, patient_id)
     with svc.db.session() as session:
-        kinds = session.scalars(
-            select(ReleaseChoice.kind).where(
-                ReleaseChoice.patient_id == patient_id, ReleaseChoice.withdrawn_at.is_(None)
-            )
-        )
-        return {SegmentKind(k) for k in kinds}
+        return {SegmentKind(k) for k in release_rows.released_kinds(session, patient_id)}
 
 
 def _candidates(session: Session, svc: Services) -> list[StoredSegment]:
     """Stored, released, never published segments of patients who were not erased."""
-    published = (
-        select(ReleaseItem.segment_id)
-        .join(Release)
-        .where(
-            Release.status == ReleaseStatus.PUBLISHED,
-            ReleaseItem.outcome.in_([ItemOutcome.PUBLISHED, ItemOutcome.NO_DATA]),
-        )
+    # A segment another release published, or found nothing in to publish, is done with;
+    # a suppressed one waits for the next run.
+    return release_rows.waiting_segments(
+        session,
+        [k.value for k in svc.routing.releasable],
+        published=ReleaseStatus.PUBLISHED,
+        settled=[ItemOutcome.PUBLISHED, ItemOutcome.NO_DATA],
     )
-    query = (
-        select(StoredSegment)
-        .join(Document)
-        .join(Patient, Patient.id == StoredSegment.patient_id)
-        .join(
-            ReleaseChoice,
-            (ReleaseChoice.patient_id == StoredSegment.patient_id)
-            & (ReleaseChoice.kind == StoredSegment.kind),
-        )
-        .where(
-            Document.status == DocumentStatus.STORED,
-            Patient.erased_at.is_(None),
-            ReleaseChoice.withdrawn_at.is_(None),
-            StoredSegment.kind.in_([k.value for k in svc.routing.releasable]),
-            StoredSegment.id.not_in(published),
-        )
-        .order_by(StoredSegment.document_id, StoredSegment.id)
-    )
-    return list(session.scalars(query))
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,11 +258,7 @@ def deidentify_stored(
 def _headers_of(svc: Services, documents: Collection[int]) -> dict[int, SegmentRecord]:
     """The header segment of each document, in one query."""
     with svc.db.session() as session:
-        rows = session.scalars(
-            select(StoredSegment).where(
-                StoredSegment.document_id.in_(documents), StoredSegment.path == "header"
-            )
-        )
+        rows = document_rows.header_segments(session, documents)
         headers = {row.document_id: record_of(row) for row in rows}
     if len(headers) != len(documents):
         raise NotFound("a stored document has no header segment")
@@ -438,7 +401,5 @@ def recover_releases(svc: Services, principal: Principal) -> int:
     the operator; raises AccessDenied otherwise."""
     require_steward(principal)
     with svc.db.session() as session:
-        pending = session.scalars(
-            select(Release.id).where(Release.status == ReleaseStatus.PENDING)
-        ).all()
+        pending = release_rows.release_ids_with_status(session, ReleaseStatus.PENDING)
     return sum(_abandon(svc, release_id) for release_id in pending)
