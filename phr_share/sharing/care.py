@@ -9,11 +9,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-
 from phr_share.audit import Action
 from phr_share.consent import CareStatus, Principal, Role
 from phr_share.db import CareRelationship, User
+from phr_share.db.queries import care as care_rows
 from phr_share.errors import AccessDenied, InvalidState, NotFound
 from phr_share.models import Reason
 from phr_share.sharing.audit import record as audit
@@ -57,7 +56,7 @@ def _open_care(
     other_side = CareStatus.REQUESTED if status == CareStatus.INVITED else CareStatus.INVITED
     with svc.db.session() as session:
         clinician_row(session, clinician_id)
-        if session.scalar(select(User.id).where(User.patient_id == patient_id)) is None:
+        if not care_rows.patient_account_ids(session, patient_id):
             raise NotFound("no such patient")
         row = relationship(session, patient_id, clinician_id)
         if row is None:
@@ -158,18 +157,14 @@ def care_of(
     clinician = principal.role is not Role.PATIENT
     me = require_carer(principal) if clinician else require_owner(principal)
     with svc.db.session() as session:
-        query = select(CareRelationship).where(CareRelationship.status != CareStatus.ENDED)
         if clinician:
-            query = query.where(CareRelationship.clinician_id == me)
-            if patient_id is not None:
-                query = query.where(CareRelationship.patient_id == patient_id)
+            rows = care_rows.open_relationships(session, clinician_id=me, patient_id=patient_id)
         else:
-            query = query.where(CareRelationship.patient_id == me)
-        rows = session.scalars(query.order_by(CareRelationship.id.desc())).all()
+            rows = care_rows.open_relationships(session, patient_id=me)
         views = []
         for row in rows:
             doctor = session.get(User, row.clinician_id)
-            patient = session.scalars(select(User).where(User.patient_id == row.patient_id)).first()
+            patient = care_rows.patient_account(session, row.patient_id)
             # A clinician who only asked has not been let in: the id, not the name.
             named = not clinician or row.status in {CareStatus.ACTIVE, CareStatus.INVITED}
             views.append(

@@ -16,11 +16,11 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-
 from phr_share.audit import Action
 from phr_share.consent import CareStatus, GrantStatus, Principal, Purpose, Role
-from phr_share.db import CareRelationship, Grant, User
+from phr_share.db import CareRelationship, Grant
+from phr_share.db.queries import care as care_rows
+from phr_share.db.queries import consent as consent_rows
 from phr_share.errors import InvalidInput, InvalidState, NotFound
 from phr_share.models import SegmentKind
 from phr_share.sharing.access import terms_of_grant
@@ -79,11 +79,7 @@ def invite_caregiver(
         raise InvalidInput("choose at least one kind of data to share with your caregiver")
     now = svc.clock()
     with svc.db.session() as session:
-        user_id = session.scalar(
-            select(User.id).where(
-                User.username == username.strip().lower(), User.role == Role.CAREGIVER.value
-            )
-        )
+        user_id = care_rows.caregiver_id(session, username.strip().lower())
         if user_id is None:
             raise NotFound("no caregiver account has that username")
         clinician_row(session, user_id, {Role.CAREGIVER})
@@ -150,23 +146,8 @@ def caregivers_of(svc: Services, patient: Principal) -> list[Caregiver]:
     patient_id = require_owner(patient)
     now = svc.clock()
     with svc.db.session() as session:
-        rows = session.execute(
-            select(CareRelationship, User)
-            .join(User, User.id == CareRelationship.clinician_id)
-            .where(
-                CareRelationship.patient_id == patient_id,
-                CareRelationship.status == CareStatus.ACTIVE,
-                User.role == Role.CAREGIVER.value,
-            )
-            .order_by(CareRelationship.id)
-        ).all()
-        grants = session.scalars(
-            select(Grant).where(
-                Grant.patient_id == patient_id,
-                Grant.grantee_id.in_([user.id for _, user in rows]),
-                Grant.status == GrantStatus.ACTIVE.value,
-            )
-        ).all()
+        rows = care_rows.caregivers_in_care(session, patient_id)
+        grants = consent_rows.active_grants_to(session, patient_id, [user.id for _, user in rows])
         kinds: dict[uuid.UUID, set[SegmentKind]] = {}
         for grant in grants:
             terms = terms_of_grant(grant)

@@ -11,11 +11,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-
 from phr_share.audit import Action
 from phr_share.consent import Principal, Role
-from phr_share.db import Emergency, User
+from phr_share.db import Emergency
+from phr_share.db.queries import care as care_rows
+from phr_share.db.queries import consent as consent_rows
 from phr_share.errors import InvalidInput, InvalidState, NotFound
 from phr_share.models import user_id_text
 from phr_share.sharing.audit import record as audit
@@ -80,7 +80,7 @@ def declare_emergency(
         raise InvalidInput("emergency access lasts between a moment and 24 hours")
     now = svc.clock()
     with svc.db.session() as session:
-        owners = session.scalars(select(User.id).where(User.patient_id == patient_id)).all()
+        owners = care_rows.patient_account_ids(session, patient_id)
         if not owners:
             raise NotFound("no such patient")
         row = Emergency(
@@ -113,11 +113,7 @@ def emergencies_of(
     admin or the operator; raises AccessDenied for anyone else."""
     require_owner_or_steward(principal, patient_id)
     with svc.db.session() as session:
-        rows = session.scalars(
-            select(Emergency)
-            .where(Emergency.patient_id == patient_id)
-            .order_by(Emergency.id.desc())
-        )
+        rows = consent_rows.emergencies_on(session, patient_id)
         return [_view(row) for row in rows]
 
 
@@ -125,9 +121,7 @@ def review_queue(svc: Services, admin: Principal) -> list[EmergencyAccess]:
     """Declarations not yet reviewed, oldest first. Admins only: raises AccessDenied."""
     require_role(admin, Role.ADMIN)
     with svc.db.session() as session:
-        rows = session.scalars(
-            select(Emergency).where(Emergency.reviewed_at.is_(None)).order_by(Emergency.id)
-        )
+        rows = consent_rows.unreviewed_emergencies(session)
         return [_view(row) for row in rows]
 
 

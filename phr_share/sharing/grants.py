@@ -12,9 +12,6 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import exc, select
-from sqlalchemy.orm import Session
-
 from phr_share.audit import Action
 from phr_share.consent import (
     CARERS,
@@ -29,8 +26,16 @@ from phr_share.consent import (
     Sensitivity,
     decide,
 )
-from phr_share.db import CareRelationship, Grant, GrantEvent, SensitivityOverride
+from phr_share.db import (
+    CareRelationship,
+    Grant,
+    GrantEvent,
+    RowConflict,
+    SensitivityOverride,
+    Session,
+)
 from phr_share.db.consent import terms_digest
+from phr_share.db.queries import consent as consent_rows
 from phr_share.errors import AccessDenied, InvalidInput, InvalidState, NotFound
 from phr_share.models import Reason, SegmentKind, user_id_text
 from phr_share.sharing.access import load_facts, terms_of_grant
@@ -128,16 +133,8 @@ def _add_live(session: Session, grant: Grant) -> Grant | None:
     try:
         with session.begin_nested():
             session.add(grant)
-    except exc.IntegrityError:
-        twin = session.scalars(
-            select(Grant).where(
-                Grant.patient_id == grant.patient_id,
-                Grant.grantee_id == grant.grantee_id,
-                Grant.purpose == grant.purpose,
-                Grant.status == grant.status,
-                Grant.terms_sha256 == grant.terms_sha256,
-            )
-        ).first()
+    except RowConflict:
+        twin = consent_rows.live_twin(session, grant)
         if twin is None:
             raise
         return twin
@@ -153,7 +150,7 @@ def _flush_live(session: Session) -> None:
     twin of another live grant."""
     try:
         session.flush()
-    except exc.IntegrityError:
+    except RowConflict:
         raise InvalidState("the clinician already has a live grant with these terms") from None
 
 
@@ -373,14 +370,8 @@ def grants_of(svc: Services, principal: Principal, patient_id: uuid.UUID) -> lis
     or the operator; raises AccessDenied for anyone else."""
     require_owner_or_steward(principal, patient_id)
     with svc.db.session() as session:
-        grants = session.scalars(
-            select(Grant).where(Grant.patient_id == patient_id).order_by(Grant.id)
-        ).all()
-        events = session.scalars(
-            select(GrantEvent)
-            .where(GrantEvent.grant_id.in_([g.id for g in grants]))
-            .order_by(GrantEvent.id)
-        ).all()
+        grants = consent_rows.grants_of_patient(session, patient_id)
+        events = consent_rows.grant_events(session, [g.id for g in grants])
         return [
             GrantHistory(
                 terms_of_grant(g),
@@ -431,14 +422,7 @@ def revoke_grants_of(
     clinician_id: uuid.UUID,
 ) -> None:
     """Revoke every live or pending grant of a clinician on a patient, in ``session``."""
-    grants = session.scalars(
-        select(Grant).where(
-            Grant.patient_id == patient_id,
-            Grant.grantee_id == clinician_id,
-            Grant.status.in_([GrantStatus.ACTIVE.value, GrantStatus.PENDING.value]),
-        )
-    )
-    for grant in grants:
+    for grant in consent_rows.live_grants_between(session, patient_id, clinician_id):
         _set_status(svc, session, principal, grant, GrantStatus.REVOKED, Action.GRANT_REVOKE)
 
 
@@ -447,9 +431,7 @@ def sensitivity_of(svc: Services, patient: Principal) -> dict[SegmentKind, Sensi
     patient themself only, raises AccessDenied otherwise."""
     patient_id = require_owner(patient)
     with svc.db.session() as session:
-        rows = session.scalars(
-            select(SensitivityOverride).where(SensitivityOverride.patient_id == patient_id)
-        )
+        rows = consent_rows.sensitivity_overrides(session, patient_id)
         return {SegmentKind(r.kind): Sensitivity(r.level) for r in rows}
 
 

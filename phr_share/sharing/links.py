@@ -12,13 +12,11 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
-
 from phr_share.audit import Action, Outcome
 from phr_share.consent import Facts, LinkTerms, Principal, Purpose, Reason, Request, Role, decide
 from phr_share.crypto import mint_token, token_digest
 from phr_share.db import ShareLink, User
+from phr_share.db.queries import consent as consent_rows
 from phr_share.errors import AccessDenied, InvalidInput, NotFound
 from phr_share.models import SegmentKind, user_id_text
 from phr_share.sharing.access import terms_of_link
@@ -116,16 +114,14 @@ def open_share_link(
     """
     now = svc.clock()
     with svc.db.session() as session:
-        row = session.scalars(
-            select(ShareLink).where(ShareLink.digest == token_digest(token))
-        ).first()
+        row = consent_rows.link_by_digest(session, token_digest(token))
         if row is None:
             raise NotFound("no such share link")
         link = terms_of_link(row)
         # The link itself is the consent: decide on its terms as they are before use.
         probe = Request(doctor, link.patient_id, min(link.kinds), Purpose.TREATMENT, now, link)
         reason = decide(probe, Facts(link.patient_id)).reason
-        if reason is Reason.SHARE_LINK and not _claim(session, row.id, now):
+        if reason is Reason.SHARE_LINK and not consent_rows.claim_link(session, row.id, now):
             reason = Reason.LINK_USED  # another request used it a moment ago
         permit = reason is Reason.SHARE_LINK
         audit(
@@ -144,24 +140,10 @@ def open_share_link(
     return list(zip(records, read_segments(svc, doctor, records, link=link), strict=True))
 
 
-def _claim(session: Session, link_id: int, now: datetime) -> bool:
-    """Mark the link used, unless someone else did first."""
-    result = session.execute(
-        update(ShareLink)
-        .where(ShareLink.id == link_id, ShareLink.used_at.is_(None))
-        .values(used_at=now)
-    )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
-
-
 def links_of(svc: Services, patient: Principal) -> list[LinkTerms]:
     """The patient's own share links, newest first (terms only; tokens are never kept).
     Raises AccessDenied for anyone but a patient."""
     patient_id = require_owner(patient)
     with svc.db.session() as session:
-        rows = session.scalars(
-            select(ShareLink)
-            .where(ShareLink.patient_id == patient_id)
-            .order_by(ShareLink.id.desc())
-        )
+        rows = consent_rows.links_of_patient(session, patient_id)
         return [terms_of_link(row) for row in rows]

@@ -17,11 +17,10 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from phr_share.consent import Principal
-from phr_share.db import OUTBOX, Notification, User
+from phr_share.db import OUTBOX, Notification, Session
+from phr_share.db.queries import care as care_rows
+from phr_share.db.queries import notices as notice_rows
 from phr_share.errors import NotFound
 from phr_share.sharing.accounts import user_id_of
 from phr_share.sharing.services import Services
@@ -63,9 +62,7 @@ def notify(
     for user in users:
         session.add(Notification(user_id=user, topic=topic, subject=subject, created_at=now))
     if users:
-        addresses = session.scalars(
-            select(User.email).where(User.id.in_(users), User.active, User.email.is_not(None))
-        )
+        addresses = notice_rows.mail_addresses(session, users)
         session.info.setdefault(OUTBOX, []).extend(addresses)
 
 
@@ -73,7 +70,7 @@ def notify_patient(
     session: Session, patient_id: uuid.UUID, topic: str, subject: str, now: datetime
 ) -> None:
     """Notify every account of the patient with this global id."""
-    owners = session.scalars(select(User.id).where(User.patient_id == patient_id)).all()
+    owners = care_rows.patient_account_ids(session, patient_id)
     notify(session, owners, topic, subject, now)
 
 
@@ -83,11 +80,7 @@ def notifications(
     """The user's notifications, unseen first, as they were before this call;
     ``mark_seen`` marks those of ``topics`` seen."""
     with svc.db.session() as session:
-        rows = session.scalars(
-            select(Notification)
-            .where(Notification.user_id == user_id_of(user))
-            .order_by(Notification.seen_at.is_not(None), Notification.id.desc())
-        ).all()
+        rows = notice_rows.notices_of(session, user_id_of(user))
         notices = [Notice(r.id, r.topic, r.subject, r.created_at, r.seen_at) for r in rows]
         if mark_seen:
             for row in rows:
@@ -101,15 +94,12 @@ def dismiss_notices(svc: Services, user: Principal, notice_id: int | None = None
     it stays on their pages. How many were dismissed; NotFound for a notice that is not
     the user's."""
     with svc.db.session() as session:
-        query = select(Notification).where(
-            Notification.user_id == user_id_of(user), Notification.seen_at.is_(None)
-        )
+        me = user_id_of(user)
         if notice_id is not None:
             row = session.get(Notification, notice_id)
-            if row is None or row.user_id != user_id_of(user):
+            if row is None or row.user_id != me:
                 raise NotFound("no such notice")
-            query = query.where(Notification.id == notice_id)
-        rows = session.scalars(query).all()
+        rows = notice_rows.unseen_notices(session, me, notice_id)
         for row in rows:
             row.seen_at = svc.clock()
         return len(rows)

@@ -1,0 +1,124 @@
+"""Consent's queries: grants and their history, sensitivity overrides, share links and
+emergencies."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Sequence
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from phr_share.consent import GrantStatus
+from phr_share.db.consent import Emergency, Grant, GrantEvent, SensitivityOverride, ShareLink
+
+__all__ = [
+    "active_grants_to",
+    "claim_link",
+    "emergencies_on",
+    "grant_events",
+    "grants_of_patient",
+    "link_by_digest",
+    "links_of_patient",
+    "live_grants_between",
+    "live_twin",
+    "sensitivity_overrides",
+    "unreviewed_emergencies",
+]
+
+
+def live_twin(session: Session, grant: Grant) -> Grant | None:
+    """The stored grant with the same patient, grantee, purpose, status and terms as ``grant``."""
+    return session.scalars(
+        select(Grant).where(
+            Grant.patient_id == grant.patient_id,
+            Grant.grantee_id == grant.grantee_id,
+            Grant.purpose == grant.purpose,
+            Grant.status == grant.status,
+            Grant.terms_sha256 == grant.terms_sha256,
+        )
+    ).first()
+
+
+def grants_of_patient(session: Session, patient_id: uuid.UUID) -> Sequence[Grant]:
+    """Every grant on a patient, whatever its status, oldest first."""
+    return session.scalars(
+        select(Grant).where(Grant.patient_id == patient_id).order_by(Grant.id)
+    ).all()
+
+
+def grant_events(session: Session, grant_ids: Collection[int]) -> Sequence[GrantEvent]:
+    """The history of these grants, oldest step first."""
+    return session.scalars(
+        select(GrantEvent).where(GrantEvent.grant_id.in_(grant_ids)).order_by(GrantEvent.id)
+    ).all()
+
+
+def live_grants_between(
+    session: Session, patient_id: uuid.UUID, grantee_id: uuid.UUID
+) -> Sequence[Grant]:
+    """A grantee's active and pending grants on a patient."""
+    return session.scalars(
+        select(Grant).where(
+            Grant.patient_id == patient_id,
+            Grant.grantee_id == grantee_id,
+            Grant.status.in_([GrantStatus.ACTIVE.value, GrantStatus.PENDING.value]),
+        )
+    ).all()
+
+
+def active_grants_to(
+    session: Session, patient_id: uuid.UUID, grantee_ids: Collection[uuid.UUID]
+) -> Sequence[Grant]:
+    """The active grants on a patient to any of these grantees (in force or not)."""
+    return session.scalars(
+        select(Grant).where(
+            Grant.patient_id == patient_id,
+            Grant.grantee_id.in_(grantee_ids),
+            Grant.status == GrantStatus.ACTIVE.value,
+        )
+    ).all()
+
+
+def sensitivity_overrides(session: Session, patient_id: uuid.UUID) -> Sequence[SensitivityOverride]:
+    """The levels a patient set themself, one row per kind."""
+    return session.scalars(
+        select(SensitivityOverride).where(SensitivityOverride.patient_id == patient_id)
+    ).all()
+
+
+def link_by_digest(session: Session, digest: str) -> ShareLink | None:
+    """The share link whose token has this SHA-256."""
+    return session.scalars(select(ShareLink).where(ShareLink.digest == digest)).first()
+
+
+def claim_link(session: Session, link_id: int, now: datetime) -> bool:
+    """Mark a share link used at ``now`` in one update; False if it was used already."""
+    result = session.execute(
+        update(ShareLink)
+        .where(ShareLink.id == link_id, ShareLink.used_at.is_(None))
+        .values(used_at=now)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def links_of_patient(session: Session, patient_id: uuid.UUID) -> Sequence[ShareLink]:
+    """A patient's share links, used, expired and revoked ones too, newest first."""
+    return session.scalars(
+        select(ShareLink).where(ShareLink.patient_id == patient_id).order_by(ShareLink.id.desc())
+    ).all()
+
+
+def emergencies_on(session: Session, patient_id: uuid.UUID) -> Sequence[Emergency]:
+    """Every emergency declared on a patient's record, newest first."""
+    return session.scalars(
+        select(Emergency).where(Emergency.patient_id == patient_id).order_by(Emergency.id.desc())
+    ).all()
+
+
+def unreviewed_emergencies(session: Session) -> Sequence[Emergency]:
+    """The emergencies no admin has reviewed yet, oldest first."""
+    return session.scalars(
+        select(Emergency).where(Emergency.reviewed_at.is_(None)).order_by(Emergency.id)
+    ).all()

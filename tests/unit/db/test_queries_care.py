@@ -1,0 +1,110 @@
+"""Care's queries over a real database: open relationships by either side, newest first,
+the caregivers in a patient's care, and the accounts a patient is known by."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+
+from phr_share.consent import CareStatus
+from phr_share.db import CareRelationship, Database, Patient, User
+from phr_share.db.queries import care as care_rows
+
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+PATIENT = uuid.UUID("00000000-0000-4000-8000-00000000000a")
+OTHER_PATIENT = uuid.UUID("00000000-0000-4000-8000-00000000000b")
+OWNER = uuid.UUID("00000000-0000-4000-8000-0000000000a1")
+DOCTOR = uuid.UUID("00000000-0000-4000-8000-0000000000d1")
+CARER = uuid.UUID("00000000-0000-4000-8000-0000000000c1")
+
+
+def _user(user_id: uuid.UUID, username: str, role: str, patient: uuid.UUID | None = None) -> User:
+    return User(
+        id=user_id,
+        username=username,
+        role=role,
+        display_name=username.title(),
+        patient_id=patient,
+        created_at=NOW,
+    )
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    db = Database(database_url)
+    db.migrate()
+    with db.session() as session:
+        session.add_all(Patient(id=p, created_at=NOW) for p in (PATIENT, OTHER_PATIENT))
+        session.flush()
+        session.add_all(
+            [
+                _user(OWNER, "pat", "patient", PATIENT),
+                _user(DOCTOR, "doc", "doctor"),
+                _user(CARER, "sam.child", "caregiver"),
+            ]
+        )
+    yield db
+    db.dispose()
+
+
+def _care(db: Database, *pairs: tuple[uuid.UUID, uuid.UUID, CareStatus]) -> list[int]:
+    with db.session() as session:
+        rows = [
+            CareRelationship(
+                patient_id=patient,
+                clinician_id=clinician,
+                status=status,
+                initiated_by="patient",
+                created_at=NOW,
+            )
+            for patient, clinician, status in pairs
+        ]
+        session.add_all(rows)
+        session.flush()
+        return [row.id for row in rows]
+
+
+def test_open_relationships_leave_out_ended_ones_newest_first(db: Database) -> None:
+    ended, doctor, carer, other = _care(
+        db,
+        (PATIENT, DOCTOR, CareStatus.ENDED),
+        (PATIENT, DOCTOR, CareStatus.REQUESTED),
+        (PATIENT, CARER, CareStatus.ACTIVE),
+        (OTHER_PATIENT, DOCTOR, CareStatus.ACTIVE),
+    )
+    with db.session() as session:
+        of_patient = care_rows.open_relationships(session, patient_id=PATIENT)
+        assert [row.id for row in of_patient] == [carer, doctor]
+        of_doctor = care_rows.open_relationships(session, clinician_id=DOCTOR)
+        assert [row.id for row in of_doctor] == [other, doctor]
+        both = care_rows.open_relationships(session, clinician_id=DOCTOR, patient_id=PATIENT)
+        assert [row.id for row in both] == [doctor]
+        assert ended not in {row.id for row in of_patient}
+
+
+def test_caregivers_in_care_are_the_active_caregivers_only(db: Database) -> None:
+    _, carer = _care(db, (PATIENT, DOCTOR, CareStatus.ACTIVE), (PATIENT, CARER, CareStatus.ACTIVE))
+    with db.session() as session:
+        found = care_rows.caregivers_in_care(session, PATIENT)
+        assert [(care.id, user.id) for care, user in found] == [(carer, CARER)]
+        assert care_rows.caregivers_in_care(session, OTHER_PATIENT) == []
+
+
+def test_a_caregiver_is_found_by_username_and_role(db: Database) -> None:
+    with db.session() as session:
+        assert care_rows.caregiver_id(session, "sam.child") == CARER
+        assert care_rows.caregiver_id(session, "doc") is None
+        assert care_rows.caregiver_id(session, "nobody") is None
+
+
+def test_a_patients_accounts(db: Database) -> None:
+    with db.session() as session:
+        assert list(care_rows.patient_account_ids(session, PATIENT)) == [OWNER]
+        assert list(care_rows.patient_account_ids(session, OTHER_PATIENT)) == []
+        account = care_rows.patient_account(session, PATIENT)
+        assert account is not None
+        assert account.username == "pat"
+        assert care_rows.patient_account(session, OTHER_PATIENT) is None
