@@ -9,10 +9,9 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from phr_share.consent import CareStatus
 from phr_share.db.accounts import User
 from phr_share.db.consent import CareRelationship
-from phr_share.models import Role
+from phr_share.models import CareStatus, Role
 
 __all__ = [
     "caregiver_id",

@@ -10,8 +10,8 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from phr_share.consent import GrantStatus
 from phr_share.db.consent import Emergency, Grant, GrantEvent, SensitivityOverride, ShareLink
+from phr_share.models import GrantStatus
 
 __all__ = [
     "active_grants_to",
