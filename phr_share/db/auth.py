@@ -1,16 +1,16 @@
-"""Second factors, sign-ins waiting for one, and recent sign-in failures, with their queries.
+"""Second factors, sign-ins waiting for one, recent sign-in failures and password resets.
 
 Secrets are sealed or hashed: a TOTP seed is stored sealed (``phr_share.crypto``), a
 recovery code or a pending sign-in's id only as a digest. Failures are kept for the
 throttle's window only, keyed by digests of the username and the address, never the
 values themselves. Every web process reads the same rows, so a restart or a second
-worker sees the same counts.
+worker sees the same counts. Their queries are in :mod:`phr_share.db.queries.auth` and
+:mod:`phr_share.db.queries.accounts`.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import (
@@ -21,11 +21,8 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
-    delete,
-    select,
-    update,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from phr_share.db.tables import Base, UtcDateTime
 
@@ -36,13 +33,6 @@ __all__ = [
     "RecoveryCode",
     "ResetRequest",
     "SignInFailure",
-    "account_failures",
-    "add_failure",
-    "address_failures",
-    "claim_recovery_code",
-    "claim_step",
-    "drop_failures",
-    "enrolled_users",
 ]
 
 
@@ -120,75 +110,3 @@ class ResetRequest(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime)
     address: Mapped[str] = mapped_column(String(64))
-
-
-def enrolled_users(session: Session, user_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
-    """Which of these accounts have a confirmed second factor."""
-    if not user_ids:
-        return set()
-    query = select(MfaFactor.user_id).where(
-        MfaFactor.user_id.in_(user_ids), MfaFactor.confirmed_at.is_not(None)
-    )
-    return set(session.scalars(query))
-
-
-def claim_step(session: Session, user_id: uuid.UUID, step: int) -> bool:
-    """Record ``step`` as the last one used, if it is later than the last; False for a replay.
-
-    One conditional UPDATE, so two requests with the same code cannot both succeed.
-    """
-    claimed = session.execute(
-        update(MfaFactor)
-        .where(MfaFactor.user_id == user_id, MfaFactor.last_step < step)
-        .values(last_step=step)
-    )
-    return bool(claimed.rowcount)  # type: ignore[attr-defined]
-
-
-def claim_recovery_code(session: Session, user_id: uuid.UUID, digest: str, now: datetime) -> bool:
-    """Use up the account's unused recovery code with this digest; False if there is none."""
-    claimed = session.execute(
-        update(RecoveryCode)
-        .where(
-            RecoveryCode.user_id == user_id,
-            RecoveryCode.digest == digest,
-            RecoveryCode.used_at.is_(None),
-        )
-        .values(used_at=now)
-    )
-    return bool(claimed.rowcount)  # type: ignore[attr-defined]
-
-
-def add_failure(
-    session: Session, at: datetime, account: str, address: str, *, code: bool, since: datetime
-) -> None:
-    """Count one failure; failures from before ``since`` (out of every window) are dropped."""
-    session.execute(delete(SignInFailure).where(SignInFailure.at < since))
-    session.add(SignInFailure(at=at, account=account, address=address, second_factor=code))
-
-
-def account_failures(
-    session: Session, account: str, since: datetime
-) -> list[tuple[datetime, str, bool]]:
-    """The account's failures since then: (when, address digest, a wrong code or not)."""
-    query = select(SignInFailure.at, SignInFailure.address, SignInFailure.second_factor).where(
-        SignInFailure.account == account, SignInFailure.at >= since
-    )
-    return [(at, address, code) for at, address, code in session.execute(query)]
-
-
-def address_failures(session: Session, address: str, since: datetime) -> list[datetime]:
-    """When the address failed since then, for any account."""
-    query = select(SignInFailure.at).where(
-        SignInFailure.address == address, SignInFailure.at >= since
-    )
-    return list(session.scalars(query))
-
-
-def drop_failures(session: Session, account: str, address: str) -> None:
-    """Forget the account's failures from this address (it has just signed in from there)."""
-    session.execute(
-        delete(SignInFailure).where(
-            SignInFailure.account == account, SignInFailure.address == address
-        )
-    )

@@ -15,15 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, delete, func, select
-from sqlalchemy.orm import Session
-
 from phr_share.audit import Action, Outcome
 from phr_share.choices import time_zone
 from phr_share.consent import CARERS, Principal, Role
 from phr_share.crypto import check_password, hash_password, mint_token, token_digest
-from phr_share.db import ApiToken, Patient, PendingSignIn, User, WebSession
-from phr_share.db.auth import enrolled_users
+from phr_share.db import ApiToken, Patient, PendingSignIn, Session, User, WebSession
+from phr_share.db.queries import accounts as account_rows
+from phr_share.db.queries import auth as auth_rows
 from phr_share.errors import (
     AccessDenied,
     AccountClosed,
@@ -135,7 +133,7 @@ class IssuedToken:
 
 
 def _accounts(svc: Services, session: Session, rows: list[User]) -> list[Account]:
-    enrolled = enrolled_users(session, [row.id for row in rows])
+    enrolled = auth_rows.enrolled_users(session, [row.id for row in rows])
     required = svc.settings.require_mfa_roles
     return [
         Account(
@@ -235,7 +233,7 @@ def email_form(text: str) -> str | None:
 def _email_taken(session: Session, address: str | None, user_id: uuid.UUID | None) -> bool:
     if address is None:
         return False
-    owner = session.scalar(select(User.id).where(User.email == address))
+    owner = account_rows.email_owner(session, address)
     return owner is not None and owner != user_id
 
 
@@ -251,7 +249,7 @@ def _create(svc: Services, actor: str, made: _Made) -> Account:
     password = made.password
     hashed = None if password is None else hash_password(password, svc.randbytes, svc.password_cost)
     with svc.db.session() as session:
-        if session.scalar(select(User.id).where(User.username == username)) is not None:
+        if account_rows.user_id_named(session, username) is not None:
             raise InvalidState("that username is taken")
         if _email_taken(session, email, None):
             raise InvalidState("that e-mail address belongs to another account")
@@ -299,13 +297,9 @@ def find_account(
         raise ValueError("find_account needs a username or an id")
     if not principal.active:
         raise AccessDenied(Reason.ACCOUNT_DISABLED)
-    query = select(User)
-    if username is not None:
-        query = query.where(User.username == username.strip().lower())
-    if user_id is not None:
-        query = query.where(User.id == user_id)
+    wanted = None if username is None else username.strip().lower()
     with svc.db.session() as session:
-        row = session.scalars(query).first()
+        row = account_rows.user_matching(session, username=wanted, user_id=user_id)
         if row is None or not _may_know(principal, row):
             raise NotFound("no such account")
         return _account(svc, session, row)
@@ -328,7 +322,7 @@ def display_names(
     if not wanted:
         return {}
     with svc.db.session() as session:
-        rows = session.scalars(select(User).where(User.id.in_(wanted))).all()
+        rows = account_rows.users_by_id(session, wanted)
         names = {row.id: row.display_name for row in rows if _may_know(principal, row)}
     if set(names) != wanted:
         raise NotFound("no such account")
@@ -439,18 +433,8 @@ def _set_password(svc: Services, user_id: uuid.UUID, new: str, actor: str, keep:
 
 def drop_account_sessions(session: Session, user_id: uuid.UUID, keep: str | None) -> int:
     """Delete the account's web sessions but ``keep`` (a session id); how many there were."""
-    theirs = WebSession.user_id == user_id
-    if keep is not None:
-        theirs = theirs & (WebSession.digest != token_digest(keep))
-    return _drop_sessions(session, theirs)
-
-
-def _drop_sessions(session: Session, which: ColumnElement[bool]) -> int:
-    """Delete the web sessions ``which`` selects; how many there were."""
-    digests = list(session.scalars(select(WebSession.digest).where(which)))
-    if digests:
-        session.execute(delete(WebSession).where(WebSession.digest.in_(digests)))
-    return len(digests)
+    kept = None if keep is None else token_digest(keep)
+    return account_rows.drop_sessions_of(session, user_id, keep=kept)
 
 
 def authenticate(
@@ -465,7 +449,7 @@ def authenticate(
     username = username.strip().lower()
     throttle.check(svc, username, address)
     with svc.db.session() as session:
-        row = session.scalars(select(User).where(User.username == username)).first()
+        row = account_rows.user_matching(session, username=username)
         stored = row.password_hash if row is not None else None
     # Hash even for an unknown account, so timing does not tell which ones exist.
     matched = check_password(password, stored or _decoy(svc))
@@ -525,7 +509,7 @@ def issue_token(
     token = mint_token(svc.randbytes)
     now = svc.clock()
     with svc.db.session() as session:
-        if principal.role in svc.settings.require_mfa_roles and not enrolled_users(
+        if principal.role in svc.settings.require_mfa_roles and not auth_rows.enrolled_users(
             session, [user_id]
         ):
             raise AccessDenied(
@@ -548,9 +532,7 @@ def authenticate_token(svc: Services, token: str) -> Account:
     """The account behind a live API token; Unauthenticated when unknown, expired or revoked."""
     now = svc.clock()
     with svc.db.session() as session:
-        row = session.scalars(
-            select(ApiToken).where(ApiToken.digest == token_digest(token))
-        ).first()
+        row = account_rows.token_by_digest(session, token_digest(token))
         if row is None or row.revoked_at is not None or now >= row.expires_at:
             raise Unauthenticated()
         user = session.get(User, row.user_id)
@@ -563,11 +545,7 @@ def authenticate_token(svc: Services, token: str) -> Account:
 def tokens_of(svc: Services, principal: Principal) -> list[TokenInfo]:
     """The principal's own tokens, newest first."""
     with svc.db.session() as session:
-        rows = session.scalars(
-            select(ApiToken)
-            .where(ApiToken.user_id == user_id_of(principal))
-            .order_by(ApiToken.id.desc())
-        )
+        rows = account_rows.tokens_of(session, user_id_of(principal))
         return [
             TokenInfo(r.id, r.name, r.created_at, r.expires_at, r.revoked_at, r.last_used_at)
             for r in rows
@@ -608,7 +586,7 @@ def new_holder(
     secret = mint_token(svc.randbytes)
     now = svc.clock()
     with svc.db.session() as session:
-        session.execute(delete(kind).where(kind.expires_at <= now))
+        account_rows.drop_expired(session, kind, now)
         digest = token_digest(secret)
         session.add(kind(digest=digest, user_id=account.id, created_at=now, expires_at=now + ttl))
     return secret
@@ -623,13 +601,9 @@ def holder_of(
     svc: Services, kind: type[WebSession] | type[PendingSignIn], secret: str
 ) -> Account | None:
     """The active account of a live row (a session, a pending sign-in) named by ``secret``."""
-    query = (
-        select(User)
-        .join(kind, kind.user_id == User.id)
-        .where(kind.digest == token_digest(secret), kind.expires_at > svc.clock())
-    )
+    digest, now = token_digest(secret), svc.clock()
     with svc.db.session() as session:
-        row = session.scalars(query).first()
+        row = account_rows.holder(session, kind, digest, now)
         return _account(svc, session, row) if row is not None and row.active else None
 
 
@@ -642,28 +616,21 @@ def end_session(svc: Services, session_id: str) -> None:
             audit(svc, session, Action.LOGOUT, user_id_text(row.user_id))
 
 
-def _others(session_id: str) -> ColumnElement[bool]:
-    """The live sessions of this session's account, this one left out (a query filter)."""
-    digest = token_digest(session_id)
-    mine = select(WebSession.user_id).where(WebSession.digest == digest).scalar_subquery()
-    return (WebSession.user_id == mine) & (WebSession.digest != digest)
-
-
 def other_sessions(svc: Services, session_id: str) -> int:
     """How many other browsers the account of this session is signed in on."""
-    now = svc.clock()
-    query = select(func.count()).where(_others(session_id), WebSession.expires_at > now)
+    digest, now = token_digest(session_id), svc.clock()
     with svc.db.session() as session:
-        return session.scalar(query) or 0
+        return account_rows.other_sessions(session, digest, now)
 
 
 def end_other_sessions(svc: Services, session_id: str) -> int:
     """Sign this session's account out of every other browser; how many were signed out."""
+    digest = token_digest(session_id)
     with svc.db.session() as session:
-        mine = session.get(WebSession, token_digest(session_id))
+        mine = session.get(WebSession, digest)
         if mine is None:
             return 0
-        ended = _drop_sessions(session, _others(session_id))
+        ended = account_rows.drop_other_sessions(session, digest)
         if ended:
             audit(
                 svc,
@@ -687,7 +654,7 @@ def disable_user(svc: Services, admin: Principal, user_id: uuid.UUID) -> None:
         if row is None:
             raise NotFound("no such account")
         row.active = False
-        session.execute(delete(WebSession).where(WebSession.user_id == user_id))
+        account_rows.end_sessions_of(session, user_id)
         audit(svc, session, Action.USER_DISABLE, admin.id, subject=user_id_text(row.id))
 
 
@@ -696,6 +663,5 @@ def staff_accounts(svc: Services, admin: Principal) -> list[Account]:
     username. Admins only: raises AccessDenied for anyone else."""
     require_role(admin, Role.ADMIN)
     people = [role.value for role in SELF_SIGN_UP]
-    query = select(User).where(User.role.not_in(people)).order_by(User.username)
     with svc.db.session() as session:
-        return _accounts(svc, session, list(session.scalars(query)))
+        return _accounts(svc, session, account_rows.users_outside(session, people))

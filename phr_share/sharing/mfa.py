@@ -14,9 +14,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
-
 from phr_share.audit import Action, Outcome
 from phr_share.consent import Principal
 from phr_share.consent.totp import matching_step, new_totp_secret, provisioning_uri
@@ -29,8 +26,8 @@ from phr_share.crypto import (
     seal_secret,
     token_digest,
 )
-from phr_share.db import MfaFactor, PendingSignIn, RecoveryCode, User
-from phr_share.db.auth import claim_recovery_code, claim_step
+from phr_share.db import MfaFactor, PendingSignIn, RecoveryCode, Session, User
+from phr_share.db.queries import auth as auth_rows
 from phr_share.errors import InvalidState, NotFound, Unauthenticated
 from phr_share.models import ACCOUNT_ROLES, user_id_text
 from phr_share.sharing import throttle
@@ -116,14 +113,10 @@ def mfa_status(svc: Services, principal: Principal) -> MfaStatus:
     with svc.db.session() as session:
         row = _active_user(session, principal)
         factor = _factor(session, row.id)
-        left = session.scalar(
-            select(func.count()).where(
-                RecoveryCode.user_id == row.id, RecoveryCode.used_at.is_(None)
-            )
-        )
+        left = auth_rows.recovery_codes_left(session, row.id)
         enrolled_at = factor.confirmed_at if factor is not None else None
         required = principal.role in svc.settings.require_mfa_roles
-        return MfaStatus(enrolled_at is not None, required, left or 0, enrolled_at)
+        return MfaStatus(enrolled_at is not None, required, left, enrolled_at)
 
 
 def start_enrolment(svc: Services, principal: Principal) -> Enrolment:
@@ -150,7 +143,7 @@ def start_enrolment(svc: Services, principal: Principal) -> Enrolment:
 
 def _new_codes(svc: Services, session: Session, user_id: uuid.UUID) -> list[str]:
     """Ten fresh recovery codes for the account, replacing any it had."""
-    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
+    auth_rows.drop_recovery_codes_of(session, user_id)
     codes = mint_recovery_codes(svc.randbytes)
     for code in codes:
         session.add(RecoveryCode(user_id=user_id, digest=_recovery_digest(svc, user_id, code)))
@@ -160,7 +153,7 @@ def _new_codes(svc: Services, session: Session, user_id: uuid.UUID) -> list[str]
 def _totp_matches(svc: Services, session: Session, factor: MfaFactor, code: str) -> bool:
     """True when ``code`` is the TOTP of a step near now not used before (now used)."""
     step = matching_step(_secret_of(svc, factor), code, svc.clock())
-    return step is not None and claim_step(session, factor.user_id, step)
+    return step is not None and auth_rows.claim_step(session, factor.user_id, step)
 
 
 def _check_code(svc: Services, session: Session, user_id: uuid.UUID, code: str) -> Action | None:
@@ -172,7 +165,7 @@ def _check_code(svc: Services, session: Session, user_id: uuid.UUID, code: str) 
     if _totp_matches(svc, session, factor, code):
         return Action.MFA_VERIFY
     recovery = recovery_code_form(code)
-    if recovery is not None and claim_recovery_code(
+    if recovery is not None and auth_rows.claim_recovery_code(
         session, user_id, _recovery_digest(svc, user_id, recovery), svc.clock()
     ):
         return Action.MFA_RECOVERY_USED
@@ -267,9 +260,9 @@ def _enrolled_user(svc: Services, principal: Principal) -> User:
 
 
 def _drop_factor(session: Session, user_id: uuid.UUID) -> None:
-    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
-    session.execute(delete(MfaFactor).where(MfaFactor.user_id == user_id))
-    session.execute(delete(PendingSignIn).where(PendingSignIn.user_id == user_id))
+    auth_rows.drop_recovery_codes_of(session, user_id)
+    auth_rows.drop_factor_of(session, user_id)
+    auth_rows.drop_pending_sign_ins_of(session, user_id)
 
 
 def reset_mfa(svc: Services, steward: Principal, user_id: uuid.UUID) -> int:
@@ -322,8 +315,6 @@ def finish_second_step(
         assert user is not None
     _prove(svc, user, code, address)
     with svc.db.session() as session:
-        session.execute(
-            delete(PendingSignIn).where(PendingSignIn.digest == token_digest(pending_id))
-        )
+        auth_rows.drop_pending_sign_in(session, token_digest(pending_id))
     throttle.signed_in(svc, account.username, address)
     return account

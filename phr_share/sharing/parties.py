@@ -5,11 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from phr_share.consent import CLINICIANS, CareStatus, Role
-from phr_share.db import CareRelationship, User
+from phr_share.db import CareRelationship, Session, User
+from phr_share.db.queries import accounts as account_rows
 from phr_share.errors import InvalidInput, NotFound
 
 __all__ = [
@@ -38,13 +36,9 @@ def relationship(
     session: Session, patient_id: uuid.UUID, clinician_id: uuid.UUID
 ) -> CareRelationship | None:
     """The open (not ended) care relationship between a patient and a clinician."""
-    return session.scalars(
-        select(CareRelationship).where(
-            CareRelationship.patient_id == patient_id,
-            CareRelationship.clinician_id == clinician_id,
-            CareRelationship.status != CareStatus.ENDED,
-        )
-    ).first()
+    return account_rows.care_relationship(
+        session, patient_id, clinician_id, status_not=CareStatus.ENDED
+    )
 
 
 def anonymous_name(patient_id: uuid.UUID) -> str:

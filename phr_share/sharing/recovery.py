@@ -19,13 +19,12 @@ import uuid
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
-from sqlalchemy import delete, or_, select, update
-from sqlalchemy.orm import Session
-
 from phr_share.audit import Action, Outcome
 from phr_share.consent.throttle import Limit, ResetPolicy, in_words, reset_wait
 from phr_share.crypto import derive_key, hash_password, keyed_digest, token_digest
-from phr_share.db import PasswordReset, PendingSignIn, ResetRequest, User
+from phr_share.db import PasswordReset, ResetRequest, Session, User
+from phr_share.db.queries import accounts as account_rows
+from phr_share.db.queries import auth as auth_rows
 from phr_share.errors import InvalidState, TooManyAttempts
 from phr_share.mail import reset_message
 from phr_share.models import user_id_text
@@ -54,11 +53,9 @@ def forgot_password(svc: Services, name: str, *, address: str = throttle.LOCAL) 
     here = keyed_digest(derive_key(svc.mfa_secret(), _LABEL), "address:" + address)
     since = now - POLICY.window
     with svc.db.session() as session:
-        session.execute(delete(ResetRequest).where(ResetRequest.at < since))
-        asked = session.scalars(
-            select(ResetRequest.at).where(ResetRequest.address == here, ResetRequest.at >= since)
-        )
-        wait = reset_wait(POLICY, now, [], list(asked))
+        account_rows.drop_reset_requests(session, since)
+        asked = account_rows.reset_requests(session, here, since)
+        wait = reset_wait(POLICY, now, [], asked)
         if wait is not None:
             message = f"Too many requests from this network. Try again in {in_words(wait.seconds)}."
             raise TooManyAttempts(message, wait.seconds)
@@ -73,8 +70,7 @@ def _named(session: Session, name: str) -> User | None:
     wanted = name.strip().lower()
     if not wanted:
         return None
-    query = select(User).where(or_(User.username == wanted, User.email == wanted), User.active)
-    return session.scalars(query).first()
+    return account_rows.named_active_user(session, wanted)
 
 
 def _make_link(
@@ -85,12 +81,8 @@ def _make_link(
     if row is None or row.email is None:
         audit(svc, session, Action.PASSWORD_RESET_REQUEST, "anonymous", outcome=Outcome.DENIED)
         return None
-    made = session.scalars(
-        select(PasswordReset.created_at).where(
-            PasswordReset.user_id == row.id, PasswordReset.created_at >= now - POLICY.window
-        )
-    )
-    wait = reset_wait(POLICY, now, list(made), [])
+    made = account_rows.resets_made(session, row.id, now - POLICY.window)
+    wait = reset_wait(POLICY, now, made, [])
     actor = user_id_text(row.id)
     if wait is not None and wait.limit is Limit.RESET_ACCOUNT:
         details = {"reason": "throttled"}
@@ -122,18 +114,9 @@ def reset_link_works(svc: Services, token: str) -> bool:
 
 
 def _live_owner(svc: Services, token: str) -> uuid.UUID | None:
-    query = (
-        select(PasswordReset.user_id)
-        .join(User, User.id == PasswordReset.user_id)
-        .where(
-            PasswordReset.digest == token_digest(token),
-            PasswordReset.used_at.is_(None),
-            PasswordReset.expires_at > svc.clock(),
-            User.active,
-        )
-    )
+    digest, now = token_digest(token), svc.clock()
     with svc.db.session() as session:
-        return session.scalar(query)
+        return account_rows.live_reset_owner(session, digest, now)
 
 
 def use_reset_link(svc: Services, token: str, new: str) -> int:
@@ -148,27 +131,14 @@ def use_reset_link(svc: Services, token: str, new: str) -> int:
     hashed = hash_password(new, svc.randbytes, svc.password_cost)
     now = svc.clock()
     with svc.db.session() as session:
-        user_id = session.scalar(
-            update(PasswordReset)
-            .where(
-                PasswordReset.digest == token_digest(token),
-                PasswordReset.used_at.is_(None),
-                PasswordReset.expires_at > now,
-            )
-            .values(used_at=now)
-            .returning(PasswordReset.user_id)
-        )
+        user_id = account_rows.use_reset(session, token_digest(token), now)
         row = None if user_id is None else session.get(User, user_id)
         if row is None or not row.active:
             raise InvalidState(_USED)
-        session.execute(
-            update(PasswordReset)
-            .where(PasswordReset.user_id == row.id, PasswordReset.used_at.is_(None))
-            .values(used_at=now)
-        )
+        account_rows.void_resets_of(session, row.id, now)
         row.password_hash = hashed
         ended = drop_account_sessions(session, row.id, None)
-        session.execute(delete(PendingSignIn).where(PendingSignIn.user_id == row.id))
+        auth_rows.drop_pending_sign_ins_of(session, row.id)
         actor = user_id_text(row.id)
         audit(
             svc, session, Action.PASSWORD_RESET, actor, subject=actor, details={"sessions": ended}

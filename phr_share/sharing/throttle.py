@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from phr_share.consent.throttle import Failure, Limit, ThrottlePolicy, in_words, wait_for
 from phr_share.crypto import derive_key, keyed_digest
-from phr_share.db.auth import account_failures, add_failure, address_failures, drop_failures
+from phr_share.db.queries import accounts as account_rows
 from phr_share.errors import TooManyAttempts
 from phr_share.sharing.services import Services
 
@@ -39,8 +39,8 @@ def check(svc: Services, username: str, address: str, *, code: bool = False) -> 
     now = svc.clock()
     since = now - POLICY.window
     with svc.db.session() as session:
-        mine = account_failures(session, account, since)
-        theirs = address_failures(session, here, since)
+        mine = account_rows.account_failures(session, account, since)
+        theirs = account_rows.address_failures(session, here, since)
     failures = [Failure(at, where == here, wrong_code) for at, where, wrong_code in mine]
     wait = wait_for(POLICY, now, failures, theirs, code=code)
     if wait is not None:
@@ -53,11 +53,11 @@ def failed(svc: Services, username: str, address: str, *, code: bool = False) ->
     account, here = _keys(svc, username, address)
     now = svc.clock()
     with svc.db.session() as session:
-        add_failure(session, now, account, here, code=code, since=now - POLICY.window)
+        account_rows.add_failure(session, now, account, here, code=code, since=now - POLICY.window)
 
 
 def signed_in(svc: Services, username: str, address: str) -> None:
     """Forget the account's failures from this address: it has just signed in from there."""
     account, here = _keys(svc, username, address)
     with svc.db.session() as session:
-        drop_failures(session, account, here)
+        account_rows.drop_failures(session, account, here)
