@@ -21,14 +21,14 @@ from phr_share.ccda.narrative import (
     parse_section,
 )
 from phr_share.ccda.notes import ClinicianNote, note_document
-from phr_share.consent import CARERS, CareStatus, GrantStatus, Principal, Purpose
+from phr_share.consent import CARERS, CLINICIANS, CareStatus, GrantStatus, Principal, Purpose
 from phr_share.db import Session
 from phr_share.db.queries import clinical as clinical_rows
 from phr_share.deid.records import FlatRecord
 from phr_share.errors import AccessDenied, NotFound
 from phr_share.models import Reason, SegmentKind
 from phr_share.series import Point, Summary, summarise
-from phr_share.sharing.access import terms_of_grant
+from phr_share.sharing.access import authorize, terms_of_grant
 from phr_share.sharing.alerts import readings_danger, sound_alarms
 from phr_share.sharing.charts import CHARTED_KINDS
 from phr_share.sharing.guard import require_carer, require_clinician, require_owner
@@ -288,8 +288,10 @@ def patient_name(svc: Services, viewer: Principal, patient_id: uuid.UUID) -> str
     ``viewer`` may see it.
 
     The patient sees their own; a clinician or caregiver the name only when the patient
-    let them in: an active care relationship or the patient's own invitation, a grant,
-    or a live emergency they declared. Anyone else, who has only the opaque id, gets the id's start.
+    let them in: the decision point lets them read something of the patient's now (by a
+    grant in force, or in an emergency they declared), or they are in the patient's care
+    or invited to it by the patient. Anyone else, who has only the opaque id, gets the
+    id's start.
     """
     with svc.db.session() as session:
         if not _let_in(session, patient_id, viewer, svc.clock()):
@@ -310,15 +312,22 @@ def patient_time_zone(svc: Services, viewer: Principal, patient_id: uuid.UUID) -
 
 
 def _let_in(session: Session, patient_id: uuid.UUID, viewer: Principal, now: datetime) -> bool:
-    if not viewer.active:
+    """Whether ``viewer`` may know who the patient is (see patient_name).
+
+    The decision point answers for reading: the patient themself, a grant in force, a
+    clinician's running emergency, on the patient's facts and for no disabled account.
+    A care relationship lets no kind be read, so it is not among those facts: an active
+    one, or the patient's own invitation, is looked up beside the decision.
+    """
+    purposes = [Purpose.TREATMENT]
+    if viewer.role in CLINICIANS:
+        purposes.append(Purpose.EMERGENCY)  # break-glass is a clinician's alone
+    for purpose in purposes:
+        decisions = authorize(session, viewer, patient_id, SegmentKind, purpose, now)
+        if any(decision.permit for decision in decisions.values()):
+            return True
+    if not viewer.active or viewer.role not in CARERS or viewer.user_id is None:
         return False
-    if viewer.patient_id == patient_id:
-        return True
-    if viewer.role not in CARERS or viewer.user_id is None:
-        return False
-    me = viewer.user_id
-    care = relationship(session, patient_id, me)
-    if care is not None and care.status in {CareStatus.ACTIVE, CareStatus.INVITED}:
-        return True
-    granted = clinical_rows.holds_grant(session, patient_id, me, GrantStatus.ACTIVE.value)
-    return granted or clinical_rows.live_emergency(session, patient_id, me, now)
+    care = relationship(session, patient_id, viewer.user_id)
+    return care is not None and care.status in {CareStatus.ACTIVE, CareStatus.INVITED}
+

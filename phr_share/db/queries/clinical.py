@@ -19,7 +19,6 @@ __all__ = [
     "display_name",
     "grantees_of",
     "grants_to",
-    "holds_grant",
     "live_emergencies_of",
     "live_emergency",
     "quiet_carers",
@@ -48,16 +47,6 @@ def grants_to(
         .join(User, User.patient_id == Grant.patient_id)
         .where(Grant.grantee_id == grantee_id, Grant.status == status)
     ).all()
-
-
-def holds_grant(
-    session: Session, patient_id: uuid.UUID, grantee_id: uuid.UUID, status: str
-) -> bool:
-    """Whether the grantee holds a grant of the patient's in ``status``."""
-    query = select(Grant.id).where(
-        Grant.patient_id == patient_id, Grant.grantee_id == grantee_id, Grant.status == status
-    )
-    return session.scalar(query.limit(1)) is not None
 
 
 def live_emergencies_of(
