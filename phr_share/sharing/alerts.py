@@ -13,11 +13,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select
-
 from phr_share.ccda import Readings
 from phr_share.consent import CareStatus, Principal, Purpose, Role
-from phr_share.db import CareRelationship, Grant, User
+from phr_share.db.queries import clinical as clinical_rows
 from phr_share.models import SegmentKind
 from phr_share.series.danger import DangerSign, danger_signs
 from phr_share.series.points import DIASTOLIC, SYSTOLIC
@@ -52,20 +50,10 @@ def sound_alarms(svc: Services, patient_id: uuid.UUID, signs: Sequence[DangerSig
     now = svc.clock()
     kind = SegmentKind.PHYSICAL_SIGNS
     with svc.db.session() as session:
-        grantees = session.scalars(
-            select(Grant.grantee_id).where(Grant.patient_id == patient_id).distinct()
-        ).all()
-        quiet = set(
-            session.scalars(
-                select(CareRelationship.clinician_id).where(
-                    CareRelationship.patient_id == patient_id,
-                    CareRelationship.status == CareStatus.ACTIVE,
-                    CareRelationship.danger_notices.is_(False),
-                )
-            ).all()
-        )
+        grantees = clinical_rows.grantees_of(session, patient_id)
+        quiet = clinical_rows.quiet_carers(session, patient_id, CareStatus.ACTIVE)
         told = []
-        for user in session.scalars(select(User).where(User.id.in_(grantees))).all():
+        for user in clinical_rows.users(session, grantees):
             role = Role(user.role)
             if role is Role.PATIENT or user.id in quiet:
                 continue

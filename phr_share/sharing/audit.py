@@ -14,9 +14,6 @@ import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from phr_share.audit import (
     GENESIS,
     Action,
@@ -31,7 +28,8 @@ from phr_share.audit import (
     stored_entry,
 )
 from phr_share.audit.anchor import StoredLeaf, check_anchoring
-from phr_share.db import AuditEntry, AuditHead
+from phr_share.db import AuditEntry, AuditHead, Session
+from phr_share.db.queries import audit as audit_rows
 from phr_share.models import Principal
 from phr_share.sharing.guard import STEWARDS, require_owner, require_steward
 from phr_share.sharing.services import Services
@@ -52,8 +50,6 @@ __all__ = [
     "verify_audit",
 ]
 
-_HEAD_ID = 1
-
 
 def record(
     svc: Services,
@@ -67,7 +63,7 @@ def record(
     details: Mapping[str, str | int] | None = None,
 ) -> Entry:
     """Append an entry in ``session``'s transaction; details hold ids and codes only."""
-    head = session.scalar(select(AuditHead).where(AuditHead.id == _HEAD_ID).with_for_update())
+    head = audit_rows.locked_head(session)
     previous, seq = (head.hash, head.seq + 1) if head is not None else (GENESIS, 1)
     entry = Entry(
         seq=seq,
@@ -98,7 +94,7 @@ def record(
         )
     )
     if head is None:
-        session.add(AuditHead(id=_HEAD_ID, seq=seq, hash=digest, frontier=frontier))
+        session.add(AuditHead(id=audit_rows.HEAD_ID, seq=seq, hash=digest, frontier=frontier))
     else:
         head.seq, head.hash, head.frontier = seq, digest, frontier
     session.flush()
@@ -137,8 +133,8 @@ class _Stored:
 
 def _load(svc: Services) -> tuple[list[_Stored], Head | None]:
     with svc.db.session() as session:
-        rows = session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).all()
-        head_row = session.get(AuditHead, _HEAD_ID)
+        rows = audit_rows.entries(session)
+        head_row = audit_rows.head(session)
         head = None if head_row is None else Head(head_row.seq, head_row.hash)
     loaded = []
     for row in rows:
@@ -203,15 +199,15 @@ def latest_entries(
     For an admin or the operator; raises AccessDenied for anyone else.
     """
     require_steward(principal)
-    query = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(max(1, min(limit, 500)))
-    if before is not None:
-        query = query.where(AuditEntry.seq < before)
-    if outcome is not None:
-        query = query.where(AuditEntry.outcome == outcome.value)
-    if area is not None:
-        query = query.where(AuditEntry.action.startswith(f"{area}:"))
     with svc.db.session() as session:
-        return [stored_entry(row) for row in session.scalars(query)]
+        rows = audit_rows.latest_entries(
+            session,
+            limit=max(1, min(limit, 500)),
+            before=before,
+            outcome=None if outcome is None else outcome.value,
+            area=area,
+        )
+        return [stored_entry(row) for row in rows]
 
 
 def audit_entries(
@@ -228,9 +224,6 @@ def audit_entries(
 
 def entries_about(svc: Services, patient_id: uuid.UUID | None) -> Iterator[Entry]:
     """:func:`audit_entries` for callers that have checked who asks."""
-    query = select(AuditEntry).order_by(AuditEntry.seq)
-    if patient_id is not None:
-        query = query.where(AuditEntry.patient_id == str(patient_id))
     with svc.db.session() as session:
-        rows = session.scalars(query).all()
+        rows = audit_rows.entries(session, patient_id)
     return iter([stored_entry(row) for row in rows])

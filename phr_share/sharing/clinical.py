@@ -12,9 +12,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from phr_share.ccda import PatientHeader, parse_readings, readings_document, rebuild_document
 from phr_share.ccda.narrative import (
     MOOD,
@@ -24,13 +21,14 @@ from phr_share.ccda.narrative import (
     parse_section,
 )
 from phr_share.ccda.notes import ClinicianNote, note_document
-from phr_share.consent import CARERS, CareStatus, GrantStatus, Principal, Purpose
-from phr_share.db import Emergency, Grant, User
+from phr_share.consent import CARERS, CLINICIANS, CareStatus, GrantStatus, Principal, Purpose
+from phr_share.db import Session
+from phr_share.db.queries import clinical as clinical_rows
 from phr_share.deid.records import FlatRecord
 from phr_share.errors import AccessDenied, NotFound
 from phr_share.models import Reason, SegmentKind
 from phr_share.series import Point, Summary, summarise
-from phr_share.sharing.access import terms_of_grant
+from phr_share.sharing.access import authorize, terms_of_grant
 from phr_share.sharing.alerts import readings_danger, sound_alarms
 from phr_share.sharing.charts import CHARTED_KINDS
 from phr_share.sharing.guard import require_carer, require_clinician, require_owner
@@ -166,7 +164,7 @@ def open_shared_sections(svc: Services, doctor: Principal, token: str) -> Shared
     documents = {s.record.document_id for s in sections}
     types = {d: t for d, t in type_codes(svc, patient_id).items() if d in documents}
     with svc.db.session() as session:
-        name = session.scalar(select(User.display_name).where(User.patient_id == patient_id))
+        name = clinical_rows.display_name(session, patient_id)
     return SharedVisit(sections, name or "the patient", types)
 
 
@@ -237,7 +235,7 @@ def write_note(
     with svc.db.session() as session:
         care = relationship(session, patient_id, author)
         in_care = care is not None and care.status == CareStatus.ACTIVE
-        allowed = in_care or _live_emergency(session, patient_id, author, now)
+        allowed = in_care or clinical_rows.live_emergency(session, patient_id, author, now)
     if not allowed:
         raise AccessDenied(Reason.NOT_IN_CARE)
     note = ClinicianNote(text, now, author, order)
@@ -257,12 +255,7 @@ def patients_of(svc: Services, clinician: Principal) -> list[PatientCard]:
     now = svc.clock()
     cards: dict[uuid.UUID, PatientCard] = {}
     with svc.db.session() as session:
-        rows = session.execute(
-            select(Grant, User.display_name)
-            .join(User, User.patient_id == Grant.patient_id)
-            .where(Grant.grantee_id == me, Grant.status == GrantStatus.ACTIVE.value)
-        ).all()
-        for grant, name in rows:
+        for grant, name in clinical_rows.grants_to(session, me, GrantStatus.ACTIVE.value):
             terms = terms_of_grant(grant)
             if terms.in_force(now):
                 kinds = (
@@ -273,12 +266,7 @@ def patients_of(svc: Services, clinician: Principal) -> list[PatientCard]:
                 cards[grant.patient_id] = PatientCard(
                     grant.patient_id, name, kinds, grant.valid_until, False
                 )
-        emergencies = session.execute(
-            select(Emergency, User.display_name)
-            .join(User, User.patient_id == Emergency.patient_id)
-            .where(Emergency.clinician_id == me, Emergency.until > now)
-        ).all()
-        for emergency, name in emergencies:
+        for emergency, name in clinical_rows.live_emergencies_of(session, me, now):
             cards.setdefault(
                 emergency.patient_id,
                 PatientCard(emergency.patient_id, name, "emergency access", emergency.until, True),
@@ -300,13 +288,15 @@ def patient_name(svc: Services, viewer: Principal, patient_id: uuid.UUID) -> str
     ``viewer`` may see it.
 
     The patient sees their own; a clinician or caregiver the name only when the patient
-    let them in: an active care relationship or the patient's own invitation, a grant,
-    or a live emergency they declared. Anyone else, who has only the opaque id, gets the id's start.
+    let them in: the decision point lets them read something of the patient's now (by a
+    grant in force, or in an emergency they declared), or they are in the patient's care
+    or invited to it by the patient. Anyone else, who has only the opaque id, gets the
+    id's start.
     """
     with svc.db.session() as session:
         if not _let_in(session, patient_id, viewer, svc.clock()):
             return anonymous_name(patient_id)
-        name = session.scalar(select(User.display_name).where(User.patient_id == patient_id))
+        name = clinical_rows.display_name(session, patient_id)
     return name or "a patient"
 
 
@@ -317,40 +307,27 @@ def patient_time_zone(svc: Services, viewer: Principal, patient_id: uuid.UUID) -
     with svc.db.session() as session:
         if not _let_in(session, patient_id, viewer, svc.clock()):
             return None
-        name = session.scalar(select(User.time_zone).where(User.patient_id == patient_id))
+        name = clinical_rows.time_zone(session, patient_id)
     return ZoneInfo(name) if name else None
 
 
 def _let_in(session: Session, patient_id: uuid.UUID, viewer: Principal, now: datetime) -> bool:
-    if not viewer.active:
-        return False
-    if viewer.patient_id == patient_id:
-        return True
-    if viewer.role not in CARERS or viewer.user_id is None:
-        return False
-    me = viewer.user_id
-    care = relationship(session, patient_id, me)
-    if care is not None and care.status in {CareStatus.ACTIVE, CareStatus.INVITED}:
-        return True
-    granted = session.scalar(
-        select(Grant.id)
-        .where(
-            Grant.patient_id == patient_id,
-            Grant.grantee_id == me,
-            Grant.status == GrantStatus.ACTIVE.value,
-        )
-        .limit(1)
-    )
-    return granted is not None or _live_emergency(session, patient_id, me, now)
+    """Whether ``viewer`` may know who the patient is (see patient_name).
 
+    The decision point answers for reading: the patient themself, a grant in force, a
+    clinician's running emergency, on the patient's facts and for no disabled account.
+    A care relationship lets no kind be read, so it is not among those facts: an active
+    one, or the patient's own invitation, is looked up beside the decision.
+    """
+    purposes = [Purpose.TREATMENT]
+    if viewer.role in CLINICIANS:
+        purposes.append(Purpose.EMERGENCY)  # break-glass is a clinician's alone
+    for purpose in purposes:
+        decisions = authorize(session, viewer, patient_id, SegmentKind, purpose, now)
+        if any(decision.permit for decision in decisions.values()):
+            return True
+    if not viewer.active or viewer.role not in CARERS or viewer.user_id is None:
+        return False
+    care = relationship(session, patient_id, viewer.user_id)
+    return care is not None and care.status in {CareStatus.ACTIVE, CareStatus.INVITED}
 
-def _live_emergency(
-    session: Session, patient_id: uuid.UUID, clinician_id: uuid.UUID, now: datetime
-) -> bool:
-    """Whether the clinician declared an emergency on the patient that still runs."""
-    query = select(Emergency.id).where(
-        Emergency.patient_id == patient_id,
-        Emergency.clinician_id == clinician_id,
-        Emergency.until > now,
-    )
-    return session.scalar(query.limit(1)) is not None

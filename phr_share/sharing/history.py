@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
-
 from phr_share.audit import (
     Action,
     MerkleTree,
@@ -24,7 +22,7 @@ from phr_share.audit.fhir import audit_event
 from phr_share.consent import Principal
 from phr_share.consent.fhir import ConsentRecord, grant_consent, research_consent
 from phr_share.crypto import parse_public_key, verify_signature
-from phr_share.db import AuditEntry
+from phr_share.db.queries import audit as audit_rows
 from phr_share.errors import IntegrityError, NotFound, ProofRejected
 from phr_share.sharing.audit import entries_about
 from phr_share.sharing.grants import grants_of
@@ -124,16 +122,11 @@ def audit_proof(svc: Services, principal: Principal, patient_id: uuid.UUID) -> d
     if signed is None:
         raise NotFound("the audit log has no entries yet")
     size = signed.head.size
-    covered = AuditEntry.seq <= size
     with svc.db.session() as session:
         # Sequence numbers are unique: size rows from 1 to size are every one of them.
-        span = session.execute(
-            select(func.count(), func.min(AuditEntry.seq), func.max(AuditEntry.seq)).where(covered)
-        ).one()
-        stored = session.scalars(
-            select(AuditEntry.leaf_hash).where(covered).order_by(AuditEntry.seq)
-        ).all()
-    if tuple(span) != (size, 1, size) or len(stored) != size:
+        span = audit_rows.leaf_span(session, size)
+        stored = audit_rows.leaf_hashes(session, size)
+    if span != (size, 1, size) or len(stored) != size:
         raise _unanchored()
     try:
         tree = MerkleTree([bytes.fromhex(leaf) for leaf in stored])

@@ -14,13 +14,11 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, Subquery, and_, func, select
-from sqlalchemy.orm import Session, selectinload
-
 from phr_share.audit import Action, Outcome
 from phr_share.consent import CARERS, Decision, LinkTerms, Principal, Purpose, Role
 from phr_share.crypto import Binding, open_sealed, peek_header
-from phr_share.db import Document, DocumentStatus, StoredSegment
+from phr_share.db import Session, StoredSegment
+from phr_share.db.queries import segments as segment_rows
 from phr_share.errors import AccessDenied, IntegrityError, NotFound, PhrShareError
 from phr_share.models import SegmentKind
 from phr_share.sharing.access import authorize, preview_policy, require_some_access
@@ -132,14 +130,6 @@ def stored_documents(
     patient or the operator; raises AccessDenied for anyone else.
     """
     require_owner_or_operator(principal, patient_id)
-    latest = _latest_versions(patient_id)
-    query = (
-        select(Document, Document.version == latest.c.version)
-        .join(latest, Document.series == latest.c.series)
-        .where(*_stored(patient_id))
-        .options(selectinload(Document.segments))
-        .order_by(Document.stored_at.desc(), Document.id.desc())
-    )
     with svc.db.session() as session:
         return [
             DocumentRecord(
@@ -148,9 +138,9 @@ def stored_documents(
                 row.type_code,
                 row.stored_at or row.created_at,
                 tuple(record_of(segment) for segment in row.segments),
-                current=bool(current),
+                current=current,
             )
-            for row, current in session.execute(query)
+            for row, current in segment_rows.documents_of(session, patient_id)
         ]
 
 
@@ -172,9 +162,8 @@ def document_types(
 
 def type_codes(svc: Services, patient_id: uuid.UUID) -> dict[int, str | None]:
     """:func:`document_types` for callers that have checked who asks."""
-    query = select(Document.id, Document.type_code).where(*_stored(patient_id))
     with svc.db.session() as session:
-        return {row.id: row.type_code for row in session.execute(query)}
+        return segment_rows.type_codes(session, patient_id)
 
 
 def stored_times(
@@ -182,42 +171,8 @@ def stored_times(
 ) -> dict[int, datetime]:
     """When each of these documents of the patient was stored, by id: the index only,
     for callers that have checked who asks."""
-    query = select(Document.id, Document.stored_at, Document.created_at).where(
-        *_stored(patient_id), Document.id.in_(list(documents))
-    )
     with svc.db.session() as session:
-        return {row.id: row.stored_at or row.created_at for row in session.execute(query)}
-
-
-def _stored(patient_id: uuid.UUID) -> tuple[ColumnElement[bool], ...]:
-    """The patient's documents that are stored (not a pending or cut-off ingest)."""
-    return Document.patient_id == patient_id, Document.status == DocumentStatus.STORED
-
-
-def _latest_versions(patient_id: uuid.UUID) -> Subquery:
-    """The current version of each of the patient's documents: per series (CDA set id),
-    the highest stored version (columns ``series``, ``version``)."""
-    return (
-        select(Document.series, func.max(Document.version).label("version"))
-        .where(*_stored(patient_id))
-        .group_by(Document.series)
-        .subquery()
-    )
-
-
-def _segments(
-    patient_id: uuid.UUID, kinds: Collection[SegmentKind] | None
-) -> Select[tuple[StoredSegment]]:
-    """The query of a patient's stored segments (of ``kinds``), document by document."""
-    query = (
-        select(StoredSegment)
-        .join(Document)
-        .where(StoredSegment.patient_id == patient_id, *_stored(patient_id))
-        .order_by(StoredSegment.document_id, StoredSegment.id)
-    )
-    if kinds is not None:
-        query = query.where(StoredSegment.kind.in_([kind.value for kind in kinds]))
-    return query
+        return segment_rows.stored_times(session, patient_id, documents)
 
 
 def find_segment(
@@ -230,16 +185,8 @@ def find_segment(
     of), AccessDenied for a role that never reads private segments.
     """
     require_role(principal, Role.PATIENT, *CARERS, Role.OPERATOR, Role.SYSTEM)
-    query = (
-        select(StoredSegment)
-        .join(Document)
-        .where(StoredSegment.tracking_id == tracking_id, Document.status == DocumentStatus.STORED)
-        .order_by(StoredSegment.version.desc())
-    )
-    if version is not None:
-        query = query.where(StoredSegment.version == version)
     with svc.db.session() as session:
-        row = session.scalars(query).first()
+        row = segment_rows.segment_by_tracking_id(session, tracking_id, version)
         mine = principal.role is not Role.PATIENT or (
             row is not None and row.patient_id == principal.patient_id
         )
@@ -271,11 +218,9 @@ def segment_records(
     document_id: int | None = None,
 ) -> list[SegmentRecord]:
     """:func:`segments_of` for the read paths, which decide every read themselves."""
-    query = _segments(patient_id, kinds)
-    if document_id is not None:
-        query = query.where(StoredSegment.document_id == document_id)
     with svc.db.session() as session:
-        return [record_of(row) for row in session.scalars(query)]
+        rows = segment_rows.segments_of(session, patient_id, kinds, document_id=document_id)
+        return [record_of(row) for row in rows]
 
 
 def current_segments(
@@ -304,15 +249,9 @@ def current_records(
 ) -> list[SegmentRecord]:
     """:func:`current_segments` for the read paths, which decide every read themselves
     (of the ``documents`` with these ids only, when given)."""
-    latest = _latest_versions(patient_id)
-    query = _segments(patient_id, kinds).join(
-        latest,
-        and_(Document.series == latest.c.series, Document.version == latest.c.version),
-    )
-    if documents is not None:
-        query = query.where(StoredSegment.document_id.in_(list(documents)))
     with svc.db.session() as session:
-        return [record_of(row) for row in session.scalars(query)]
+        rows = segment_rows.current_segments(session, patient_id, kinds, documents=documents)
+        return [record_of(row) for row in rows]
 
 
 def current_sources(
@@ -320,23 +259,8 @@ def current_sources(
 ) -> dict[uuid.UUID, int]:
     """The tracking id of each current segment (of ``kinds``) of the patient's documents
     of one LOINC type, with its document's id: the index only, nothing read."""
-    latest = _latest_versions(patient_id)
-    query = (
-        select(StoredSegment.tracking_id, StoredSegment.document_id)
-        .join(Document)
-        .join(
-            latest,
-            and_(Document.series == latest.c.series, Document.version == latest.c.version),
-        )
-        .where(
-            StoredSegment.patient_id == patient_id,
-            *_stored(patient_id),
-            Document.type_code == type_code,
-            StoredSegment.kind.in_([kind.value for kind in kinds]),
-        )
-    )
     with svc.db.session() as session:
-        return {row.tracking_id: row.document_id for row in session.execute(query)}
+        return segment_rows.current_sources(session, patient_id, kinds, type_code)
 
 
 def readable_segments(

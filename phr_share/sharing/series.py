@@ -23,13 +23,13 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import Session
 
 from phr_share.audit import Action, Outcome
 from phr_share.ccda.narrative import parse_section
 from phr_share.consent import Decision, Principal, Purpose, Role
-from phr_share.db import Document, DocumentStatus, SeriesBucket, StoredSegment
+from phr_share.db import SeriesBucket, Session
+from phr_share.db.queries import series as series_rows
+from phr_share.db.queries.series import earlier_sources, later_stored
 from phr_share.errors import PhrShareError, StoreConflict
 from phr_share.models import SERIES_KINDS, SERIES_REBUILDER, Segment, SegmentKind
 from phr_share.series.bucket import merge_columns, month_of, points_of
@@ -99,14 +99,13 @@ def write_points(
     for kind, points in added.items():
         for point in points:
             by_month[(kind, month_of(point.at))].append(point)
-    query = select(SeriesBucket).where(SeriesBucket.patient_id == patient_id)
-    if not removed:  # only the months the document touches
+    if removed:
+        locked = series_rows.lock_buckets(session, patient_id)
+    else:  # only the months the document touches
         kinds = {kind for kind, _ in by_month}
         months = {month for _, month in by_month}
-        query = query.where(SeriesBucket.kind.in_(kinds), SeriesBucket.month.in_(months))
-    # Locked in one order by every writer, so two cannot wait on each other.
-    locked = query.order_by(SeriesBucket.kind, SeriesBucket.month).with_for_update()
-    rows = {(r.kind, r.month): r for r in session.scalars(locked)}
+        locked = series_rows.lock_buckets(session, patient_id, kinds=kinds, months=months)
+    rows = {(r.kind, r.month): r for r in locked}
     changed = 0
     for address in sorted(set(by_month) | set(rows)):
         row = rows.get(address)
@@ -145,12 +144,7 @@ def _store(
 ) -> None:
     kind, month = bucket
     if row is not None and not points.num_rows:
-        gone = session.execute(
-            delete(SeriesBucket).where(
-                SeriesBucket.id == row.id, SeriesBucket.revision == row.revision
-            )
-        )
-        if gone.rowcount != 1:  # type: ignore[attr-defined]
+        if not series_rows.delete_bucket(session, row.id, row.revision):
             raise BucketMoved("a series bucket changed while it was written; try again")
         return
     revision = 1 if row is None else row.revision + 1
@@ -170,51 +164,17 @@ def _store(
         )
         session.flush()  # a row another writer inserted first fails here, not at commit
         return
-    moved = session.execute(
-        update(SeriesBucket)
-        .where(SeriesBucket.id == row.id, SeriesBucket.revision == row.revision)
-        .values(
-            revision=revision,
-            points=points.num_rows,
-            key_id=key[0],
-            sealed=sealed,
-        )
-        .execution_options(synchronize_session=False)
+    moved = series_rows.update_bucket(
+        session,
+        row.id,
+        row.revision,
+        new_revision=revision,
+        points=points.num_rows,
+        key_id=key[0],
+        sealed=sealed,
     )
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
+    if not moved:
         raise BucketMoved("a series bucket changed while it was written; try again")
-
-
-def earlier_sources(
-    session: Session, patient_id: uuid.UUID, series: str, version: int
-) -> frozenset[uuid.UUID]:
-    """The tracking ids of the stored versions before ``version`` of one document."""
-    rows = session.scalars(
-        select(StoredSegment.tracking_id)
-        .join(Document, Document.id == StoredSegment.document_id)
-        .where(
-            Document.patient_id == patient_id,
-            Document.series == series,
-            Document.version < version,
-            StoredSegment.kind.in_([k.value for k in SERIES_KINDS]),
-        )
-    )
-    return frozenset(rows)
-
-
-def later_stored(session: Session, patient_id: uuid.UUID, series: str, version: int) -> bool:
-    """Whether a version after ``version`` of one document is already stored."""
-    found = session.scalar(
-        select(Document.id)
-        .where(
-            Document.patient_id == patient_id,
-            Document.series == series,
-            Document.version > version,
-            Document.status == DocumentStatus.STORED,
-        )
-        .limit(1)
-    )
-    return found is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,12 +216,8 @@ def read_series(
         refuse_erased(session, patient_id)
         decisions = authorize(session, principal, patient_id, wanted, purpose, svc.clock())
         allowed = sorted(k for k in wanted if decisions[k].permit)
-        query = select(SeriesBucket).where(
-            SeriesBucket.patient_id == patient_id,
-            SeriesBucket.kind.in_([k.value for k in allowed]),
-        )
         rows: dict[str, list[SeriesBucket]] = defaultdict(list)
-        for row in session.scalars(query.order_by(SeriesBucket.kind, SeriesBucket.month)):
+        for row in series_rows.buckets_of(session, patient_id, allowed):
             rows[row.kind].append(row)
         tables: dict[SegmentKind, pa.Table] = {}
         failure: PhrShareError | None = None
@@ -354,16 +310,16 @@ def rebuild_series(svc: Services, principal: Principal, patient_id: uuid.UUID) -
     require_owner_or_operator(principal, patient_id)
     for _ in range(_REBUILD_ATTEMPTS):
         with svc.db.session() as session:
-            before = _stored_so_far(session, patient_id)
+            before = series_rows.stored_so_far(session, patient_id)
         records = current_records(svc, patient_id, SERIES_KINDS)
         read = read_permitted(svc, REBUILDER, records, purpose=Purpose.MAINTENANCE)
         found: dict[str, list[Point]] = defaultdict(list)
         for record_, content in read:
             _add(found, record_.tracking_id, record_.kind, content)
         with svc.db.session() as session:
-            if _stored_so_far(session, patient_id) != before:
+            if series_rows.stored_so_far(session, patient_id) != before:
                 continue  # a document came in meanwhile: its points would be lost
-            session.execute(delete(SeriesBucket).where(SeriesBucket.patient_id == patient_id))
+            series_rows.delete_buckets(session, patient_id)
             key = current_patient_key(svc, session, patient_id)
             write_points(svc, session, patient_id, found, frozenset(), key)
             report = RebuildReport(
@@ -386,13 +342,3 @@ def rebuild_series(svc: Services, principal: Principal, patient_id: uuid.UUID) -
 
 # How many times a rebuild reads again when documents were stored while it read.
 _REBUILD_ATTEMPTS = 3
-
-
-def _stored_so_far(session: Session, patient_id: uuid.UUID) -> tuple[int, int | None]:
-    """How many documents of the patient are stored, and the last one's id."""
-    count, last = session.execute(
-        select(func.count(Document.id), func.max(Document.id)).where(
-            Document.patient_id == patient_id, Document.status == DocumentStatus.STORED
-        )
-    ).one()
-    return int(count), last

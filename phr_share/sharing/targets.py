@@ -12,12 +12,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from phr_share.audit import Action
 from phr_share.consent import CareStatus, Principal, Purpose, Role
-from phr_share.db import CareTarget, User
+from phr_share.db import CareTarget, Session, User
+from phr_share.db.queries import targets as target_rows
 from phr_share.errors import AccessDenied, InvalidInput
 from phr_share.models import Reason, SegmentKind
 from phr_share.sharing.access import authorize
@@ -136,11 +134,7 @@ def _may_see(session: Session, svc: Services, principal: Principal, patient_id: 
 
 
 def _current(session: Session, patient_id: uuid.UUID) -> Targets:
-    row = session.scalars(
-        select(CareTarget)
-        .where(CareTarget.patient_id == patient_id)
-        .order_by(CareTarget.set_at.desc(), CareTarget.id.desc())
-    ).first()
+    row = target_rows.latest_targets(session, patient_id)
     if row is None:
         return DEFAULT_TARGETS
     author = session.get(User, row.set_by)

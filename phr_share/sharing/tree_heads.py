@@ -18,13 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import exc, select
-
 from phr_share.audit import SignedTreeHead, TreeHead, frontier_root, key_id
 from phr_share.audit.heads import HEAD_FORMAT
 from phr_share.consent import Principal, Role
 from phr_share.crypto import verify_signature
-from phr_share.db import AuditHead, AuditTreeHead
+from phr_share.db import AuditHead, AuditTreeHead, RowConflict
+from phr_share.db.queries import audit as audit_rows
 from phr_share.errors import IntegrityError, ObjectNotFound, PhrShareError
 from phr_share.public_layout import AUDIT_HEADS
 from phr_share.sharing.guard import STEWARDS, require_role, require_steward
@@ -48,7 +47,6 @@ log = logging.getLogger("phr_share.audit")
 
 # Who signs on a schedule while the web app serves.
 SIGNER = Principal("system:audit", Role.SYSTEM)
-_HEAD_ID = 1
 _MAX_HEAD_BYTES = 4096
 
 
@@ -112,7 +110,7 @@ def sign_tree_head(svc: Services, principal: Principal) -> HeadInfo | None:
 def current_head(svc: Services) -> SignedTreeHead | None:
     """A signed head covering every entry there is now, signed and stored if need be."""
     with svc.db.session() as session:
-        head = session.get(AuditHead, _HEAD_ID)
+        head = audit_rows.head(session)
         size, frontier = (0, []) if head is None else (head.seq, frontier_of(head))
     latest = _latest_recorded(svc)
     if latest is not None and latest.head.size >= size:
@@ -170,15 +168,13 @@ def _record(svc: Services, signed: SignedTreeHead) -> None:
     try:
         with svc.db.session() as session:
             session.add(row)
-    except exc.IntegrityError:
+    except RowConflict:
         pass  # recorded meanwhile by another process: the same object
 
 
 def _latest_recorded(svc: Services) -> SignedTreeHead | None:
     with svc.db.session() as session:
-        row = session.scalars(
-            select(AuditTreeHead).order_by(AuditTreeHead.size.desc()).limit(1)
-        ).first()
+        row = audit_rows.latest_tree_head(session)
     if row is None:
         return None
     head = TreeHead(row.size, bytes.fromhex(row.root), row.timestamp)
@@ -188,7 +184,7 @@ def _latest_recorded(svc: Services) -> SignedTreeHead | None:
 def recorded_sizes(svc: Services) -> list[int]:
     """The sizes of the heads the database says were signed."""
     with svc.db.session() as session:
-        return list(session.scalars(select(AuditTreeHead.size).order_by(AuditTreeHead.size)))
+        return audit_rows.tree_head_sizes(session)
 
 
 def stored_heads(svc: Services) -> tuple[list[SignedTreeHead], list[str]]:
