@@ -330,4 +330,3 @@ def _let_in(session: Session, patient_id: uuid.UUID, viewer: Principal, now: dat
         return False
     care = relationship(session, patient_id, viewer.user_id)
     return care is not None and care.status in {CareStatus.ACTIVE, CareStatus.INVITED}
-
