@@ -30,6 +30,7 @@ __all__ = [
     "GrantStatus",
     "Identifiers",
     "InstanceId",
+    "ItemOutcome",
     "Measurement",
     "Mood",
     "Outcome",
@@ -39,6 +40,7 @@ __all__ = [
     "Principal",
     "Purpose",
     "Reason",
+    "ReleaseStatus",
     "Role",
     "Segment",
     "SegmentKind",
@@ -240,6 +242,24 @@ class CareStatus(StrEnum):
     REQUESTED = "requested"
     ACTIVE = "active"
     ENDED = "ended"
+
+
+class ReleaseStatus(StrEnum):
+    """A release run's state in the index: pending while it runs, then published or failed."""
+
+    PENDING = "pending"
+    PUBLISHED = "published"
+    FAILED = "failed"
+
+
+class ItemOutcome(StrEnum):
+    """What became of one segment in a release. A segment with no coded statement yields
+    no record to gate, so it is never published: ``no-data`` keeps later runs from reading
+    it again. Suppressed ones are retried."""
+
+    PUBLISHED = "published"
+    SUPPRESSED = "suppressed"
+    NO_DATA = "no-data"
 
 
 class Outcome(StrEnum):

@@ -26,7 +26,7 @@ from phr_share.consent import (
     decide,
 )
 from phr_share.db import Grant, Session, ShareLink
-from phr_share.db.queries import facts as fact_rows
+from phr_share.db.queries import consent as consent_rows
 from phr_share.db.queries import releases as release_rows
 from phr_share.errors import AccessDenied
 from phr_share.models import SegmentKind, user_id_text
@@ -85,15 +85,15 @@ def load_facts(session: Session, patient_id: uuid.UUID, principal: Principal) ->
     emergencies: tuple[BreakGlassTerms, ...] = ()
     if grantee is not None and principal.role is not Role.PATIENT:
         grants = tuple(
-            terms_of_grant(row) for row in fact_rows.grants_to(session, patient_id, grantee)
+            terms_of_grant(row) for row in consent_rows.grants_between(session, patient_id, grantee)
         )
         emergencies = tuple(
             BreakGlassTerms(e.id, principal.id, e.patient_id, e.started_at, e.until)
-            for e in fact_rows.emergencies_by(session, patient_id, grantee)
+            for e in consent_rows.emergencies_by(session, patient_id, grantee)
         )
     overrides = {
         SegmentKind(row.kind): Sensitivity(row.level)
-        for row in fact_rows.sensitivity_overrides(session, patient_id)
+        for row in consent_rows.sensitivity_overrides(session, patient_id)
     }
     released: frozenset[SegmentKind] = frozenset()
     if principal.role is Role.SYSTEM:

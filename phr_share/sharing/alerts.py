@@ -14,8 +14,11 @@ import uuid
 from collections.abc import Sequence
 
 from phr_share.ccda import Readings
-from phr_share.consent import CareStatus, Principal, Purpose, Role
-from phr_share.db.queries import clinical as clinical_rows
+from phr_share.codes import GLUCOSE, GLUCOSE_MMOL_BLOOD
+from phr_share.consent import Principal, Purpose, Role
+from phr_share.db.queries import accounts as account_rows
+from phr_share.db.queries import care as care_rows
+from phr_share.db.queries import consent as consent_rows
 from phr_share.models import SegmentKind
 from phr_share.series.danger import DangerSign, danger_signs
 from phr_share.series.points import DIASTOLIC, SYSTOLIC
@@ -32,9 +35,9 @@ def readings_danger(readings: Readings) -> list[DangerSign]:
         (SYSTOLIC, readings.systolic),
         (DIASTOLIC, readings.diastolic),
         (
-            "2339-0"
+            GLUCOSE
             if readings.glucose is None or readings.glucose.unit != "mmol/L"
-            else "15074-8",
+            else GLUCOSE_MMOL_BLOOD,
             readings.glucose,
         ),
     ]
@@ -50,10 +53,10 @@ def sound_alarms(svc: Services, patient_id: uuid.UUID, signs: Sequence[DangerSig
     now = svc.clock()
     kind = SegmentKind.PHYSICAL_SIGNS
     with svc.db.session() as session:
-        grantees = clinical_rows.grantees_of(session, patient_id)
-        quiet = clinical_rows.quiet_carers(session, patient_id, CareStatus.ACTIVE)
+        grantees = consent_rows.grantees_of(session, patient_id)
+        quiet = care_rows.quiet_carers(session, patient_id)
         told = []
-        for user in clinical_rows.users(session, grantees):
+        for user in account_rows.users_by_id(session, grantees):
             role = Role(user.role)
             if role is Role.PATIENT or user.id in quiet:
                 continue

@@ -12,6 +12,7 @@ from datetime import datetime
 from phr_share.audit import Action
 from phr_share.consent import CareStatus, Principal, Role
 from phr_share.db import CareRelationship, User
+from phr_share.db.queries import accounts as account_rows
 from phr_share.db.queries import care as care_rows
 from phr_share.errors import AccessDenied, InvalidState, NotFound
 from phr_share.models import Reason
@@ -56,7 +57,7 @@ def _open_care(
     other_side = CareStatus.REQUESTED if status == CareStatus.INVITED else CareStatus.INVITED
     with svc.db.session() as session:
         clinician_row(session, clinician_id)
-        if not care_rows.patient_account_ids(session, patient_id):
+        if not account_rows.patient_account_ids(session, patient_id):
             raise NotFound("no such patient")
         row = relationship(session, patient_id, clinician_id)
         if row is None:
@@ -164,7 +165,7 @@ def care_of(
         views = []
         for row in rows:
             doctor = session.get(User, row.clinician_id)
-            patient = care_rows.patient_account(session, row.patient_id)
+            patient = account_rows.patient_account(session, row.patient_id)
             # A clinician who only asked has not been let in: the id, not the name.
             named = not clinician or row.status in {CareStatus.ACTIVE, CareStatus.INVITED}
             views.append(

@@ -19,6 +19,7 @@ from datetime import datetime
 from phr_share.audit import Action
 from phr_share.consent import CareStatus, GrantStatus, Principal, Purpose, Role
 from phr_share.db import CareRelationship, Grant
+from phr_share.db.queries import accounts as account_rows
 from phr_share.db.queries import care as care_rows
 from phr_share.db.queries import consent as consent_rows
 from phr_share.errors import InvalidInput, InvalidState, NotFound
@@ -79,7 +80,7 @@ def invite_caregiver(
         raise InvalidInput("choose at least one kind of data to share with your caregiver")
     now = svc.clock()
     with svc.db.session() as session:
-        user_id = care_rows.caregiver_id(session, username.strip().lower())
+        user_id = account_rows.caregiver_id_named(session, username.strip().lower())
         if user_id is None:
             raise NotFound("no caregiver account has that username")
         clinician_row(session, user_id, {Role.CAREGIVER})

@@ -14,16 +14,16 @@ from zoneinfo import ZoneInfo
 
 from phr_share.ccda import PatientHeader, parse_readings, readings_document, rebuild_document
 from phr_share.ccda.narrative import (
-    MOOD,
     Measurement,
     SectionView,
     Statement,
     parse_section,
 )
 from phr_share.ccda.notes import ClinicianNote, note_document
-from phr_share.consent import CARERS, CLINICIANS, CareStatus, GrantStatus, Principal, Purpose
+from phr_share.consent import CARERS, CLINICIANS, CareStatus, Principal, Purpose
 from phr_share.db import Session
-from phr_share.db.queries import clinical as clinical_rows
+from phr_share.db.queries import accounts as account_rows
+from phr_share.db.queries import consent as consent_rows
 from phr_share.deid.records import FlatRecord
 from phr_share.errors import AccessDenied, NotFound
 from phr_share.models import Reason, SegmentKind
@@ -67,19 +67,6 @@ __all__ = [
     "write_note",
 ]
 
-# What the charts show: blood pressure, heart rate, glucose and weight, and how the
-# patient feels and moves: pain (0-10), mood (the five-point scale) and activity minutes.
-CHARTED = {
-    "8480-6": "Systolic blood pressure",
-    "8462-4": "Diastolic blood pressure",
-    "8867-4": "Heart rate",
-    "2339-0": "Glucose",
-    "2345-7": "Glucose",
-    "29463-7": "Body weight",
-    "72514-3": "Pain severity",
-    MOOD: "Mood",
-    "55411-3": "Exercise duration",
-}
 VITAL_KINDS = frozenset({SegmentKind.PHYSICAL_SIGNS, SegmentKind.BODY_MEASURES})
 # The header is shown as the patient's name, never as a section.
 _SECTION_KINDS = frozenset(SegmentKind) - {SegmentKind.PERSONAL}
@@ -164,7 +151,7 @@ def open_shared_sections(svc: Services, doctor: Principal, token: str) -> Shared
     documents = {s.record.document_id for s in sections}
     types = {d: t for d, t in type_codes(svc, patient_id).items() if d in documents}
     with svc.db.session() as session:
-        name = clinical_rows.display_name(session, patient_id)
+        name = account_rows.patient_display_name(session, patient_id)
     return SharedVisit(sections, name or "the patient", types)
 
 
@@ -235,7 +222,7 @@ def write_note(
     with svc.db.session() as session:
         care = relationship(session, patient_id, author)
         in_care = care is not None and care.status == CareStatus.ACTIVE
-        allowed = in_care or clinical_rows.live_emergency(session, patient_id, author, now)
+        allowed = in_care or consent_rows.has_live_emergency(session, patient_id, author, now)
     if not allowed:
         raise AccessDenied(Reason.NOT_IN_CARE)
     note = ClinicianNote(text, now, author, order)
@@ -255,7 +242,7 @@ def patients_of(svc: Services, clinician: Principal) -> list[PatientCard]:
     now = svc.clock()
     cards: dict[uuid.UUID, PatientCard] = {}
     with svc.db.session() as session:
-        for grant, name in clinical_rows.grants_to(session, me, GrantStatus.ACTIVE.value):
+        for grant, name in consent_rows.active_grants_held(session, me):
             terms = terms_of_grant(grant)
             if terms.in_force(now):
                 kinds = (
@@ -266,7 +253,7 @@ def patients_of(svc: Services, clinician: Principal) -> list[PatientCard]:
                 cards[grant.patient_id] = PatientCard(
                     grant.patient_id, name, kinds, grant.valid_until, False
                 )
-        for emergency, name in clinical_rows.live_emergencies_of(session, me, now):
+        for emergency, name in consent_rows.live_emergencies_of(session, me, now):
             cards.setdefault(
                 emergency.patient_id,
                 PatientCard(emergency.patient_id, name, "emergency access", emergency.until, True),
@@ -296,7 +283,7 @@ def patient_name(svc: Services, viewer: Principal, patient_id: uuid.UUID) -> str
     with svc.db.session() as session:
         if not _let_in(session, patient_id, viewer, svc.clock()):
             return anonymous_name(patient_id)
-        name = clinical_rows.display_name(session, patient_id)
+        name = account_rows.patient_display_name(session, patient_id)
     return name or "a patient"
 
 
@@ -307,7 +294,7 @@ def patient_time_zone(svc: Services, viewer: Principal, patient_id: uuid.UUID) -
     with svc.db.session() as session:
         if not _let_in(session, patient_id, viewer, svc.clock()):
             return None
-        name = clinical_rows.time_zone(session, patient_id)
+        name = account_rows.patient_time_zone(session, patient_id)
     return ZoneInfo(name) if name else None
 
 

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from phr_share.audit import Action
 from phr_share.consent import Principal, Role
 from phr_share.db import Emergency
-from phr_share.db.queries import care as care_rows
+from phr_share.db.queries import accounts as account_rows
 from phr_share.db.queries import consent as consent_rows
 from phr_share.errors import InvalidInput, InvalidState, NotFound
 from phr_share.models import user_id_text
@@ -80,7 +80,7 @@ def declare_emergency(
         raise InvalidInput("emergency access lasts between a moment and 24 hours")
     now = svc.clock()
     with svc.db.session() as session:
-        owners = care_rows.patient_account_ids(session, patient_id)
+        owners = account_rows.patient_account_ids(session, patient_id)
         if not owners:
             raise NotFound("no such patient")
         row = Emergency(

@@ -17,9 +17,12 @@ from datetime import datetime
 from phr_share.audit import Action
 from phr_share.consent import CareStatus
 from phr_share.db import Erasure, Patient, Session
+from phr_share.db.queries import accounts as account_rows
+from phr_share.db.queries import care as care_rows
 from phr_share.db.queries import documents as document_rows
 from phr_share.db.queries import keys as key_rows
 from phr_share.db.queries import releases as release_rows
+from phr_share.db.queries import series as series_rows
 from phr_share.errors import NotFound
 from phr_share.models import Principal
 from phr_share.sharing.accounts import drop_account_sessions
@@ -60,7 +63,7 @@ def erase_patient(svc: Services, principal: Principal, patient_id: uuid.UUID) ->
         patient.erased_at = now
         _close_account(svc, session, principal, patient_id, now)
         # The key is gone, so the series could not be opened again; its rows go too.
-        key_rows.delete_series(session, patient_id)
+        series_rows.delete_buckets(session, patient_id)
         segments = document_rows.segment_count(session, patient_id)
     svc.forget_keys(patient_id)
     deleted = svc.private.delete_container(container_for(patient_id))
@@ -91,9 +94,9 @@ def _close_account(
     """Nothing is left to share or sign in to: every care relationship ends (its grants
     revoked, so the patient leaves the clinicians' lists), the account is closed and its
     sessions end."""
-    for care in key_rows.care_not_ended(session, patient_id, ended=CareStatus.ENDED):
+    for care in care_rows.open_relationships(session, patient_id=patient_id):
         care.status, care.ended_at = CareStatus.ENDED, now
         revoke_grants_of(svc, session, principal, patient_id, care.clinician_id)
-    for user in key_rows.users_of_patient(session, patient_id):
+    for user in account_rows.patient_accounts(session, patient_id):
         user.active = False
         drop_account_sessions(session, user.id, None)

@@ -42,8 +42,6 @@ from phr_share.sharing.journal import (
 from phr_share.sharing.keys import current_patient_key, ensure_patient
 from phr_share.sharing.series import (
     BucketMoved,
-    earlier_sources,
-    later_stored,
     segment_points,
     write_points,
 )
@@ -353,8 +351,8 @@ def _mark_stored(svc: Services, job: _Job, actor: str, digests: list[_Sealed]) -
         document_rows.record_ciphertexts(session, job.key_id, digests)
         removed: frozenset[uuid.UUID] = frozenset()
         if job.version > 1:
-            removed = earlier_sources(session, patient_id, job.series, job.version)
-        if later_stored(session, patient_id, job.series, job.version):
+            removed = document_rows.earlier_sources(session, patient_id, job.series, job.version)
+        if document_rows.later_stored(session, patient_id, job.series, job.version):
             # A later version was stored first: its points are the current ones.
             job.points, removed = {}, frozenset()
         if job.points or removed:

@@ -19,7 +19,7 @@ from datetime import datetime
 
 from phr_share.consent import Principal
 from phr_share.db import OUTBOX, Notification, Session
-from phr_share.db.queries import care as care_rows
+from phr_share.db.queries import accounts as account_rows
 from phr_share.db.queries import notices as notice_rows
 from phr_share.errors import NotFound
 from phr_share.sharing.accounts import user_id_of
@@ -62,7 +62,7 @@ def notify(
     for user in users:
         session.add(Notification(user_id=user, topic=topic, subject=subject, created_at=now))
     if users:
-        addresses = notice_rows.mail_addresses(session, users)
+        addresses = account_rows.mail_addresses(session, users)
         session.info.setdefault(OUTBOX, []).extend(addresses)
 
 
@@ -70,7 +70,7 @@ def notify_patient(
     session: Session, patient_id: uuid.UUID, topic: str, subject: str, now: datetime
 ) -> None:
     """Notify every account of the patient with this global id."""
-    owners = care_rows.patient_account_ids(session, patient_id)
+    owners = account_rows.patient_account_ids(session, patient_id)
     notify(session, owners, topic, subject, now)
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 
-from phr_share.consent import CLINICIANS, CareStatus, Role
+from phr_share.consent import CLINICIANS, Role
 from phr_share.db import CareRelationship, Session, User
-from phr_share.db.queries import accounts as account_rows
+from phr_share.db.queries import care as care_rows
 from phr_share.errors import InvalidInput, NotFound
 
 __all__ = [
@@ -36,9 +36,7 @@ def relationship(
     session: Session, patient_id: uuid.UUID, clinician_id: uuid.UUID
 ) -> CareRelationship | None:
     """The open (not ended) care relationship between a patient and a clinician."""
-    return account_rows.care_relationship(
-        session, patient_id, clinician_id, status_not=CareStatus.ENDED
-    )
+    return care_rows.open_relationship(session, patient_id, clinician_id)
 
 
 def anonymous_name(patient_id: uuid.UUID) -> str:

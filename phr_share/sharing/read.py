@@ -18,7 +18,7 @@ from phr_share.audit import Action, Outcome
 from phr_share.consent import CARERS, Decision, LinkTerms, Principal, Purpose, Role
 from phr_share.crypto import Binding, open_sealed, peek_header
 from phr_share.db import Session, StoredSegment
-from phr_share.db.queries import segments as segment_rows
+from phr_share.db.queries import documents as document_rows
 from phr_share.errors import AccessDenied, IntegrityError, NotFound, PhrShareError
 from phr_share.models import SegmentKind
 from phr_share.sharing.access import authorize, preview_policy, require_some_access
@@ -140,7 +140,7 @@ def stored_documents(
                 tuple(record_of(segment) for segment in row.segments),
                 current=current,
             )
-            for row, current in segment_rows.documents_of(session, patient_id)
+            for row, current in document_rows.documents_of(session, patient_id)
         ]
 
 
@@ -163,7 +163,7 @@ def document_types(
 def type_codes(svc: Services, patient_id: uuid.UUID) -> dict[int, str | None]:
     """:func:`document_types` for callers that have checked who asks."""
     with svc.db.session() as session:
-        return segment_rows.type_codes(session, patient_id)
+        return document_rows.type_codes(session, patient_id)
 
 
 def stored_times(
@@ -172,7 +172,7 @@ def stored_times(
     """When each of these documents of the patient was stored, by id: the index only,
     for callers that have checked who asks."""
     with svc.db.session() as session:
-        return segment_rows.stored_times(session, patient_id, documents)
+        return document_rows.stored_times(session, patient_id, documents)
 
 
 def find_segment(
@@ -186,7 +186,7 @@ def find_segment(
     """
     require_role(principal, Role.PATIENT, *CARERS, Role.OPERATOR, Role.SYSTEM)
     with svc.db.session() as session:
-        row = segment_rows.segment_by_tracking_id(session, tracking_id, version)
+        row = document_rows.segment_by_tracking_id(session, tracking_id, version)
         mine = principal.role is not Role.PATIENT or (
             row is not None and row.patient_id == principal.patient_id
         )
@@ -219,7 +219,7 @@ def segment_records(
 ) -> list[SegmentRecord]:
     """:func:`segments_of` for the read paths, which decide every read themselves."""
     with svc.db.session() as session:
-        rows = segment_rows.segments_of(session, patient_id, kinds, document_id=document_id)
+        rows = document_rows.segments_of(session, patient_id, kinds, document_id=document_id)
         return [record_of(row) for row in rows]
 
 
@@ -250,7 +250,7 @@ def current_records(
     """:func:`current_segments` for the read paths, which decide every read themselves
     (of the ``documents`` with these ids only, when given)."""
     with svc.db.session() as session:
-        rows = segment_rows.current_segments(session, patient_id, kinds, documents=documents)
+        rows = document_rows.current_segments(session, patient_id, kinds, documents=documents)
         return [record_of(row) for row in rows]
 
 
@@ -260,7 +260,7 @@ def current_sources(
     """The tracking id of each current segment (of ``kinds``) of the patient's documents
     of one LOINC type, with its document's id: the index only, nothing read."""
     with svc.db.session() as session:
-        return segment_rows.current_sources(session, patient_id, kinds, type_code)
+        return document_rows.current_sources(session, patient_id, kinds, type_code)
 
 
 def readable_segments(

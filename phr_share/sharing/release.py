@@ -16,7 +16,6 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from enum import StrEnum
 
 from phr_share.audit import Action
 from phr_share.ccda.identity import patient_identity
@@ -29,7 +28,14 @@ from phr_share.deid.pseudonym import replacement_id
 from phr_share.deid.records import FlatRecord
 from phr_share.deidentify import DeidentifiedSegment, deidentify_segments
 from phr_share.errors import NotFound, PhrShareError
-from phr_share.models import DocumentRef, InstanceId, Segment, SegmentKind
+from phr_share.models import (
+    DocumentRef,
+    InstanceId,
+    ItemOutcome,
+    ReleaseStatus,
+    Segment,
+    SegmentKind,
+)
 from phr_share.public_layout import (
     Manifest,
     RecordsName,
@@ -60,24 +66,6 @@ __all__ = [
     "released_kinds",
     "run_release",
 ]
-
-
-class ReleaseStatus(StrEnum):
-    """A release run's state in the index: pending while it runs, then published or failed."""
-
-    PENDING = "pending"
-    PUBLISHED = "published"
-    FAILED = "failed"
-
-
-class ItemOutcome(StrEnum):
-    """What became of one segment in a release. A segment with no coded statement yields
-    no record to gate, so it is never published: ``no-data`` keeps later runs from reading
-    it again. Suppressed ones are retried."""
-
-    PUBLISHED = "published"
-    SUPPRESSED = "suppressed"
-    NO_DATA = "no-data"
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,12 +148,7 @@ def _candidates(session: Session, svc: Services) -> list[StoredSegment]:
     """Stored, released, never published segments of patients who were not erased."""
     # A segment another release published, or found nothing in to publish, is done with;
     # a suppressed one waits for the next run.
-    return release_rows.waiting_segments(
-        session,
-        [k.value for k in svc.routing.releasable],
-        published=ReleaseStatus.PUBLISHED,
-        settled=[ItemOutcome.PUBLISHED, ItemOutcome.NO_DATA],
-    )
+    return release_rows.waiting_segments(session, [k.value for k in svc.routing.releasable])
 
 
 @dataclass(frozen=True, slots=True)
@@ -401,5 +384,5 @@ def recover_releases(svc: Services, principal: Principal) -> int:
     the operator; raises AccessDenied otherwise."""
     require_steward(principal)
     with svc.db.session() as session:
-        pending = release_rows.release_ids_with_status(session, ReleaseStatus.PENDING)
+        pending = release_rows.pending_release_ids(session)
     return sum(_abandon(svc, release_id) for release_id in pending)

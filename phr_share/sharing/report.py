@@ -20,6 +20,13 @@ from phr_share.audit import Action, Outcome
 from phr_share.ccda.identity import patient_identity
 from phr_share.ccda.narrative import NOTE
 from phr_share.ccda.readings_cda import HOME_READINGS, readable_unit
+from phr_share.codes import (
+    GLUCOSE,
+    GLUCOSE_CAPILLARY,
+    GLUCOSE_METER,
+    GLUCOSE_SERUM,
+    SENSOR_GLUCOSE,
+)
 from phr_share.consent import Decision, Principal, Purpose
 from phr_share.errors import AccessDenied, InvalidInput
 from phr_share.models import SegmentKind
@@ -67,7 +74,11 @@ _PARTS = {
 # The report's charts: title, unit, the codes charted, in the order a person reads them.
 _CHARTS = (
     ("Blood pressure", "mmHg", (SYSTOLIC, DIASTOLIC)),
-    ("Blood sugar", "mg/dL", ("2339-0", "2345-7", "99504-3", "14743-9", "41653-7")),
+    (
+        "Blood sugar",
+        "mg/dL",
+        (GLUCOSE, GLUCOSE_SERUM, SENSOR_GLUCOSE, GLUCOSE_METER, GLUCOSE_CAPILLARY),
+    ),
     ("Weight", "kg", (WEIGHT,)),
 )
 _LINE_NAMES = {SYSTOLIC: "Systolic (top)", DIASTOLIC: "Diastolic (bottom)", WEIGHT: "Weight"}
@@ -304,7 +315,7 @@ def _with_targets(chart: ReportChart, targets: Targets) -> ReportChart:
 
 
 def _line_name(line: ViewLine, several: bool) -> str:
-    name = _LINE_NAMES.get(line.code, "Sensor" if line.code == "99504-3" else "Finger-stick")
+    name = _LINE_NAMES.get(line.code, "Sensor" if line.code == SENSOR_GLUCOSE else "Finger-stick")
     return f"{name} ({readable_unit(line.unit)})" if several and line.code == WEIGHT else name
 
 

@@ -28,8 +28,8 @@ from phr_share.audit import Action, Outcome
 from phr_share.ccda.narrative import parse_section
 from phr_share.consent import Decision, Principal, Purpose, Role
 from phr_share.db import SeriesBucket, Session
+from phr_share.db.queries import documents as document_rows
 from phr_share.db.queries import series as series_rows
-from phr_share.db.queries.series import earlier_sources, later_stored
 from phr_share.errors import PhrShareError, StoreConflict
 from phr_share.models import SERIES_KINDS, SERIES_REBUILDER, Segment, SegmentKind
 from phr_share.series.bucket import merge_columns, month_of, points_of
@@ -46,8 +46,6 @@ __all__ = [
     "REBUILDER",
     "RebuildReport",
     "SeriesRead",
-    "earlier_sources",
-    "later_stored",
     "read_series",
     "rebuild_series",
     "segment_points",
@@ -310,14 +308,14 @@ def rebuild_series(svc: Services, principal: Principal, patient_id: uuid.UUID) -
     require_owner_or_operator(principal, patient_id)
     for _ in range(_REBUILD_ATTEMPTS):
         with svc.db.session() as session:
-            before = series_rows.stored_so_far(session, patient_id)
+            before = document_rows.stored_so_far(session, patient_id)
         records = current_records(svc, patient_id, SERIES_KINDS)
         read = read_permitted(svc, REBUILDER, records, purpose=Purpose.MAINTENANCE)
         found: dict[str, list[Point]] = defaultdict(list)
         for record_, content in read:
             _add(found, record_.tracking_id, record_.kind, content)
         with svc.db.session() as session:
-            if series_rows.stored_so_far(session, patient_id) != before:
+            if document_rows.stored_so_far(session, patient_id) != before:
                 continue  # a document came in meanwhile: its points would be lost
             series_rows.delete_buckets(session, patient_id)
             key = current_patient_key(svc, session, patient_id)

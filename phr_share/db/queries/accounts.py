@@ -1,4 +1,5 @@
-"""Accounts' queries: users, API tokens, web sessions, sign-in failures, password resets.
+"""Accounts' queries: users (a patient's accounts among them), API tokens, web sessions,
+sign-in failures, password resets.
 
 Secrets arrive here already digested (a token's, a session id's or a link's SHA-256;
 a username's or an address's keyed digest for the throttle): no query sees one in clear.
@@ -7,7 +8,7 @@ a username's or an address's keyed digest for the throttle): no query sees one i
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, delete, func, or_, select, update
@@ -15,13 +16,13 @@ from sqlalchemy.orm import Session
 
 from phr_share.db.accounts import ApiToken, User, WebSession
 from phr_share.db.auth import PasswordReset, PendingSignIn, ResetRequest, SignInFailure
-from phr_share.db.consent import CareRelationship
+from phr_share.models import Role
 
 __all__ = [
     "account_failures",
     "add_failure",
     "address_failures",
-    "care_relationship",
+    "caregiver_id_named",
     "drop_expired",
     "drop_failures",
     "drop_other_sessions",
@@ -31,8 +32,14 @@ __all__ = [
     "end_sessions_of",
     "holder",
     "live_reset_owner",
+    "mail_addresses",
     "named_active_user",
     "other_sessions",
+    "patient_account",
+    "patient_account_ids",
+    "patient_accounts",
+    "patient_display_name",
+    "patient_time_zone",
     "reset_requests",
     "resets_made",
     "token_by_digest",
@@ -52,6 +59,13 @@ __all__ = [
 def user_id_named(session: Session, username: str) -> uuid.UUID | None:
     """The id of the account with this username (as stored, in lower case)."""
     return session.scalar(select(User.id).where(User.username == username))
+
+
+def caregiver_id_named(session: Session, username: str) -> uuid.UUID | None:
+    """The id of the account with this username (as stored) when it is a caregiver's."""
+    return session.scalar(
+        select(User.id).where(User.username == username, User.role == Role.CAREGIVER.value)
+    )
 
 
 def email_owner(session: Session, address: str) -> uuid.UUID | None:
@@ -76,6 +90,14 @@ def users_by_id(session: Session, user_ids: Collection[uuid.UUID]) -> list[User]
     return list(session.scalars(select(User).where(User.id.in_(user_ids))).all())
 
 
+def mail_addresses(session: Session, user_ids: Collection[uuid.UUID]) -> Sequence[str]:
+    """The e-mail addresses of those of these accounts that are active and have one."""
+    addresses = session.scalars(
+        select(User.email).where(User.id.in_(user_ids), User.active, User.email.is_not(None))
+    )
+    return [address for address in addresses if address is not None]
+
+
 def users_outside(session: Session, roles: Collection[str]) -> list[User]:
     """Every account whose role is none of ``roles``, by username."""
     query = select(User).where(User.role.not_in(roles)).order_by(User.username)
@@ -88,18 +110,32 @@ def named_active_user(session: Session, name: str) -> User | None:
     return session.scalars(query).first()
 
 
-def care_relationship(
-    session: Session, patient_id: uuid.UUID, clinician_id: uuid.UUID, *, status_not: str
-) -> CareRelationship | None:
-    """A care relationship between a patient and a clinician in any status but ``status_not``
-    (the caller's vocabulary: an open one is any but ended)."""
-    return session.scalars(
-        select(CareRelationship).where(
-            CareRelationship.patient_id == patient_id,
-            CareRelationship.clinician_id == clinician_id,
-            CareRelationship.status != status_not,
-        )
-    ).first()
+# A patient's accounts (found by the patient's global id; a patient may have none).
+
+
+def patient_account_ids(session: Session, patient_id: uuid.UUID) -> Sequence[uuid.UUID]:
+    """The ids of every account of the patient with this global id (none: no such patient)."""
+    return session.scalars(select(User.id).where(User.patient_id == patient_id)).all()
+
+
+def patient_accounts(session: Session, patient_id: uuid.UUID) -> list[User]:
+    """Every account that signs in as the patient."""
+    return list(session.scalars(select(User).where(User.patient_id == patient_id)))
+
+
+def patient_account(session: Session, patient_id: uuid.UUID) -> User | None:
+    """One account of the patient, the one their name is taken from."""
+    return session.scalars(select(User).where(User.patient_id == patient_id)).first()
+
+
+def patient_display_name(session: Session, patient_id: uuid.UUID) -> str | None:
+    """The display name of the patient's account (None when the patient has none)."""
+    return session.scalar(select(User.display_name).where(User.patient_id == patient_id))
+
+
+def patient_time_zone(session: Session, patient_id: uuid.UUID) -> str | None:
+    """The time zone the patient's account chose (None when none, or no account)."""
+    return session.scalar(select(User.time_zone).where(User.patient_id == patient_id))
 
 
 # API tokens.

@@ -1,5 +1,5 @@
-"""Care's queries: care relationships, the caregivers in a patient's care, and the
-accounts a patient or a caregiver is known by."""
+"""Care's queries: the care relationships between patients and their clinicians or
+caregivers. An open relationship is one not ended (invited, requested or active)."""
 
 from __future__ import annotations
 
@@ -14,29 +14,24 @@ from phr_share.db.consent import CareRelationship
 from phr_share.models import CareStatus, Role
 
 __all__ = [
-    "caregiver_id",
     "caregivers_in_care",
+    "open_relationship",
     "open_relationships",
-    "patient_account",
-    "patient_account_ids",
+    "quiet_carers",
 ]
 
 
-def patient_account_ids(session: Session, patient_id: uuid.UUID) -> Sequence[uuid.UUID]:
-    """The ids of every account of the patient with this global id (none: no such patient)."""
-    return session.scalars(select(User.id).where(User.patient_id == patient_id)).all()
-
-
-def patient_account(session: Session, patient_id: uuid.UUID) -> User | None:
-    """One account of the patient with this global id, the one their name is taken from."""
-    return session.scalars(select(User).where(User.patient_id == patient_id)).first()
-
-
-def caregiver_id(session: Session, username: str) -> uuid.UUID | None:
-    """The id of the caregiver's account with this (normalised) username."""
-    return session.scalar(
-        select(User.id).where(User.username == username, User.role == Role.CAREGIVER.value)
-    )
+def open_relationship(
+    session: Session, patient_id: uuid.UUID, clinician_id: uuid.UUID
+) -> CareRelationship | None:
+    """The open care relationship between a patient and a clinician or caregiver."""
+    return session.scalars(
+        select(CareRelationship).where(
+            CareRelationship.patient_id == patient_id,
+            CareRelationship.clinician_id == clinician_id,
+            CareRelationship.status != CareStatus.ENDED,
+        )
+    ).first()
 
 
 def open_relationships(
@@ -45,7 +40,7 @@ def open_relationships(
     clinician_id: uuid.UUID | None = None,
     patient_id: uuid.UUID | None = None,
 ) -> Sequence[CareRelationship]:
-    """The care relationships not ended, of a clinician or caregiver and/or of a patient,
+    """The open care relationships of a clinician or caregiver and/or of a patient,
     newest first."""
     query = select(CareRelationship).where(CareRelationship.status != CareStatus.ENDED)
     if clinician_id is not None:
@@ -73,4 +68,18 @@ def caregivers_in_care(
         )
         .tuples()
         .all()
+    )
+
+
+def quiet_carers(session: Session, patient_id: uuid.UUID) -> set[uuid.UUID]:
+    """The carers in an active care relationship with the patient whom the patient chose
+    not to tell of a reading in the danger zone."""
+    return set(
+        session.scalars(
+            select(CareRelationship.clinician_id).where(
+                CareRelationship.patient_id == patient_id,
+                CareRelationship.status == CareStatus.ACTIVE,
+                CareRelationship.danger_notices.is_(False),
+            )
+        ).all()
     )

@@ -1,5 +1,9 @@
 """Consent's queries: grants and their history, sensitivity overrides, share links and
-emergencies."""
+emergencies.
+
+Where a question is asked about the patient's account too (the name a clinician's list
+shows), it joins the account in; a patient without an account is then left out.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +11,27 @@ import uuid
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, select, update
 from sqlalchemy.orm import Session
 
+from phr_share.db.accounts import User
 from phr_share.db.consent import Emergency, Grant, GrantEvent, SensitivityOverride, ShareLink
 from phr_share.models import GrantStatus
 
 __all__ = [
+    "active_grants_held",
     "active_grants_to",
     "claim_link",
+    "emergencies_by",
     "emergencies_on",
     "grant_events",
+    "grantees_of",
+    "grants_between",
     "grants_of_patient",
+    "has_live_emergency",
     "link_by_digest",
     "links_of_patient",
+    "live_emergencies_of",
     "live_grants_between",
     "live_twin",
     "sensitivity_overrides",
@@ -55,6 +66,15 @@ def grant_events(session: Session, grant_ids: Collection[int]) -> Sequence[Grant
     ).all()
 
 
+def grants_between(
+    session: Session, patient_id: uuid.UUID, grantee_id: uuid.UUID
+) -> Sequence[Grant]:
+    """Every grant, in any status, the patient gave this grantee."""
+    return session.scalars(
+        select(Grant).where(Grant.patient_id == patient_id, Grant.grantee_id == grantee_id)
+    ).all()
+
+
 def live_grants_between(
     session: Session, patient_id: uuid.UUID, grantee_id: uuid.UUID
 ) -> Sequence[Grant]:
@@ -78,6 +98,23 @@ def active_grants_to(
             Grant.grantee_id.in_(grantee_ids),
             Grant.status == GrantStatus.ACTIVE.value,
         )
+    ).all()
+
+
+def active_grants_held(session: Session, grantee_id: uuid.UUID) -> Sequence[Row[tuple[Grant, str]]]:
+    """Every active grant the grantee holds, on any patient, with the display name of the
+    patient's account."""
+    return session.execute(
+        select(Grant, User.display_name)
+        .join(User, User.patient_id == Grant.patient_id)
+        .where(Grant.grantee_id == grantee_id, Grant.status == GrantStatus.ACTIVE.value)
+    ).all()
+
+
+def grantees_of(session: Session, patient_id: uuid.UUID) -> Sequence[uuid.UUID]:
+    """Everyone the patient ever granted anything, whatever the grant's state, once each."""
+    return session.scalars(
+        select(Grant.grantee_id).where(Grant.patient_id == patient_id).distinct()
     ).all()
 
 
@@ -114,6 +151,41 @@ def emergencies_on(session: Session, patient_id: uuid.UUID) -> Sequence[Emergenc
     """Every emergency declared on a patient's record, newest first."""
     return session.scalars(
         select(Emergency).where(Emergency.patient_id == patient_id).order_by(Emergency.id.desc())
+    ).all()
+
+
+def emergencies_by(
+    session: Session, patient_id: uuid.UUID, clinician_id: uuid.UUID
+) -> Sequence[Emergency]:
+    """Every emergency this clinician declared on the patient's record, over or not."""
+    return session.scalars(
+        select(Emergency).where(
+            Emergency.patient_id == patient_id, Emergency.clinician_id == clinician_id
+        )
+    ).all()
+
+
+def has_live_emergency(
+    session: Session, patient_id: uuid.UUID, clinician_id: uuid.UUID, now: datetime
+) -> bool:
+    """Whether the clinician declared an emergency on the patient that runs past ``now``."""
+    query = select(Emergency.id).where(
+        Emergency.patient_id == patient_id,
+        Emergency.clinician_id == clinician_id,
+        Emergency.until > now,
+    )
+    return session.scalar(query.limit(1)) is not None
+
+
+def live_emergencies_of(
+    session: Session, clinician_id: uuid.UUID, now: datetime
+) -> Sequence[Row[tuple[Emergency, str]]]:
+    """Every emergency the clinician declared, on any patient, that runs past ``now``, with
+    the display name of the patient's account."""
+    return session.execute(
+        select(Emergency, User.display_name)
+        .join(User, User.patient_id == Emergency.patient_id)
+        .where(Emergency.clinician_id == clinician_id, Emergency.until > now)
     ).all()
 
 

@@ -1,29 +1,16 @@
-"""Patient keys, and what an erasure ends with them.
-
-A live key has its wrapped blob; erasure shreds it (the blob gone, ``destroyed_at``
-set), together with the sealed series rows and the account's open care and sign-in.
-"""
+"""Patient keys: a live key has its wrapped blob; erasure shreds it (the blob gone,
+``destroyed_at`` set)."""
 
 from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from phr_share.db.accounts import User
-from phr_share.db.consent import CareRelationship
-from phr_share.db.tables import PatientKey, SeriesBucket
+from phr_share.db.tables import PatientKey
 
-__all__ = [
-    "care_not_ended",
-    "delete_series",
-    "keys_of",
-    "keys_to_rewrap",
-    "live_keys",
-    "users_of_patient",
-    "wraps_live_key",
-]
+__all__ = ["keys_of", "keys_to_rewrap", "live_keys", "wraps_live_key"]
 
 
 def keys_of(session: Session, patient_id: uuid.UUID) -> list[PatientKey]:
@@ -61,26 +48,3 @@ def wraps_live_key(session: Session, version: str) -> bool:
         )
     ).first()
     return in_use is not None
-
-
-def delete_series(session: Session, patient_id: uuid.UUID) -> None:
-    """Delete every sealed series bucket of the patient."""
-    session.execute(delete(SeriesBucket).where(SeriesBucket.patient_id == patient_id))
-
-
-def care_not_ended(
-    session: Session, patient_id: uuid.UUID, *, ended: str
-) -> list[CareRelationship]:
-    """The patient's care relationships whose status is not ``ended``."""
-    return list(
-        session.scalars(
-            select(CareRelationship).where(
-                CareRelationship.patient_id == patient_id, CareRelationship.status != ended
-            )
-        )
-    )
-
-
-def users_of_patient(session: Session, patient_id: uuid.UUID) -> list[User]:
-    """The accounts that sign in as the patient."""
-    return list(session.scalars(select(User).where(User.patient_id == patient_id)))

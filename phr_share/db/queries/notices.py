@@ -1,25 +1,16 @@
-"""Notifications' queries: a user's notices, and where to mail that one waits."""
+"""Notifications' queries: a user's notices, seen or not."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from phr_share.db.accounts import User
 from phr_share.db.consent import Notification
 
-__all__ = ["mail_addresses", "notices_of", "unseen_notices"]
-
-
-def mail_addresses(session: Session, user_ids: Collection[uuid.UUID]) -> Sequence[str]:
-    """The e-mail addresses of those of these accounts that are active and have one."""
-    addresses = session.scalars(
-        select(User.email).where(User.id.in_(user_ids), User.active, User.email.is_not(None))
-    )
-    return [address for address in addresses if address is not None]
+__all__ = ["notices_of", "unseen_notices"]
 
 
 def notices_of(session: Session, user_id: uuid.UUID) -> Sequence[Notification]:

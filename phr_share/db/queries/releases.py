@@ -22,10 +22,11 @@ from phr_share.db.tables import (
     ReleaseItem,
     StoredSegment,
 )
+from phr_share.models import ItemOutcome, ReleaseStatus
 
 __all__ = [
     "choices_in_force",
-    "release_ids_with_status",
+    "pending_release_ids",
     "released_kinds",
     "waiting_segments",
 ]
@@ -53,15 +54,15 @@ def choices_in_force(session: Session, patient_id: uuid.UUID) -> list[ReleaseCho
     )
 
 
-def waiting_segments(
-    session: Session, kinds: Collection[str], *, published: str, settled: Collection[str]
-) -> list[StoredSegment]:
-    """Stored segments of ``kinds`` their patient (not erased) releases that no release
-    with status ``published`` gave an item outcome in ``settled``, by document and id."""
+def waiting_segments(session: Session, kinds: Collection[str]) -> list[StoredSegment]:
+    """Stored segments of ``kinds`` their patient (not erased) releases that no published
+    release settled (published, or found no data in), by document and id: a suppressed
+    one waits for the next run."""
+    settled = [ItemOutcome.PUBLISHED, ItemOutcome.NO_DATA]
     done = (
         select(ReleaseItem.segment_id)
         .join(Release)
-        .where(Release.status == published, ReleaseItem.outcome.in_(settled))
+        .where(Release.status == ReleaseStatus.PUBLISHED, ReleaseItem.outcome.in_(settled))
     )
     query = (
         select(StoredSegment)
@@ -84,6 +85,7 @@ def waiting_segments(
     return list(session.scalars(query))
 
 
-def release_ids_with_status(session: Session, status: str) -> list[uuid.UUID]:
-    """The ids of every release run in ``status``."""
-    return list(session.scalars(select(Release.id).where(Release.status == status)))
+def pending_release_ids(session: Session) -> list[uuid.UUID]:
+    """The ids of every release run still pending (running, or cut off half-way)."""
+    query = select(Release.id).where(Release.status == ReleaseStatus.PENDING)
+    return list(session.scalars(query))

@@ -1,5 +1,5 @@
-"""A patient's sealed series buckets, and what a series write or rebuild asks of the
-documents it follows.
+"""A patient's sealed series buckets (what a series write or rebuild asks of the
+documents it follows is in :mod:`phr_share.db.queries.documents`).
 
 A bucket row changes only if its revision is still the one its writer read: the update
 and the delete here say whether they found it so.
@@ -10,20 +10,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from phr_share.db.tables import Document, DocumentStatus, SeriesBucket, StoredSegment
-from phr_share.models import SERIES_KINDS, SegmentKind
+from phr_share.db.tables import SeriesBucket
+from phr_share.models import SegmentKind
 
 __all__ = [
     "buckets_of",
     "delete_bucket",
     "delete_buckets",
-    "earlier_sources",
-    "later_stored",
     "lock_buckets",
-    "stored_so_far",
     "update_bucket",
 ]
 
@@ -88,45 +85,3 @@ def delete_bucket(session: Session, bucket_id: int, revision: int) -> bool:
 def delete_buckets(session: Session, patient_id: uuid.UUID) -> None:
     """Delete every bucket of the patient (a rebuild writes them again)."""
     session.execute(delete(SeriesBucket).where(SeriesBucket.patient_id == patient_id))
-
-
-def earlier_sources(
-    session: Session, patient_id: uuid.UUID, series: str, version: int
-) -> frozenset[uuid.UUID]:
-    """The tracking ids of the stored versions before ``version`` of one document."""
-    rows = session.scalars(
-        select(StoredSegment.tracking_id)
-        .join(Document, Document.id == StoredSegment.document_id)
-        .where(
-            Document.patient_id == patient_id,
-            Document.series == series,
-            Document.version < version,
-            StoredSegment.kind.in_([k.value for k in SERIES_KINDS]),
-        )
-    )
-    return frozenset(rows)
-
-
-def later_stored(session: Session, patient_id: uuid.UUID, series: str, version: int) -> bool:
-    """Whether a version after ``version`` of one document is already stored."""
-    found = session.scalar(
-        select(Document.id)
-        .where(
-            Document.patient_id == patient_id,
-            Document.series == series,
-            Document.version > version,
-            Document.status == DocumentStatus.STORED,
-        )
-        .limit(1)
-    )
-    return found is not None
-
-
-def stored_so_far(session: Session, patient_id: uuid.UUID) -> tuple[int, int | None]:
-    """How many documents of the patient are stored, and the last one's id."""
-    count, last = session.execute(
-        select(func.count(Document.id), func.max(Document.id)).where(
-            Document.patient_id == patient_id, Document.status == DocumentStatus.STORED
-        )
-    ).one()
-    return int(count), last

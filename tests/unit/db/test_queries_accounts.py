@@ -1,4 +1,5 @@
-"""Accounts' queries against the real database: the filters and orderings the use cases rely on."""
+"""Accounts' queries against the real database: the filters and orderings the use cases
+rely on, a patient's accounts and where mail goes among them."""
 
 from __future__ import annotations
 
@@ -8,10 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from phr_share.consent import CareStatus
 from phr_share.db import (
     ApiToken,
-    CareRelationship,
     Database,
     PasswordReset,
     Patient,
@@ -201,38 +200,41 @@ def test_a_reset_link_is_live_once_in_time_and_for_an_active_account(db: Databas
         assert account_rows.resets_made(session, ann, NOW + timedelta(seconds=1)) == []
 
 
-def test_the_care_relationship_found_is_one_in_another_status(db: Database) -> None:
-    patient = uuid.uuid4()
-    doctor = _user(db, "doc")
+def test_a_patients_accounts_and_what_they_name(db: Database) -> None:
+    patient, nobody = uuid.uuid4(), uuid.uuid4()
     with db.session() as session:
-        session.add(Patient(id=patient, created_at=NOW))
-        session.flush()
-        session.add(
-            CareRelationship(
-                patient_id=patient,
-                clinician_id=doctor,
-                status=CareStatus.ENDED,
-                initiated_by="patient",
-                created_at=NOW,
-            )
-        )
+        session.add_all(Patient(id=p, created_at=NOW) for p in (patient, nobody))
+    owner = _user(db, "jordan", "patient", patient_id=patient, time_zone="Asia/Tokyo")
     with db.session() as session:
-        found = account_rows.care_relationship(
-            session, patient, doctor, status_not=CareStatus.ENDED
-        )
-        assert found is None
-        session.add(
-            CareRelationship(
-                patient_id=patient,
-                clinician_id=doctor,
-                status=CareStatus.ACTIVE,
-                initiated_by="patient",
-                created_at=NOW,
-            )
-        )
-        session.flush()
-        found = account_rows.care_relationship(
-            session, patient, doctor, status_not=CareStatus.ENDED
-        )
-        assert found is not None
-        assert found.status == CareStatus.ACTIVE
+        assert list(account_rows.patient_account_ids(session, patient)) == [owner]
+        assert list(account_rows.patient_account_ids(session, nobody)) == []
+        assert [u.id for u in account_rows.patient_accounts(session, patient)] == [owner]
+        assert account_rows.patient_accounts(session, nobody) == []
+        account = account_rows.patient_account(session, patient)
+        assert account is not None
+        assert account.username == "jordan"
+        assert account_rows.patient_account(session, nobody) is None
+        assert account_rows.patient_display_name(session, patient) == "jordan"
+        assert account_rows.patient_time_zone(session, patient) == "Asia/Tokyo"
+        assert account_rows.patient_display_name(session, nobody) is None
+        assert account_rows.patient_time_zone(session, nobody) is None
+
+
+def test_a_caregiver_is_found_by_username_and_role(db: Database) -> None:
+    carer = _user(db, "sam.child", "caregiver")
+    _user(db, "doc")
+    with db.session() as session:
+        assert account_rows.caregiver_id_named(session, "sam.child") == carer
+        assert account_rows.caregiver_id_named(session, "doc") is None
+        assert account_rows.caregiver_id_named(session, "nobody") is None
+
+
+def test_accounts_by_id_and_mail_to_active_ones_with_an_address(db: Database) -> None:
+    ann = _user(db, "ann", email="ann@example.org")
+    ben = _user(db, "ben", email="ben@example.org", active=False)
+    clo = _user(db, "clo")
+    with db.session() as session:
+        found = account_rows.users_by_id(session, [ann, clo, uuid.uuid4()])
+        assert {u.username for u in found} == {"ann", "clo"}
+        assert list(account_rows.mail_addresses(session, [ann, ben, clo])) == ["ann@example.org"]
+        assert list(account_rows.mail_addresses(session, [clo])) == []

@@ -1,5 +1,6 @@
 """Care's queries over a real database: open relationships by either side, newest first,
-the caregivers in a patient's care, and the accounts a patient is known by."""
+the open one between two people, the caregivers in a patient's care, and who is not told
+of a reading in the danger zone."""
 
 from __future__ import annotations
 
@@ -50,7 +51,9 @@ def db(database_url: str) -> Iterator[Database]:
     db.dispose()
 
 
-def _care(db: Database, *pairs: tuple[uuid.UUID, uuid.UUID, CareStatus]) -> list[int]:
+def _care(
+    db: Database, *pairs: tuple[uuid.UUID, uuid.UUID, CareStatus], told: bool = True
+) -> list[int]:
     with db.session() as session:
         rows = [
             CareRelationship(
@@ -59,6 +62,7 @@ def _care(db: Database, *pairs: tuple[uuid.UUID, uuid.UUID, CareStatus]) -> list
                 status=status,
                 initiated_by="patient",
                 created_at=NOW,
+                danger_notices=told,
             )
             for patient, clinician, status in pairs
         ]
@@ -93,18 +97,23 @@ def test_caregivers_in_care_are_the_active_caregivers_only(db: Database) -> None
         assert care_rows.caregivers_in_care(session, OTHER_PATIENT) == []
 
 
-def test_a_caregiver_is_found_by_username_and_role(db: Database) -> None:
+def test_the_open_relationship_between_two_is_one_not_ended(db: Database) -> None:
+    _care(db, (PATIENT, DOCTOR, CareStatus.ENDED))
     with db.session() as session:
-        assert care_rows.caregiver_id(session, "sam.child") == CARER
-        assert care_rows.caregiver_id(session, "doc") is None
-        assert care_rows.caregiver_id(session, "nobody") is None
+        assert care_rows.open_relationship(session, PATIENT, DOCTOR) is None
+    [active] = _care(db, (PATIENT, DOCTOR, CareStatus.ACTIVE))
+    with db.session() as session:
+        found = care_rows.open_relationship(session, PATIENT, DOCTOR)
+        assert found is not None
+        assert found.id == active
+        assert care_rows.open_relationship(session, OTHER_PATIENT, DOCTOR) is None
 
 
-def test_a_patients_accounts(db: Database) -> None:
+def test_quiet_carers_are_the_active_ones_who_asked_not_to_be_told(db: Database) -> None:
+    _care(
+        db, (PATIENT, DOCTOR, CareStatus.ACTIVE), (PATIENT, CARER, CareStatus.INVITED), told=False
+    )
+    _care(db, (OTHER_PATIENT, CARER, CareStatus.ACTIVE))
     with db.session() as session:
-        assert list(care_rows.patient_account_ids(session, PATIENT)) == [OWNER]
-        assert list(care_rows.patient_account_ids(session, OTHER_PATIENT)) == []
-        account = care_rows.patient_account(session, PATIENT)
-        assert account is not None
-        assert account.username == "pat"
-        assert care_rows.patient_account(session, OTHER_PATIENT) is None
+        assert care_rows.quiet_carers(session, PATIENT) == {DOCTOR}
+        assert care_rows.quiet_carers(session, OTHER_PATIENT) == set()

@@ -1,5 +1,6 @@
 """Consent's queries over a real database: which grants, links and emergencies they find,
-in which order, and a share link claimed once only."""
+in which order, the patient named where one has an account, and a share link claimed
+once only."""
 
 from __future__ import annotations
 
@@ -65,6 +66,21 @@ def _add(db: Database, *rows: Grant | GrantEvent | ShareLink | Emergency) -> lis
         return [row.id for row in rows]
 
 
+def _name_patient(db: Database) -> None:
+    """Give the patient an account, named Jordan Lee."""
+    with db.session() as session:
+        session.add(
+            User(
+                id=uuid.uuid4(),
+                username="jordan",
+                role="patient",
+                display_name="Jordan Lee",
+                patient_id=PATIENT,
+                created_at=NOW,
+            )
+        )
+
+
 def test_a_grantees_live_grants_are_the_active_and_pending_ones(db: Database) -> None:
     active, pending, _, _, _ = _add(
         db,
@@ -80,6 +96,26 @@ def test_a_grantees_live_grants_are_the_active_and_pending_ones(db: Database) ->
         to = consent_rows.active_grants_to(session, PATIENT, [DOCTOR])
         assert [g.id for g in to] == [active]
         assert consent_rows.active_grants_to(session, PATIENT, []) == []
+        every = consent_rows.grants_between(session, PATIENT, DOCTOR)
+        assert sorted(g.status for g in every) == ["active", "pending", "revoked"]
+        assert sorted(consent_rows.grantees_of(session, PATIENT)) == sorted([DOCTOR, NURSE])
+
+
+def test_active_grants_held_name_only_patients_with_an_account(db: Database) -> None:
+    _name_patient(db)
+    _add(
+        db,
+        _grant(PATIENT, DOCTOR, GrantStatus.ACTIVE, "allergies"),
+        _grant(PATIENT, DOCTOR, GrantStatus.REVOKED, "allergies"),
+        _grant(OTHER_PATIENT, DOCTOR, GrantStatus.ACTIVE, "allergies"),
+        _grant(PATIENT, NURSE, GrantStatus.PENDING, "allergies"),
+    )
+    with db.session() as session:
+        rows = consent_rows.active_grants_held(session, DOCTOR)
+        assert [(g.patient_id, g.status, name) for g, name in rows] == [
+            (PATIENT, "active", "Jordan Lee")
+        ]
+        assert consent_rows.active_grants_held(session, NURSE) == []
 
 
 def test_the_twin_of_a_grant_has_the_same_terms_and_status(db: Database) -> None:
@@ -177,3 +213,30 @@ def test_emergencies_newest_first_and_the_queue_oldest_first(db: Database) -> No
     with db.session() as session:
         assert [e.id for e in consent_rows.emergencies_on(session, PATIENT)] == [second, first]
         assert [e.id for e in consent_rows.unreviewed_emergencies(session)] == [first, third]
+
+
+def test_a_clinicians_emergencies_and_the_ones_still_running(db: Database) -> None:
+    _name_patient(db)
+
+    def declared(patient: uuid.UUID, clinician: uuid.UUID, until: datetime) -> Emergency:
+        return Emergency(
+            patient_id=patient, clinician_id=clinician, reason="r", started_at=NOW, until=until
+        )
+
+    hour = timedelta(hours=1)
+    running, over, _, _ = _add(
+        db,
+        declared(PATIENT, DOCTOR, NOW + hour),
+        declared(PATIENT, DOCTOR, NOW),
+        declared(PATIENT, NURSE, NOW),
+        declared(OTHER_PATIENT, DOCTOR, NOW + hour),
+    )
+    with db.session() as session:
+        by = consent_rows.emergencies_by(session, PATIENT, DOCTOR)
+        assert sorted(e.id for e in by) == [running, over]
+        assert consent_rows.has_live_emergency(session, PATIENT, DOCTOR, NOW)
+        assert not consent_rows.has_live_emergency(session, PATIENT, DOCTOR, NOW + hour)
+        assert not consent_rows.has_live_emergency(session, PATIENT, NURSE, NOW)
+        [(emergency, name)] = consent_rows.live_emergencies_of(session, DOCTOR, NOW)
+        assert (emergency.id, name) == (running, "Jordan Lee")
+        assert consent_rows.live_emergencies_of(session, NURSE, NOW) == []

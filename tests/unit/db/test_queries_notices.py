@@ -1,5 +1,5 @@
-"""Notices' queries over a real database: unseen notices first, dismissing only unseen
-ones, and mail only for active accounts with an address."""
+"""Notices' queries over a real database: unseen notices first, and dismissing only
+unseen ones."""
 
 from __future__ import annotations
 
@@ -83,9 +83,3 @@ def test_unseen_notices_are_the_users_own_and_one_given_its_id(db: Database) -> 
         assert [row.id for row in one] == [unseen_old]
         assert notice_rows.unseen_notices(session, ANN, seen) == []
         assert notice_rows.unseen_notices(session, CLO, unseen_old) == []
-
-
-def test_mail_goes_to_active_accounts_with_an_address(db: Database) -> None:
-    with db.session() as session:
-        assert list(notice_rows.mail_addresses(session, [ANN, BEN, CLO])) == ["ann@example.org"]
-        assert list(notice_rows.mail_addresses(session, [CLO])) == []

@@ -22,7 +22,6 @@ from phr_share.db.queries import releases as release_rows
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 PUBLISHED, PENDING = "published", "pending"
-SETTLED = ["published", "no-data"]
 
 
 @pytest.fixture
@@ -110,7 +109,7 @@ def _released_in(db: Database, status: str, outcomes: dict[int, str]) -> None:
 
 def _waiting(db: Database, kinds: list[str]) -> list[int]:
     with db.session() as session:
-        rows = release_rows.waiting_segments(session, kinds, published=PUBLISHED, settled=SETTLED)
+        rows = release_rows.waiting_segments(session, kinds)
         return [row.id for row in rows]
 
 
@@ -164,11 +163,13 @@ def test_an_erased_patients_segments_wait_no_more(db: Database) -> None:
     assert _waiting(db, ["physical-signs"]) == [waiting]
 
 
-def test_release_ids_are_found_by_status(db: Database) -> None:
+def test_the_pending_release_ids_are_those_of_runs_still_pending(db: Database) -> None:
     patient_id = _patient(db, "physical-signs")
     [segment] = _document(db, patient_id, "physical-signs")
+    with db.session() as session:
+        assert release_rows.pending_release_ids(session) == []
+    _released_in(db, PUBLISHED, {segment: "published"})
     _released_in(db, PENDING, {segment: "published"})
     with db.session() as session:
-        [pending] = release_rows.release_ids_with_status(session, PENDING)
+        [pending] = release_rows.pending_release_ids(session)
         assert session.get_one(Release, pending).status == PENDING
-        assert release_rows.release_ids_with_status(session, PUBLISHED) == []

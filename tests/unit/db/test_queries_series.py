@@ -1,5 +1,5 @@
-"""The series queries: a bucket changes only at the revision its writer read, locks are
-taken in one order, and a rebuild sees how many documents were stored."""
+"""The series queries: a bucket changes only at the revision its writer read, and locks
+are taken in one order."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from phr_share.db import Database, Document, DocumentStatus, Patient, SeriesBucket
+from phr_share.db import Database, Patient, SeriesBucket
 from phr_share.db.queries import series
 from phr_share.models import SegmentKind as K
 
@@ -82,27 +82,3 @@ def test_a_bucket_changes_only_at_the_revision_read(db: Database) -> None:
         series.delete_buckets(session, PATIENT)
     with db.session() as session:
         assert series.lock_buckets(session, PATIENT) == []
-
-
-def test_a_documents_versions_and_what_is_stored_so_far(db: Database) -> None:
-    with db.session() as session:
-        assert series.stored_so_far(session, PATIENT) == (0, None)
-        for version, status in [(1, DocumentStatus.STORED), (3, DocumentStatus.PENDING)]:
-            session.add(
-                Document(
-                    patient_id=PATIENT,
-                    document_key=f"visit^{version}",
-                    series="visit",
-                    version=version,
-                    content_sha256=str(version) * 64,
-                    status=status,
-                    created_at=T0,
-                )
-            )
-    with db.session() as session:
-        count, last = series.stored_so_far(session, PATIENT)
-        assert count == 1
-        assert last is not None
-        assert series.later_stored(session, PATIENT, "visit", 0)
-        assert not series.later_stored(session, PATIENT, "visit", 1)  # 3 is not stored yet
-        assert series.earlier_sources(session, PATIENT, "visit", 2) == frozenset()
