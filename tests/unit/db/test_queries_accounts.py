@@ -4,10 +4,7 @@ rely on, a patient's accounts and where mail goes among them."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-
-import pytest
 
 from phr_share.db import (
     ApiToken,
@@ -21,14 +18,6 @@ from phr_share.db import (
 from phr_share.db.queries import accounts as account_rows
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    database.migrate()
-    yield database
-    database.dispose()
 
 
 def _user(db: Database, username: str, role: str = "doctor", **fields: object) -> uuid.UUID:

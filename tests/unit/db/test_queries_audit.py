@@ -4,7 +4,6 @@ patient's entries in order, the leaves a tree head covers, and the newest head."
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -25,9 +24,8 @@ ENTRIES = {
 
 
 @pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    database.migrate()
+def db(blank_db: Database) -> Database:
+    database = blank_db
     with database.session() as session:
         for seq, (action, outcome, about) in ENTRIES.items():
             session.add(
@@ -45,8 +43,7 @@ def db(database_url: str) -> Iterator[Database]:
                     leaf_hash=f"{seq:064x}",
                 )
             )
-    yield database
-    database.dispose()
+    return database
 
 
 def _seqs(rows: object) -> list[int]:

@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-
-import pytest
 
 from phr_share.db import Database, MfaFactor, PendingSignIn, RecoveryCode, User
 from phr_share.db.queries import auth as auth_rows
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    database.migrate()
-    yield database
-    database.dispose()
 
 
 def _user(db: Database, username: str, *, confirmed: bool | None = None) -> uuid.UUID:

@@ -5,7 +5,6 @@ of a reading in the danger zone."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -34,9 +33,8 @@ def _user(user_id: uuid.UUID, username: str, role: str, patient: uuid.UUID | Non
 
 
 @pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    db = Database(database_url)
-    db.migrate()
+def db(blank_db: Database) -> Database:
+    db = blank_db
     with db.session() as session:
         session.add_all(Patient(id=p, created_at=NOW) for p in (PATIENT, OTHER_PATIENT))
         session.flush()
@@ -47,8 +45,7 @@ def db(database_url: str) -> Iterator[Database]:
                 _user(CARER, "sam.child", "caregiver"),
             ]
         )
-    yield db
-    db.dispose()
+    return db
 
 
 def _care(

@@ -5,7 +5,6 @@ once only."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -32,17 +31,15 @@ NURSE = uuid.UUID("00000000-0000-4000-8000-0000000000d2")
 
 
 @pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    db = Database(database_url)
-    db.migrate()
+def db(blank_db: Database) -> Database:
+    db = blank_db
     with db.session() as session:
         session.add_all(Patient(id=p, created_at=NOW) for p in (PATIENT, OTHER_PATIENT))
         session.add_all(
             User(id=u, username=str(u), role="doctor", display_name="Dr", created_at=NOW)
             for u in (DOCTOR, NURSE)
         )
-    yield db
-    db.dispose()
+    return db
 
 
 def _grant(patient: uuid.UUID, grantee: uuid.UUID, status: GrantStatus, kinds: str) -> Grant:

@@ -5,7 +5,6 @@ only, the current version of each series, in the order the pages rely on)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -21,13 +20,11 @@ PATIENT = uuid.UUID("00000000-0000-4000-8000-000000000001")
 
 
 @pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    database.migrate()
+def db(blank_db: Database) -> Database:
+    database = blank_db
     with database.session() as session:
         session.add(Patient(id=PATIENT, created_at=T0))
-    yield database
-    database.dispose()
+    return database
 
 
 def _pending(db: Database, attempt: str | None, since: datetime | None = NOW) -> int:

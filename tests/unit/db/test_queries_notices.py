@@ -4,7 +4,6 @@ unseen ones."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -19,9 +18,8 @@ CLO = uuid.UUID("00000000-0000-4000-8000-0000000000c1")
 
 
 @pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    db = Database(database_url)
-    db.migrate()
+def db(blank_db: Database) -> Database:
+    db = blank_db
     with db.session() as session:
         session.add_all(
             [
@@ -45,8 +43,7 @@ def db(database_url: str) -> Iterator[Database]:
                 User(id=CLO, username="clo", role="doctor", display_name="Clo", created_at=NOW),
             ]
         )
-    yield db
-    db.dispose()
+    return db
 
 
 def _notices(db: Database, *seen: bool) -> list[int]:

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
-
-import pytest
 
 from phr_share.db import (
     Database,
@@ -22,14 +19,6 @@ from phr_share.db.queries import releases as release_rows
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 PUBLISHED, PENDING = "published", "pending"
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    db = Database(database_url)
-    db.migrate()
-    yield db
-    db.dispose()
 
 
 def _patient(db: Database, *kinds: str) -> uuid.UUID:

@@ -4,7 +4,6 @@ are taken in one order."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -19,9 +18,8 @@ OTHER = uuid.UUID("00000000-0000-4000-8000-000000000002")
 
 
 @pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    database.migrate()
+def db(blank_db: Database) -> Database:
+    database = blank_db
     with database.session() as session:
         session.add_all([Patient(id=PATIENT, created_at=T0), Patient(id=OTHER, created_at=T0)])
         for patient, kind, month in [
@@ -41,8 +39,7 @@ def db(database_url: str) -> Iterator[Database]:
                     sealed=b"sealed",
                 )
             )
-    yield database
-    database.dispose()
+    return database
 
 
 def _addresses(rows: list[SeriesBucket]) -> list[tuple[str, str]]:

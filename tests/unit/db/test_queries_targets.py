@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -18,16 +17,14 @@ DOCTOR = uuid.UUID("00000000-0000-4000-8000-0000000000d1")
 
 
 @pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    database.migrate()
+def db(blank_db: Database) -> Database:
+    database = blank_db
     with database.session() as session:
         session.add(Patient(id=PATIENT, created_at=T0))
         session.add(
             User(id=DOCTOR, username="dr.kim", role="doctor", display_name="Dr Kim", created_at=T0)
         )
-    yield database
-    database.dispose()
+    return database
 
 
 def test_the_newest_targets_hold_and_of_two_at_once_the_later_row(db: Database) -> None:
