@@ -176,6 +176,8 @@ class Reason(StrEnum):
     RESEARCH_RELEASE = "research-release"
     DEID_CONTEXT = "deid-context"
     SERIES_REBUILD = "series-rebuild"
+    # Names the patient, reads nothing: the viewer is in the patient's care or invited.
+    IN_CARE = "in-care"
 
     NO_GRANT = "no-grant"
     ACCOUNT_DISABLED = "account-disabled"

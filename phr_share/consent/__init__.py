@@ -21,6 +21,7 @@ from phr_share.consent.model import (
     Role,
     Sensitivity,
 )
+from phr_share.consent.naming import decide_name
 
 __all__ = [
     "CARERS",
@@ -40,4 +41,5 @@ __all__ = [
     "Role",
     "Sensitivity",
     "decide",
+    "decide_name",
 ]

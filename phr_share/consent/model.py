@@ -108,13 +108,15 @@ class LinkTerms:
 
 @dataclass(frozen=True, slots=True)
 class Facts:
-    """Everything about one patient the decision may depend on."""
+    """Everything about one patient the decision may depend on; ``care`` is the status of
+    the asker's open (not ended) care relationship with the patient, None for none."""
 
     patient_id: uuid.UUID
     grants: tuple[GrantTerms, ...] = ()
     emergencies: tuple[BreakGlassTerms, ...] = ()
     overrides: Mapping[SegmentKind, Sensitivity] = field(default_factory=dict)
     released: frozenset[SegmentKind] = frozenset()
+    care: CareStatus | None = None
 
     def sensitivity(self, kind: SegmentKind) -> Sensitivity:
         """The kind's level for this patient: their override, else the default."""

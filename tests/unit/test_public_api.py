@@ -142,6 +142,7 @@ PUBLIC = {
         "Role",
         "Sensitivity",
         "decide",
+        "decide_name",
     },
     "phr_share.research": {
         "AgeRange",

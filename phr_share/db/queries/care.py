@@ -16,6 +16,7 @@ from phr_share.models import CareStatus, Role
 __all__ = [
     "caregiver_id",
     "caregivers_in_care",
+    "open_care_status",
     "open_relationships",
     "patient_account",
     "patient_account_ids",
@@ -74,3 +75,18 @@ def caregivers_in_care(
         .tuples()
         .all()
     )
+
+
+def open_care_status(
+    session: Session, patient_id: uuid.UUID, carer_id: uuid.UUID
+) -> CareStatus | None:
+    """The status of the care relationship, not ended, between a patient and a clinician
+    or caregiver; None when there is none."""
+    status = session.scalar(
+        select(CareRelationship.status).where(
+            CareRelationship.patient_id == patient_id,
+            CareRelationship.clinician_id == carer_id,
+            CareRelationship.status != CareStatus.ENDED,
+        )
+    )
+    return None if status is None else CareStatus(status)
