@@ -20,6 +20,7 @@ from phr_share.models import (
     CareStatus,
     GrantStatus,
     Principal,
+    PrincipalId,
     Purpose,
     Reason,
     Role,
@@ -39,6 +40,7 @@ __all__ = [
     "GrantTerms",
     "LinkTerms",
     "Principal",
+    "PrincipalId",
     "Purpose",
     "Reason",
     "Request",
@@ -60,7 +62,7 @@ class GrantTerms:
     """One grant as the decision point sees it; ``kinds`` None is a blanket grant."""
 
     id: int
-    grantee: str
+    grantee: PrincipalId
     patient_id: uuid.UUID
     purpose: Purpose
     kinds: frozenset[SegmentKind] | None
@@ -87,7 +89,7 @@ class BreakGlassTerms:
     """A declared emergency: one clinician, one patient, a time box."""
 
     id: int
-    clinician: str
+    clinician: PrincipalId
     patient_id: uuid.UUID
     started: datetime
     until: datetime
@@ -98,7 +100,7 @@ class LinkTerms:
     """A one-visit share link for a named doctor and the kinds the patient chose."""
 
     id: int
-    doctor: str
+    doctor: PrincipalId
     patient_id: uuid.UUID
     kinds: frozenset[SegmentKind]
     expires: datetime

@@ -136,6 +136,7 @@ PUBLIC = {
         "GrantTerms",
         "LinkTerms",
         "Principal",
+        "PrincipalId",
         "Purpose",
         "Reason",
         "Request",
