@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import NewType
 
 __all__ = [
     "ACCOUNT_ROLES",
@@ -38,6 +39,7 @@ __all__ = [
     "PhiKind",
     "Point",
     "Principal",
+    "PrincipalId",
     "Purpose",
     "Reason",
     "ReleaseStatus",
@@ -128,8 +130,12 @@ SERIES_KINDS = frozenset(
 )
 
 
+PrincipalId = NewType("PrincipalId", str)
+"""Who a principal is, as text: ``user:<account uuid>`` (made by :func:`user_id_text`,
+read back by :func:`parse_user_id`), or a named system or operator id."""
+
 # The one system principal that reads for maintenance: the series rebuild.
-SERIES_REBUILDER = "system:series"
+SERIES_REBUILDER = PrincipalId("system:series")
 
 
 class Role(StrEnum):
@@ -178,6 +184,8 @@ class Reason(StrEnum):
     RESEARCH_RELEASE = "research-release"
     DEID_CONTEXT = "deid-context"
     SERIES_REBUILD = "series-rebuild"
+    # Names the patient, reads nothing: the viewer is in the patient's care or invited.
+    IN_CARE = "in-care"
 
     NO_GRANT = "no-grant"
     ACCOUNT_DISABLED = "account-disabled"
@@ -285,7 +293,7 @@ class Principal:
     """Who asks: ``user:<account uuid>`` (or ``system:router``, ``operator:cli``), its
     role, its own patient id if any, and whether the account is switched on."""
 
-    id: str
+    id: PrincipalId
     role: Role
     patient_id: uuid.UUID | None = None
     active: bool = True
@@ -310,9 +318,9 @@ class Principal:
 _USER_PREFIX = "user:"
 
 
-def user_id_text(user_id: uuid.UUID) -> str:
+def user_id_text(user_id: uuid.UUID) -> PrincipalId:
     """An account's principal id, ``user:<uuid>``: the one place it is spelled."""
-    return f"{_USER_PREFIX}{user_id}"
+    return PrincipalId(f"{_USER_PREFIX}{user_id}")
 
 
 def parse_user_id(principal_id: str) -> uuid.UUID | None:

@@ -66,9 +66,9 @@ class Action(StrEnum):
     CARE_INVITE = "care:relationship:invite"
     CARE_REQUEST = "care:relationship:request"
     CARE_ACCEPT = "care:relationship:accept"
-    # Ending care is spelled "revoke" in the log: every chain since the first holds
-    # that spelling inside its hashes, so the value stays while the name says "end".
-    CARE_END = "care:relationship:revoke"
+    # Ending care is logged as a revoke; every chain since the first holds this value
+    # inside its hashes, so it never changes.
+    CARE_REVOKE = "care:relationship:revoke"
     CARE_ALERTS = "care:alerts:change"
     TARGETS_SET = "care:targets:set"
     GRANT_CREATE = "consent:grant:create"

@@ -15,12 +15,14 @@ from phr_share.consent.model import (
     GrantTerms,
     LinkTerms,
     Principal,
+    PrincipalId,
     Purpose,
     Reason,
     Request,
     Role,
     Sensitivity,
 )
+from phr_share.consent.naming import decide_name
 
 __all__ = [
     "CARERS",
@@ -34,10 +36,12 @@ __all__ = [
     "GrantTerms",
     "LinkTerms",
     "Principal",
+    "PrincipalId",
     "Purpose",
     "Reason",
     "Request",
     "Role",
     "Sensitivity",
     "decide",
+    "decide_name",
 ]

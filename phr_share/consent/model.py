@@ -20,6 +20,7 @@ from phr_share.models import (
     CareStatus,
     GrantStatus,
     Principal,
+    PrincipalId,
     Purpose,
     Reason,
     Role,
@@ -39,6 +40,7 @@ __all__ = [
     "GrantTerms",
     "LinkTerms",
     "Principal",
+    "PrincipalId",
     "Purpose",
     "Reason",
     "Request",
@@ -60,7 +62,7 @@ class GrantTerms:
     """One grant as the decision point sees it; ``kinds`` None is a blanket grant."""
 
     id: int
-    grantee: str
+    grantee: PrincipalId
     patient_id: uuid.UUID
     purpose: Purpose
     kinds: frozenset[SegmentKind] | None
@@ -87,7 +89,7 @@ class BreakGlassTerms:
     """A declared emergency: one clinician, one patient, a time box."""
 
     id: int
-    clinician: str
+    clinician: PrincipalId
     patient_id: uuid.UUID
     started: datetime
     until: datetime
@@ -98,7 +100,7 @@ class LinkTerms:
     """A one-visit share link for a named doctor and the kinds the patient chose."""
 
     id: int
-    doctor: str
+    doctor: PrincipalId
     patient_id: uuid.UUID
     kinds: frozenset[SegmentKind]
     expires: datetime
@@ -108,13 +110,15 @@ class LinkTerms:
 
 @dataclass(frozen=True, slots=True)
 class Facts:
-    """Everything about one patient the decision may depend on."""
+    """Everything about one patient the decision may depend on; ``care`` is the status of
+    the asker's open (not ended) care relationship with the patient, None for none."""
 
     patient_id: uuid.UUID
     grants: tuple[GrantTerms, ...] = ()
     emergencies: tuple[BreakGlassTerms, ...] = ()
     overrides: Mapping[SegmentKind, Sensitivity] = field(default_factory=dict)
     released: frozenset[SegmentKind] = frozenset()
+    care: CareStatus | None = None
 
     def sensitivity(self, kind: SegmentKind) -> Sensitivity:
         """The kind's level for this patient: their override, else the default."""

@@ -12,7 +12,9 @@ from datetime import datetime
 
 from phr_share.audit import Action
 from phr_share.consent import (
+    CARERS,
     BreakGlassTerms,
+    CareStatus,
     Decision,
     Facts,
     GrantStatus,
@@ -24,8 +26,10 @@ from phr_share.consent import (
     Role,
     Sensitivity,
     decide,
+    decide_name,
 )
 from phr_share.db import Grant, Session, ShareLink
+from phr_share.db.queries import care as care_rows
 from phr_share.db.queries import consent as consent_rows
 from phr_share.db.queries import releases as release_rows
 from phr_share.errors import AccessDenied
@@ -39,6 +43,7 @@ __all__ = [
     "decisions_for",
     "kinds_of",
     "load_facts",
+    "may_name",
     "preview_policy",
     "require_some_access",
     "terms_of_grant",
@@ -78,8 +83,12 @@ def terms_of_link(row: ShareLink) -> LinkTerms:
     )
 
 
-def load_facts(session: Session, patient_id: uuid.UUID, principal: Principal) -> Facts:
-    """What the decision needs about one patient, narrowed to what concerns ``principal``."""
+def load_facts(
+    session: Session, patient_id: uuid.UUID, principal: Principal, *, care: bool = False
+) -> Facts:
+    """What the decision needs about one patient, narrowed to what concerns ``principal``;
+    with ``care``, their open care relationship with the patient too (only naming the
+    patient needs it, so a segment read does not pay for the query)."""
     grantee = principal.user_id
     grants: tuple[GrantTerms, ...] = ()
     emergencies: tuple[BreakGlassTerms, ...] = ()
@@ -100,7 +109,17 @@ def load_facts(session: Session, patient_id: uuid.UUID, principal: Principal) ->
         released = frozenset(
             SegmentKind(kind) for kind in release_rows.released_kinds(session, patient_id)
         )
-    return Facts(patient_id, grants, emergencies, overrides, released)
+    care_status: CareStatus | None = None
+    if care and grantee is not None and principal.role in CARERS:
+        relationship = care_rows.open_relationship(session, patient_id, grantee)
+        care_status = None if relationship is None else CareStatus(relationship.status)
+    return Facts(patient_id, grants, emergencies, overrides, released, care_status)
+
+
+def may_name(session: Session, principal: Principal, patient_id: uuid.UUID, at: datetime) -> bool:
+    """Whether ``principal`` may see who the patient is (their name and clock) at ``at``,
+    as the decision point decides on the patient's facts, loaded once in ``session``."""
+    return decide_name(load_facts(session, patient_id, principal, care=True), principal, at).permit
 
 
 def authorize(

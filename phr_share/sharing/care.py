@@ -127,7 +127,7 @@ def end_care(svc: Services, principal: Principal, relationship_id: int) -> None:
         audit(
             svc,
             session,
-            Action.CARE_END,
+            Action.CARE_REVOKE,
             principal.id,
             patient_id=row.patient_id,
             subject=f"care:{row.id}",

@@ -20,15 +20,14 @@ from phr_share.ccda.narrative import (
     parse_section,
 )
 from phr_share.ccda.notes import ClinicianNote, note_document
-from phr_share.consent import CARERS, CLINICIANS, CareStatus, Principal, Purpose
-from phr_share.db import Session
+from phr_share.consent import CareStatus, Principal, Purpose
 from phr_share.db.queries import accounts as account_rows
 from phr_share.db.queries import consent as consent_rows
 from phr_share.deid.records import FlatRecord
 from phr_share.errors import AccessDenied, NotFound
 from phr_share.models import Reason, SegmentKind
 from phr_share.series import Point, Summary, summarise
-from phr_share.sharing.access import authorize, terms_of_grant
+from phr_share.sharing.access import may_name, terms_of_grant
 from phr_share.sharing.alerts import readings_danger, sound_alarms
 from phr_share.sharing.charts import CHARTED_KINDS
 from phr_share.sharing.guard import require_carer, require_clinician, require_owner
@@ -281,7 +280,7 @@ def patient_name(svc: Services, viewer: Principal, patient_id: uuid.UUID) -> str
     id's start.
     """
     with svc.db.session() as session:
-        if not _let_in(session, patient_id, viewer, svc.clock()):
+        if not may_name(session, viewer, patient_id, svc.clock()):
             return anonymous_name(patient_id)
         name = account_rows.patient_display_name(session, patient_id)
     return name or "a patient"
@@ -292,28 +291,7 @@ def patient_time_zone(svc: Services, viewer: Principal, patient_id: uuid.UUID) -
     (see patient_name): a patient's mornings, evenings and days are their own clock's.
     None when the viewer may not, or the patient has chosen none."""
     with svc.db.session() as session:
-        if not _let_in(session, patient_id, viewer, svc.clock()):
+        if not may_name(session, viewer, patient_id, svc.clock()):
             return None
         name = account_rows.patient_time_zone(session, patient_id)
     return ZoneInfo(name) if name else None
-
-
-def _let_in(session: Session, patient_id: uuid.UUID, viewer: Principal, now: datetime) -> bool:
-    """Whether ``viewer`` may know who the patient is (see patient_name).
-
-    The decision point answers for reading: the patient themself, a grant in force, a
-    clinician's running emergency, on the patient's facts and for no disabled account.
-    A care relationship lets no kind be read, so it is not among those facts: an active
-    one, or the patient's own invitation, is looked up beside the decision.
-    """
-    purposes = [Purpose.TREATMENT]
-    if viewer.role in CLINICIANS:
-        purposes.append(Purpose.EMERGENCY)  # break-glass is a clinician's alone
-    for purpose in purposes:
-        decisions = authorize(session, viewer, patient_id, SegmentKind, purpose, now)
-        if any(decision.permit for decision in decisions.values()):
-            return True
-    if not viewer.active or viewer.role not in CARERS or viewer.user_id is None:
-        return False
-    care = relationship(session, patient_id, viewer.user_id)
-    return care is not None and care.status in {CareStatus.ACTIVE, CareStatus.INVITED}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 
 from phr_share.errors import AccessDenied
-from phr_share.models import CARERS, CLINICIANS, Principal, Reason, Role
+from phr_share.models import CARERS, CLINICIANS, Principal, PrincipalId, Reason, Role
 
 __all__ = [
     "OPERATOR",
@@ -29,9 +29,9 @@ __all__ = [
 
 # Whoever runs the ``phr-share`` command on the server: trusted with the state directory
 # and the keys already, so trusted with operations (ingest for a patient, erase, rotate).
-OPERATOR = Principal("operator:cli", Role.OPERATOR)
+OPERATOR = Principal(PrincipalId("operator:cli"), Role.OPERATOR)
 # The release router: reads released segments (and the header to scrub) for research.
-ROUTER = Principal("system:router", Role.SYSTEM)
+ROUTER = Principal(PrincipalId("system:router"), Role.SYSTEM)
 # Who runs the system: an admin in the web app, the operator at the command line.
 STEWARDS = frozenset({Role.ADMIN, Role.OPERATOR})
 

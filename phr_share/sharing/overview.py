@@ -97,7 +97,7 @@ def _names(
 ) -> dict[str, str]:
     """Display names by principal id: those in care as the care list names them, every
     other grantee in one lookup."""
-    names = {user_id_text(c.clinician_id): c.clinician_name for c in care}
+    names: dict[str, str] = {user_id_text(c.clinician_id): c.clinician_name for c in care}
     others = {parse_user_id(g.terms.grantee) for g in grants if g.terms.grantee not in names}
     assert None not in others  # grantees are accounts
     found = display_names(svc, patient, [u for u in others if u is not None])

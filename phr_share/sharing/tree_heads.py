@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 from phr_share.audit import SignedTreeHead, TreeHead, frontier_root, key_id
 from phr_share.audit.heads import HEAD_FORMAT
-from phr_share.consent import Principal, Role
+from phr_share.consent import Principal, PrincipalId, Role
 from phr_share.crypto import verify_signature
 from phr_share.db import AuditHead, AuditTreeHead, RowConflict
 from phr_share.db.queries import audit as audit_rows
@@ -46,7 +46,7 @@ __all__ = [
 log = logging.getLogger("phr_share.audit")
 
 # Who signs on a schedule while the web app serves.
-SIGNER = Principal("system:audit", Role.SYSTEM)
+SIGNER = Principal(PrincipalId("system:audit"), Role.SYSTEM)
 _MAX_HEAD_BYTES = 4096
 
 

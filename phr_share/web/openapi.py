@@ -117,6 +117,8 @@ class _Components:
         """The schema of a value of this type as the API's JSON encoder writes it."""
         if hint in _SCALARS:
             return dict(_SCALARS[hint])
+        if isinstance(hint, typing.NewType):  # a principal id is written as its text
+            return self._type(hint.__supertype__)
         if isinstance(hint, type) and (dataclasses.is_dataclass(hint) or issubclass(hint, Enum)):
             return self._ref(hint)
         origin, args = typing.get_origin(hint), typing.get_args(hint)

@@ -85,6 +85,6 @@ def test_the_decision_point_decides_whom_a_grant_or_emergency_lets_in(
         return Decision(False, Reason.NO_GRANT)
 
     declare_emergency(world.svc, world.nurse.principal, PATIENT, REASON)
-    monkeypatch.setattr("phr_share.sharing.access.decide", deny)
+    monkeypatch.setattr("phr_share.consent.naming.decide", deny)
     assert patient_name(world.svc, world.nurse.principal, PATIENT) == HIDDEN
     assert {r.purpose.value for r in asked} == {"treatment", "emergency"}
