@@ -145,6 +145,12 @@ class Mailer:
         """Whether mails are sent at all."""
         return self.server is not None
 
+    @property
+    def queued(self) -> int:
+        """Mails posted and not yet sent or failed."""
+        with self._lock:
+            return sum(not f.done() for f in self._pending)
+
     def post(self, messages: Iterable[EmailMessage]) -> None:
         """Send these in the background; never raises, whatever the server does."""
         if self.server is None:

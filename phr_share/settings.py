@@ -89,6 +89,7 @@ class Settings:
     smtp_url: str = ""
     mail_from: str = "PHR Share <no-reply@localhost>"
     public_url: str = ""
+    metrics_token: str = ""
 
     @property
     def database(self) -> str:
@@ -161,6 +162,8 @@ class Settings:
             )
         if self.public_url and urlsplit(self.public_url).scheme not in {"http", "https"}:
             raise ConfigurationError("PHR_PUBLIC_URL must be an http:// or https:// address")
+        if self.metrics_token and len(self.metrics_token) < 32:
+            raise ConfigurationError("PHR_METRICS_TOKEN must be at least 32 characters")
         if not 3 <= len(self.s3_bucket) <= 63:
             raise ConfigurationError("PHR_S3_BUCKET must be a valid bucket name (3-63 characters)")
 
@@ -210,6 +213,7 @@ class Settings:
             smtp_url=_raw(env, "PHR_SMTP_URL"),
             mail_from=_raw(env, "PHR_MAIL_FROM") or "PHR Share <no-reply@localhost>",
             public_url=_raw(env, "PHR_PUBLIC_URL"),
+            metrics_token=_raw(env, "PHR_METRICS_TOKEN"),
         )
 
 

@@ -100,6 +100,7 @@ from phr_share.sharing.grants import (
     set_sensitivity,
 )
 from phr_share.sharing.guard import OPERATOR, ROUTER
+from phr_share.sharing.health import component_health, queue_depths, readiness
 from phr_share.sharing.history import (
     AccessEvent,
     access_history,
@@ -124,6 +125,7 @@ from phr_share.sharing.links import (
     open_share_link,
     revoke_share_link,
 )
+from phr_share.sharing.metrics import Metrics, StoreRole
 from phr_share.sharing.mfa import (
     Enrolment,
     MfaStatus,
@@ -245,6 +247,7 @@ __all__ = [
     "IngestResult",
     "IssuedToken",
     "LinkTerms",
+    "Metrics",
     "MfaStatus",
     "NewLink",
     "Notice",
@@ -266,6 +269,7 @@ __all__ = [
     "SharingOverview",
     "SigningKeyInfo",
     "Sitting",
+    "StoreRole",
     "Targets",
     "Threshold",
     "TokenInfo",
@@ -286,6 +290,7 @@ __all__ = [
     "choose_release",
     "choose_released_kinds",
     "choose_sensitivity",
+    "component_health",
     "confirm_enrolment",
     "container_for",
     "create_share_link",
@@ -334,6 +339,7 @@ __all__ = [
     "pending_sign_in",
     "preview_policy",
     "principal_of",
+    "queue_depths",
     "read_permitted",
     "read_section",
     "read_sections",
@@ -341,6 +347,7 @@ __all__ = [
     "read_segments",
     "read_series",
     "readable_segments",
+    "readiness",
     "readings_page",
     "readout_of",
     "rebuild_series",

@@ -40,6 +40,7 @@ from phr_share.sharing.journal import (
     roll_back,
 )
 from phr_share.sharing.keys import current_patient_key, ensure_patient
+from phr_share.sharing.metrics import StoreRole, note_store_error
 from phr_share.sharing.series import (
     BucketMoved,
     segment_points,
@@ -184,6 +185,7 @@ def _start(
             svc.private.ensure_container(container_for(patient_id))
             ensured.add(patient_id)
     except PhrShareError as error:
+        note_store_error(svc.metrics, StoreRole.PRIVATE, "ensure_container", error)
         roll_back(svc, job.document_id, job.attempt)
         return error
     job.futures = [pool.submit(_put, svc, job, s) for s in job.to_write]
@@ -301,6 +303,7 @@ def _finish(svc: Services, job: _Job, actor: str) -> IngestResult | PhrShareErro
         error = future.exception()
         failure = failure or error
     if failure is not None:
+        note_store_error(svc.metrics, StoreRole.PRIVATE, "put", failure)
         roll_back(svc, job.document_id, job.attempt)
         code = failure.code if isinstance(failure, PhrShareError) else "internal"
         with svc.db.session() as session:
@@ -323,6 +326,7 @@ def _finish(svc: Services, job: _Job, actor: str) -> IngestResult | PhrShareErro
         return error
     if not held:
         return being_stored()
+    svc.metrics.ingested(1)
     return IngestResult(job.document_id, job.split.patient_id, job.version, True, job.placements)
 
 

@@ -25,6 +25,7 @@ from phr_share.sharing.access import authorize, preview_policy, require_some_acc
 from phr_share.sharing.audit import record as audit
 from phr_share.sharing.guard import require_owner_or_operator, require_role
 from phr_share.sharing.keys import patient_key
+from phr_share.sharing.metrics import StoreRole, note_store_error
 from phr_share.sharing.services import Services
 from phr_share.storage import Blob
 
@@ -407,6 +408,7 @@ def _fetch_all(
         try:
             return _open(svc, record, key)
         except PhrShareError as error:
+            note_store_error(svc.metrics, StoreRole.PRIVATE, "get", error)
             return error
 
     if len(records) == 1:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -27,7 +27,7 @@ from phr_share.deid.kanon import enforce_k_anonymity, generalise, lay_out_releas
 from phr_share.deid.pseudonym import replacement_id
 from phr_share.deid.records import FlatRecord
 from phr_share.deidentify import DeidentifiedSegment, deidentify_segments
-from phr_share.errors import NotFound, PhrShareError
+from phr_share.errors import KAnonymityNotReached, NotFound, PhrShareError
 from phr_share.models import (
     DocumentRef,
     InstanceId,
@@ -52,6 +52,7 @@ from phr_share.sharing.guard import (
     require_steward,
 )
 from phr_share.sharing.keys import ensure_patient
+from phr_share.sharing.metrics import StoreRole, note_store_error
 from phr_share.sharing.read import SegmentRecord, read_permitted, record_of
 from phr_share.sharing.services import Services
 
@@ -167,6 +168,21 @@ def run_release(
     """Release everything waiting, as an admin or the operator; raises AccessDenied for
     anyone else, KAnonymityNotReached (nothing written) or StorageError."""
     actor = require_steward(principal).id
+    try:
+        report = _release(svc, actor, k, progress)
+    except KAnonymityNotReached:
+        svc.metrics.release_ran("refused")
+        raise
+    except PhrShareError:
+        svc.metrics.release_ran("failed")
+        raise
+    svc.metrics.release_ran("empty" if report.release_id is None else "published")
+    return report
+
+
+def _release(
+    svc: Services, actor: str, k: int | None, progress: Callable[[int], None] | None
+) -> ReleaseReport:
     k = k or svc.settings.kanon_k
     with svc.db.session() as session:
         candidates = [record_of(row) for row in _candidates(session, svc)]
@@ -185,6 +201,8 @@ def run_release(
         objects[RecordsName(obj.kind, obj.year, release_id).name] = obj.data
     manifest = Manifest.of(release_id, svc.clock().date(), release.gate, objects)
     _publish(svc, manifest, objects, outcomes, actor)
+    for outcome, count in Counter(outcome for outcome, _ in outcomes.values()).items():
+        svc.metrics.release_items(outcome, count)
     published = sum(1 for outcome, _ in outcomes.values() if outcome == ItemOutcome.PUBLISHED)
     no_data = sum(1 for outcome, _ in outcomes.values() if outcome == ItemOutcome.NO_DATA)
     return ReleaseReport(
@@ -323,7 +341,8 @@ def _publish(
         with ThreadPoolExecutor(svc.settings.store_concurrency, "phr-pub") as pool:
             list(pool.map(lambda item: _put_public(svc, bucket, *item), sorted(objects.items())))
         _put_public(svc, bucket, manifest.name, data)
-    except PhrShareError:
+    except PhrShareError as error:
+        note_store_error(svc.metrics, StoreRole.PUBLIC, "publish", error)
         _abandon(svc, release_id)
         raise
     with svc.db.session() as session:
@@ -372,7 +391,8 @@ def _abandon(svc: Services, release_id: uuid.UUID) -> bool:
     try:
         for name in names:
             svc.public.delete(bucket, name)
-    except PhrShareError:
+    except PhrShareError as error:
+        note_store_error(svc.metrics, StoreRole.PUBLIC, "delete", error)
         return False
     with svc.db.session() as session:
         session.get_one(Release, release_id).status = ReleaseStatus.FAILED

@@ -25,6 +25,7 @@ from phr_share.keyfile import load_or_create_secret, private_dir
 from phr_share.mail import Mailer, notice_message, parse_smtp_url
 from phr_share.policy import RoutingPolicy, load_routing_policy
 from phr_share.settings import Settings
+from phr_share.sharing.metrics import NO_METRICS, Metrics
 from phr_share.storage import BlobStore, open_private_store, open_public_store
 
 __all__ = ["Services", "open_services", "utc_now"]
@@ -49,6 +50,8 @@ class Services:
     clock: Callable[[], datetime] = utc_now
     randbytes: Callable[[int], bytes] = os.urandom
     password_cost: ScryptCost = DEFAULT_COST
+    # What the use cases count (the web app's registry; elsewhere nothing).
+    metrics: Metrics = NO_METRICS
     # Unwrapped patient keys, by (patient, key id): one key-store call per patient, not
     # per segment. Cleared for a patient the moment their keys are shredded.
     key_cache: dict[tuple[uuid.UUID, str], bytes] = field(default_factory=dict)
@@ -77,6 +80,12 @@ class Services:
                 url = self.settings.smtp_url
                 self._mailer = Mailer(parse_smtp_url(url) if url else None)
             return self._mailer
+
+    def mail_queued(self) -> int:
+        """Mails posted and not yet sent or failed (none before the mailer is first used)."""
+        with self.key_lock:
+            mailer = self._mailer
+        return 0 if mailer is None else mailer.queued
 
     def _committed(self, outbox: list[object]) -> None:
         """Mail each address a notice was left for (the notice says nothing itself)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import replace
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
@@ -14,6 +14,7 @@ from phr_share.errors import InvalidInput, InvalidState, PhrShareError
 from phr_share.models import Outcome, Principal, Role
 from phr_share.sharing.audit import AREAS
 from phr_share.sharing.emergency import REVIEW_OUTCOMES
+from phr_share.sharing.health import Check, component_health
 from phr_share.web.presentation import STAFF_ROLES, audit_filters, staff_role
 from phr_share.web.security import current_account, requires, services
 
@@ -23,31 +24,18 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE = 50  # audit entries per page
 
 
-@dataclass(frozen=True, slots=True)
-class Check:
-    """One component's health: ``ok`` or the error code it failed with."""
-
-    name: str
-    ok: bool
-    detail: str
+# The components as the operator's page names them.
+_LABELS = {
+    "database": "database",
+    "swift": "Swift (private store)",
+    "s3": "S3 (research bucket)",
+    "keystore": "key store",
+}
 
 
 def health(svc: sharing.Services) -> list[Check]:
     """Probe the database, Swift, S3 and the key store; and count the mails sent."""
-    probes = (
-        ("database", svc.db.check),
-        ("Swift (private store)", svc.private.check),
-        ("S3 (research bucket)", svc.public.check),
-        ("key store", svc.keystore.check),
-    )
-    checks = []
-    for name, probe in probes:
-        try:
-            probe()
-        except PhrShareError as error:
-            checks.append(Check(name, False, error.code))
-        else:
-            checks.append(Check(name, True, "ok"))
+    checks = [replace(c, name=_LABELS[c.name]) for c in component_health(svc)]
     return [*checks, _mail_check(svc)]
 
 

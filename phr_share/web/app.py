@@ -15,7 +15,19 @@ from phr_share.models import MAX_ID, Role
 from phr_share.settings import Settings
 from phr_share.sharing import Services, open_services
 from phr_share.sharing.accounts import SESSION_TTL
-from phr_share.web import admin, api, auth, clinic, errors, family, mfa, patient, report
+from phr_share.web import (
+    admin,
+    api,
+    auth,
+    clinic,
+    errors,
+    family,
+    mfa,
+    observability,
+    patient,
+    probes,
+    report,
+)
 from phr_share.web.local_time import TIME_FILTERS, zone
 from phr_share.web.presentation import CHART_PERIOD_WORDS, FILTERS
 from phr_share.web.research import bp as research_bp
@@ -70,7 +82,8 @@ def create_app(
     )
     app.config.update(config or {})
     app.url_map.converters["id"] = IdConverter
-    app.extensions["phr_share"] = svc or open_services(settings)
+    svc = app.extensions["phr_share"] = svc or open_services(settings)
+    observability.install(app, svc)
     install(app)
     errors.install(app)
     for blueprint in (
@@ -83,6 +96,7 @@ def create_app(
         research_bp,
         admin.bp,
         api.bp,
+        probes.bp,
     ):
         app.register_blueprint(blueprint)
     app.add_url_rule("/", "home", _home)

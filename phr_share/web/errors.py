@@ -36,6 +36,7 @@ from phr_share.errors import (
     Unauthenticated,
 )
 from phr_share.models import Reason
+from phr_share.web.observability import route_template
 from phr_share.web.security import safe_next
 
 __all__ = ["install", "wants_json"]
@@ -88,7 +89,7 @@ def _back_to_form(error: PhrShareError) -> BaseResponse | None:
     session["refill"] = {"action": request.path, "fields": typed}
     message = error.message[:1].upper() + error.message[1:]
     flash(message if message.endswith(".") else f"{message}.", "error")
-    log.info("%s %s -> back to the form %s", request.method, request.path, error.code)
+    log.info("%s %s -> back to the form %s", request.method, route_template(), error.code)
     return redirect(page)
 
 
@@ -110,8 +111,9 @@ def _domain(error: PhrShareError) -> BaseResponse | tuple[str, int]:
         extra["reason"] = error.reason
     if isinstance(error, InvalidReadings):
         extra["fields"] = dict(error.fields)
-    # Codes and paths only: the request body and the message's subject stay out of logs.
-    log.info("%s %s -> %s %s", request.method, request.path, error.http_status, error.code)
+    # Codes and route templates only: the path (which may hold a patient id), the query,
+    # the request body and the message's subject stay out of logs.
+    log.info("%s %s -> %s %s", request.method, route_template(), error.http_status, error.code)
     return _answer(error.http_status, error.code, error.message, **extra)
 
 
@@ -138,7 +140,7 @@ def _http(error: HTTPException) -> BaseResponse | tuple[str, int]:
 
 
 def _unexpected(error: Exception) -> BaseResponse | tuple[str, int]:
-    log.error("%s %s -> 500 %s", request.method, request.path, type(error).__name__)
+    log.error("%s %s -> 500 %s", request.method, route_template(), type(error).__name__)
     return _answer(500, "internal", "something went wrong on our side; nothing was changed")
 
 

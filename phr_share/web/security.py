@@ -34,6 +34,7 @@ from phr_share.sharing import (
 
 __all__ = [
     "await_code",
+    "bare",
     "client_address",
     "csrf_token",
     "current_account",
@@ -50,6 +51,7 @@ __all__ = [
 
 F = TypeVar("F", bound=Callable[..., Any])
 _ROLES = "phr_share_roles"  # where requires() notes the roles a view admits
+_BARE = "phr_share_bare"  # where bare() marks a view that reads no session or token
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -150,10 +152,24 @@ def current_account() -> Account | None:
     return cast(Account | None, g.get("account"))
 
 
+def bare(view: F) -> F:
+    """A view for machines (a load balancer's probe, a metrics scraper): no session or
+    API token is read for it, so it touches no store, and no CSRF token is asked."""
+    view.__dict__[_BARE] = True
+    return view
+
+
+def _is_bare() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return view is not None and bool(view.__dict__.get(_BARE))
+
+
 def _load_account() -> None:
     g.account = None
     g.via_token = False
     g.refused_token = False
+    if _is_bare():
+        return
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
         g.via_token = True
@@ -175,7 +191,7 @@ def _load_account() -> None:
 
 
 def _check_csrf() -> None:
-    if request.method in {"GET", "HEAD", "OPTIONS"} or g.get("via_token"):
+    if request.method in {"GET", "HEAD", "OPTIONS"} or g.get("via_token") or _is_bare():
         return
     if request.path.startswith("/api/") and g.get("account") is None:
         return  # no session to ride on: the route answers 401, not "the form expired"

@@ -4,6 +4,7 @@ and that a server that fails never fails the sender."""
 from __future__ import annotations
 
 import logging
+import threading
 
 import pytest
 
@@ -80,3 +81,16 @@ def test_no_server_means_no_mail() -> None:
     mailer.post([notice_message(SENDER, "kim@demo.phr.invalid", "https://phr.example.org")])
     mailer.drain()
     assert (mailer.enabled, mailer.sent, mailer.failed) == (False, 0, 0)
+
+
+def test_the_mailer_tells_how_many_mails_wait() -> None:
+    held = threading.Event()
+    mailer = Mailer(SmtpServer("smtp", "127.0.0.1", 8025), deliver=lambda _s, _m: held.wait(10))
+    try:
+        mailer.post(notice_message("a@example.org", to, "https://phr.example.org") for to in "bc")
+        assert mailer.queued == 2  # one being sent, one behind it
+    finally:
+        held.set()
+        mailer.drain()
+        mailer.close()
+    assert (mailer.queued, mailer.sent) == (0, 2)

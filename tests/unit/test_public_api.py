@@ -189,6 +189,11 @@ PUBLIC = {
         "verify_inclusion",
     },
     "phr_share.sharing": {
+        "Metrics",
+        "StoreRole",
+        "component_health",
+        "queue_depths",
+        "readiness",
         "FORM_MEASURES",
         "HEAD_FORMAT",
         "MAX_SUMMARY_DAYS",

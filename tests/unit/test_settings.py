@@ -54,11 +54,17 @@ def test_the_audit_heads_settings() -> None:
         {"PHR_AUDIT_HEAD_INTERVAL": "-1"},
         {"PHR_AUDIT_HEAD_INTERVAL": "5m"},
         {"PHR_AUDIT_CONTAINER": "audit/heads"},
+        {"PHR_METRICS_TOKEN": "short"},
     ],
 )
 def test_unusable_values_are_refused(env: dict[str, str]) -> None:
     with pytest.raises(ConfigurationError, match=next(iter(env))):
         Settings.from_env(env)
+
+
+def test_the_metrics_token() -> None:
+    assert Settings.from_env({}).metrics_token == ""
+    assert Settings.from_env({"PHR_METRICS_TOKEN": " " + "t" * 32}).metrics_token == "t" * 32
 
 
 def test_every_setting_is_documented_once_in_the_sample_file() -> None:

@@ -58,6 +58,11 @@ NO_PRINCIPAL = {
     "readout_of",
     "summary_answer",
     "danger_advice",
+    # The probes of a load balancer and the operator's page: whether the database and
+    # the stores answer, and how much work waits; no one's data, and only error codes.
+    "readiness",
+    "component_health",
+    "queue_depths",
 }
 
 
