@@ -166,8 +166,9 @@ def forged_metadata(other: SegmentRecord) -> dict[str, str]:
 
 
 def mismatch_logged(record: SegmentRecord, field: str) -> str:
-    """What the operator's log says when a read finds ``field`` edited: ids, no value."""
+    """What the operator's log says when a read finds ``field`` edited: the object's name
+    (never the container, named for the patient), no value."""
     return (
-        f"stored object {record.container}/{record.object_name} failed its integrity check: "
+        f"stored object {record.object_name} failed its integrity check: "
         f"metadata field {field} differs from the index and envelope"
     )

@@ -468,12 +468,9 @@ def _open(svc: Services, record: SegmentRecord, key: bytes) -> bytes:
     ):
         problem = "the content differs from the index's hash"
     if problem is not None:
-        _log.warning(
-            "stored object %s/%s failed its integrity check: %s",
-            record.container,
-            record.object_name,
-            problem,
-        )
+        # The object name (a tracking id) finds it through the index; the container is
+        # named for the patient, so it stays out of the log.
+        _log.warning("stored object %s failed its integrity check: %s", record.object_name, problem)
         raise IntegrityError()
     return content
 
