@@ -38,9 +38,9 @@ def _web(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     if args.workers > 1:
         return _workers(settings, args.workers, port, out)
     server = Server(create_app(settings), port=port, trusted_proxy=settings.web_trusted_proxy)
-    print(f"PHR Share is at {server.url}/ (Ctrl-C stops it)", file=out, flush=True)
-    # Loopback only; in production put a TLS-terminating proxy in front of it.
     previous = signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM stops it as Ctrl-C does
+    # Loopback only; in production put a TLS-terminating proxy in front of it.
+    print(f"PHR Share is at {server.url}/ (Ctrl-C stops it)", file=out, flush=True)
     try:
         server.run()
     except KeyboardInterrupt:
