@@ -44,7 +44,9 @@ class Workers(BaseApplication):  # type: ignore[misc]  # gunicorn has no type hi
     Raises ConfigurationError when it cannot listen there, or for a bad setting.
     """
 
-    def __init__(self, settings: Settings, workers: int, host: str = "127.0.0.1", port: int = 0):
+    def __init__(
+        self, settings: Settings, workers: int, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
         if workers < 2:
             raise ConfigurationError("several web processes means 2 or more (--workers)")
         self.settings, self.workers, self.host, self.port = settings, workers, host, port
