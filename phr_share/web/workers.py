@@ -34,8 +34,6 @@ __all__ = ["GRACE_SECONDS", "Workers"]
 
 GRACE_SECONDS = 10  # what a stopping worker gives the requests it is handling
 
-Wsgi = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-
 
 class Workers(BaseApplication):  # type: ignore[misc]  # gunicorn has no type hints
     """``workers`` processes serving the app on ``host``:``port``; ``run`` blocks until a
