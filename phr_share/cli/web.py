@@ -40,8 +40,8 @@ def _web(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     server = Server(create_app(settings), port=port, trusted_proxy=settings.web_trusted_proxy)
     previous = signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM stops it as Ctrl-C does
     # Loopback only; in production put a TLS-terminating proxy in front of it.
-    print(f"PHR Share is at {server.url}/ (Ctrl-C stops it)", file=out, flush=True)
     try:
+        print(f"PHR Share is at {server.url}/ (Ctrl-C stops it)", file=out, flush=True)
         server.run()
     except KeyboardInterrupt:
         pass
