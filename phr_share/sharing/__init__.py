@@ -187,7 +187,7 @@ from phr_share.sharing.research import (
     research_releases,
 )
 from phr_share.sharing.series import RebuildReport, SeriesRead, read_series, rebuild_series
-from phr_share.sharing.services import Services, open_services
+from phr_share.sharing.services import Services, open_services, prepare_state
 from phr_share.sharing.targets import (
     DEFAULT_TARGETS,
     TARGET_LIMITS,
@@ -337,6 +337,7 @@ __all__ = [
     "patient_time_zone",
     "patients_of",
     "pending_sign_in",
+    "prepare_state",
     "preview_policy",
     "principal_of",
     "queue_depths",

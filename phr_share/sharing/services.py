@@ -28,7 +28,7 @@ from phr_share.settings import Settings
 from phr_share.sharing.metrics import NO_METRICS, Metrics
 from phr_share.storage import BlobStore, open_private_store, open_public_store
 
-__all__ = ["Services", "open_services", "utc_now"]
+__all__ = ["Services", "open_services", "prepare_state", "utc_now"]
 
 
 def utc_now() -> datetime:
@@ -162,3 +162,19 @@ def open_services(settings: Settings, *, migrate: bool = True) -> Services:
         routing=load_routing_policy(settings.routing_policy),
         deid_secret=secret,
     )
+
+
+def prepare_state(settings: Settings) -> None:
+    """Make, once, what processes serving side by side must all find: the state directory,
+    the database schema and the secret files. Nothing stays open, so processes forked
+    afterwards share no connection. Raises ConfigurationError or StoreUnavailable."""
+    private_dir(settings.state_dir)
+    db = Database(settings.database)
+    try:
+        db.migrate()
+    finally:
+        db.dispose()
+    if settings.deid_secret is None:
+        load_or_create_secret(settings.state_dir / "deid.secret")
+    if settings.mfa_secret is None:
+        load_or_create_secret(settings.state_dir / "mfa.secret")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import multiprocessing
 import os
 import stat
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ from sqlalchemy import text
 
 from phr_share.cli import main
 from phr_share.db import Database
-from phr_share.keyfile import private_append, private_dir, private_file
+from phr_share.keyfile import load_or_create_secret, private_append, private_dir, private_file
 from phr_share.settings import Settings
 from phr_share.sharing import Services, open_services
 from phr_share.web import create_app
@@ -118,3 +119,17 @@ def test_opening_the_services_narrows_the_state_directory(tmp_path: Path) -> Non
     svc.close()
     assert _mode(state) == 0o700
     assert _mode(state / "phr-share.db") == 0o600
+
+
+def _secret_of(path: Path) -> bytes:
+    return load_or_create_secret(path)
+
+
+def test_processes_creating_one_secret_at_once_all_get_the_same(tmp_path: Path) -> None:
+    path = tmp_path / "web.secret"
+    context = multiprocessing.get_context("fork")
+    with context.Pool(4) as pool:
+        secrets = pool.map(_secret_of, [path] * 16, chunksize=1)
+    assert len(set(secrets)) == 1
+    assert secrets[0] == path.read_bytes()
+    assert [p.name for p in tmp_path.iterdir()] == ["web.secret"]  # no temporary left

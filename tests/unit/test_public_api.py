@@ -314,6 +314,7 @@ PUBLIC = {
         "patient_time_zone",
         "patients_of",
         "preview_policy",
+        "prepare_state",
         "principal_of",
         "read_permitted",
         "read_section",

@@ -22,8 +22,9 @@ from tests.conftest import PATIENT
 
 # Public callables that rightly take no principal, and why.
 NO_PRINCIPAL = {
-    # Builds the services themselves; touches no one's data.
+    # Build the services, or the state they open, themselves; touch no one's data.
     "open_services",
+    "prepare_state",
     # The password, or the API token, is the proof of who asks.
     "authenticate",
     "authenticate_token",

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import http.client
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask, request
 
 from phr_share.errors import ConfigurationError
+from phr_share.stack.processes import free_port
 from phr_share.web.serve import Server
 
 
@@ -154,3 +160,31 @@ def test_while_phr_share_is_served_a_thread_signs_tree_heads(app: Flask) -> None
     plain = Server(_echo())
     assert plain.signer is None  # not a PHR Share app: nothing to sign
     plain.close()
+
+
+def test_sigterm_stops_phr_share_web_as_ctrl_c_does(tmp_path: Path) -> None:
+    port = free_port("127.0.0.1")
+    env = {
+        **os.environ,
+        "PHR_STATE_DIR": str(tmp_path),
+        # Stores that are never reached: the sign-in page asks neither.
+        "PHR_SWIFT_AUTH_URL": "http://127.0.0.1:1/auth/v1.0",
+        "PHR_SWIFT_USER": "nobody",
+        "PHR_SWIFT_KEY": "none",
+        "PHR_S3_ENDPOINT_URL": "http://127.0.0.1:1",
+    }
+    command = [sys.executable, "-m", "phr_share.cli", "web", "--port", str(port)]
+    out = subprocess.PIPE
+    with subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT) as server:
+        try:
+            deadline = time.monotonic() + 60
+            assert server.stdout is not None
+            while b"PHR Share is at" not in server.stdout.readline():
+                assert time.monotonic() < deadline
+                assert server.poll() is None
+            server.send_signal(signal.SIGTERM)
+            assert server.wait(timeout=30) == 0
+        finally:
+            if server.poll() is None:
+                server.kill()
+                server.wait(timeout=10)
