@@ -21,11 +21,12 @@ holds a bounded window of objects, whatever their number.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import sys
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -104,21 +105,23 @@ def pull(
     with Journal(out_dir) as journal, ParquetStream(parquet, _SCHEMA) as stream:
         task = _Task(store, bucket, query, out_dir)
         jobs = ((obj, journal.entries.get(obj.name)) for obj in chosen)
-        for done in _in_order(task.run, jobs, concurrency):
-            if done.temporary is not None:
-                done.temporary.replace(out_dir / done.obj.name)
-                done.temporary = None
-                journal.append(done.entry)
-                downloaded += 1
-                written += done.entry.records
-            else:
-                skipped += 1
-            if done.columns is None:
-                task.fits = False  # a record outside the release format: rebuilt below
-            elif task.fits:
-                stream.add(done.columns)
-            if progress is not None:
-                progress(1)
+        # Closed at once on an error, so that no thread is left writing a temporary.
+        with contextlib.closing(_in_order(task.run, jobs, concurrency)) as finished:
+            for done in finished:
+                if done.temporary is not None:
+                    done.temporary.replace(out_dir / done.obj.name)
+                    done.temporary = None
+                    journal.append(done.entry)
+                    downloaded += 1
+                    written += done.entry.records
+                else:
+                    skipped += 1
+                if done.columns is None:
+                    task.fits = False  # a record outside the release format: rebuilt below
+                elif task.fits:
+                    stream.add(done.columns)
+                if progress is not None:
+                    progress(1)
         removed = _remove_stale(out_dir, journal, kind, {obj.name for obj in chosen})
         rows = stream.rows
         if not task.fits:
@@ -167,7 +170,7 @@ class _Task:
 
 def _in_order(
     run: Callable[[Any], _Finished], jobs: Iterator[Any], concurrency: int
-) -> Iterator[_Finished]:
+) -> Generator[_Finished, None, None]:
     """``run`` over ``jobs`` on ``concurrency`` threads, the results in the jobs' order.
 
     At most ``_AHEAD`` jobs per thread are in flight. When the consumer stops early (an
