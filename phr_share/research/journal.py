@@ -1,6 +1,7 @@
 """The pull's journal: one line appended per object done, so a pull resumes where it stopped.
 
-``DIR/.pull-journal.jsonl`` starts with a format line; every other line names one object
+``DIR/.pull-journal`` (JSON Lines, named so that no ``*.jsonl`` glob over the records takes
+it) starts with a format line; every other line names one object
 a pull finished: its hash in the bucket, the hash of the file written for it, what the
 pull asked for (``since``, ``ages``), its record count, release and kind. A later line for
 an object supersedes an earlier one. Lines are appended and flushed as each object is
@@ -34,7 +35,7 @@ from typing import IO, Any
 
 __all__ = ["JOURNAL_FILE", "LEGACY_STATE_FILE", "Done", "Journal"]
 
-JOURNAL_FILE = ".pull-journal.jsonl"
+JOURNAL_FILE = ".pull-journal"
 LEGACY_STATE_FILE = ".pull-state.json"
 FORMAT = "phr-share-pull-journal/1"
 LEGACY_FORMAT = "phr-share-pull/1"
