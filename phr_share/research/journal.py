@@ -1,11 +1,11 @@
 """The pull's journal: one line appended per object done, so a pull resumes where it stopped.
 
-``DIR/.pull-journal`` (JSON Lines, named so that no ``*.jsonl`` glob over the records takes
-it) starts with a format line; every other line names one object
-a pull finished: its hash in the bucket, the hash of the file written for it, what the
-pull asked for (``since``, ``ages``), its record count, release and kind. A later line for
-an object supersedes an earlier one. Lines are appended and flushed as each object is
-done and fsynced every ``SYNC_EVERY`` lines and at the end, so the crash story is short:
+``DIR/.pull-journal`` (JSON Lines, named so that no ``*.jsonl`` glob over the records
+takes it) starts with a format line; every other line names one object a pull finished:
+its hash in the bucket, the hash of the file written for it, what the pull asked for
+(``since``, ``ages``), its record count, release and kind. A later line for an object
+supersedes an earlier one. Lines are appended and flushed as each object is done and
+fsynced every ``SYNC_EVERY`` lines and at the end, so the crash story is short:
 
 - a line that is in the journal whole says its object was done, *if* the file at that
   name still hashes to the line's ``local_sha256`` (checked on every pull, so a file lost
