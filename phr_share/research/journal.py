@@ -28,7 +28,8 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass
+import dataclasses
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -39,7 +40,7 @@ JOURNAL_FILE = ".pull-journal"
 LEGACY_STATE_FILE = ".pull-state.json"
 FORMAT = "phr-share-pull-journal/1"
 LEGACY_FORMAT = "phr-share-pull/1"
-SYNC_EVERY = 64
+SYNC_EVERY = 256
 _HEADER = json.dumps({"format": FORMAT}).encode() + b"\n"
 
 
@@ -58,7 +59,8 @@ class Done:
 
     def line(self) -> bytes:
         """The journal line, newline included."""
-        return json.dumps(asdict(self), sort_keys=True).encode() + b"\n"
+        fields = {name: getattr(self, name) for name in _FIELDS}  # asdict deep-copies
+        return json.dumps(fields, sort_keys=True).encode() + b"\n"
 
     @classmethod
     def read(cls, name: str, fields: Mapping[str, Any]) -> Done | None:
@@ -83,6 +85,9 @@ class Done:
             release=sys.intern(fields["release"]),
             kind=sys.intern(fields["kind"]),
         )
+
+
+_FIELDS = tuple(field.name for field in dataclasses.fields(Done))
 
 
 class Journal:

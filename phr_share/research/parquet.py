@@ -143,7 +143,7 @@ class ParquetStream:
     def add(self, batch: pa.RecordBatch) -> None:
         """Queue a batch, writing a row group once enough columns wait."""
         self._waiting.append(batch)
-        self._waiting_bytes += batch.nbytes
+        self._waiting_bytes += batch.get_total_buffer_size()  # nbytes walks every slice
         self.rows += batch.num_rows
         if self._waiting_bytes >= self.row_group_bytes:
             self._flush()
