@@ -24,11 +24,11 @@ journal and removed; an unreadable one only means starting afresh, as it always 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import sys
 from collections.abc import Iterable, Iterator, Mapping
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
