@@ -119,7 +119,15 @@ def _pull(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     try:
         with Progress(len(objects), "pull") as bar:
             report = pull(
-                store, bucket, args.kind, args.since, args.out, bar, ages=args.ages, objects=objects
+                store,
+                bucket,
+                args.kind,
+                args.since,
+                args.out,
+                bar,
+                ages=args.ages,
+                objects=objects,
+                concurrency=settings.store_concurrency,
             )
     except OSError as exc:
         raise FileError(

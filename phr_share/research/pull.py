@@ -3,24 +3,32 @@
 Each record object is downloaded, checked against its manifest hash, filtered to the
 records dated on or after ``since`` (records without a date or year are kept) and, when
 an age range is given, to the records whose age band lies in it, and written under the
-output directory at its bucket key. A state file names every object done, with the
-hash it had in the bucket and the hash of the file written for it; it is replaced
-atomically after each object, so a pull cut off at any point resumes where it stopped.
-An object is fetched again when its file is missing or was changed, when the bucket's
-copy changed, or when it was pulled with another ``since`` or age range. Files an
-earlier pull of the same kind wrote for objects outside the new range are removed, so
-the directory always holds exactly what the last pull asked for.
+output directory at its bucket key. The journal (:mod:`phr_share.research.journal`)
+gets one line per object done, with the hash it had in the bucket and the hash of the
+file written for it, so a pull cut off at any point resumes where it stopped. An object
+is fetched again when its file is missing or was changed, when the bucket's copy
+changed, or when it was pulled with another ``since`` or age range. Files an earlier
+pull of the same kind wrote for objects outside the new range are removed, so the
+directory always holds exactly what the last pull asked for.
+
+Objects are fetched (or, when up to date, read back from disk) by ``concurrency``
+threads, each parsing its object once into Parquet columns, and are finished in the
+order they were listed: the file is renamed into place, its journal line appended and
+its columns handed to the Parquet stream, which writes a row group whenever enough of
+them wait. So the journal only ever names objects whose file is in place, and the pull
+holds a bounded window of objects, whatever their number.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
-import tempfile
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+import sys
+from collections import deque
+from collections.abc import Callable, Generator, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -28,16 +36,16 @@ from typing import Any
 from phr_share.errors import InvalidInput
 from phr_share.public_layout import is_kind
 from phr_share.research.catalogue import RecordObject, catalogue, fetch_object, parse_jsonl
-from phr_share.research.parquet import records_to_parquet
+from phr_share.research.journal import JOURNAL_FILE, Done, Journal
+from phr_share.research.parquet import ColumnTypes, ParquetStream, RecordSchema
 from phr_share.research.query import AgeRange, RecordQuery
 from phr_share.storage.base import BlobStore
 
-__all__ = ["STATE_FILE", "PullReport", "pull", "wanted_objects"]
+__all__ = ["JOURNAL_FILE", "PullReport", "pull", "wanted_objects"]
 
-STATE_FILE = ".pull-state.json"
-STATE_FORMAT = "phr-share-pull/1"
-
-State = dict[str, dict[str, Any]]
+# The pull adds the release of every record, and its schema is known before any object.
+_SCHEMA = RecordSchema({"release": "string"})
+_AHEAD = 2  # objects in flight per thread: enough to keep every thread busy
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,68 +87,200 @@ def pull(
     *,
     ages: AgeRange | None = None,
     objects: Sequence[RecordObject] | None = None,
+    concurrency: int = 1,
 ) -> PullReport:
     """Pull ``kind`` since ``since`` into ``out_dir``; raises IntegrityError, StorageError, OSError.
 
     ``ages`` keeps only the records whose age band lies in that range. ``objects`` is
     what ``wanted_objects`` returned, when the caller listed them already (to size a
-    progress bar); ``progress`` is called once per object.
+    progress bar); ``progress`` is called once per object. ``concurrency`` objects are
+    fetched at once (the CLI passes PHR_STORE_CONCURRENCY).
     """
     _check_kind(kind)
     query = RecordQuery(kind, since, ages)
     chosen = list(wanted_objects(store, bucket, kind, since) if objects is None else objects)
     out_dir.mkdir(parents=True, exist_ok=True)
-    state = _load_state(out_dir)
-    downloaded = skipped = written = 0
-    for obj in chosen:
-        if _up_to_date(out_dir, state.get(obj.name), obj, query):
-            skipped += 1
-        else:
-            entry = _download(store, bucket, obj, query, out_dir)
-            state[obj.name] = entry
-            _save_state(out_dir, state)
-            downloaded += 1
-            written += int(entry["records"])
-        if progress is not None:
-            progress(1)
-    removed = _remove_stale(out_dir, state, kind, {obj.name for obj in chosen})
-    rows = [
-        {**record, "release": obj.release_id}
-        for obj in chosen
-        for record in parse_jsonl((out_dir / obj.name).read_bytes())
-    ]
     parquet = out_dir / f"{kind}.parquet"
-    _write_atomically(parquet, records_to_parquet(rows))
-    return PullReport(kind, since, ages, downloaded, skipped, removed, written, parquet, len(rows))
+    downloaded = skipped = written = 0
+    with Journal(out_dir) as journal, ParquetStream(parquet, _SCHEMA) as stream:
+        task = _Task(store, bucket, query, out_dir)
+        jobs = ((obj, journal.entries.get(obj.name)) for obj in chosen)
+        # Closed at once on an error, so that no thread is left writing a temporary.
+        with contextlib.closing(_in_order(task.run, jobs, concurrency)) as finished:
+            for done in finished:
+                if done.temporary is not None:
+                    done.temporary.replace(out_dir / done.obj.name)
+                    done.temporary = None
+                    journal.append(done.entry)
+                    downloaded += 1
+                    written += done.entry.records
+                else:
+                    skipped += 1
+                if done.columns is None:
+                    task.fits = False  # a record outside the release format: rebuilt below
+                elif task.fits:
+                    stream.add(done.columns)
+                if progress is not None:
+                    progress(1)
+        removed = _remove_stale(out_dir, journal, kind, {obj.name for obj in chosen})
+        rows = stream.rows
+        if not task.fits:
+            stream.abort()
+            rows = _rebuild_parquet(out_dir, chosen, parquet)
+    return PullReport(kind, since, ages, downloaded, skipped, removed, written, parquet, rows)
 
 
-def _remove_stale(out_dir: Path, state: State, kind: str, chosen: set[str]) -> int:
+@dataclass(slots=True)
+class _Finished:
+    """One object read: its file waiting under a temporary name (when it was fetched),
+    its journal entry, and its records as Parquet columns (None: they do not fit)."""
+
+    obj: RecordObject
+    entry: Done
+    columns: Any
+    temporary: Path | None = field(default=None)
+
+    def discard(self) -> None:
+        if self.temporary is not None:
+            self.temporary.unlink(missing_ok=True)
+
+
+@dataclass(slots=True)
+class _Task:
+    """What each thread does for one object: check, fetch, verify, filter, parse once."""
+
+    store: BlobStore
+    bucket: str
+    query: RecordQuery
+    out_dir: Path
+    fits: bool = True
+
+    def run(self, job: tuple[RecordObject, Done | None]) -> _Finished:
+        obj, entry = job
+        records = _read_back(self.out_dir, entry, obj, self.query)
+        temporary = None
+        if records is None or entry is None:
+            entry, records, local = _fetch(self.store, self.bucket, obj, self.query)
+            temporary = _write_temporary(self.out_dir / obj.name, local)
+        columns = None
+        if self.fits and _SCHEMA.fits(records, ("release",)):
+            columns = _SCHEMA.batch(records, {"release": obj.release_id})
+        return _Finished(obj, entry, columns, temporary)
+
+
+def _in_order(
+    run: Callable[[Any], _Finished], jobs: Iterator[Any], concurrency: int
+) -> Generator[_Finished, None, None]:
+    """``run`` over ``jobs`` on ``concurrency`` threads, the results in the jobs' order.
+
+    At most ``_AHEAD`` jobs per thread are in flight. When the consumer stops early (an
+    error), jobs not started are cancelled and the files of those done are removed.
+    """
+    window: deque[Future[_Finished]] = deque()
+    with ThreadPoolExecutor(max(1, concurrency), "phr-pull") as pool:
+        try:
+            for job in jobs:
+                window.append(pool.submit(run, job))
+                if len(window) >= _AHEAD * max(1, concurrency):
+                    yield window.popleft().result()
+            while window:
+                yield window.popleft().result()
+        finally:
+            for future in window:
+                future.cancel()
+            for future in window:
+                if not future.cancelled() and future.exception() is None:
+                    future.result().discard()
+
+
+def _fetch(
+    store: BlobStore, bucket: str, obj: RecordObject, query: RecordQuery
+) -> tuple[Done, list[dict[str, Any]], bytes]:
+    """Fetch, verify and filter one object: its journal entry, records kept, file bytes."""
+    data = fetch_object(store, bucket, obj)
+    lines = data.splitlines(keepends=True)
+    # Each line parsed once; any line not records fails the whole object before any is kept.
+    parsed = [parse_jsonl(line) for line in lines]
+    kept_lines, kept = [], []
+    for line, records in zip(lines, parsed, strict=True):
+        if all(map(query.matches, records)):
+            kept_lines.append(line)
+            kept.extend(records)
+    # Unfiltered objects are written byte for byte, so they still match the manifest.
+    if len(kept_lines) == len(lines):
+        local = data
+    else:
+        local = b"".join(_terminated(line) for line in kept_lines)
+    since, ages = _asked(query)
+    entry = Done(
+        name=obj.name,
+        sha256=obj.sha256,
+        local_sha256=hashlib.sha256(local).hexdigest(),
+        since=since,
+        ages=ages,
+        records=len(kept),
+        release=obj.release_id,
+        kind=obj.kind,
+    )
+    return entry, kept, local
+
+
+def _read_back(
+    out_dir: Path, entry: Done | None, obj: RecordObject, query: RecordQuery
+) -> list[dict[str, Any]] | None:
+    """The records of an object pulled before and unchanged since; None: fetch it again."""
+    if entry is None or entry.sha256 != obj.sha256 or (entry.since, entry.ages) != _asked(query):
+        return None
+    try:
+        local = (out_dir / obj.name).read_bytes()
+    except FileNotFoundError:
+        return None
+    if hashlib.sha256(local).hexdigest() != entry.local_sha256:
+        return None
+    return parse_jsonl(local)
+
+
+def _write_temporary(path: Path, data: bytes) -> Path:
+    """Write the bytes beside ``path``, under a name no reader takes for it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_bytes(data)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return temporary
+
+
+def _remove_stale(out_dir: Path, journal: Journal, kind: str, chosen: set[str]) -> int:
     """Remove the files of ``kind`` an earlier pull wrote that this one did not ask for."""
-    stale = [name for name, e in state.items() if e.get("kind") == kind and name not in chosen]
+    stale = [n for n, e in journal.entries.items() if e.kind == kind and n not in chosen]
     for name in stale:
         path = (out_dir / name).resolve()
         if path.is_relative_to(out_dir.resolve()):  # names come from a file anyone could edit
             path.unlink(missing_ok=True)
-        del state[name]
-    if stale:
-        _save_state(out_dir, state)
+    journal.forget(stale)
     return len(stale)
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write a file whole or not at all: a temporary beside it, then a rename over it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        Path(temporary).replace(path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            Path(temporary).unlink()
-        raise
+def _rebuild_parquet(out_dir: Path, chosen: Sequence[RecordObject], parquet: Path) -> int:
+    """Write the Parquet file again from the files pulled, typing every extra key.
+
+    Only for records with keys outside the release format (none a release publishes
+    today): the first pass learns the columns, the second writes them; each holds one
+    object's records at a time.
+    """
+    types = ColumnTypes()
+    for obj in chosen:
+        types.add({**r, "release": obj.release_id} for r in _local(out_dir, obj))
+    with ParquetStream(parquet, types.schema()) as stream:
+        for obj in chosen:
+            stream.add(stream.schema.batch(_local(out_dir, obj), {"release": obj.release_id}))
+    return stream.rows
+
+
+def _local(out_dir: Path, obj: RecordObject) -> list[dict[str, Any]]:
+    return parse_jsonl((out_dir / obj.name).read_bytes())
 
 
 def _check_kind(kind: str) -> None:
@@ -148,68 +288,14 @@ def _check_kind(kind: str) -> None:
         raise InvalidInput("a kind is lower-case letters, digits and hyphens")
 
 
-def _download(
-    store: BlobStore, bucket: str, obj: RecordObject, query: RecordQuery, out_dir: Path
-) -> dict[str, Any]:
-    """Fetch, verify and filter one object, write its file; the state entry for it."""
-    data = fetch_object(store, bucket, obj)
-    parse_jsonl(data)  # the whole object must be records before any of it is kept
-    lines = data.splitlines(keepends=True)
-    kept = [line for line in lines if all(map(query.matches, parse_jsonl(line)))]
-    # Unfiltered objects are written byte for byte, so they still match the manifest.
-    local = data if len(kept) == len(lines) else b"".join(_terminated(line) for line in kept)
-    _write_atomically(out_dir / obj.name, local)
-    return {
-        "sha256": obj.sha256,
-        "local_sha256": hashlib.sha256(local).hexdigest(),
-        **_asked(query),
-        "records": len(parse_jsonl(local)),
-        "release": obj.release_id,
-        "kind": obj.kind,
-    }
-
-
 def _terminated(line: bytes) -> bytes:
     return line if line.endswith(b"\n") else line + b"\n"
 
 
-def _asked(query: RecordQuery) -> dict[str, str | None]:
-    """What a pull asked for, as its state file records it."""
-    return {
-        "since": query.since.isoformat() if query.since else None,
-        "ages": str(query.ages) if query.ages else None,
-    }
-
-
-def _up_to_date(
-    out_dir: Path, entry: dict[str, Any] | None, obj: RecordObject, query: RecordQuery
-) -> bool:
-    if entry is None or entry.get("sha256") != obj.sha256:
-        return False
-    if any(entry.get(key) != value for key, value in _asked(query).items()):
-        return False
-    try:
-        local = (out_dir / obj.name).read_bytes()
-    except FileNotFoundError:
-        return False
-    return hashlib.sha256(local).hexdigest() == entry.get("local_sha256")
-
-
-def _load_state(out_dir: Path) -> State:
-    """The objects done so far; an unreadable state file only means starting afresh."""
-    try:
-        state = json.loads((out_dir / STATE_FILE).read_bytes())
-    except (FileNotFoundError, ValueError):
-        return {}
-    if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
-        return {}
-    objects = state.get("objects")
-    if not isinstance(objects, dict):
-        return {}
-    return {name: entry for name, entry in objects.items() if isinstance(entry, dict)}
-
-
-def _save_state(out_dir: Path, state: State) -> None:
-    document = {"format": STATE_FORMAT, "objects": dict(sorted(state.items()))}
-    data = json.dumps(document, sort_keys=True, indent=2).encode() + b"\n"
-    _write_atomically(out_dir / STATE_FILE, data)
+def _asked(query: RecordQuery) -> tuple[str | None, str | None]:
+    """What a pull asked for (``since``, ``ages``), as its journal records it."""
+    # Interned: every entry of a pull holds the same two strings, not a copy each.
+    return (
+        sys.intern(query.since.isoformat()) if query.since else None,
+        sys.intern(str(query.ages)) if query.ages else None,
+    )

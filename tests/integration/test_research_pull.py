@@ -19,7 +19,7 @@ from phr_share.ccda.xml import parse_xml
 from phr_share.deid.scanner import scan
 from phr_share.models import SegmentKind
 from phr_share.research import catalogue, pull
-from phr_share.research.pull import STATE_FILE
+from phr_share.research.pull import JOURNAL_FILE
 from phr_share.settings import Settings
 from phr_share.sharing import (
     OPERATOR,
@@ -85,7 +85,7 @@ def test_a_pull_from_s3_matches_the_manifest_and_holds_no_identifier(
     assert set(table.column("release").to_pylist()) == {info.release_id}
 
     identifiers = collect_identifiers(parse_xml(demo_ccd))
-    for path in [*(out / n for n in wanted), out / STATE_FILE]:
+    for path in [*(out / n for n in wanted), out / JOURNAL_FILE]:
         assert not scan(path.read_bytes(), identifiers), path.name
     for row in table.to_pylist():
         assert not scan(json.dumps(row, default=str), identifiers)

@@ -32,7 +32,7 @@ from phr_share.research import (
     release_records,
     wanted_objects,
 )
-from phr_share.research.pull import STATE_FILE
+from phr_share.research.pull import JOURNAL_FILE
 from phr_share.settings import Settings
 from phr_share.sharing import OPERATOR, Services, choose_release, ingest_document, run_release
 from phr_share.storage import Blob, MemoryStore
@@ -250,8 +250,15 @@ def _files(out: Path) -> dict[str, bytes]:
     return {
         str(p.relative_to(out)): p.read_bytes()
         for p in sorted(out.rglob("*"))
-        if p.is_file() and p.name != STATE_FILE
+        if p.is_file() and p.name != JOURNAL_FILE
     }
+
+
+def _journal(out: Path) -> dict[str, dict[str, object]]:
+    """The objects the journal names as done, each by its latest line."""
+    header, *lines = (out / JOURNAL_FILE).read_bytes().splitlines()
+    assert json.loads(header) == {"format": "phr-share-pull-journal/1"}
+    return {entry["name"]: entry for entry in map(json.loads, lines)}
 
 
 def test_pull_writes_the_kind_since_a_date_mirroring_the_bucket(
@@ -274,10 +281,8 @@ def test_pull_writes_the_kind_since_a_date_mirroring_the_bucket(
     table = pq.read_table(tmp_path / f"{VITALS}.parquet")
     assert set(table.column("kind").to_pylist()) == {VITALS}
     assert table.column("release").to_pylist() == [FIRST, FIRST, SECOND, SECOND, SECOND]
-    state = json.loads((tmp_path / STATE_FILE).read_text())
-    assert sorted(state["objects"]) == sorted(
-        n for n in _files(tmp_path) if n.startswith("records/")
-    )
+    state = _journal(tmp_path)
+    assert sorted(state) == sorted(n for n in _files(tmp_path) if n.startswith("records/"))
 
 
 def test_pull_since_an_early_date_takes_every_object_of_the_kind(
@@ -301,9 +306,9 @@ def test_an_interrupted_pull_keeps_a_consistent_state_and_the_next_run_finishes(
     store.gets_left = 2 + 2  # both manifests, then two of the five objects
     with pytest.raises(StoreUnavailable):
         pull(store, BUCKET, VITALS, since, out)
-    state = json.loads((out / STATE_FILE).read_text())
-    assert len(state["objects"]) == 2
-    assert sorted(_files(out)) == sorted(state["objects"])  # no half file, no temporary
+    state = _journal(out)
+    assert len(state) == 2
+    assert sorted(_files(out)) == sorted(state)  # no half file, no temporary
     store.gets_left = None
     store.gets = 0
     report = pull(store, BUCKET, VITALS, since, out)
@@ -343,8 +348,8 @@ def test_a_later_since_removes_what_an_earlier_pull_wrote_out_of_range(
     assert all(VITALS in name and "2019" in name for name in gone)
     assert (tmp_path / "notes.txt").read_text() == "mine"  # not the pull's: left alone
     assert any(STATUS in name for name in _files(tmp_path))  # another kind: left alone
-    state = json.loads((tmp_path / STATE_FILE).read_text())
-    assert not gone & set(state["objects"])
+    state = _journal(tmp_path)
+    assert not gone & set(state)
     assert pull(store, BUCKET, VITALS, date(2021, 1, 1), tmp_path).removed == 0
 
 
@@ -356,8 +361,8 @@ def test_a_tampered_object_stops_the_pull_and_is_never_marked_done(
     store.put(BUCKET, name, blob.data + b'{"kind": "planted"}\n', blob.metadata)
     with pytest.raises(IntegrityError):
         pull(store, BUCKET, VITALS, date(2019, 1, 1), tmp_path)
-    state = json.loads((tmp_path / STATE_FILE).read_text())
-    assert list(state["objects"]) == [f"records/kind={VITALS}/year=2019/release={FIRST}.jsonl"]
+    state = _journal(tmp_path)
+    assert list(state) == [f"records/kind={VITALS}/year=2019/release={FIRST}.jsonl"]
     assert not (tmp_path / name).exists()
 
 
@@ -391,9 +396,9 @@ def test_pull_by_age_range_keeps_the_bands_inside_it_and_refetches_when_it_chang
 
 
 def test_an_unreadable_state_file_means_starting_afresh(store: FlakyStore, tmp_path: Path) -> None:
-    (tmp_path / STATE_FILE).write_text("[1, 2")
+    (tmp_path / JOURNAL_FILE).write_text("[1, 2")
     assert pull(store, BUCKET, STATUS, date(2019, 1, 1), tmp_path).downloaded == 1
-    (tmp_path / STATE_FILE).write_text("[]")
+    (tmp_path / JOURNAL_FILE).write_text("[]")
     assert pull(store, BUCKET, STATUS, date(2019, 1, 1), tmp_path).downloaded == 1
 
 
