@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import io
-import multiprocessing
 import os
 import stat
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from sqlalchemy import text
 
 from phr_share.cli import main
 from phr_share.db import Database
-from phr_share.keyfile import load_or_create_secret, private_append, private_dir, private_file
+from phr_share.keyfile import private_append, private_dir, private_file
 from phr_share.settings import Settings
 from phr_share.sharing import Services, open_services
 from phr_share.web import create_app
@@ -121,15 +122,32 @@ def test_opening_the_services_narrows_the_state_directory(tmp_path: Path) -> Non
     assert _mode(state / "phr-share.db") == 0o600
 
 
-def _secret_of(path: Path) -> bytes:
-    return load_or_create_secret(path)
+# Each child waits for the go file, so that all of them reach the secret at once. Fresh
+# interpreters, not forks: a fork of this test process would carry whatever an earlier
+# test imported (eventlet warns on fork).
+_CHILD = """
+import pathlib, sys, time
+from phr_share.keyfile import load_or_create_secret
+go = pathlib.Path(sys.argv[2])
+for _ in range(2000):
+    if go.exists():
+        break
+    time.sleep(0.005)
+print(load_or_create_secret(pathlib.Path(sys.argv[1])).hex())
+"""
 
 
 def test_processes_creating_one_secret_at_once_all_get_the_same(tmp_path: Path) -> None:
-    path = tmp_path / "web.secret"
-    context = multiprocessing.get_context("fork")
-    with context.Pool(4) as pool:
-        secrets = pool.map(_secret_of, [path] * 16, chunksize=1)
-    assert len(set(secrets)) == 1
-    assert secrets[0] == path.read_bytes()
+    path, go = tmp_path / "web.secret", tmp_path.parent / f"{tmp_path.name}.go"
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", _CHILD, str(path), str(go)], stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(16)
+    ]
+    go.touch()
+    secrets = {bytes.fromhex(child.communicate(timeout=60)[0].strip()) for child in children}
+    assert [child.returncode for child in children] == [0] * 16
+    assert len(secrets) == 1
+    assert secrets == {path.read_bytes()}
     assert [p.name for p in tmp_path.iterdir()] == ["web.secret"]  # no temporary left
